@@ -1,0 +1,32 @@
+/** Small error classes with structured fields; branch on `instanceof`, never on message text. */
+
+/** The configuration is invalid; `problems` lists each one with how to fix it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** The gateway could not be spawned or restarted. */
+export class GatewayStartError extends Error {
+  override readonly name = 'GatewayStartError';
+  constructor(
+    message: string,
+    readonly target: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** An operator request the ladder cannot take now (busy, unknown target, level not available). */
+export class RequestRejectedError extends Error {
+  override readonly name = 'RequestRejectedError';
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409 = 409,
+  ) {
+    super(message);
+  }
+}

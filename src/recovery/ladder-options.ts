@@ -1,0 +1,64 @@
+/**
+ * The ladder's policy knobs. A knob is a number, or a function where the
+ * policy needs one; a function returning `null` means "give up".
+ */
+
+/**
+ * Delay before restart number `attempt` (0-based count of consecutive exits of a
+ * process that never became healthy), given a random number in [0, 1).
+ * `null` gives up restarting and escalates to level 2.
+ */
+export type BackoffFunction = (attempt: number, random: number) => number | null;
+
+export interface LadderOptions {
+  /** The medic spawns the gateway itself (GATEWAY_COMMAND); otherwise a service manager owns it. */
+  supervised: boolean;
+  /** Consecutive failed probes that open an incident. */
+  failureThreshold: number;
+  /** Consecutive good probes that close one. */
+  recoveryThreshold: number;
+  /** Probe failures are not counted for this long after a start, until the first good probe. */
+  startupGraceMs: number;
+  backoff: BackoffFunction;
+  /** Exits of a never-healthy process within `breakerWindowMs` that open the circuit breaker. */
+  breakerMaxExits: number;
+  breakerWindowMs: number;
+  /** Doctor runs allowed per incident. */
+  maxDoctorRuns: number;
+  /** Healthy for this long before the running config becomes the last-known-good one. */
+  snapshotAfterMs: number;
+  /** While waiting for a human, let one restart through this often (half-open breaker); null: never. */
+  humanRetryMs: number | null;
+}
+
+/** Exponential backoff: immediate first, then `initialMs` doubling up to `maxMs`, with +/-20% jitter. */
+export function exponentialBackoff(initialMs: number, maxMs: number): BackoffFunction {
+  return (attempt, random) => {
+    if (attempt <= 0) return 0;
+    const base = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+    return Math.round(base * (0.8 + 0.4 * random));
+  };
+}
+
+export const DefaultLadderOptions = {
+  /** Default: true when GATEWAY_COMMAND is set. */
+  supervised: true,
+  /** Default 3 failed probes (15 s at the default 5 s interval). */
+  failureThreshold: 3,
+  /** Default 2 good probes. */
+  recoveryThreshold: 2,
+  /** Default 60 s: OpenClaw takes 10-25 s from exec to its first 200. */
+  startupGraceMs: 60_000,
+  /** Default: immediate, then 1 s, 2 s, 4 s ... capped at 30 s. */
+  backoff: exponentialBackoff(1_000, 30_000),
+  /** Default 5 exits ... */
+  breakerMaxExits: 5,
+  /** ... within 2 minutes. */
+  breakerWindowMs: 120_000,
+  /** Default 2, as the seed article's watchdog. */
+  maxDoctorRuns: 2,
+  /** Default 30 s healthy. */
+  snapshotAfterMs: 30_000,
+  /** Default 10 minutes. */
+  humanRetryMs: 600_000,
+} as const satisfies LadderOptions;

@@ -1,0 +1,79 @@
+/**
+ * Narrow ports between the ladder's loop (`watchdog.ts`) and the world. Each has one
+ * default adapter; tests swap any of them. Only the methods that are called are declared.
+ */
+import type { Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, RepairStep, TargetState } from './types.js';
+
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+/** Level 1: one HTTP health check. Never throws: a failure is a `ProbeResult` with `ok: false`. */
+export interface HealthProbe {
+  check(signal?: AbortSignal): Promise<ProbeResult>;
+}
+
+/**
+ * The gateway as the medic drives it. Two adapters: a child process the medic
+ * spawns and supervises itself (GATEWAY_COMMAND), and a service another manager
+ * owns (launchd/systemd), restarted through GATEWAY_RESTART_COMMAND.
+ */
+export interface GatewayProcess {
+  /** The medic spawns the gateway and sees its exits. */
+  readonly supervised: boolean;
+  /**
+   * On medic start: a gateway a previous medic left running is adopted (its pid
+   * returned) or stopped, so two gateways never fight for the port.
+   */
+  adoptOrClear(): Promise<number | null>;
+  /** Starts (or, for a service, restarts) the gateway; resolves with its pid when known. Rejects with `GatewayStartError`. */
+  start(): Promise<number | null>;
+  /** Stops it (SIGTERM to the group, wait, SIGKILL). Resolves false when nothing was running. */
+  stop(reason: string): Promise<boolean>;
+  /** Every exit of a supervised gateway, including the ones `stop` caused. */
+  onExit(listener: (exit: ExitInfo) => void): void;
+  /** The last lines the gateway printed (stdout and stderr), oldest first. */
+  recentOutput(lines?: number): string[];
+  /** Stops watching (and, when `stopGateway`, stops the gateway too). */
+  close(stopGateway: boolean): Promise<void>;
+}
+
+/** Level 2: what the medic can learn and fix while the gateway is stopped. */
+export interface GatewayRepairs {
+  diagnose(): Promise<Diagnosis>;
+  run(step: RepairStep, pid: number | null): Promise<{ ok: boolean; detail: string }>;
+  /** Remembers the config file as it is when the gateway is (re)started. */
+  captureConfig(): Promise<void>;
+  /** The gateway ran healthy with the captured config: keep it as last-known-good. */
+  snapshotConfig(): Promise<void>;
+}
+
+export interface IncidentWithTimeline {
+  incident: Incident;
+  timeline: LadderRecord[];
+}
+
+/** Durable state: everything committed survives a kill -9 of the medic. */
+export interface Store {
+  loadTarget(target: string): Promise<TargetState | undefined>;
+  saveTarget(state: TargetState): Promise<void>;
+  saveIncident(incident: Incident): Promise<void>;
+  appendRecord(record: LadderRecord): Promise<void>;
+  getIncident(id: string): Promise<IncidentWithTimeline | undefined>;
+  /** Newest first. */
+  listIncidents(options?: { target?: string; limit?: number }): Promise<Incident[]>;
+  /** Operator decisions and other audited records, newest first. */
+  listAudit(options?: { limit?: number }): Promise<LadderRecord[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,162 @@
+/**
+ * The ladder's vocabulary: its state, the facts that flow in (events) and the
+ * work that flows out (actions). Plain data, no I/O: see `ladder.ts`.
+ */
+
+/** Ladder levels: 0 supervise, 1 watchdog, 2 repair, 3 AI agent, 4 a human. */
+export type Level = 0 | 1 | 2 | 3 | 4;
+
+export type Health = 'up' | 'down' | 'unknown';
+
+export type IncidentState = 'open' | 'recovering' | 'waiting_human' | 'resolved' | 'aborted';
+
+/** A repair the ladder can run at level 2, in the order it is usually tried. */
+export type RepairStep = 'stop-stale' | 'restore-config' | 'doctor';
+
+/** What the medic learnt about a stopped gateway before choosing a repair. */
+export interface Diagnosis {
+  /** The gateway config file validated (parses, has `gateway.mode` for OpenClaw). */
+  config: { ok: boolean; error: string | null };
+  /** A last-known-good snapshot exists and differs from the file on disk. */
+  lastKnownGood: { available: boolean; differs: boolean };
+  /** Who listens on the gateway's port while it is stopped, if anyone. */
+  portHolder: PortHolder | null;
+}
+
+export interface PortHolder {
+  pid: number;
+  command: string;
+  /** The holder is a gateway this target started earlier (a stale child), not a foreign process. */
+  stale: boolean;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  at: number;
+  latencyMs: number;
+  /** HTTP status, or null when no response arrived. */
+  status: number | null;
+  /** Short reason for a failure ("timeout after 3000 ms", "ECONNREFUSED", "HTTP 503"). */
+  error: string | null;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  at: number;
+  /** A reading of the last output lines: `config` for exit 78, `port` for EADDRINUSE. */
+  hint: 'config' | 'port' | null;
+}
+
+export interface Incident {
+  id: string;
+  target: string;
+  openedAt: number;
+  closedAt: number | null;
+  cause: string;
+  state: IncidentState;
+  level: Level;
+  /** Highest level reached, for the summary. */
+  maxLevel: Level;
+  /** Restarts the ladder made in this incident. */
+  restarts: number;
+  doctorRuns: number;
+  /** Level-2 repairs already tried, in order. */
+  tried: RepairStep[];
+  /** The repair whose effect is being verified, if any. */
+  verifying: RepairStep | null;
+  lastDiagnosis: Diagnosis | null;
+  /** When the circuit breaker lets one more restart through (waiting for a human). */
+  retryAt: number | null;
+  /** What brought it back, or why it ended. */
+  outcome: string | null;
+}
+
+export type PendingWork = 'start' | 'stop' | 'diagnose' | RepairStep;
+
+export interface TargetState {
+  target: string;
+  /** Counter for incident ids of this target. */
+  incidentSeq: number;
+  paused: boolean;
+  pausedUntil: number | null;
+  process: {
+    status: 'stopped' | 'starting' | 'running' | 'stopping';
+    pid: number | null;
+    startedAt: number | null;
+    /** The process answered at least once since it was started. */
+    becameHealthy: boolean;
+    lastExit: ExitInfo | null;
+  };
+  health: Health;
+  healthySince: number | null;
+  probe: { failures: number; successes: number; last: ProbeResult | null };
+  /** Exits of a process that never became healthy, inside the breaker window. */
+  unstableExits: number[];
+  /** Consecutive unstable exits: the backoff exponent. */
+  backoffAttempt: number;
+  /** Restarts made by the medic since it first saw this target. */
+  restarts: number;
+  restartAt: number | null;
+  /** The one piece of work in flight (single flight), and what follows a stop. */
+  pending: { work: PendingWork; since: number } | null;
+  afterStop: 'start' | 'diagnose' | null;
+  /** A last-known-good snapshot was taken for the current run. */
+  snapshotTaken: boolean;
+  incident: Incident | null;
+}
+
+/** Facts that flow into the ladder. */
+export type LadderEvent =
+  | { type: 'Boot'; adoptedPid: number | null }
+  | { type: 'Tick' }
+  | { type: 'ProbeSucceeded'; result: ProbeResult }
+  | { type: 'ProbeFailed'; result: ProbeResult }
+  | { type: 'GatewayStarted'; pid: number | null }
+  | { type: 'GatewayStartFailed'; error: string }
+  | { type: 'GatewayStopped' }
+  | { type: 'ProcessExited'; exit: ExitInfo }
+  | { type: 'Diagnosed'; diagnosis: Diagnosis }
+  | { type: 'RepairFinished'; step: RepairStep; ok: boolean; detail: string }
+  | { type: 'RecoverRequested'; level: Level; by: string; note: string | null }
+  | { type: 'AbortRequested'; by: string; reason: string | null }
+  | { type: 'PauseRequested'; by: string; until: number | null }
+  | { type: 'ResumeRequested'; by: string };
+
+/** Kinds of record the ladder writes to the incident timeline and the audit log. */
+export type RecordKind =
+  | 'opened'
+  | 'step'
+  | 'level'
+  | 'resolved'
+  | 'human'
+  | 'aborted'
+  | 'health'
+  | 'operator';
+
+export interface LadderRecord {
+  kind: RecordKind;
+  at: number;
+  target: string;
+  incidentId: string | null;
+  level: Level | null;
+  text: string;
+  /** Who asked, for operator records. */
+  by?: string;
+}
+
+/** Work that flows out of the ladder; results come back as events. */
+export type LadderAction =
+  | { type: 'StartGateway' }
+  | { type: 'StopGateway'; reason: string }
+  | { type: 'Diagnose' }
+  | { type: 'RunRepair'; step: RepairStep; pid: number | null }
+  | { type: 'SnapshotConfig' }
+  | { type: 'Record'; record: LadderRecord }
+  | { type: 'SaveIncident'; incident: Incident }
+  | { type: 'NotifyHuman'; incidentId: string; summary: string };
+
+export interface StepResult {
+  state: TargetState;
+  actions: LadderAction[];
+}
