@@ -268,7 +268,8 @@ class LadderStep {
     // While our own gateway is not running, whoever answers on its port is not it.
     if (this.o.supervised && s.process.status !== 'running') return;
     s.probe.failures = 0;
-    s.probe.successes += 1;
+    // Capped: counters past their threshold say nothing more and would only cause writes.
+    s.probe.successes = Math.min(s.probe.successes + 1, this.o.recoveryThreshold);
     s.process.becameHealthy = true;
     if (s.probe.successes >= this.o.recoveryThreshold && s.health !== 'up') {
       const was = s.health;
@@ -293,7 +294,7 @@ class LadderStep {
     if (p.status !== 'running') return; // starting, stopping or stopped: exits and starts speak for it
     const inGrace = !p.becameHealthy && p.startedAt !== null && this.now - p.startedAt < this.o.startupGraceMs;
     if (inGrace) return;
-    s.probe.failures += 1;
+    s.probe.failures = Math.min(s.probe.failures + 1, this.o.failureThreshold);
     if (s.probe.failures < this.o.failureThreshold) return;
     const wasUp = s.health === 'up';
     this.markDown();

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * A tiny stand-in for the OpenClaw gateway, for tests and `npm run demo`: it
+ * starts, answers /healthz, and fails in the ways the real one does (exit 78 on
+ * a bad config, EADDRINUSE, crashes, a frozen event loop). Plain JS, no deps.
+ *
+ *   node demo/gateway.mjs --port 18789 [--config openclaw.json]
+ *     [--mode ok|crash-on-start|crash-after|hang-after|slow-start] [--after-ms N] [--start-delay-ms N]
+ */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+
+const Modes = ['ok', 'crash-on-start', 'crash-after', 'hang-after', 'slow-start'];
+const ExitConfig = 78; // OpenClaw's exit code for a config it refuses (EX_CONFIG)
+const DefaultPort = 18789;
+
+const log = (line) => console.log(`[gateway] ${line}`);
+const fail = (line, code) => {
+  console.error(line);
+  process.exit(code);
+};
+
+const args = parseArgs(process.argv.slice(2));
+const mode = args.mode ?? 'ok';
+if (!Modes.includes(mode)) fail(`unknown --mode ${mode} (one of ${Modes.join(', ')})`, 2);
+const afterMs = readNumber('after-ms', args['after-ms'] ?? '1000');
+const startDelayMs = readNumber('start-delay-ms', args['start-delay-ms'] ?? '0');
+const config = args.config === undefined ? null : loadConfig(args.config);
+const port = readNumber('port', args.port ?? process.env.GATEWAY_PORT ?? String(config?.gateway?.port ?? DefaultPort));
+
+log(`starting (mode ${mode}, pid ${process.pid})`);
+if (mode === 'crash-on-start') fail('Gateway failed to start: simulated crash on start (--mode crash-on-start)', 1);
+
+const server = http.createServer((req, res) => {
+  const path = (req.url ?? '/').split('?')[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
+  if (path === '/healthz' || path === '/health') return send(res, 200, { ok: true, status: 'live' });
+  if (path === '/readyz' || path === '/ready') return send(res, 200, { ready: true, failing: [], uptimeMs: Math.round(process.uptime() * 1000) });
+  return send(res, 404, { error: 'not found' });
+});
+
+server.on('error', (err) => {
+  if (err.code === 'EADDRINUSE') fail(`listen EADDRINUSE: address already in use 127.0.0.1:${port}`, 1);
+  fail(`Gateway failed to start: ${err.message}`, 1);
+});
+
+process.on('SIGTERM', () => {
+  log('SIGTERM received, shutting down');
+  server.close(() => {
+    log('stopped cleanly');
+    process.exit(0);
+  });
+  // Open keep-alive sockets would hold close() back.
+  server.closeAllConnections?.();
+});
+
+const listenDelayMs = startDelayMs + (mode === 'slow-start' ? afterMs : 0);
+setTimeout(() => {
+  server.listen(port, '127.0.0.1', () => {
+    log(`listening on 127.0.0.1:${port} (pid ${process.pid})`);
+    if (mode === 'crash-after') setTimeout(() => fail(`simulated crash after ${afterMs} ms (--mode crash-after)`, 1), afterMs);
+    if (mode === 'hang-after') setTimeout(hang, afterMs);
+  });
+}, listenDelayMs);
+
+function hang() {
+  log(`simulating a frozen event loop after ${afterMs} ms (--mode hang-after)`);
+  // A busy loop, not a wait: the process stays alive, holds the port and answers nothing, SIGTERM included.
+  for (;;);
+}
+
+function send(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+  res.end(JSON.stringify(body));
+}
+
+function loadConfig(path) {
+  let text;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    fail('Missing config. Run `openclaw setup` or set gateway.mode=local (or pass --allow-unconfigured).', ExitConfig);
+  }
+  let parsed = null;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // OpenClaw reports an unparsable config with the same words as a missing mode.
+  }
+  if (parsed?.gateway?.mode !== 'local') fail('Gateway start blocked: existing config is missing gateway.mode.', ExitConfig);
+  return parsed;
+}
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) fail(`unexpected argument ${arg}`, 2);
+    const eq = arg.indexOf('=');
+    if (eq !== -1) out[arg.slice(2, eq)] = arg.slice(eq + 1);
+    else if (i + 1 < argv.length) out[arg.slice(2)] = argv[++i];
+    else fail(`missing value for ${arg}`, 2);
+  }
+  return out;
+}
+
+function readNumber(name, value) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a non-negative integer, got ${value}`, 2);
+  return n;
+}

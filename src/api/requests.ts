@@ -1,0 +1,38 @@
+/** Operator requests arriving on the local API, validated with messages that say how to fix them. */
+import { z } from 'zod';
+import { RequestRejectedError } from '../errors.js';
+import type { Level } from '../recovery/types.js';
+
+export type OperatorRequest =
+  | { kind: 'recover'; target: string; level: Level; note: string | null; by: string }
+  | { kind: 'abort'; target: string; note: string | null; by: string }
+  | { kind: 'pause'; target: string; minutes: number | null; by: string }
+  | { kind: 'resume'; target: string; by: string };
+
+const base = {
+  target: z.string().min(1, 'target is required'),
+  by: z.string().min(1).max(100).default('api'),
+};
+const schemas = {
+  '/recover': z.object({
+    ...base,
+    level: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(4)], {
+      message: 'level must be 0, 1, 2, 3 or 4',
+    }),
+    note: z.string().max(500).nullable().default(null),
+  }),
+  '/abort': z.object({ ...base, note: z.string().max(500).nullable().default(null) }),
+  '/pause': z.object({ ...base, minutes: z.number().int().positive().max(7 * 24 * 60).nullable().default(null) }),
+  '/resume': z.object(base),
+} as const;
+
+export function parseOperatorRequest(path: string, body: unknown): OperatorRequest {
+  const schema = schemas[path as keyof typeof schemas];
+  if (!schema) throw new RequestRejectedError(`no such endpoint: POST ${path}`, 404);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    throw new RequestRejectedError(msg, 400);
+  }
+  return { kind: path.slice(1), ...parsed.data } as OperatorRequest;
+}

@@ -1,0 +1,139 @@
+/**
+ * The local HTTP API on 127.0.0.1: status and incidents for anyone on the host,
+ * operator requests (recover, abort, pause, resume) only with the API token.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { RequestRejectedError } from '../errors.js';
+import type { Logger, Store } from '../recovery/ports.js';
+import type { Medic } from '../medic.js';
+import { parseOperatorRequest } from './requests.js';
+
+export interface ApiServerOptions {
+  medic: Medic;
+  store: Store;
+  host: string;
+  port: number;
+  token: string;
+  log: Logger;
+}
+
+export interface ApiServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+
+export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
+  const server = createServer((req, res) => {
+    handle(o, req, res).catch((err: unknown) => {
+      const status = err instanceof RequestRejectedError ? err.status : 500;
+      if (status === 500) o.log.error(`API ${req.method} ${req.url} failed: ${(err as Error).message}`);
+      send(res, status, { error: (err as Error).message });
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await listen(server, o.port, o.host);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(new Error(`MEDIC_HTTP_PORT ${port} is in use on ${host}: is another clawmedic running? Stop it or set MEDIC_HTTP_PORT`));
+      } else reject(err);
+    });
+    server.listen(port, host, () => resolve());
+  });
+}
+
+async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (req.method === 'GET') {
+    if (path === '/healthz') return send(res, 200, { ok: true, ...o.medic.about() });
+    if (path === '/status') return send(res, 200, o.medic.status());
+    if (path === '/incidents') {
+      const limit = clampInt(url.searchParams.get('limit'), 50, 1, 500);
+      const target = url.searchParams.get('target') ?? undefined;
+      return send(res, 200, { incidents: await o.store.listIncidents({ limit, ...(target ? { target } : {}) }) });
+    }
+    const m = /^\/incidents\/([^/]+)$/.exec(path);
+    if (m) {
+      const found = await o.store.getIncident(decodeURIComponent(m[1]!));
+      if (!found) throw new RequestRejectedError(`no incident ${m[1]}`, 404);
+      return send(res, 200, found);
+    }
+    if (path === '/audit') {
+      return send(res, 200, { audit: await o.store.listAudit({ limit: clampInt(url.searchParams.get('limit'), 100, 1, 1000) }) });
+    }
+    throw new RequestRejectedError(`no such endpoint: GET ${path}`, 404);
+  }
+  if (req.method === 'POST') {
+    if (!authorised(req, o.token)) {
+      return send(res, 401, { error: 'operator requests need the API token: Authorization: Bearer <token> (see MEDIC_API_TOKEN or <MEDIC_DATA_DIR>/api-token)' });
+    }
+    const body = await readJson(req);
+    const op = parseOperatorRequest(path, body);
+    const dog = o.medic.target(op.target);
+    switch (op.kind) {
+      case 'recover':
+        return send(res, 202, { target: op.target, incident: await dog.recover(op.level, op.by, op.note) });
+      case 'abort':
+        return send(res, 200, { target: op.target, incident: await dog.abort(op.by, op.note) });
+      case 'pause':
+        await dog.pause(op.by, op.minutes === null ? null : Date.now() + op.minutes * 60_000);
+        return send(res, 200, { target: op.target, paused: true });
+      case 'resume':
+        await dog.resume(op.by);
+        return send(res, 200, { target: op.target, paused: false });
+    }
+  }
+  throw new RequestRejectedError(`method ${req.method} not allowed`, 400);
+}
+
+function authorised(req: IncomingMessage, token: string): boolean {
+  const given = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new RequestRejectedError('request body too large (64 KiB at most)', 400);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (!text) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RequestRejectedError('request body is not valid JSON', 400);
+  }
+}
+
+function clampInt(raw: string | null, def: number, min: number, max: number): number {
+  const n = raw === null ? def : Number.parseInt(raw, 10);
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : def;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, null, 2);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

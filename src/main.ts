@@ -1,0 +1,155 @@
+/**
+ * The composition root: config -> logger -> store -> adapters -> medic -> API.
+ * `runMedic` is what `clawmedic run` calls; tests call it in-process and swap any part.
+ */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { loadConfig, type MedicConfig, type TargetConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startApiServer, type ApiServer } from './api/server.js';
+import { Medic, type TargetAdapters } from './medic.js';
+import { systemClock } from './recovery/clock.js';
+import { MedicEvents } from './recovery/events.js';
+import type { Clock, Logger, Store } from './recovery/ports.js';
+import { HttpProbe } from './recovery/probe.js';
+import { Redactor, secretValuesFromEnv } from './recovery/redact.js';
+import { ConfigGuard } from './recovery/repair/config-guard.js';
+import { GatewayRepairKit } from './recovery/repair/repairs.js';
+import { ServiceGateway } from './recovery/service-gateway.js';
+import { ChildSupervisor, readPidRecord } from './recovery/supervisor.js';
+import { openStore } from './store/index.js';
+import { VERSION } from './version.js';
+
+export interface RunOptions {
+  env: NodeJS.ProcessEnv;
+  /** Defaults to a pino logger as configured. */
+  log?: Logger;
+  clock?: Clock;
+  /** Replace the default adapters of a target (tests). */
+  buildAdapters?: (target: TargetConfig, defaults: () => TargetAdapters) => TargetAdapters;
+}
+
+export interface RunningMedic {
+  config: MedicConfig;
+  medic: Medic;
+  events: MedicEvents;
+  store: Store;
+  api: ApiServer;
+  log: Logger;
+  /** Stops the medic and the gateways it supervises, then the API and the store. */
+  stop(): Promise<void>;
+}
+
+export function targetDataDir(config: MedicConfig, target: string): string {
+  return join(config.dataDir, 'targets', target);
+}
+
+export async function runMedic(options: RunOptions): Promise<RunningMedic> {
+  const config = loadConfig(options.env);
+  const redactor = new Redactor(secretValuesFromEnv(options.env));
+  const log = options.log ?? createLogger({ level: config.logLevel, format: config.logFormat, redactor });
+  const clock = options.clock ?? systemClock;
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const store = await openStore({ dataDir: config.dataDir });
+  const events = new MedicEvents();
+  const defaults = (t: TargetConfig) => () => defaultAdapters(config, t, { clock, log, env: options.env });
+  const medic = new Medic({
+    config,
+    store,
+    clock,
+    log,
+    events,
+    redactor,
+    version: VERSION,
+    buildAdapters: (t) => (options.buildAdapters ? options.buildAdapters(t, defaults(t)) : defaults(t)()),
+  });
+  let api: ApiServer | undefined;
+  try {
+    const token = await loadApiToken(config);
+    await medic.start();
+    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log });
+  } catch (err) {
+    await medic.stop().catch(() => {});
+    await store.close().catch(() => {});
+    throw err;
+  }
+  const names = config.targets.map((t) => `${t.name} (${t.command ? 'supervised' : 'watched'}, ${t.healthUrl})`);
+  log.info(`clawmedic ${VERSION} watching ${names.join(', ')}; status API on http://${config.httpHost}:${api.port}/status`);
+  const running = api;
+  return {
+    config,
+    medic,
+    events,
+    store,
+    api: running,
+    log,
+    stop: async () => {
+      await medic.stop();
+      await running.close();
+      await store.close();
+    },
+  };
+}
+
+export function defaultAdapters(
+  config: MedicConfig,
+  t: TargetConfig,
+  deps: { clock: Clock; log: Logger; env: NodeJS.ProcessEnv },
+): TargetAdapters {
+  const dataDir = targetDataDir(config, t.name);
+  const gateway = t.command
+    ? new ChildSupervisor({
+        target: t.name,
+        command: t.command,
+        dataDir,
+        stopTimeoutMs: t.stopTimeoutMs,
+        log: deps.log,
+        env: deps.env,
+        ...(t.cwd ? { cwd: t.cwd } : {}),
+      })
+    : new ServiceGateway({
+        target: t.name,
+        restartCommand: t.restartCommand,
+        stopCommand: t.stopCommand,
+        logFile: t.logFile,
+        timeoutMs: t.startupGraceMs,
+        env: deps.env,
+        log: deps.log,
+      });
+  const guard = new ConfigGuard({
+    configPath: t.configPath,
+    dataDir,
+    generations: t.knownGoodGenerations,
+    kind: t.configKind,
+    clock: deps.clock,
+    log: deps.log,
+  });
+  const repairs = new GatewayRepairKit({
+    guard,
+    healthUrl: t.healthUrl,
+    doctorCommand: t.doctorCommand,
+    doctorTimeoutMs: t.doctorTimeoutMs,
+    env: deps.env,
+    gatewayCommand: t.command,
+    log: deps.log,
+    knownPids: () => {
+      const rec = readPidRecord(dataDir);
+      return rec ? [rec.pid] : [];
+    },
+  });
+  const probe = new HttpProbe({ url: t.healthUrl, timeoutMs: t.probeTimeoutMs, clock: deps.clock });
+  return { gateway, probe, repairs };
+}
+
+/** The token operator requests must carry: MEDIC_API_TOKEN, or one generated once into the data dir (0600). */
+export async function loadApiToken(config: MedicConfig): Promise<string> {
+  if (config.apiToken) return config.apiToken;
+  const file = join(config.dataDir, 'api-token');
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (existing.trim()) return existing.trim();
+  const token = randomBytes(24).toString('base64url');
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return token;
+}

@@ -1,0 +1,119 @@
+/**
+ * The medic: one watchdog per target, the store, and the events out. Built by the
+ * composition root (`main.ts`) from adapters it chooses; knows nothing of env or argv.
+ */
+import type { MedicConfig, TargetConfig } from './config.js';
+import { RequestRejectedError } from './errors.js';
+import type { MedicEvents } from './recovery/events.js';
+import { exponentialBackoff, type LadderOptions } from './recovery/ladder-options.js';
+import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './recovery/ports.js';
+import type { Redactor } from './recovery/redact.js';
+import { TargetWatchdog, type TargetStatus } from './recovery/watchdog.js';
+
+export interface TargetAdapters {
+  gateway: GatewayProcess;
+  probe: HealthProbe;
+  repairs: GatewayRepairs;
+}
+
+export interface MedicDeps {
+  config: MedicConfig;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  events: MedicEvents;
+  redactor: Redactor;
+  buildAdapters: (target: TargetConfig) => TargetAdapters;
+  version: string;
+}
+
+export interface MedicStatus {
+  medic: ReturnType<Medic['about']>;
+  targets: (TargetStatus & { recentOutput?: string[] })[];
+}
+
+export function ladderOptionsFor(t: TargetConfig): LadderOptions {
+  return {
+    supervised: t.command !== null,
+    failureThreshold: t.failureThreshold,
+    recoveryThreshold: t.recoveryThreshold,
+    startupGraceMs: t.startupGraceMs,
+    backoff: exponentialBackoff(t.backoffInitialMs, t.backoffMaxMs),
+    breakerMaxExits: t.breakerMaxExits,
+    breakerWindowMs: t.breakerWindowMs,
+    maxDoctorRuns: 2,
+    snapshotAfterMs: t.snapshotAfterMs,
+    humanRetryMs: t.humanRetryMs,
+  };
+}
+
+export class Medic {
+  private readonly dogs = new Map<string, TargetWatchdog>();
+  private readonly startedAt: number;
+
+  constructor(private readonly d: MedicDeps) {
+    this.startedAt = d.clock.now();
+    for (const t of d.config.targets) {
+      const adapters = d.buildAdapters(t);
+      this.dogs.set(
+        t.name,
+        new TargetWatchdog({
+          name: t.name,
+          ladder: ladderOptionsFor(t),
+          probeIntervalMs: t.probeIntervalMs,
+          ...adapters,
+          store: d.store,
+          clock: d.clock,
+          log: d.log,
+          events: d.events,
+          redactor: d.redactor,
+        }),
+      );
+      if (!t.command && !t.restartCommand) {
+        d.log.warn(
+          `[${t.name}] neither GATEWAY_COMMAND nor GATEWAY_RESTART_COMMAND is set: clawmedic watches ${t.healthUrl} and reports, but cannot restart the gateway (see .env.example)`,
+        );
+      }
+    }
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.dogs.values()].map((dog) => dog.start()));
+  }
+
+  /** Stops every loop; supervised gateways are stopped with the medic, so none is left orphaned. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.dogs.values()].map((dog) => dog.stop(true)));
+  }
+
+  target(name: string): TargetWatchdog {
+    const dog = this.dogs.get(name);
+    if (!dog) {
+      throw new RequestRejectedError(`unknown target '${name}'; targets: ${[...this.dogs.keys()].join(', ')}`, 404);
+    }
+    return dog;
+  }
+
+  targets(): TargetWatchdog[] {
+    return [...this.dogs.values()];
+  }
+
+  about() {
+    return {
+      version: this.d.version,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      uptimeMs: this.d.clock.now() - this.startedAt,
+    };
+  }
+
+  status(): MedicStatus {
+    return {
+      medic: this.about(),
+      targets: this.targets().map((dog) => {
+        const s = dog.status();
+        return s.incident ? { ...s, recentOutput: dog.recentOutput(20) } : s;
+      }),
+    };
+  }
+}

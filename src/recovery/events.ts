@@ -1,0 +1,18 @@
+/**
+ * The events that flow out of the medic, for subscribers that may be slow, down or
+ * absent (the Discord bot, the API's watchers). The store has already committed each
+ * one when it is emitted; a subscriber that throws is logged and never stops the ladder.
+ */
+import { EventEmitter } from 'node:events';
+import type { Incident, LadderRecord } from './types.js';
+
+export interface MedicEventMap {
+  /** A timeline or audit record (redacted). */
+  record: [record: LadderRecord];
+  /** An incident opened, changed or closed. */
+  incident: [incident: Incident];
+  /** The ladder has nothing left: a person is needed; `output` is the gateway's last lines, redacted. */
+  human: [event: { incident: Incident; summary: string; output: string[] }];
+}
+
+export class MedicEvents extends EventEmitter<MedicEventMap> {}

@@ -1,0 +1,68 @@
+/**
+ * A shell command as the leader of its own process group, with its output going
+ * to a file: signalling the group reaches the helpers it started, and a file
+ * (unlike a pipe) keeps working after the medic that spawned it is gone.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface SpawnGroupOptions {
+  /** stdout and stderr are appended here. */
+  logPath: string;
+  cwd?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+}
+
+/** Spawns `/bin/sh -c command` as a group leader; resolves once it runs, rejects when it cannot be spawned. */
+export async function spawnGroupLeader(command: string, options: SpawnGroupOptions): Promise<ChildProcess> {
+  const fd = openSync(options.logPath, 'a');
+  try {
+    const child = spawn('/bin/sh', ['-c', command], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: options.env ?? process.env,
+      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        // Node blames /bin/sh when it is the working directory that is missing.
+        if (err.code === 'ENOENT' && options.cwd !== undefined) err.message += ` (does the working directory ${options.cwd} exist?)`;
+        reject(err);
+      });
+    });
+    return child;
+  } finally {
+    // The child holds its own copy of the fd.
+    closeSync(fd);
+  }
+}
+
+/** Signals the process group led by `pid`; a group already gone is not an error. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left in the group.
+  }
+}
+
+/** Whether any process has this pid (EPERM: yes, someone else's). */
+export function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether `promise` settles within `ms`. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  const timeout = sleep(ms, false, { signal: timer.signal }).catch(() => false);
+  const settled = await Promise.race([promise.then(() => true), timeout]);
+  timer.abort();
+  return settled;
+}

@@ -1,0 +1,45 @@
+/**
+ * Secrets out of everything that leaves the host (logs, the API, Discord, the agent prompt):
+ * known token shapes, and the actual secret values the medic knows.
+ */
+
+const PATTERNS: RegExp[] = [
+  /sk-ant-[A-Za-z0-9_-]{8,}/g, // Anthropic keys
+  /\bsk-[A-Za-z0-9_-]{16,}/g, // OpenAI-style keys
+  /\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}/g, // GitHub tokens
+  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
+  /\b[MN][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,}/g, // Discord bot tokens
+  /https:\/\/(?:[a-z]+\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[A-Za-z0-9_-]+/g,
+  /\b(Bearer|Bot|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/g,
+  /\b((?:api[_-]?key|token|secret|password|passwd|authorization)["']?\s*[:=]\s*["']?)[^\s"',}]{6,}/gi,
+];
+
+const MASK = '[REDACTED]';
+
+export class Redactor {
+  private readonly values: string[];
+
+  /** `secrets`: actual values to mask wherever they appear (from .env, the gateway config...). */
+  constructor(secrets: Iterable<string> = []) {
+    // Longest first so a secret that contains another is masked whole; short values would mask noise.
+    this.values = [...new Set(secrets)].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const value of this.values) out = out.split(value).join(MASK);
+    for (const re of PATTERNS) {
+      out = out.replace(re, (match, prefix: unknown) =>
+        typeof prefix === 'string' && prefix.length < match.length && /[:=\s]$/.test(prefix) ? `${prefix}${MASK}` : MASK,
+      );
+    }
+    return out;
+  }
+}
+
+/** Values of env variables whose names say they are secret. */
+export function secretValuesFromEnv(env: NodeJS.ProcessEnv): string[] {
+  return Object.entries(env)
+    .filter(([k, v]) => v && /TOKEN|SECRET|PASSWORD|API_KEY|PRIVATE/i.test(k))
+    .map(([, v]) => v as string);
+}

@@ -1,0 +1,190 @@
+/**
+ * The default `GatewayRepairs` adapter: diagnoses a stopped gateway (its config, the
+ * medic's known-good copy, who holds its port) and runs the level-2 repairs. It never
+ * stops a process it cannot show is this target's own gateway: a foreign process on the
+ * port is a person's decision.
+ */
+import { isAbsolute } from 'node:path';
+import type { GatewayRepairs, Logger } from '../ports.js';
+import type { Diagnosis, PortHolder, RepairStep } from '../types.js';
+import type { ConfigGuard } from './config-guard.js';
+import { runDoctor } from './doctor.js';
+import { isPortListening, listPortHolders, portFromUrl, processGroupOf, type PortListener } from './port-holder.js';
+
+export interface GatewayRepairKitOptions {
+  guard: ConfigGuard;
+  /** The health URL; its port is the gateway's. */
+  healthUrl: string;
+  doctorCommand: string;
+  doctorTimeoutMs: number;
+  /** Environment for the doctor. Default: the medic's. */
+  env?: NodeJS.ProcessEnv;
+  /** Pids this target's gateway had (e.g. from the supervisor's pid file). */
+  knownPids: () => number[];
+  /** GATEWAY_COMMAND, when the medic spawns the gateway; its main program identifies a stale one. */
+  gatewayCommand: string | null;
+  log: Logger;
+  /** How long a stale holder gets after SIGTERM before SIGKILL. Default 5000 ms. */
+  stopGraceMs?: number;
+}
+
+type Result = { ok: boolean; detail: string };
+type Verified = { kind: 'free' } | { kind: 'refuse'; detail: string } | { kind: 'stale'; holder: PortListener };
+
+const INTERPRETERS = /^(node|nodejs|bun|deno|tsx|python[\d.]*|ruby|perl)$/;
+
+export class GatewayRepairKit implements GatewayRepairs {
+  private readonly port: number;
+  private readonly mainProgram: string | null;
+
+  constructor(private readonly o: GatewayRepairKitOptions) {
+    this.port = portFromUrl(o.healthUrl);
+    this.mainProgram = o.gatewayCommand === null ? null : mainProgramOf(o.gatewayCommand);
+  }
+
+  async diagnose(): Promise<Diagnosis> {
+    const config = await this.o.guard.validate();
+    const available = (await this.o.guard.latestGood()) !== undefined;
+    const differs = available && (await this.o.guard.differsFromDisk());
+    return { config, lastKnownGood: { available, differs }, portHolder: await this.portHolder() };
+  }
+
+  async run(step: RepairStep, pid: number | null): Promise<Result> {
+    try {
+      switch (step) {
+        case 'restore-config':
+          return await this.o.guard.restore();
+        case 'doctor':
+          return await this.doctor();
+        case 'stop-stale':
+          return await this.stopStale(pid);
+      }
+    } catch (err) {
+      return { ok: false, detail: `${step} failed: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
+  async captureConfig(): Promise<void> {
+    await this.o.guard.capture().catch((err: unknown) => this.o.log.error('could not read the gateway config', { err }));
+  }
+
+  async snapshotConfig(): Promise<void> {
+    await this.o.guard.snapshot().catch((err: unknown) => this.o.log.error('could not keep a known-good config', { err }));
+  }
+
+  private async portHolder(): Promise<PortHolder | null> {
+    let holders: PortListener[];
+    try {
+      holders = await listPortHolders(this.port);
+    } catch (err) {
+      this.o.log.warn('could not find who holds the gateway port', { port: this.port, err });
+      return null;
+    }
+    for (const h of holders) if (await this.isStale(h)) return { ...h, stale: true };
+    const first = holders[0];
+    return first ? { ...first, stale: false } : null;
+  }
+
+  /** Ours only on evidence: a known pid, a known process group, or our gateway's own main program. */
+  private async isStale(h: PortListener): Promise<boolean> {
+    if (h.pid <= 1 || h.pid === process.pid) return false;
+    const known = this.o.knownPids();
+    if (known.includes(h.pid)) return true;
+    const group = await processGroupOf(h.pid);
+    if (group !== null && group > 1 && known.includes(group)) return true;
+    return this.mainProgram !== null && h.command.split(' ').includes(this.mainProgram);
+  }
+
+  private async doctor(): Promise<Result> {
+    // OpenClaw's doctor refuses to run beside a live gateway (it cannot enter maintenance).
+    const holder = (await listPortHolders(this.port).catch(() => []))[0];
+    if (holder) {
+      return { ok: false, detail: `not running doctor: port ${this.port} is held by ${describe(holder)}` };
+    }
+    const { doctorCommand: command, doctorTimeoutMs: timeoutMs, guard, env } = this.o;
+    return runDoctor({ command, timeoutMs, guard, ...(env ? { env } : {}) });
+  }
+
+  private async stopStale(pid: number | null): Promise<Result> {
+    if (pid === null || !Number.isInteger(pid) || pid <= 1) {
+      return { ok: false, detail: `stop-stale needs the pid of a stale gateway, got ${String(pid)}` };
+    }
+    const first = await this.verify(pid);
+    if (first.kind === 'free') return { ok: true, detail: `port ${this.port} is already free; nothing stopped` };
+    if (first.kind === 'refuse') return { ok: false, detail: first.detail };
+    const who = describe(first.holder);
+    const target = await this.killTarget(pid);
+    this.o.log.warn('stopping a stale gateway that holds the port', { pid, target, port: this.port });
+    signal(target, 'SIGTERM');
+    const grace = this.o.stopGraceMs ?? 5000;
+    if (await this.waitFree(grace)) return { ok: true, detail: `stopped ${who} with SIGTERM; port ${this.port} is free` };
+    // Right before the SIGKILL, make sure the pid is still the stale holder (not a reused pid).
+    const again = await this.verify(pid);
+    if (again.kind === 'free') return { ok: true, detail: `stopped ${who} with SIGTERM; port ${this.port} is free` };
+    if (again.kind === 'refuse') return { ok: false, detail: `sent SIGTERM to ${who}; then ${again.detail}` };
+    signal(target, 'SIGKILL');
+    const waited = `${who} ignored SIGTERM for ${(grace / 1000).toFixed(1)} s; sent SIGKILL`;
+    if (await this.waitFree(2000)) return { ok: true, detail: `${waited}; port ${this.port} is free` };
+    const still = (await listPortHolders(this.port))[0];
+    return { ok: false, detail: `${waited}; port ${this.port} is still held${still ? ` by ${describe(still)}` : ''}` };
+  }
+
+  /** Whether `pid` holds the port right now and is still identified as this target's gateway. */
+  private async verify(pid: number): Promise<Verified> {
+    const holders = await listPortHolders(this.port);
+    if (holders.length === 0) return { kind: 'free' };
+    const holder = holders.find((h) => h.pid === pid);
+    if (!holder) {
+      return { kind: 'refuse', detail: `pid ${pid} does not hold port ${this.port}; ${describe(holders[0]!)} does; nothing stopped` };
+    }
+    if (!(await this.isStale(holder))) {
+      const why = "it is not a gateway this target started; stopping a foreign process is a person's decision";
+      return { kind: 'refuse', detail: `refusing to stop ${describe(holder)}: ${why}` };
+    }
+    return { kind: 'stale', holder };
+  }
+
+  /** The whole group when `pid` leads it or it is our gateway's group (a negative pid), else the pid alone. */
+  private async killTarget(pid: number): Promise<number> {
+    const group = await processGroupOf(pid);
+    if (group === pid || (group !== null && group > 1 && this.o.knownPids().includes(group))) return -group;
+    return pid;
+  }
+
+  private async waitFree(ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    for (;;) {
+      if (!(await isPortListening(this.port))) return true;
+      if (Date.now() >= until) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/**
+ * The path that identifies the gateway's process in a command line: the program itself,
+ * or an interpreter's script. Only absolute paths count: a bare name such as `openclaw`
+ * would match another user's gateway as well.
+ */
+export function mainProgramOf(command: string): string | null {
+  const tokens = (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((t) => t.replace(/^(["'])(.*)\1$/, '$2'));
+  let i = 0;
+  while (i < tokens.length && (/^(exec|env|nohup)$/.test(tokens[i]!) || /^\w+=/.test(tokens[i]!))) i += 1;
+  let main = tokens[i];
+  if (main !== undefined && INTERPRETERS.test(main.split('/').at(-1)!)) {
+    main = tokens.slice(i + 1).find((t) => !t.startsWith('-'));
+  }
+  return main !== undefined && isAbsolute(main) ? main : null;
+}
+
+function describe(h: PortListener): string {
+  return h.pid > 0 ? `pid ${h.pid} (${h.command})` : h.command;
+}
+
+function signal(target: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(target, sig);
+  } catch {
+    // Already gone.
+  }
+}

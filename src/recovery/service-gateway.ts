@@ -1,0 +1,112 @@
+/**
+ * The gateway as a service another manager owns (launchd, systemd): the medic
+ * cannot see its exits, only ask the manager to restart or stop it, and read
+ * its log file when it knows where that is.
+ */
+import { GatewayStartError } from '../errors.js';
+import { LogTail } from './log-tail.js';
+import type { GatewayProcess, Logger } from './ports.js';
+import { describeResult, runCommand, type CommandResult } from './run-command.js';
+import type { ExitInfo } from './types.js';
+
+export interface ServiceGatewayOptions {
+  target: string;
+  /**
+   * A shell command that (re)starts the service, e.g. `systemctl --user restart openclaw-gateway`;
+   * null when none is configured: the medic then watches and reports but cannot restart.
+   */
+  restartCommand: string | null;
+  /** A shell command that stops it; without one, `stop()` does nothing and resolves false. */
+  stopCommand?: string | null;
+  /** Bound on each command. Default 60 000 ms. */
+  timeoutMs?: number;
+  /** The gateway's log file, tailed for `recentOutput()`. */
+  logFile?: string | null;
+  /** Lines kept from `logFile`. Default 500. */
+  outputLines?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  log: Logger;
+}
+
+export const DefaultServiceGatewayOptions = {
+  /** Default 60 s: a service manager may wait out the gateway's own 10-25 s start before returning. */
+  timeoutMs: 60_000,
+  /** Default 500 lines. */
+  outputLines: 500,
+} as const;
+
+/** Drives a gateway owned by a service manager (`supervised` = false). */
+export class ServiceGateway implements GatewayProcess {
+  readonly supervised = false;
+  private readonly options: ServiceGatewayOptions;
+  private readonly tail: LogTail | null;
+
+  constructor(options: ServiceGatewayOptions) {
+    this.options = options;
+    this.tail =
+      options.logFile === undefined || options.logFile === null
+        ? null
+        : new LogTail({ path: options.logFile, lines: options.outputLines ?? DefaultServiceGatewayOptions.outputLines });
+  }
+
+  /** The service manager owns the process: there is nothing to adopt. */
+  async adoptOrClear(): Promise<number | null> {
+    return null;
+  }
+
+  /** Runs the restart command; the pid stays unknown (null). */
+  async start(): Promise<number | null> {
+    const { target, restartCommand, log } = this.options;
+    if (restartCommand === null) {
+      throw new GatewayStartError('no restart command: set GATEWAY_RESTART_COMMAND (or GATEWAY_COMMAND) so clawmedic can restart the gateway', target);
+    }
+    const result = await this.runOne(restartCommand);
+    if (!succeeded(result)) {
+      const last = lastLine(result.output);
+      const message = `restart command failed (${describeResult(result)})${last ? `: ${last}` : ''}`;
+      throw new GatewayStartError(message, target);
+    }
+    log.info('gateway service restarted', { target, command: restartCommand });
+    return null;
+  }
+
+  /** Runs the stop command; false when none is configured or it failed. */
+  async stop(reason: string): Promise<boolean> {
+    const { target, stopCommand, log } = this.options;
+    if (stopCommand === undefined || stopCommand === null) return false;
+    log.info('stopping the gateway service', { target, reason });
+    const result = await this.runOne(stopCommand);
+    if (succeeded(result)) return true;
+    log.warn('the stop command failed', { target, result: describeResult(result), output: lastLine(result.output) });
+    return false;
+  }
+
+  /** Exits of a service are invisible to the medic: the probe notices them instead. */
+  onExit(_listener: (exit: ExitInfo) => void): void {}
+
+  recentOutput(lines?: number): string[] {
+    return this.tail?.lines(lines) ?? [];
+  }
+
+  /** The service keeps running whatever `stopGateway` says: stopping it is its manager's job. */
+  async close(_stopGateway: boolean): Promise<void> {}
+
+  private runOne(command: string): Promise<CommandResult> {
+    const { env, cwd, timeoutMs } = this.options;
+    return runCommand(command, {
+      timeoutMs: timeoutMs ?? DefaultServiceGatewayOptions.timeoutMs,
+      ...(env !== undefined ? { env } : {}),
+      ...(cwd !== undefined ? { cwd } : {}),
+    });
+  }
+}
+
+function succeeded(result: CommandResult): boolean {
+  return result.spawnError === null && !result.timedOut && result.code === 0;
+}
+
+function lastLine(output: string): string {
+  const lines = output.trimEnd().split('\n');
+  return (lines[lines.length - 1] ?? '').trim();
+}

@@ -1,0 +1,275 @@
+/**
+ * One target's loop around the pure ladder: feeds it probe results, process exits,
+ * action results and operator requests, one event at a time; commits every change
+ * to the store before anything leaves; runs the actions it asks for.
+ */
+import { RequestRejectedError } from '../errors.js';
+import type { MedicEvents } from './events.js';
+import { checkRecover, initialState, nextWakeAt, step } from './ladder.js';
+import type { LadderOptions } from './ladder-options.js';
+import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './ports.js';
+import type { Redactor } from './redact.js';
+import type { Incident, LadderAction, LadderEvent, LadderRecord, Level, ProbeResult, TargetState } from './types.js';
+
+export interface WatchdogOptions {
+  name: string;
+  ladder: LadderOptions;
+  probeIntervalMs: number;
+  probe: HealthProbe;
+  gateway: GatewayProcess;
+  repairs: GatewayRepairs;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  events: MedicEvents;
+  redactor: Redactor;
+  random?: () => number;
+}
+
+/** What `/status` shows of a target. */
+export interface TargetStatus {
+  name: string;
+  supervised: boolean;
+  health: TargetState['health'];
+  process: TargetState['process']['status'];
+  pid: number | null;
+  startedAt: number | null;
+  restarts: number;
+  paused: boolean;
+  pausedUntil: number | null;
+  pending: string | null;
+  lastProbe: ProbeResult | null;
+  incident: Pick<Incident, 'id' | 'state' | 'level' | 'cause' | 'openedAt'> | null;
+}
+
+/** How many of the gateway's last lines go with a "human needed" notice. */
+const HUMAN_OUTPUT_LINES = 30;
+/** A wake-up that is already due is retried this soon, never in a tight loop. */
+const MIN_WAKE_MS = 250;
+
+export class TargetWatchdog {
+  private state: TargetState;
+  private savedState = '';
+  private queue: Promise<void> = Promise.resolve();
+  private readonly stopping = new AbortController();
+  private closing = false;
+  private probeLoopDone: Promise<void> = Promise.resolve();
+  private wake: { at: number; ctl: AbortController } | null = null;
+  /** A start in flight: exits wait for it, so GatewayStarted always precedes its exit. */
+  private starting: Promise<void> = Promise.resolve();
+  private readonly random: () => number;
+
+  constructor(private readonly o: WatchdogOptions) {
+    this.state = initialState(o.name);
+    this.random = o.random ?? Math.random;
+  }
+
+  get name(): string {
+    return this.o.name;
+  }
+
+  async start(): Promise<void> {
+    const o = this.o;
+    this.state = (await o.store.loadTarget(o.name)) ?? initialState(o.name);
+    this.savedState = durableJson(this.state);
+    o.gateway.onExit((exit) => {
+      void this.starting.then(() => this.dispatch({ type: 'ProcessExited', exit }));
+    });
+    const adoptedPid = await o.gateway.adoptOrClear();
+    if (adoptedPid !== null) o.log.info(`[${o.name}] adopted the gateway a previous medic left running (pid ${adoptedPid})`);
+    await this.dispatch({ type: 'Boot', adoptedPid });
+    this.probeLoopDone = this.probeLoop();
+  }
+
+  /** Stops the loops; `stopGateway` also stops a gateway the medic supervises. */
+  async stop(stopGateway: boolean): Promise<void> {
+    this.closing = true;
+    this.stopping.abort();
+    this.wake?.ctl.abort();
+    await this.probeLoopDone;
+    await this.queue;
+    await this.o.gateway.close(stopGateway);
+  }
+
+  status(): TargetStatus {
+    const s = this.state;
+    const inc = s.incident;
+    return {
+      name: s.target,
+      supervised: this.o.gateway.supervised,
+      health: s.health,
+      process: s.process.status,
+      pid: s.process.pid,
+      startedAt: s.process.startedAt,
+      restarts: s.restarts,
+      paused: s.paused,
+      pausedUntil: s.pausedUntil,
+      pending: s.pending?.work ?? null,
+      lastProbe: s.probe.last,
+      incident: inc ? { id: inc.id, state: inc.state, level: inc.level, cause: inc.cause, openedAt: inc.openedAt } : null,
+    };
+  }
+
+  /** The gateway's last output lines, redacted. */
+  recentOutput(lines = HUMAN_OUTPUT_LINES): string[] {
+    return this.o.gateway.recentOutput(lines).map((l) => this.o.redactor.redact(l));
+  }
+
+  /** Operator request: run a level by hand. Resolves with the incident id. */
+  async recover(level: Level, by: string, note: string | null): Promise<string | null> {
+    const why = checkRecover(this.state, level);
+    if (why) throw new RequestRejectedError(why, 409);
+    await this.dispatch({ type: 'RecoverRequested', level, by, note });
+    return this.state.incident?.id ?? null;
+  }
+
+  async abort(by: string, reason: string | null): Promise<string> {
+    const id = this.state.incident?.id;
+    if (!id) throw new RequestRejectedError(`${this.o.name} has no open incident to abort`, 409);
+    await this.dispatch({ type: 'AbortRequested', by, reason });
+    return id;
+  }
+
+  async pause(by: string, until: number | null): Promise<void> {
+    await this.dispatch({ type: 'PauseRequested', by, until });
+  }
+
+  async resume(by: string): Promise<void> {
+    if (!this.state.paused) throw new RequestRejectedError(`${this.o.name} is not paused`, 409);
+    await this.dispatch({ type: 'ResumeRequested', by });
+  }
+
+  /** Events are applied one at a time, in arrival order. */
+  dispatch(event: LadderEvent): Promise<void> {
+    const run = this.queue.then(() => this.apply(event));
+    this.queue = run.catch((err: unknown) => {
+      this.o.log.error(`[${this.o.name}] could not apply ${event.type}: ${(err as Error).message}`);
+    });
+    return run;
+  }
+
+  private async apply(event: LadderEvent): Promise<void> {
+    if (this.closing) return; // the medic is shutting down: its own stop of the gateway is no incident
+    const o = this.o;
+    const { state, actions } = step(this.state, event, { now: o.clock.now(), random: this.random(), options: o.ladder });
+    this.state = state;
+    // Commit before anything leaves the ladder: a kill -9 after this point loses nothing.
+    const json = durableJson(state);
+    if (json !== this.savedState) {
+      await o.store.saveTarget(state);
+      this.savedState = json;
+    }
+    for (const action of actions) await this.perform(action);
+    this.scheduleWake();
+  }
+
+  private async perform(action: LadderAction): Promise<void> {
+    const o = this.o;
+    switch (action.type) {
+      case 'Record':
+        return this.commitRecord(action.record);
+      case 'SaveIncident': {
+        const incident = JSON.parse(o.redactor.redact(JSON.stringify(action.incident))) as Incident;
+        await o.store.saveIncident(incident);
+        o.events.emit('incident', incident);
+        return;
+      }
+      case 'NotifyHuman': {
+        const output = this.recentOutput();
+        const incident = this.state.incident;
+        if (output.length) {
+          await this.commitRecord({
+            kind: 'step',
+            at: o.clock.now(),
+            target: o.name,
+            incidentId: action.incidentId,
+            level: 4,
+            text: `last gateway output:\n${output.join('\n')}`,
+          });
+        }
+        if (incident) o.events.emit('human', { incident, summary: o.redactor.redact(action.summary), output });
+        return;
+      }
+      default:
+        this.run(action);
+    }
+  }
+
+  private async commitRecord(raw: LadderRecord): Promise<void> {
+    const record = { ...raw, text: this.o.redactor.redact(raw.text) };
+    await this.o.store.appendRecord(record);
+    const line = `[${record.target}]${record.incidentId ? ` ${record.incidentId}` : ''} ${record.text}`;
+    if (record.kind === 'human') this.o.log.warn(line);
+    else this.o.log.info(line);
+    this.o.events.emit('record', record);
+  }
+
+  /** Work actions run in the background; their results come back as events. */
+  private run(action: Exclude<LadderAction, { type: 'Record' | 'SaveIncident' | 'NotifyHuman' }>): void {
+    const o = this.o;
+    const work = async (): Promise<void> => {
+      switch (action.type) {
+        case 'StartGateway': {
+          await o.repairs.captureConfig().catch((err: Error) => o.log.warn(`[${o.name}] could not read the config: ${err.message}`));
+          try {
+            const pid = await o.gateway.start();
+            await this.dispatch({ type: 'GatewayStarted', pid });
+          } catch (err) {
+            await this.dispatch({ type: 'GatewayStartFailed', error: (err as Error).message });
+          }
+          return;
+        }
+        case 'StopGateway': {
+          const wasRunning = await o.gateway.stop(action.reason);
+          // A supervised gateway's exit arrives through onExit; otherwise say it is stopped.
+          if (!o.gateway.supervised || !wasRunning) await this.dispatch({ type: 'GatewayStopped' });
+          return;
+        }
+        case 'Diagnose':
+          return this.dispatch({ type: 'Diagnosed', diagnosis: await o.repairs.diagnose() });
+        case 'RunRepair': {
+          const result = await o.repairs
+            .run(action.step, action.pid)
+            .catch((err: Error) => ({ ok: false, detail: err.message }));
+          return this.dispatch({ type: 'RepairFinished', step: action.step, ...result });
+        }
+        case 'SnapshotConfig':
+          await o.repairs.snapshotConfig();
+          return;
+      }
+    };
+    const done = work().catch((err: Error) => o.log.error(`[${o.name}] ${action.type} failed: ${err.message}`));
+    if (action.type === 'StartGateway') this.starting = done;
+  }
+
+  private async probeLoop(): Promise<void> {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      const result = await this.o.probe.check(signal);
+      if (signal.aborted) break;
+      await this.dispatch(result.ok ? { type: 'ProbeSucceeded', result } : { type: 'ProbeFailed', result }).catch(() => {});
+      await this.o.clock.sleep(this.o.probeIntervalMs, signal);
+    }
+  }
+
+  private scheduleWake(): void {
+    const at = nextWakeAt(this.state);
+    if (at === (this.wake?.at ?? null)) return;
+    this.wake?.ctl.abort();
+    this.wake = null;
+    if (at === null || this.closing) return;
+    const ctl = new AbortController();
+    this.wake = { at, ctl };
+    const delay = Math.max(MIN_WAKE_MS, at - this.o.clock.now());
+    void this.o.clock.sleep(delay, ctl.signal).then(() => {
+      if (ctl.signal.aborted) return;
+      this.wake = null;
+      void this.dispatch({ type: 'Tick' }).catch(() => {});
+    });
+  }
+}
+
+/** The state as it is committed: the last probe's timing changes every few seconds and is not worth a write. */
+function durableJson(state: TargetState): string {
+  return JSON.stringify({ ...state, probe: { ...state.probe, last: null } });
+}

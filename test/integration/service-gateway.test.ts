@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayStartError } from '../../src/errors.js';
+import { ServiceGateway } from '../../src/recovery/service-gateway.js';
+import { TempDirs, captureLogger } from '../fixtures/gateways.js';
+
+const dirs = new TempDirs();
+afterEach(() => dirs.removeAll());
+
+describe('ServiceGateway', () => {
+  it('restarts through the restart command; the pid stays unknown', async () => {
+    const dir = await dirs.make();
+    const marker = join(dir, 'restarted');
+    const gateway = new ServiceGateway({ target: 'svc', restartCommand: `touch '${marker}'`, log: captureLogger() });
+    expect(gateway.supervised).toBe(false);
+    await expect(gateway.start()).resolves.toBeNull();
+    expect(existsSync(marker)).toBe(true);
+    await expect(gateway.adoptOrClear()).resolves.toBeNull();
+  });
+
+  it('rejects with GatewayStartError carrying the last output line of a failed restart', async () => {
+    const gateway = new ServiceGateway({
+      target: 'svc',
+      restartCommand: "echo 'checking unit'; echo 'Unit openclaw-gateway.service not found.' >&2; exit 5",
+      log: captureLogger(),
+    });
+    const error = await gateway.start().catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(GatewayStartError);
+    expect((error as GatewayStartError).message).toMatch(/exit 5.*Unit openclaw-gateway\.service not found\.$/);
+    expect((error as GatewayStartError).target).toBe('svc');
+  });
+
+  it('rejects when the restart command outlives its timeout', async () => {
+    const gateway = new ServiceGateway({ target: 'svc', restartCommand: 'sleep 30', timeoutMs: 200, log: captureLogger() });
+    await expect(gateway.start()).rejects.toThrow(/timed out/);
+  });
+
+  it('stops through the stop command, or reports false without one', async () => {
+    const log = captureLogger();
+    await expect(new ServiceGateway({ target: 'svc', restartCommand: 'true', log }).stop('test')).resolves.toBe(false);
+    await expect(new ServiceGateway({ target: 'svc', restartCommand: 'true', stopCommand: 'true', log }).stop('test')).resolves.toBe(true);
+    await expect(new ServiceGateway({ target: 'svc', restartCommand: 'true', stopCommand: 'exit 3', log }).stop('test')).resolves.toBe(false);
+    expect(log.entries.filter((e) => e.level === 'warn').map((e) => e.msg)).toEqual(['the stop command failed']);
+  });
+
+  it("tails the service's log file for recent output", async () => {
+    const dir = await dirs.make();
+    const logFile = join(dir, 'gateway.log');
+    const gateway = new ServiceGateway({ target: 'svc', restartCommand: 'true', logFile, outputLines: 2, log: captureLogger() });
+    expect(gateway.recentOutput()).toEqual([]);
+    await writeFile(logFile, 'a\nb\n');
+    await appendFile(logFile, 'c\n');
+    expect(gateway.recentOutput()).toEqual(['b', 'c']);
+    expect(new ServiceGateway({ target: 'svc', restartCommand: 'true', log: captureLogger() }).recentOutput()).toEqual([]);
+  });
+});
