@@ -17,6 +17,7 @@ export function createLogger(options: {
           colorize: Boolean((options.destination ?? process.stdout) === process.stdout && process.stdout.isTTY),
           translateTime: 'SYS:HH:MM:ss',
           ignore: 'pid,hostname',
+          singleLine: true,
           destination: (options.destination ?? process.stdout) as NodeJS.WritableStream & { write: never },
         })
       : (options.destination ?? process.stdout);

@@ -65,7 +65,8 @@ export function step(state: TargetState, event: LadderEvent, ctx: StepContext): 
 
 /** When the ladder next needs a `Tick`, derived from the state; null when it does not. */
 export function nextWakeAt(state: TargetState): number | null {
-  const times = [state.restartAt, state.incident?.retryAt ?? null, state.pausedUntil].filter(
+  const retryAt = state.paused ? null : (state.incident?.retryAt ?? null);
+  const times = [state.restartAt, retryAt, state.pausedUntil].filter(
     (t): t is number => t !== null,
   );
   return times.length ? Math.min(...times) : null;
@@ -189,7 +190,7 @@ class LadderStep {
       this.start();
     }
     const inc = s.incident;
-    if (inc?.state === 'waiting_human' && inc.retryAt !== null && this.now >= inc.retryAt && !s.pending) {
+    if (inc?.state === 'waiting_human' && inc.retryAt !== null && this.now >= inc.retryAt && !s.pending && !s.paused) {
       inc.retryAt = this.o.humanRetryMs === null ? null : this.now + this.o.humanRetryMs;
       this.record('step', 'circuit breaker half-open: trying one restart');
       this.restart('half-open retry');
@@ -200,6 +201,11 @@ class LadderStep {
     const s = this.s;
     s.pending = null;
     Object.assign(s.process, { status: 'running', pid, startedAt: this.now, becameHealthy: false });
+    // A new run has to prove itself: a service restarted in place never went through 'down'.
+    if (s.health === 'up') {
+      s.health = 'unknown';
+      s.healthySince = null;
+    }
     s.probe.failures = 0;
     s.probe.successes = 0;
     s.snapshotTaken = false;
@@ -210,11 +216,14 @@ class LadderStep {
     this.s.pending = null;
     this.s.process.status = 'stopped';
     this.s.process.pid = null;
-    this.fault(`could not be started: ${error}`, null, !this.s.process.becameHealthy);
+    // A start that failed is a failed start, whatever the previous run did.
+    this.fault(`could not be started: ${error}`, null, true);
   }
 
   private stopped(): void {
     const s = this.s;
+    // Late news of a stop whose exit already moved the ladder on (a start may be in flight).
+    if (s.pending?.work !== 'stop') return;
     s.pending = null;
     if (this.o.supervised) Object.assign(s.process, { status: 'stopped', pid: null });
     this.continueAfterStop();
@@ -248,10 +257,7 @@ class LadderStep {
     if (inc.level >= 2) return this.repairFailed(`${inc.verifying ?? 'the repair'} did not bring it back: ${what}`);
     if (hint === 'config') return this.enterLevel2('exit 78: the gateway refuses its config; not restarting blindly');
     if (hint === 'port') return this.enterLevel2('the port is in use; finding out who holds it');
-    if (this.breakerOpen()) {
-      const secs = Math.round(this.o.breakerWindowMs / 1000);
-      return this.enterLevel2(`circuit breaker open: ${s.unstableExits.length} failed starts within ${secs} s`);
-    }
+    if (this.breakerOpen()) return this.enterLevel2(this.breakerText());
     const delay = this.o.backoff(s.backoffAttempt, this.ctx.random);
     if (delay === null) return this.enterLevel2('restart backoff gave up');
     if (unstable) s.backoffAttempt += 1;
@@ -310,7 +316,7 @@ class LadderStep {
     if (inc.level >= 2) return this.repairFailed(`${inc.verifying ?? 'the repair'} did not bring it back: ${why}`);
     if (!p.becameHealthy) this.countUnstableExit();
     if (this.breakerOpen()) {
-      return this.enterLevel2(`circuit breaker open: ${s.unstableExits.length} failed starts`);
+      return this.enterLevel2(this.breakerText());
     }
     this.setLevel(1, 'alive but not answering: restarting it');
     this.restart('not answering');
@@ -373,15 +379,15 @@ class LadderStep {
     const inc = s.incident;
     if (!inc || inc.state !== 'recovering' || s.paused) return;
     this.record('step', `${step} ${ok ? 'finished' : 'failed'}: ${detail}`);
-    if (!ok) return this.repairFailed(`${step} failed`);
+    if (!ok) return this.repairFailed(null);
     this.record('step', `verifying ${step}: starting the gateway`);
     this.start();
   }
 
   /** A repair (or its verification) failed: stop what runs and diagnose again for the next one. */
-  private repairFailed(text: string): void {
+  private repairFailed(text: string | null): void {
     const inc = this.s.incident!;
-    if (inc.verifying) this.record('step', text);
+    if (inc.verifying && text) this.record('step', text);
     inc.verifying = null;
     if (this.s.process.status === 'running') this.stop('the repair did not help', 'diagnose');
     else this.diagnose();
@@ -463,7 +469,7 @@ class LadderStep {
     const s = this.s;
     s.restartAt = null;
     s.pending = { work: 'start', since: this.now };
-    if (s.process.startedAt !== null || s.process.lastExit !== null) {
+    if (!this.o.supervised || s.process.startedAt !== null || s.process.lastExit !== null) {
       s.restarts += 1;
       if (s.incident) s.incident.restarts += 1;
     }
@@ -503,6 +509,11 @@ class LadderStep {
   private countUnstableExit(): void {
     const s = this.s;
     s.unstableExits = [...s.unstableExits.filter((t) => this.now - t < this.o.breakerWindowMs), this.now];
+  }
+
+  private breakerText(): string {
+    const secs = Math.round(this.o.breakerWindowMs / 1000);
+    return `circuit breaker open: ${this.s.unstableExits.length} failed starts within ${secs} s`;
   }
 
   private breakerOpen(): boolean {
@@ -554,7 +565,7 @@ class LadderStep {
     const secs = ((this.now - inc.openedAt) / 1000).toFixed(1);
     const by = inc.verifying
       ? `fixed by ${inc.verifying}`
-      : inc.maxLevel === 4
+      : inc.state === 'waiting_human'
         ? 'came back while waiting for a human'
         : `${inc.restarts} restart${inc.restarts === 1 ? '' : 's'}`;
     Object.assign(inc, { state: 'resolved', closedAt: this.now, retryAt: null, outcome: by });

@@ -2,11 +2,11 @@
  * One queue for all of a store's work, run one job at a time in call order, so jobs may
  * read-modify-write without races and writes commit in the order they were issued.
  *
- * With a `Transactions` port (SQLite), the jobs that piled up run in one transaction
- * (group commit: one fsync for many writes); each promise still settles only after its
- * commit. When any job of a batch fails, the batch is rolled back, `afterRollback` lets
- * the owner forget what it cached from the undone writes, and the jobs rerun one by one,
- * each committing (or failing) alone.
+ * With `Sql` (SQLite), the jobs that piled up run in one transaction (group commit: one
+ * fsync for many writes, and a job's several writes commit together); each promise still
+ * settles only after its commit. When a job fails, its batch is rolled back, `afterRollback`
+ * lets the owner forget what it cached from the undone writes, and the jobs rerun one
+ * transaction each, so only the failing one is rejected and none is committed twice.
  */
 
 /** Runs one SQL statement on the store's single connection. */
@@ -50,31 +50,32 @@ export class CommitQueue {
   async #drain(): Promise<void> {
     while (this.#jobs.length > 0) {
       const batch = this.#jobs.splice(0, MAX_BATCH);
-      if (batch.length > 1 && this.sql !== undefined && (await this.#runTransaction(this.sql, batch))) continue;
-      for (const job of batch) await job.work().then(job.resolve, job.reject);
+      if (this.sql === undefined) {
+        for (const job of batch) await job.work().then(job.resolve, job.reject);
+        continue;
+      }
+      const failure = await this.#runTransaction(this.sql, batch);
+      if (failure === undefined) continue;
+      if (batch.length === 1) batch[0]?.reject(failure.error);
+      // Find the culprit: each job again in a transaction of its own.
+      else for (const job of batch) await this.#runTransaction(this.sql, [job]).then((f) => f && job.reject(f.error));
     }
     this.#draining = undefined;
   }
 
-  /** Runs `batch` in one transaction; false (all undone) when a job failed, to be rerun job by job. */
-  async #runTransaction(sql: Sql, batch: Job[]): Promise<boolean> {
+  /** Runs `batch` in one transaction and settles it; on a failure, undoes it all and returns the error. */
+  async #runTransaction(sql: Sql, batch: Job[]): Promise<{ error: unknown } | undefined> {
     const results: unknown[] = [];
     try {
       await sql('BEGIN IMMEDIATE');
       // Stops at the first failure: SQLite may have rolled back already, so nothing more may run.
       for (const job of batch) results.push(await job.work());
       await sql('COMMIT');
-    } catch {
+    } catch (error) {
       await sql('ROLLBACK').catch(() => undefined);
-      try {
-        await this.afterRollback();
-      } catch (error) {
-        for (const job of batch) job.reject(error);
-        return true;
-      }
-      return false;
+      return { error: await this.afterRollback().then(() => error, (reloadError: unknown) => reloadError) };
     }
     batch.forEach((job, i) => job.resolve(results[i]));
-    return true;
+    return undefined;
   }
 }

@@ -82,7 +82,7 @@ describe('unsupervised (a service manager owns the gateway)', () => {
   // is not counted: the incident says "0 restarts" after a restart. Fix: count every start when
   // `!options.supervised` (there StartGateway is always a restart), e.g.
   // `if (!this.o.supervised || s.process.startedAt !== null || s.process.lastExit !== null)`.
-  it.fails('counts the restart command in the incident', () => {
+  it('counts the restart command in the incident', () => {
     const h = unsupervised();
     h.send(boot());
     h.probes(2, probeOk());
@@ -98,7 +98,7 @@ describe('unsupervised (a service manager owns the gateway)', () => {
   // `probeSucceeded` (which resolves only on a transition to 'up') never closes the incident.
   // Fix: in `started()`, when `health === 'up'`, set it to 'unknown' (and `healthySince` to
   // null) so that `recoveryThreshold` good probes after every (re)start are needed and resolve.
-  it.fails('resolves an operator restart of a healthy gateway', () => {
+  it('resolves an operator restart of a healthy gateway', () => {
     const h = unsupervised();
     h.send(boot());
     h.probes(2, probeOk());
@@ -161,7 +161,7 @@ describe('GatewayStopped (supervised)', () => {
   // late GatewayStopped then erases the start in flight (pending null, status 'stopped'):
   // single flight is broken, `checkRecover` accepts a request and a second StartGateway can
   // follow. Fix: in `stopped()`, return early unless `s.pending?.work === 'stop'`.
-  it.fails('ignores a GatewayStopped that arrives after the exit already continued', () => {
+  it('ignores a GatewayStopped that arrives after the exit already continued', () => {
     const h = new LadderHarness();
     h.bootHealthy(100);
     h.probes(3, probeFail()); // StopGateway, then start

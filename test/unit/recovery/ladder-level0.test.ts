@@ -258,7 +258,7 @@ describe('circuit breaker', () => {
   // describes the previous process (only `started()` resets it). After a healthy gateway dies,
   // every failed start is taken as a "stable" exit: not counted by the breaker, no backoff
   // (attempt stays 0, delay 0), so the ladder retries a start that cannot work in a tight loop.
-  it.fails('counts failed starts after a healthy gateway died: backoff, then the breaker', () => {
+  it('counts failed starts after a healthy gateway died: backoff, then the breaker', () => {
     const h = new LadderHarness();
     h.bootHealthy(100);
     h.after(60_000, killed()); // stable exit: immediate restart, not counted

@@ -157,7 +157,7 @@ describe('RecoverRequested', () => {
 
   // Outcome text: `resolve()` says "came back while waiting for a human" whenever maxLevel is 4,
   // even when a person took the incident back to level 0 and that restart brought it back.
-  it.fails('credits the restart, not "waiting for a human", after a person restarts from level 4', () => {
+  it('credits the restart, not "waiting for a human", after a person restarts from level 4', () => {
     const h = exhausted();
     h.send(recover(0, 'bob'));
     h.send(started(300));
