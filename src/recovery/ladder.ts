@@ -159,8 +159,10 @@ class LadderStep {
     s.healthySince = null;
     s.probe.failures = 0;
     s.probe.successes = 0;
-    // A process found running is already past its start-up: no grace for it.
-    Object.assign(s.process, { startedAt: null, becameHealthy: false, pid: adoptedPid });
+    // An adopted gateway may still be starting (the previous medic died mid-restart): it gets the
+    // start-up grace from now, which ends at its first good probe. A service's start is unknown.
+    const adopted = this.o.supervised && adoptedPid !== null;
+    Object.assign(s.process, { startedAt: adopted ? this.now : null, becameHealthy: false, pid: adoptedPid });
     if (!this.o.supervised) {
       s.process.status = 'running';
       return;

@@ -49,6 +49,8 @@ const MIN_WAKE_MS = 250;
 
 export class TargetWatchdog {
   private state: TargetState;
+  /** The state as of the last fully committed step: what status() shows, never ahead of the store. */
+  private published: TargetState;
   private savedState = '';
   private queue: Promise<void> = Promise.resolve();
   private readonly stopping = new AbortController();
@@ -61,6 +63,7 @@ export class TargetWatchdog {
 
   constructor(private readonly o: WatchdogOptions) {
     this.state = initialState(o.name);
+    this.published = this.state;
     this.random = o.random ?? Math.random;
   }
 
@@ -71,6 +74,7 @@ export class TargetWatchdog {
   async start(): Promise<void> {
     const o = this.o;
     this.state = (await o.store.loadTarget(o.name)) ?? initialState(o.name);
+    this.published = this.state;
     this.savedState = durableJson(this.state);
     o.gateway.onExit((exit) => {
       void this.starting.then(() => this.dispatch({ type: 'ProcessExited', exit }));
@@ -92,7 +96,7 @@ export class TargetWatchdog {
   }
 
   status(): TargetStatus {
-    const s = this.state;
+    const s = this.published;
     const inc = s.incident;
     return {
       name: s.target,
@@ -160,6 +164,7 @@ export class TargetWatchdog {
       this.savedState = json;
     }
     for (const action of actions) await this.perform(action);
+    this.published = state;
     this.scheduleWake();
   }
 

@@ -31,13 +31,20 @@ describe('boot (supervised)', () => {
     expect(h.state.health).toBe('unknown');
   });
 
-  it('adopts a running gateway without starting another, and gives it no start-up grace', () => {
+  it('adopts a running gateway without starting another, with start-up grace from the adoption', () => {
     const h = new LadderHarness();
+    const t0 = h.now;
     expect(h.send(boot(4242))).toEqual([]);
-    expect(h.state.process).toMatchObject({ status: 'running', pid: 4242, startedAt: null, becameHealthy: false });
+    expect(h.state.process).toMatchObject({ status: 'running', pid: 4242, startedAt: t0, becameHealthy: false });
     expect(h.state.pending).toBeNull();
 
-    // Immediately after boot: no grace, three failures open an incident and restart it.
+    // It may still be starting (the previous medic died mid-restart): failures inside the grace are not counted.
+    h.probes(5, probeFail());
+    expect(h.incident).toBeNull();
+    expect(h.state.probe.failures).toBe(0);
+
+    // Past the grace, three failures open an incident and restart it.
+    h.advance(60_000);
     h.probes(2, probeFail());
     expect(h.incident).toBeNull();
     const actions = h.after(5_000, probeFail());

@@ -147,7 +147,8 @@ describe('GatewayStopped (supervised)', () => {
   it('completes a stop that found nothing running (an adopted gateway that died unseen)', () => {
     const h = new LadderHarness();
     h.send(boot(4242));
-    h.probes(3, probeFail()); // adopted: no grace; level 1 restart
+    h.advance(60_000); // adopted: start-up grace from the adoption
+    h.probes(3, probeFail()); // then level 1 restart
     expect(h.state.process.status).toBe('stopping');
     const actions = h.send(stopped());
     expect(workTypes(actions)).toEqual(['StartGateway']);

@@ -1,0 +1,170 @@
+/**
+ * The real `clawmedic` command as a child process: kill -9 of the medic mid-incident,
+ * the local API and its token, the CLI's exit codes. Needs dist/ (built by global setup).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, waitFor } from '../fixtures/gateways.js';
+import { E2eWorld } from './harness.js';
+
+const BIN = fileURLToPath(new URL('../../bin/clawmedic.js', import.meta.url));
+const world = new E2eWorld();
+afterEach(() => world.cleanup());
+beforeAll(() => {
+  if (!existsSync(fileURLToPath(new URL('../../dist/cli.js', import.meta.url)))) {
+    throw new Error('dist/ is missing: the build in test/global-setup.ts failed (see its output above)');
+  }
+});
+
+function startCli(env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [BIN, 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  world.janitor.track(child.pid);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return Object.assign(child, { output: () => out });
+}
+
+function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+}
+
+async function api(port: number, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, init);
+  return { status: res.status, body: await res.json() };
+}
+
+/** Pids of processes whose command line mentions `needle` (our unique temp config path). */
+function processesMentioning(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(needle) && isAlive(Number(d));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe('clawmedic run', () => {
+  it('kill -9 of the medic mid-incident: the next medic adopts the gateway and resumes the incident', async () => {
+    const { env, apiPort, configPath } = await world.envFor({ mode: 'ok', startDelayMs: 2500 });
+    const a = startCli(env);
+    const healthy = await waitFor(
+      async () => {
+        const { body } = await api(apiPort, '/status').catch(() => ({ body: null }) as { body: any });
+        const t = body?.targets?.[0];
+        return t?.health === 'up' && t.incident === null ? t : null;
+      },
+      { timeoutMs: 30_000, what: `the first medic to report healthy\n${a.output()}` },
+    );
+    process.kill(healthy.pid, 'SIGKILL');
+    const restarting = await waitFor(
+      async () => {
+        const t = (await api(apiPort, '/status')).body.targets[0];
+        return t.incident && t.pid && t.pid !== healthy.pid ? t : null;
+      },
+      { what: 'a restart in flight' },
+    );
+    world.janitor.track(restarting.pid);
+    a.kill('SIGKILL');
+    await waitFor(() => !isAlive(a.pid!), { what: 'the first medic to die' });
+    expect(isAlive(restarting.pid)).toBe(true); // the gateway outlives a medic killed with -9
+
+    const b = startCli(env);
+    const back = await waitFor(
+      async () => {
+        const res = await api(apiPort, '/status').catch(() => null);
+        const t = res?.body.targets[0];
+        return t?.health === 'up' && t.incident === null ? t : null;
+      },
+      { timeoutMs: 30_000, what: `the second medic to resume and resolve\n${b.output()}` },
+    );
+    if (back.pid !== restarting.pid) console.log(b.output());
+    expect(back.pid).toBe(restarting.pid);
+    expect(processesMentioning(configPath)).toEqual([restarting.pid]);
+
+    const { body: list } = await api(apiPort, '/incidents');
+    expect(list.incidents.map((i: any) => [i.id, i.state])).toEqual([['gw-1', 'resolved']]);
+    const { body: one } = await api(apiPort, '/incidents/gw-1');
+    const lines: string[] = one.timeline.map((r: any) => r.text);
+    expect(lines[0]).toBe('gateway was killed by SIGKILL');
+    expect(lines).toContain(`gateway started (pid ${restarting.pid})`);
+    expect(lines).toContain(`medic restarted; adopted the running gateway (pid ${restarting.pid})`);
+    expect(lines.at(-1)).toMatch(/^resolved after [\d.]+ s at level 0/);
+
+    b.kill('SIGTERM');
+    const code = await new Promise<number | null>((ok) => b.once('exit', (c) => ok(c)));
+    expect(code).toBe(0);
+    await waitFor(() => !isAlive(restarting.pid), { what: 'the gateway to stop with the medic' });
+    expect(processesMentioning(configPath)).toEqual([]);
+  });
+
+  it('serves the local API: reads for anyone, operator requests only with the token', async () => {
+    const { env, apiPort } = await world.envFor({ mode: 'ok' });
+    const medic = startCli(env);
+    await waitFor(async () => (await api(apiPort, '/status').catch(() => null))?.body.targets[0].health === 'up', {
+      timeoutMs: 30_000,
+      what: `healthy\n${medic.output()}`,
+    });
+    const { body: health } = await api(apiPort, '/healthz');
+    expect(health).toMatchObject({ ok: true, version: '0.1.0' });
+    const { body: status } = await api(apiPort, '/status');
+    expect(Object.keys(status.targets[0])).toEqual(
+      expect.arrayContaining(['name', 'health', 'pid', 'restarts', 'lastProbe', 'incident']),
+    );
+
+    const post = (body: unknown, token?: string) =>
+      api(apiPort, '/recover', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    expect((await post({ target: 'gw', level: 1 })).status).toBe(401);
+    expect((await post({ target: 'gw', level: 1 }, 'wrong-token')).status).toBe(401);
+    const token = readFileSync(join(env.MEDIC_DATA_DIR!, 'api-token'), 'utf8').trim();
+    const bad = await post({ target: 'gw', level: 7 }, token);
+    expect(bad).toMatchObject({ status: 400, body: { error: 'level: level must be 0, 1, 2, 3 or 4' } });
+    expect((await post({ target: 'nope', level: 1 }, token)).status).toBe(404);
+    expect((await post({ target: 'gw', level: 3 }, token)).body.error).toMatch(/level 3/);
+    const ok = await post({ target: 'gw', level: 1, by: 'test' }, token);
+    expect(ok).toMatchObject({ status: 202, body: { target: 'gw', incident: 'gw-1' } });
+
+    const table = cli(env, 'status');
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/TARGET\s+HEALTH\s+PID/);
+    expect(table.stdout).toMatch(/^gw\s/m);
+    const recover = cli(env, 'recover', 'gw', '--level', '1', '--note', 'from the cli');
+    expect([0, 1]).toContain(recover.status); // 1 when the previous restart is still in flight ("busy")
+    medic.kill('SIGTERM');
+    await new Promise((ok) => medic.once('exit', ok));
+  });
+});
+
+describe('clawmedic (other commands)', () => {
+  it('check-config exits 2 and lists every problem with how to fix it', () => {
+    const r = cli({ PATH: process.env.PATH, HOME: '/nonexistent', PROBE_INTERVAL_MS: 'soon', MEDIC_HTTP_PORT: '0' }, 'check-config');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("PROBE_INTERVAL_MS");
+    expect(r.stderr).toContain("MEDIC_HTTP_PORT");
+    expect(r.stderr).toContain('see .env.example');
+  });
+
+  it('status says how to start the medic when it is not running, exit 1', async () => {
+    const { env } = await world.envFor({ mode: 'ok' });
+    const r = cli(env, 'status');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/clawmedic is not answering on http:\/\/127\.0\.0\.1:\d+\/status .*is it running\?/);
+  });
+
+  it('an unknown command is a usage error, exit 2', () => {
+    const r = cli({ PATH: process.env.PATH }, 'frobnicate');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+  });
+});

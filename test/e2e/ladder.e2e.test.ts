@@ -1,0 +1,156 @@
+/**
+ * The ladder end to end: the real medic (in-process) supervising real gateway processes.
+ * Assertions are on outcomes (incidents, timelines, files, processes), never on speed.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, waitFor } from '../fixtures/gateways.js';
+import { E2eWorld, healthyAndCalm } from './harness.js';
+
+const world = new E2eWorld();
+afterEach(() => world.cleanup());
+
+const texts = (timeline: { text: string }[]) => timeline.map((r) => r.text);
+
+describe('level 0: supervise', () => {
+  it('kill -9 ten times in a row gives ten incidents, each resolved by a restart', async () => {
+    const m = await world.start({ mode: 'ok' });
+    const pids = new Set<number>();
+    for (let round = 1; round <= 10; round++) {
+      const before = await m.waitStatus(`healthy before kill ${round}`, healthyAndCalm);
+      pids.add(before.pid!);
+      process.kill(before.pid!, 'SIGKILL');
+      await m.waitStatus(`recovered from kill ${round}`, (t) => healthyAndCalm(t) && t.pid !== before.pid);
+    }
+    const incidents = await m.incidents();
+    expect(incidents).toHaveLength(10);
+    for (const inc of incidents) {
+      expect(inc).toMatchObject({ state: 'resolved', maxLevel: 0, cause: 'gateway was killed by SIGKILL', outcome: '1 restart' });
+    }
+    expect(pids.size).toBe(10);
+    expect(m.status().restarts).toBe(10);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it('a crash loop opens the circuit breaker: no restart storm, level 2, then a human', async () => {
+    const m = await world.start({ mode: 'crash-on-start' });
+    const t = await m.waitStatus('waiting for a human', (s) => s.incident?.state === 'waiting_human');
+    expect(t.incident!.level).toBe(4);
+    const [inc] = await m.incidents();
+    const { timeline, incident } = await m.incident(inc!.id);
+    // 5 failed starts open the breaker (the first start + 4 restarts), then one start per doctor run.
+    expect(incident.restarts).toBe(4 + 2);
+    expect(incident.tried).toEqual(['doctor', 'doctor']);
+    const lines = texts(timeline);
+    expect(lines.filter((l) => l.startsWith('restarting in '))).toHaveLength(3);
+    expect(lines).toContain('level 2: circuit breaker open: 5 failed starts within 120 s');
+    expect(lines).toContain('level 4: human needed: level 2 has nothing left to try');
+    expect(lines.some((l) => l.startsWith('last gateway output:') && l.includes('simulated crash on start'))).toBe(true);
+    // And it stays quiet: no more starts while waiting for a human.
+    const restarts = m.status().restarts;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(m.status().restarts).toBe(restarts);
+
+    // A person aborts: the incident closes as aborted and the medic stops acting until resumed.
+    await m.running.medic.target('gw').abort('ops:bob', 'looking into it');
+    expect(m.status()).toMatchObject({ paused: true, incident: null });
+    expect((await m.incident(inc!.id)).incident).toMatchObject({ state: 'aborted', outcome: 'aborted by ops:bob' });
+  });
+});
+
+describe('level 1: watchdog', () => {
+  it('a gateway frozen with SIGSTOP is detected, killed and restarted', async () => {
+    const m = await world.start({ mode: 'ok' });
+    const before = await m.waitStatus('healthy', healthyAndCalm);
+    process.kill(before.pid!, 'SIGSTOP');
+    const after = await m.waitStatus('restarted', (t) => healthyAndCalm(t) && t.pid !== before.pid);
+    expect(after.pid).not.toBe(before.pid);
+    await waitFor(() => !isAlive(before.pid!), { what: 'the frozen gateway to be gone' });
+    const [inc] = await m.incidents();
+    expect(inc).toMatchObject({ state: 'resolved', maxLevel: 1 });
+    expect(inc!.cause).toMatch(/^gateway not answering: (timeout after 150 ms|connection reset)/);
+  });
+
+  it('an event loop that blocks (hang) is detected the same way', async () => {
+    const m = await world.start({ mode: 'hang-after', afterMs: 1500 });
+    await waitFor(async () => (await m.incidents()).find((i) => i.state === 'resolved' && i.maxLevel === 1), {
+      timeoutMs: 30_000,
+      what: 'a hang detected and resolved at level 1',
+    });
+  });
+});
+
+describe('level 2: repair', () => {
+  it('a config broken while the gateway runs is restored from the last-known-good copy', async () => {
+    const m = await world.start({ mode: 'ok' });
+    const before = await m.waitStatus('healthy', healthyAndCalm);
+    const knownGood = join(m.env.MEDIC_DATA_DIR!, 'targets', 'gw', 'known-good');
+    await waitFor(() => existsSync(knownGood) && readdirSync(knownGood).length > 0, { what: 'a known-good snapshot' });
+    const good = readFileSync(m.configPath, 'utf8');
+    writeFileSync(m.configPath, '{ "gateway": { "port": 1 ');
+    process.kill(before.pid!, 'SIGKILL');
+    await m.waitStatus('recovered', (t) => healthyAndCalm(t) && t.pid !== before.pid);
+    const [inc] = await m.incidents();
+    expect(inc).toMatchObject({ state: 'resolved', maxLevel: 2, outcome: 'fixed by restore-config' });
+    expect(readFileSync(m.configPath, 'utf8')).toBe(good);
+    const broken = readdirSync(dirname(m.configPath)).filter((f) => f.startsWith('openclaw.json.broken.'));
+    expect(broken).toHaveLength(1);
+    expect(readFileSync(join(dirname(m.configPath), broken[0]!), 'utf8')).toBe('{ "gateway": { "port": 1 ');
+    const lines = texts((await m.incident(inc!.id)).timeline);
+    expect(lines).toContain('level 2: exit 78: the gateway refuses its config; not restarting blindly');
+    expect(lines.some((l) => l.startsWith('diagnosis: config invalid:'))).toBe(true);
+  });
+
+  it('a port squatted by a foreign process is reported with its pid, and left alone', async () => {
+    const setup = await world.envFor({ mode: 'ok' });
+    const squatter: Server = createServer();
+    await new Promise<void>((ok) => squatter.listen(setup.gatewayPort, '127.0.0.1', ok));
+    try {
+      const { runMedic } = await import('../../src/main.js');
+      const running = await runMedic({ env: setup.env, log: (await import('../fixtures/gateways.js')).captureLogger() });
+      try {
+        const inc = await waitFor(async () => (await running.store.listIncidents()).find((i) => i.state === 'waiting_human'), {
+          what: 'a human needed',
+        });
+        const lines = texts((await running.store.getIncident(inc.id))!.timeline);
+        expect(lines).toContain('level 2: the port is in use; finding out who holds it');
+        expect(lines.find((l) => l.startsWith('level 4: human needed: the port is held by'))).toContain(`pid ${process.pid}`);
+      } finally {
+        await running.stop();
+      }
+    } finally {
+      squatter.close();
+    }
+  });
+});
+
+describe('operators', () => {
+  it('recover by hand, pause and resume, all audited', async () => {
+    const m = await world.start({ mode: 'ok' });
+    const first = await m.waitStatus('healthy', healthyAndCalm);
+    const dog = m.running.medic.target('gw');
+    const id = await dog.recover(1, 'ops:alice', 'rotating logs');
+    expect(id).toBe('gw-1');
+    await m.waitStatus('restarted by hand', (t) => healthyAndCalm(t) && t.pid !== first.pid);
+    expect((await m.incident('gw-1')).incident).toMatchObject({ state: 'resolved', cause: 'manual recovery at level 1 requested by ops:alice' });
+
+    await dog.pause('ops:alice', null);
+    const paused = m.status();
+    process.kill(paused.pid!, 'SIGKILL');
+    await m.waitStatus('down while paused', (t) => t.process === 'stopped');
+    await new Promise((r) => setTimeout(r, 800));
+    expect(m.status()).toMatchObject({ process: 'stopped', paused: true, incident: null });
+
+    await dog.resume('ops:alice');
+    await m.waitStatus('back after resume', (t) => healthyAndCalm(t) && !t.paused);
+    const audit = await m.running.store.listAudit({ limit: 50 });
+    const operatorLines = audit.filter((r) => r.kind === 'operator').map((r) => `${r.by}: ${r.text}`);
+    expect(operatorLines).toEqual([
+      'ops:alice: ops:alice resumed automatic actions',
+      'ops:alice: ops:alice paused automatic actions until resumed',
+      'ops:alice: ops:alice asked for level 1: rotating logs',
+    ]);
+  });
+});
