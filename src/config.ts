@@ -108,7 +108,16 @@ function expandHome(path: string, home: string): string {
 
 function describeIssue(where: string, value: unknown, issue: z.core.$ZodIssue): string {
   const got = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
-  return `${where} ${issue.message.replace(/^Invalid input: /, '').toLowerCase()} (got ${got})`;
+  const i = issue as z.core.$ZodIssue & { expected?: string; minimum?: unknown; maximum?: unknown; values?: unknown[]; format?: string };
+  let rule: string;
+  if (i.code === 'invalid_type' && (i.expected === 'number' || i.expected === 'int')) rule = 'must be a whole number';
+  else if (i.code === 'too_small') rule = typeof value === 'string' && !/^-?\d/.test(value) ? 'must not be empty' : `must be at least ${String(i.minimum)}`;
+  else if (i.code === 'too_big') rule = `must be at most ${String(i.maximum)}`;
+  else if (i.code === 'invalid_value' && i.values) rule = `must be one of ${i.values.join(', ')}`;
+  else if (i.code === 'invalid_format' && i.format === 'url') rule = 'must be an http(s) URL such as http://127.0.0.1:18789/healthz';
+  else if (i.code === 'invalid_format' && i.format === 'regex') rule = 'may hold only letters, digits, - and _ (at most 40)';
+  else rule = issue.message.toLowerCase();
+  return `${where} ${rule} (got ${got})`;
 }
 
 /** Parses one field; on failure records a problem with how to fix it and returns the default. */
