@@ -175,12 +175,12 @@ async function benchHang(ctx) {
   for (let round = 0; round < Plan.hangRounds; round++) {
     // The gateway freezes HANG_AFTER_MS after it listens, which is at most POLL_MS before its first 200.
     const hangAt = listenedAt + HANG_AFTER_MS;
-    await sleep(hangAt - 500 - Date.now());
+    await sleepUntil(hangAt - 500);
     const before = (await medic.status()).targets[0];
     if (before.health !== 'up' || before.incident !== null) {
       throw new Error(`round ${round + 1}: the medic had not seen the gateway healthy before the hang (${JSON.stringify(before)})`);
     }
-    await sleep(hangAt + 300 - Date.now());
+    await sleepUntil(hangAt + 300);
     const check = await httpGet(url, 500);
     if (check.status === 200) throw new Error(`round ${round + 1}: the gateway still answers after it should have frozen`);
     const incident = await waitFor(async () => (await medic.status()).targets[0].incident, {
@@ -224,7 +224,7 @@ async function sampleIdle(ctx, idle) {
   const warmUntil = idle.upAt + d.snapshotAfterMs + d.probeIntervalMs + 1000;
   if (warmUntil > Date.now()) {
     log(`idle: warming up ${((warmUntil - Date.now()) / 1000).toFixed(0)} s more (past the config snapshot at ${d.snapshotAfterMs / 1000} s healthy)`);
-    await sleep(warmUntil - Date.now());
+    await sleepUntil(warmUntil);
   }
   const medics = [idle.one, idle.many];
   const restartsBefore = await Promise.all(medics.map(restartCount));
@@ -245,6 +245,11 @@ async function sampleIdle(ctx, idle) {
   if (restartsAfter.some((n, i) => n !== restartsBefore[i])) throw new Error('a gateway restarted while the medics were meant to be idle');
   await Promise.all(medics.map((m) => stopMedic(ctx, m)));
   return { one: out[0], many: out[1], sampleMs: Plan.idleSampleMs, targets: Plan.idleTargets };
+}
+
+/** Sleeps until `Date.now()` reaches `at` (at once when it has). */
+function sleepUntil(at) {
+  return sleep(Math.max(0, at - Date.now()));
 }
 
 async function restartCount(medic) {
