@@ -108,7 +108,12 @@ export async function stopMedic(ctx, medic, timeoutMs = 25_000) {
   } catch {
     // Already gone.
   }
-  const stopped = await Promise.race([medic.child.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+  const timer = new AbortController();
+  const stopped = await Promise.race([
+    medic.child.exited.then(() => true),
+    sleep(timeoutMs, false, { signal: timer.signal }).catch(() => false),
+  ]);
+  timer.abort();
   if (!stopped) {
     console.error(`medic ${medic.name} (pid ${medic.pid}) did not stop within ${timeoutMs} ms: killing it\n${medic.tail()}`);
     killHard(medic.pid);

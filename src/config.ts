@@ -35,6 +35,7 @@ export interface TargetConfig {
   breakerWindowMs: number;
   stopTimeoutMs: number;
   humanRetryMs: number;
+  approvalTimeoutMs: number;
   snapshotAfterMs: number;
   knownGoodGenerations: number;
 }
@@ -81,6 +82,7 @@ const TARGET_FIELDS = {
   breakerWindowMs: { env: 'BREAKER_WINDOW_MS', schema: ms(1000), def: 120_000 },
   stopTimeoutMs: { env: 'STOP_TIMEOUT_MS', schema: ms(100), def: 10_000 },
   humanRetryMs: { env: 'HUMAN_RETRY_MS', schema: ms(1000), def: 600_000 },
+  approvalTimeoutMs: { env: 'APPROVAL_TIMEOUT_MS', schema: ms(1000), def: 900_000 },
   snapshotAfterMs: { env: 'SNAPSHOT_AFTER_MS', schema: ms(0), def: 30_000 },
   knownGoodGenerations: { env: 'KNOWN_GOOD_GENERATIONS', schema: count(1), def: 5 },
 } as const satisfies Record<keyof TargetConfig, { env: string; schema: z.ZodType; def: unknown }>;

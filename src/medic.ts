@@ -44,6 +44,7 @@ export function ladderOptionsFor(t: TargetConfig): LadderOptions {
     maxDoctorRuns: 2,
     snapshotAfterMs: t.snapshotAfterMs,
     humanRetryMs: t.humanRetryMs,
+    approvalTimeoutMs: t.approvalTimeoutMs,
   };
 }
 

@@ -7,7 +7,8 @@ export type OperatorRequest =
   | { kind: 'recover'; target: string; level: Level; note: string | null; by: string }
   | { kind: 'abort'; target: string; note: string | null; by: string }
   | { kind: 'pause'; target: string; minutes: number | null; by: string }
-  | { kind: 'resume'; target: string; by: string };
+  | { kind: 'resume'; target: string; by: string }
+  | { kind: 'approve'; target: string; approval: string | null; approved: boolean; by: string };
 
 const base = {
   target: z.string().min(1, 'target is required'),
@@ -24,6 +25,11 @@ const schemas = {
   '/abort': z.object({ ...base, note: z.string().max(500).nullable().default(null) }),
   '/pause': z.object({ ...base, minutes: z.number().int().positive().max(7 * 24 * 60).nullable().default(null) }),
   '/resume': z.object(base),
+  '/approve': z.object({
+    ...base,
+    approval: z.string().min(1).nullable().default(null),
+    approved: z.boolean({ message: 'approved must be true or false' }),
+  }),
 } as const;
 
 export function parseOperatorRequest(path: string, body: unknown): OperatorRequest {

@@ -98,6 +98,8 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
       case 'resume':
         await dog.resume(op.by);
         return send(res, 200, { target: op.target, paused: false });
+      case 'approve':
+        return send(res, 200, { target: op.target, approval: await dog.decide(op.approval, op.approved, op.by), approved: op.approved });
     }
   }
   throw new RequestRejectedError(`method ${req.method} not allowed`, 400);

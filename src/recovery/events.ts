@@ -4,7 +4,7 @@
  * one when it is emitted; a subscriber that throws is logged and never stops the ladder.
  */
 import { EventEmitter } from 'node:events';
-import type { Incident, LadderRecord } from './types.js';
+import type { Incident, LadderRecord, PendingApproval } from './types.js';
 
 export interface MedicEventMap {
   /** A timeline or audit record (redacted). */
@@ -13,6 +13,12 @@ export interface MedicEventMap {
   incident: [incident: Incident];
   /** The ladder has nothing left: a person is needed; `output` is the gateway's last lines, redacted. */
   human: [event: { incident: Incident; summary: string; output: string[] }];
+  /** The ladder asks a person a question (answer through `TargetWatchdog.decide`). */
+  approval: [event: { target: string; incidentId: string; approval: PendingApproval }];
+  /** That question was answered, expired or withdrawn: its buttons must go. */
+  'approval-closed': [
+    event: { target: string; incidentId: string; approval: PendingApproval; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null },
+  ];
 }
 
 export class MedicEvents extends EventEmitter<MedicEventMap> {}

@@ -29,6 +29,8 @@ export interface LadderOptions {
   snapshotAfterMs: number;
   /** While waiting for a human, let one restart through this often (half-open breaker); null: never. */
   humanRetryMs: number | null;
+  /** An unanswered approval request counts as denied after this long. */
+  approvalTimeoutMs: number;
 }
 
 /** Exponential backoff: immediate first, then `initialMs` doubling up to `maxMs`, with +/-20% jitter. */
@@ -61,4 +63,6 @@ export const DefaultLadderOptions = {
   snapshotAfterMs: 30_000,
   /** Default 10 minutes. */
   humanRetryMs: 600_000,
+  /** Default 15 minutes. */
+  approvalTimeoutMs: 900_000,
 } as const satisfies LadderOptions;

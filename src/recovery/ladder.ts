@@ -66,10 +66,19 @@ export function step(state: TargetState, event: LadderEvent, ctx: StepContext): 
 /** When the ladder next needs a `Tick`, derived from the state; null when it does not. */
 export function nextWakeAt(state: TargetState): number | null {
   const retryAt = state.paused ? null : (state.incident?.retryAt ?? null);
-  const times = [state.restartAt, retryAt, state.pausedUntil].filter(
+  const expiresAt = state.incident?.approval?.expiresAt ?? null;
+  const times = [state.restartAt, retryAt, state.pausedUntil, expiresAt].filter(
     (t): t is number => t !== null,
   );
   return times.length ? Math.min(...times) : null;
+}
+
+/** Why an answer to approval `approvalId` cannot be taken, or null when it can. */
+export function checkApproval(state: TargetState, approvalId: string | null): string | null {
+  const pending = state.incident?.approval;
+  if (!pending) return `${state.target} has no question waiting for an answer`;
+  if (approvalId !== null && pending.id !== approvalId) return `approval ${approvalId} is no longer open (the open one is ${pending.id})`;
+  return null;
 }
 
 /** Why an operator's recovery request cannot run now, or null when it can. */
@@ -141,6 +150,8 @@ class LadderStep {
         return this.recoverRequested(e.level, e.by, e.note);
       case 'AbortRequested':
         return this.abortRequested(e.by, e.reason);
+      case 'ApprovalDecided':
+        return this.approvalDecided(e.approvalId, e.approved, e.by);
       case 'PauseRequested':
         return this.pauseRequested(e.by, e.until);
       case 'ResumeRequested':
@@ -192,6 +203,12 @@ class LadderStep {
       this.start();
     }
     const inc = s.incident;
+    if (inc?.approval && this.now >= inc.approval.expiresAt) {
+      const a = inc.approval;
+      this.closeApproval('expired', null);
+      const mins = Math.round(this.o.approvalTimeoutMs / 60_000);
+      return this.escalate(`nobody answered within ${mins} min whether to stop pid ${a.pid} (${a.command}); treated as denied`);
+    }
     if (inc?.state === 'waiting_human' && inc.retryAt !== null && this.now >= inc.retryAt && !s.pending && !s.paused) {
       inc.retryAt = this.o.humanRetryMs === null ? null : this.now + this.o.humanRetryMs;
       this.record('step', 'circuit breaker half-open: trying one restart');
@@ -354,6 +371,8 @@ class LadderStep {
     if (d.portHolder) {
       if (d.portHolder.stale && !tried('stop-stale')) return this.repair('stop-stale', d.portHolder.pid);
       const who = `pid ${d.portHolder.pid} (${d.portHolder.command})`;
+      // Stopping a foreign process is a person's decision: ask once, with the facts.
+      if (d.portHolder.pid > 0 && !tried('stop-port-holder')) return this.askToStop(d.portHolder.pid, d.portHolder.command);
       return this.escalate(`the port is held by ${who}; stopping a foreign process is a person's decision`);
     }
     if (!d.config.ok && d.lastKnownGood.available && !tried('restore-config')) return this.repair('restore-config');
@@ -362,6 +381,41 @@ class LadderStep {
       return this.repair('restore-config');
     }
     this.escalate('level 2 has nothing left to try');
+  }
+
+  private askToStop(pid: number, command: string): void {
+    const inc = this.s.incident!;
+    const approval = {
+      id: `${inc.id}-a${inc.tried.length + 1}`,
+      kind: 'stop-port-holder' as const,
+      pid,
+      command,
+      question: `Stop pid ${pid} (${command}), which holds the gateway's port, so the gateway can start?`,
+      requestedAt: this.now,
+      expiresAt: this.now + this.o.approvalTimeoutMs,
+    };
+    inc.approval = approval;
+    this.record('step', `approval needed: ${approval.question}`);
+    this.actions.push({ type: 'RequestApproval', incidentId: inc.id, approval });
+  }
+
+  private approvalDecided(approvalId: string, approved: boolean, by: string): void {
+    const inc = this.s.incident;
+    const a = inc?.approval;
+    if (!inc || !a || a.id !== approvalId) return; // a stale button or a second answer: nothing to do
+    this.record('operator', `${by} ${approved ? 'approved' : 'denied'}: stop pid ${a.pid} (${a.command})`, by);
+    this.closeApproval(approved ? 'approved' : 'denied', by);
+    if (approved) return this.repair('stop-port-holder', a.pid);
+    this.escalate(`${by} denied stopping pid ${a.pid} (${a.command}), which holds the port`);
+  }
+
+  private closeApproval(outcome: 'approved' | 'denied' | 'expired' | 'withdrawn', by: string | null): void {
+    const inc = this.s.incident!;
+    const a = inc.approval;
+    if (!a) return;
+    inc.approval = null;
+    if (outcome === 'expired') this.record('step', `approval ${a.id} expired: treated as denied`);
+    this.actions.push({ type: 'ApprovalClosed', incidentId: inc.id, approval: a, outcome, by });
   }
 
   private repair(step: RepairStep, pid: number | null = null): void {
@@ -430,6 +484,7 @@ class LadderStep {
     const inc = s.incident;
     this.record('operator', `${by} aborted${reason ? `: ${reason}` : ''}`, by);
     if (!inc) return;
+    this.closeApproval('withdrawn', by);
     Object.assign(inc, { state: 'aborted', closedAt: this.now, retryAt: null, outcome: `aborted by ${by}` });
     this.record('aborted', `incident aborted by ${by}; automatic actions paused until resumed`);
     this.closed = inc;
@@ -546,6 +601,7 @@ class LadderStep {
       verifying: null,
       lastDiagnosis: null,
       retryAt: null,
+      approval: null,
       outcome: null,
     };
     this.record('opened', cause);
@@ -570,6 +626,7 @@ class LadderStep {
       : inc.state === 'waiting_human'
         ? 'came back while waiting for a human'
         : `${inc.restarts} restart${inc.restarts === 1 ? '' : 's'}`;
+    this.closeApproval('withdrawn', null);
     Object.assign(inc, { state: 'resolved', closedAt: this.now, retryAt: null, outcome: by });
     this.record('resolved', `resolved after ${secs} s at level ${inc.maxLevel} (${by})`);
     this.closed = inc;

@@ -11,7 +11,21 @@ export type Health = 'up' | 'down' | 'unknown';
 export type IncidentState = 'open' | 'recovering' | 'waiting_human' | 'resolved' | 'aborted';
 
 /** A repair the ladder can run at level 2, in the order it is usually tried. */
-export type RepairStep = 'stop-stale' | 'restore-config' | 'doctor';
+export type RepairStep = 'stop-stale' | 'restore-config' | 'doctor' | 'stop-port-holder';
+
+/** A decision the ladder waits for from a person (operators in Discord, or the local API). */
+export interface PendingApproval {
+  id: string;
+  /** Stop a foreign process holding the gateway's port. */
+  kind: 'stop-port-holder';
+  pid: number;
+  command: string;
+  /** The question as a person reads it. */
+  question: string;
+  requestedAt: number;
+  /** Unanswered by then, it counts as denied. */
+  expiresAt: number;
+}
 
 /** What the medic learnt about a stopped gateway before choosing a repair. */
 export interface Diagnosis {
@@ -68,6 +82,8 @@ export interface Incident {
   lastDiagnosis: Diagnosis | null;
   /** When the circuit breaker lets one more restart through (waiting for a human). */
   retryAt: number | null;
+  /** A question waiting for a person's answer. */
+  approval: PendingApproval | null;
   /** What brought it back, or why it ended. */
   outcome: string | null;
 }
@@ -120,6 +136,7 @@ export type LadderEvent =
   | { type: 'RepairFinished'; step: RepairStep; ok: boolean; detail: string }
   | { type: 'RecoverRequested'; level: Level; by: string; note: string | null }
   | { type: 'AbortRequested'; by: string; reason: string | null }
+  | { type: 'ApprovalDecided'; approvalId: string; approved: boolean; by: string }
   | { type: 'PauseRequested'; by: string; until: number | null }
   | { type: 'ResumeRequested'; by: string };
 
@@ -154,7 +171,9 @@ export type LadderAction =
   | { type: 'SnapshotConfig' }
   | { type: 'Record'; record: LadderRecord }
   | { type: 'SaveIncident'; incident: Incident }
-  | { type: 'NotifyHuman'; incidentId: string; summary: string };
+  | { type: 'NotifyHuman'; incidentId: string; summary: string }
+  | { type: 'RequestApproval'; incidentId: string; approval: PendingApproval }
+  | { type: 'ApprovalClosed'; incidentId: string; approval: PendingApproval; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null };
 
 export interface StepResult {
   state: TargetState;

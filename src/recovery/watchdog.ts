@@ -5,7 +5,7 @@
  */
 import { RequestRejectedError } from '../errors.js';
 import type { MedicEvents } from './events.js';
-import { checkRecover, initialState, nextWakeAt, step } from './ladder.js';
+import { checkApproval, checkRecover, initialState, nextWakeAt, step } from './ladder.js';
 import type { LadderOptions } from './ladder-options.js';
 import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './ports.js';
 import type { Redactor } from './redact.js';
@@ -39,7 +39,7 @@ export interface TargetStatus {
   pausedUntil: number | null;
   pending: string | null;
   lastProbe: ProbeResult | null;
-  incident: Pick<Incident, 'id' | 'state' | 'level' | 'cause' | 'openedAt'> | null;
+  incident: Pick<Incident, 'id' | 'state' | 'level' | 'cause' | 'openedAt' | 'approval'> | null;
 }
 
 /** How many of the gateway's last lines go with a "human needed" notice. */
@@ -110,7 +110,9 @@ export class TargetWatchdog {
       pausedUntil: s.pausedUntil,
       pending: s.pending?.work ?? null,
       lastProbe: s.probe.last,
-      incident: inc ? { id: inc.id, state: inc.state, level: inc.level, cause: inc.cause, openedAt: inc.openedAt } : null,
+      incident: inc
+        ? { id: inc.id, state: inc.state, level: inc.level, cause: inc.cause, openedAt: inc.openedAt, approval: inc.approval ?? null }
+        : null,
     };
   }
 
@@ -132,6 +134,20 @@ export class TargetWatchdog {
     if (!id) throw new RequestRejectedError(`${this.o.name} has no open incident to abort`, 409);
     await this.dispatch({ type: 'AbortRequested', by, reason });
     return id;
+  }
+
+  /** An operator's answer to the open question (`approvalId` null: whichever is open). Resolves with its id. */
+  async decide(approvalId: string | null, approved: boolean, by: string): Promise<string> {
+    const why = checkApproval(this.state, approvalId);
+    if (why) throw new RequestRejectedError(why, 409);
+    const id = approvalId ?? this.state.incident!.approval!.id;
+    await this.dispatch({ type: 'ApprovalDecided', approvalId: id, approved, by });
+    return id;
+  }
+
+  /** The open question of this target, if any. */
+  pendingApproval() {
+    return this.published.incident?.approval ?? null;
   }
 
   async pause(by: string, until: number | null): Promise<void> {
@@ -195,6 +211,16 @@ export class TargetWatchdog {
         if (incident) o.events.emit('human', { incident, summary: o.redactor.redact(action.summary), output });
         return;
       }
+      case 'RequestApproval': {
+        const approval = JSON.parse(o.redactor.redact(JSON.stringify(action.approval))) as typeof action.approval;
+        o.events.emit('approval', { target: o.name, incidentId: action.incidentId, approval });
+        return;
+      }
+      case 'ApprovalClosed': {
+        const approval = JSON.parse(o.redactor.redact(JSON.stringify(action.approval))) as typeof action.approval;
+        o.events.emit('approval-closed', { target: o.name, incidentId: action.incidentId, approval, outcome: action.outcome, by: action.by });
+        return;
+      }
       default:
         this.run(action);
     }
@@ -210,7 +236,9 @@ export class TargetWatchdog {
   }
 
   /** Work actions run in the background; their results come back as events. */
-  private run(action: Exclude<LadderAction, { type: 'Record' | 'SaveIncident' | 'NotifyHuman' }>): void {
+  private run(
+    action: Exclude<LadderAction, { type: 'Record' | 'SaveIncident' | 'NotifyHuman' | 'RequestApproval' | 'ApprovalClosed' }>,
+  ): void {
     const o = this.o;
     const work = async (): Promise<void> => {
       switch (action.type) {

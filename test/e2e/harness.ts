@@ -82,7 +82,10 @@ export class E2eWorld {
   }
 
   async start(gateway: Omit<DemoGatewayArgs, 'port' | 'config'>, extra: Record<string, string> = {}): Promise<MedicUnderTest> {
-    const setup = await this.envFor(gateway, extra);
+    return this.startWith(await this.envFor(gateway, extra));
+  }
+
+  async startWith(setup: Awaited<ReturnType<E2eWorld['envFor']>>): Promise<MedicUnderTest> {
     const log = captureLogger();
     const running = await runMedic({ env: setup.env, log });
     this.medics.push(running);

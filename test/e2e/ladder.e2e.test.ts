@@ -3,7 +3,8 @@
  * Assertions are on outcomes (incidents, timelines, files, processes), never on speed.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { spawn } from 'node:child_process';
+import { isPortListening } from '../../src/recovery/repair/port-holder.js';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
@@ -103,26 +104,43 @@ describe('level 2: repair', () => {
     expect(lines.some((l) => l.startsWith('diagnosis: config invalid:'))).toBe(true);
   });
 
-  it('a port squatted by a foreign process is reported with its pid, and left alone', async () => {
+  it('a port squatted by a foreign process: the ladder asks; approved, the squatter is stopped and the gateway starts', async () => {
     const setup = await world.envFor({ mode: 'ok' });
-    const squatter: Server = createServer();
-    await new Promise<void>((ok) => squatter.listen(setup.gatewayPort, '127.0.0.1', ok));
-    try {
-      const { runMedic } = await import('../../src/main.js');
-      const running = await runMedic({ env: setup.env, log: (await import('../fixtures/gateways.js')).captureLogger() });
-      try {
-        const inc = await waitFor(async () => (await running.store.listIncidents()).find((i) => i.state === 'waiting_human'), {
-          what: 'a human needed',
-        });
-        const lines = texts((await running.store.getIncident(inc.id))!.timeline);
-        expect(lines).toContain('level 2: the port is in use; finding out who holds it');
-        expect(lines.find((l) => l.startsWith('level 4: human needed: the port is held by'))).toContain(`pid ${process.pid}`);
-      } finally {
-        await running.stop();
-      }
-    } finally {
-      squatter.close();
-    }
+    const squatter = spawn(process.execPath, ['-e', `require('net').createServer().listen(${setup.gatewayPort}, '127.0.0.1')`], {
+      stdio: 'ignore',
+    });
+    world.janitor.track(squatter.pid);
+    await waitFor(() => isPortListening(setup.gatewayPort), { what: 'the squatter to listen' });
+    const m = await world.startWith(setup);
+    const asking = await m.waitStatus('a question for a person', (t) => t.incident?.approval != null);
+    const approval = asking.incident!.approval!;
+    expect(approval).toMatchObject({ kind: 'stop-port-holder', pid: squatter.pid });
+    expect(approval.question).toContain(`Stop pid ${squatter.pid} (`);
+    expect(isAlive(squatter.pid!)).toBe(true); // nothing is stopped without a person
+
+    await m.running.medic.target('gw').decide(approval.id, true, 'ops:alice');
+    await m.waitStatus('started after the approved stop', healthyAndCalm);
+    expect(isAlive(squatter.pid!)).toBe(false);
+    const [inc] = await m.incidents();
+    expect(inc).toMatchObject({ state: 'resolved', outcome: 'fixed by stop-port-holder' });
+    const lines = texts((await m.incident(inc!.id)).timeline);
+    expect(lines).toContain('level 2: the port is in use; finding out who holds it');
+    expect(lines.find((l) => l.startsWith('ops:alice approved: stop pid'))).toBeDefined();
+  });
+
+  it('denied, the squatter is left alone and a human is needed', async () => {
+    const setup = await world.envFor({ mode: 'ok' });
+    const squatter = spawn(process.execPath, ['-e', `require('net').createServer().listen(${setup.gatewayPort}, '127.0.0.1')`], {
+      stdio: 'ignore',
+    });
+    world.janitor.track(squatter.pid);
+    await waitFor(() => isPortListening(setup.gatewayPort), { what: 'the squatter to listen' });
+    const m = await world.startWith(setup);
+    const asking = await m.waitStatus('a question for a person', (t) => t.incident?.approval != null);
+    await m.running.medic.target('gw').decide(null, false, 'ops:bob');
+    const t = await m.waitStatus('waiting for a human', (s) => s.incident?.state === 'waiting_human');
+    expect(t.incident!.id).toBe(asking.incident!.id);
+    expect(isAlive(squatter.pid!)).toBe(true);
   });
 });
 

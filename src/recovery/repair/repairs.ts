@@ -57,7 +57,9 @@ export class GatewayRepairKit implements GatewayRepairs {
         case 'doctor':
           return await this.doctor();
         case 'stop-stale':
-          return await this.stopStale(pid);
+          return await this.stopHolder(pid, false);
+        case 'stop-port-holder':
+          return await this.stopHolder(pid, true);
       }
     } catch (err) {
       return { ok: false, detail: `${step} failed: ${err instanceof Error ? err.message : String(err)}` };
@@ -105,21 +107,26 @@ export class GatewayRepairKit implements GatewayRepairs {
     return runDoctor({ command, timeoutMs, guard, ...(env ? { env } : {}) });
   }
 
-  private async stopStale(pid: number | null): Promise<Result> {
-    if (pid === null || !Number.isInteger(pid) || pid <= 1) {
-      return { ok: false, detail: `stop-stale needs the pid of a stale gateway, got ${String(pid)}` };
+  /**
+   * Stops the process holding the port: a stale gateway of this target, or (`approved`) any
+   * process a person approved stopping by its pid. Re-verified right before each signal.
+   */
+  private async stopHolder(pid: number | null, approved: boolean): Promise<Result> {
+    if (pid === null || !Number.isInteger(pid) || pid <= 1 || pid === process.pid) {
+      return { ok: false, detail: `stopping the port holder needs a process id, got ${String(pid)}` };
     }
-    const first = await this.verify(pid);
+    const first = await this.verify(pid, approved);
     if (first.kind === 'free') return { ok: true, detail: `port ${this.port} is already free; nothing stopped` };
     if (first.kind === 'refuse') return { ok: false, detail: first.detail };
     const who = describe(first.holder);
-    const target = await this.killTarget(pid);
-    this.o.log.warn('stopping a stale gateway that holds the port', { pid, target, port: this.port });
+    const target = approved ? pid : await this.killTarget(pid);
+    const what = approved ? 'stopping the process a person approved stopping' : 'stopping a stale gateway that holds the port';
+    this.o.log.warn(what, { pid, target, port: this.port });
     signal(target, 'SIGTERM');
     const grace = this.o.stopGraceMs ?? 5000;
     if (await this.waitFree(grace)) return { ok: true, detail: `stopped ${who} with SIGTERM; port ${this.port} is free` };
     // Right before the SIGKILL, make sure the pid is still the stale holder (not a reused pid).
-    const again = await this.verify(pid);
+    const again = await this.verify(pid, approved);
     if (again.kind === 'free') return { ok: true, detail: `stopped ${who} with SIGTERM; port ${this.port} is free` };
     if (again.kind === 'refuse') return { ok: false, detail: `sent SIGTERM to ${who}; then ${again.detail}` };
     signal(target, 'SIGKILL');
@@ -129,15 +136,15 @@ export class GatewayRepairKit implements GatewayRepairs {
     return { ok: false, detail: `${waited}; port ${this.port} is still held${still ? ` by ${describe(still)}` : ''}` };
   }
 
-  /** Whether `pid` holds the port right now and is still identified as this target's gateway. */
-  private async verify(pid: number): Promise<Verified> {
+  /** Whether `pid` holds the port right now and is still this target's gateway (or was approved by a person). */
+  private async verify(pid: number, approved: boolean): Promise<Verified> {
     const holders = await listPortHolders(this.port);
     if (holders.length === 0) return { kind: 'free' };
     const holder = holders.find((h) => h.pid === pid);
     if (!holder) {
       return { kind: 'refuse', detail: `pid ${pid} does not hold port ${this.port}; ${describe(holders[0]!)} does; nothing stopped` };
     }
-    if (!(await this.isStale(holder))) {
+    if (!approved && !(await this.isStale(holder))) {
       const why = "it is not a gateway this target started; stopping a foreign process is a person's decision";
       return { kind: 'refuse', detail: `refusing to stop ${describe(holder)}: ${why}` };
     }

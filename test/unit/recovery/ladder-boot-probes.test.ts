@@ -112,6 +112,7 @@ describe('boot (supervised)', () => {
     h.send(started(100));
     h.after(1_000, exited({ hint: 'port' }));
     h.send(diagnosed(diagnosis({ portHolder: { pid: 4242, command: 'nginx', stale: false } })));
+    h.send({ type: 'ApprovalDecided', approvalId: 'gw-1-a1', approved: false, by: 'alice' });
     expect(h.openIncident.state).toBe('waiting_human');
     const retryAt = h.openIncident.retryAt;
     const medic = new LadderHarness({ state: structuredClone(h.state), now: h.now + 3_000 });

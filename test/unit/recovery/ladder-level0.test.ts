@@ -322,28 +322,27 @@ describe('EADDRINUSE', () => {
     return h;
   }
 
-  it('a foreign holder is a person\'s decision: level 4 and NotifyHuman', () => {
+  it("a foreign holder is a person's decision: the ladder asks, with the facts, and waits", () => {
     const h = portInUse();
     const d = diagnosis({ portHolder: { pid: 4242, command: 'nginx', stale: false } });
     const actions = h.after(500, diagnosed(d));
-    const reason = "the port is held by pid 4242 (nginx); stopping a foreign process is a person's decision";
-    expect(actionTypes(actions)).toEqual(['Record', 'Record', 'NotifyHuman', 'SaveIncident']);
+    expect(actionTypes(actions)).toEqual(['Record', 'Record', 'RequestApproval', 'SaveIncident']);
+    const question = "Stop pid 4242 (nginx), which holds the gateway's port, so the gateway can start?";
     expect(records(actions)).toEqual([
       'diagnosis: config valid; no last-known-good config; port held by pid 4242 (nginx)',
-      `level 4: human needed: ${reason}`,
+      `approval needed: ${question}`,
     ]);
-    expect(recordKinds(actions)).toEqual(['step', 'human']);
-    expect(ofType(actions, 'NotifyHuman')).toEqual([{ type: 'NotifyHuman', incidentId: 'gw-1', summary: reason }]);
+    expect(ofType(actions, 'RequestApproval')).toEqual([
+      {
+        type: 'RequestApproval',
+        incidentId: 'gw-1',
+        approval: { id: 'gw-1-a1', kind: 'stop-port-holder', pid: 4242, command: 'nginx', question, requestedAt: h.now, expiresAt: h.now + 900_000 },
+      },
+    ]);
     expect(ofType(h.log, 'RunRepair')).toEqual([]);
-    expect(h.openIncident).toMatchObject({
-      state: 'waiting_human',
-      level: 4,
-      maxLevel: 4,
-      retryAt: h.now + 600_000,
-      lastDiagnosis: d,
-      tried: [],
-    });
+    expect(h.openIncident).toMatchObject({ state: 'recovering', level: 2, lastDiagnosis: d, tried: [] });
     expect(h.state.pending).toBeNull();
+    expect(h.nextWakeAt()).toBe(h.now + 900_000);
   });
 
   it('a stale gateway of ours is stopped (RunRepair stop-stale with its pid), then verified', () => {
@@ -370,7 +369,7 @@ describe('EADDRINUSE', () => {
     expect(savedIncidents(back).at(-1)).toMatchObject({ state: 'resolved', outcome: 'fixed by stop-stale' });
   });
 
-  it('a stale holder still there after stop-stale was tried goes to a human', () => {
+  it('a stale holder still there after stop-stale was tried needs a person\'s approval', () => {
     const h = portInUse();
     const d = diagnosis({ portHolder: { pid: 4242, command: 'openclaw gateway', stale: true } });
     h.send(diagnosed(d));
@@ -378,8 +377,9 @@ describe('EADDRINUSE', () => {
     h.send(started(101));
     h.after(1_000, exited({ code: 1, hint: 'port' }));
     const again = h.send(diagnosed(d));
-    expect(workTypes(again)).toEqual(['NotifyHuman']);
-    expect(h.openIncident.state).toBe('waiting_human');
+    // Ours, yet still there after stop-stale: only a person may force it.
+    expect(workTypes(again)).toEqual(['RequestApproval']);
+    expect(h.openIncident.approval).toMatchObject({ pid: 4242 });
     expect(ofType(h.log, 'RunRepair')).toHaveLength(1);
   });
 });

@@ -61,6 +61,7 @@ export function makeIncident(id: string, target: string, openedAt: number, overr
       portHolder: { pid: 99, command: 'node gateway.js', stale: true },
     },
     retryAt: null,
+    approval: null,
     outcome: null,
     ...overrides,
   };
