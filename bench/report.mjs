@@ -29,12 +29,12 @@ export function renderTable(r) {
   const h = r.hang;
   if (h) {
     const e = h.expected;
-    const detect = h.rounds.map((x) => x.detectMs);
-    const healthy = h.rounds.map((x) => x.healthyMs);
+    const col = (key) => h.rounds.map((x) => x[key]);
     const spread = (v) => (v.length > 1 ? ` (${s(min(v))}–${s(max(v))})` : '');
+    const these = (key) => `for these rounds' phases: ${list(col(key), s)}`;
     rows.push(
-      ['hang → incident opened, default settings, median', detect.length, `${s(median(detect))}${spread(detect)}`, 'never (no health check)', `expected ${s(e.detectMinMs)}–${s(e.detectMaxMs)}, mean ${s(e.detectMeanMs)}`],
-      ['hang → healthy again, median', healthy.length, `${s(median(healthy))}${spread(healthy)}`, 'never', `expected ≈ ${s(e.healthyMeanMs)} (detection + ${s(e.stopTimeoutMs)} SIGTERM grace + restart)`],
+      ['hang → incident opened, default settings, median', h.rounds.length, `${s(median(col('detectMs')))}${spread(col('detectMs'))}`, 'never (no health check)', `expected ${s(e.detectMinMs)}–${s(e.detectMaxMs)} (mean ${s(e.detectMeanMs)}); ${these('expectedDetectMs')}`],
+      ['hang → healthy again, median', h.rounds.length, `${s(median(col('healthyMs')))}${spread(col('healthyMs'))}`, 'never', `detection + ${s(e.stopTimeoutMs)} SIGTERM grace + restart; ${these('expectedHealthyMs')}`],
     );
   }
   const i = r.idle;
@@ -63,7 +63,7 @@ export function renderSamples(r) {
   if (r.hang) {
     for (const [n, x] of r.hang.rounds.entries()) {
       out.push(
-        `- hang round ${n + 1}: incident opened after ${s(x.detectMs)} (seen on /status after ${s(x.seenMs)}), healthy again after ${s(x.healthyMs)}; cause: "${x.cause}"`,
+        `- hang round ${n + 1}: first probe ${(x.leadMs / 1000).toFixed(2)} s after the freeze; incident opened after ${s(x.detectMs)} (expected ${s(x.expectedDetectMs)}; seen on /status after ${s(x.seenMs)}), healthy again after ${s(x.healthyMs)} (expected ${s(x.expectedHealthyMs)}); cause: "${x.cause}"`,
       );
     }
   }

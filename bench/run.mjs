@@ -6,7 +6,7 @@
  *
  *   1. kill -9 of the gateway -> healthy again, clawmedic beside PM2 on the same fixture gateway,
  *      interleaved round by round with starts of the bare gateway (the floor).
- *   2. A hang (frozen event loop) -> incident opened, and -> healthy again, at default settings.
+ *   2. A hang (a gateway frozen with SIGSTOP) -> incident opened, and -> healthy again, at default settings.
  *   3. Idle CPU and RSS of the medic with 1 and with 50 supervised targets.
  *
  * Prints one markdown table and writes it, with the samples, to bench/RESULTS.md.
@@ -65,8 +65,6 @@ const Plan = opts.quick
   : { killRounds: 10, hangRounds: 3, idleSampleMs: 30_000, idleTargets: 50 };
 /** The fixture gateway's own start-up: node's boot plus this delay before it listens. */
 const START_DELAY_MS = 300;
-/** A hang-after gateway freezes this long after it listens: after the medic has seen it healthy twice (<= 2 probe intervals). */
-const HANG_AFTER_MS = 12_000;
 const POLL_MS = 20;
 const STATUS_POLL_MS = 50;
 const MARKER = 'CLAWMEDIC_BENCH_RUN';
@@ -152,50 +150,70 @@ async function benchKill(ctx) {
 
 // ---- 2. hang -> incident -> healthy -------------------------------------------------------
 
-function expectedHang(defaults, restartMs) {
-  const { failureThreshold: f, probeIntervalMs: i, probeTimeoutMs: t, stopTimeoutMs } = defaults;
-  // The loop sleeps `interval` after each probe, and a probe of a frozen gateway takes `timeout`;
-  // the first probe after the hang comes within one interval.
-  const detectMinMs = (f - 1) * (i + t) + t;
-  const detectMeanMs = detectMinMs + i / 2;
-  return { detectMinMs, detectMaxMs: detectMinMs + i, detectMeanMs, stopTimeoutMs, healthyMeanMs: detectMeanMs + stopTimeoutMs + restartMs };
+/**
+ * When the medic should open the incident for a hang: probe number 1..F after it fails, each
+ * taking `timeout` and followed by `interval` of sleep, and the first comes `lead` after the hang.
+ */
+function expectedDetectMs(d, leadMs) {
+  return leadMs + d.failureThreshold * d.probeTimeoutMs + (d.failureThreshold - 1) * d.probeIntervalMs;
 }
 
 async function benchHang(ctx) {
+  const d = ctx.defaults;
   const port = await freePort();
   const url = healthUrl(port);
   const medic = await startMedic(ctx, 'hang-medic', {
-    GATEWAY_COMMAND: gatewayCommand(port, { mode: 'hang-after', afterMs: HANG_AFTER_MS, startDelayMs: START_DELAY_MS }),
+    GATEWAY_COMMAND: gatewayCommand(port, { mode: 'ok', startDelayMs: START_DELAY_MS }),
     GATEWAY_HEALTH_URL: url,
   });
-  log(`hang: a hang-after gateway (frozen ${HANG_AFTER_MS / 1000} s after each start) under clawmedic (pid ${medic.pid}); ${Plan.hangRounds} rounds of ~45 s`);
-  // Dates, not performance.now(): they are compared with the medic's incident.openedAt.
-  let listenedAt = await pollUntil200(url, { everyMs: POLL_MS, now: Date.now, what: 'the hang-after gateway' });
+  log(`hang: a gateway under clawmedic (pid ${medic.pid}) frozen with SIGSTOP; ${Plan.hangRounds} round(s) of ~40 s`);
   const rounds = [];
   for (let round = 0; round < Plan.hangRounds; round++) {
-    // The gateway freezes HANG_AFTER_MS after it listens, which is at most POLL_MS before its first 200.
-    const hangAt = listenedAt + HANG_AFTER_MS;
-    await sleepUntil(hangAt - 500);
-    const before = (await medic.status()).targets[0];
-    if (before.health !== 'up' || before.incident !== null) {
-      throw new Error(`round ${round + 1}: the medic had not seen the gateway healthy before the hang (${JSON.stringify(before)})`);
-    }
-    await sleepUntil(hangAt + 300);
-    const check = await httpGet(url, 500);
-    if (check.status === 200) throw new Error(`round ${round + 1}: the gateway still answers after it should have frozen`);
-    const incident = await waitFor(async () => (await medic.status()).targets[0].incident, {
-      timeoutMs: 60_000,
-      intervalMs: STATUS_POLL_MS,
-      what: 'the medic to open an incident',
-    });
+    const [target] = (await waitMedicSettled(medic, { timeoutMs: 60_000 })).targets;
+    // Where the hang falls in the probe cycle decides up to one interval of the detection time: the
+    // rounds freeze the gateway 1/2N, 3/2N ... of an interval before the medic's next probe.
+    const leadMs = (d.probeIntervalMs * (2 * round + 1)) / (2 * Plan.hangRounds);
+    const cycleMs = d.probeIntervalMs + target.lastProbe.latencyMs;
+    let nextProbeAt = target.lastProbe.at + cycleMs;
+    while (nextProbeAt - leadMs < Date.now() + 200) nextProbeAt += cycleMs;
+    await sleepUntil(nextProbeAt - leadMs);
+    process.kill(target.pid, 'SIGSTOP');
+    const hangAt = Date.now();
+    // Dates, not performance.now(): they are compared with the medic's probe and incident times.
+    let firstFailedAt = null;
+    const incident = await waitFor(
+      async () => {
+        const t = (await medic.status()).targets[0];
+        if (firstFailedAt === null && t.lastProbe && !t.lastProbe.ok && t.lastProbe.at > hangAt - d.probeIntervalMs) firstFailedAt = t.lastProbe.at;
+        return t.incident;
+      },
+      { timeoutMs: 60_000, intervalMs: STATUS_POLL_MS, what: 'the medic to open an incident' },
+    );
     const seenAt = Date.now();
     const healthyAt = await pollUntil200(url, { everyMs: POLL_MS, now: Date.now, timeoutMs: 60_000, what: 'the restarted gateway' });
-    rounds.push({ detectMs: incident.openedAt - hangAt, seenMs: seenAt - hangAt, healthyMs: healthyAt - hangAt, cause: incident.cause });
-    log(`  round ${round + 1}: incident opened ${((incident.openedAt - hangAt) / 1000).toFixed(1)} s after the hang, healthy again after ${((healthyAt - hangAt) / 1000).toFixed(1)} s`);
-    listenedAt = healthyAt;
+    const actualLeadMs = (firstFailedAt ?? hangAt + leadMs) - hangAt;
+    const x = {
+      leadMs: actualLeadMs,
+      detectMs: incident.openedAt - hangAt,
+      expectedDetectMs: expectedDetectMs(d, actualLeadMs),
+      seenMs: seenAt - hangAt,
+      healthyMs: healthyAt - hangAt,
+      cause: incident.cause,
+    };
+    x.expectedHealthyMs = x.expectedDetectMs + d.stopTimeoutMs + median(ctx.restartMs);
+    rounds.push(x);
+    log(`  round ${round + 1}: first probe ${(x.leadMs / 1000).toFixed(2)} s after the freeze; incident opened after ${(x.detectMs / 1000).toFixed(1)} s (expected ${(x.expectedDetectMs / 1000).toFixed(1)}), healthy again after ${(x.healthyMs / 1000).toFixed(1)} s`);
   }
   await stopMedic(ctx, medic);
-  return rounds;
+  return {
+    rounds,
+    expected: {
+      detectMinMs: expectedDetectMs(d, 0),
+      detectMaxMs: expectedDetectMs(d, d.probeIntervalMs),
+      detectMeanMs: expectedDetectMs(d, d.probeIntervalMs / 2),
+      stopTimeoutMs: d.stopTimeoutMs,
+    },
+  };
 }
 
 // ---- 3. idle CPU and RSS ------------------------------------------------------------
@@ -291,12 +309,17 @@ function describeMachine() {
   return `${os.availableParallelism()} × ${cpu} (nproc ${os.availableParallelism()}), ${gib} GiB RAM, Linux ${os.release()}, Node ${process.version}, PM2 ${pm2Version()}`;
 }
 
+function describeLeads(ctx) {
+  const n = Plan.hangRounds;
+  return Array.from({ length: n }, (_, k) => ((ctx.defaults.probeIntervalMs * (2 * k + 1)) / (2 * n) / 1000).toFixed(2)).join(', ');
+}
+
 function describeMethod(ctx) {
   const d = ctx.defaults;
   return [
     `- Fixture: \`demo/gateway.mjs --mode ok --start-delay-ms ${START_DELAY_MS}\` (node's boot plus ${START_DELAY_MS} ms before it listens; the real OpenClaw gateway takes 10-25 s).`,
     `- kill -9: clawmedic (\`node bin/clawmedic.js run\`, every setting at its default: probe every ${d.probeIntervalMs / 1000} s) and PM2 ${ctx.pm2Version} (own PM2_HOME; ecosystem file: fork mode, autorestart, restart_delay 0) each supervise one gateway on its own port, both running throughout. Each round kills the gateway with SIGKILL (pid from \`/status\` \`targets[0].pid\` and from \`pm2 jlist\`), waits until the pid is gone, then GETs /healthz every ${POLL_MS} ms (fresh connection each) until a 200; the time is from the kill to that 200. The floor is the same gateway started directly (spawn -> first 200, same ${POLL_MS} ms poll) in the same rounds. Order rotates each round (clawmedic, PM2, bare start). Before each clawmedic kill the medic has seen the gateway healthy (\`health: up\`, no incident); PM2's gateway has been up > 1.5 s (its min_uptime is 1 s). p90 is nearest-rank.`,
-    `- Hang: \`--mode hang-after --after-ms ${HANG_AFTER_MS}\`: ${HANG_AFTER_MS / 1000} s after it listens the gateway spins in a busy loop (holds its port, answers nothing, ignores SIGTERM). The hang's moment is its first 200 + ${HANG_AFTER_MS / 1000} s (within ${POLL_MS} ms). Incident opened = the incident's \`openedAt\` (also seen on \`/status\`, polled every ${STATUS_POLL_MS} ms). Healthy again = first 200 from the restarted gateway. Defaults: ${d.failureThreshold} failed probes, ${d.probeIntervalMs / 1000} s interval, ${d.probeTimeoutMs / 1000} s probe timeout, ${d.stopTimeoutMs / 1000} s SIGTERM -> SIGKILL grace. Expected detection = (threshold - 1) × (interval + timeout) + timeout + up to one interval until the first probe after the hang; the idle medics of part 3 run meanwhile (idle, warming up).`,
+    `- Hang: the gateway (mode ok) is frozen with SIGSTOP: it keeps its port, the kernel still accepts connections, nothing answers, SIGTERM is not acted on, as with a frozen event loop. The freeze is placed in the probe cycle (from \`/status\` \`lastProbe\`): the ${Plan.hangRounds} rounds freeze it ${describeLeads(ctx)} s before the medic's next probe, spreading the rounds over the phase that decides up to one interval of the detection time. (\`--mode hang-after\` freezes at a time fixed at exec, which after the first restart always falls at the same point of the probe cycle.) Defaults: ${d.failureThreshold} failed probes, ${d.probeIntervalMs / 1000} s interval, ${d.probeTimeoutMs / 1000} s probe timeout, ${d.stopTimeoutMs / 1000} s SIGTERM -> SIGKILL grace. Incident opened = the incident's \`openedAt\` (also seen on \`/status\`, polled every ${STATUS_POLL_MS} ms). Healthy again = first 200 from the restarted gateway (${POLL_MS} ms poll). Expected detection = lead + threshold × timeout + (threshold - 1) × interval, where lead (0 to one interval) is how long after the freeze the first probe starts: the probe loop sleeps an interval after each probe, and a probe of a frozen gateway takes the whole timeout. Expected healthy again = that + the SIGTERM grace + the median kill -9 -> healthy above. The idle medics of part 3 run meanwhile (idle, warming up).`,
     `- Idle: two medics at once, one with 1 and one with ${Plan.idleTargets} targets, all supervised (the medic spawns one fixture gateway per target, ${Plan.idleTargets + 1} gateway processes in all), every target healthy and past its ${d.snapshotAfterMs / 1000} s config snapshot, no API calls during the sample. CPU = utime + stime of the medic's process (all threads) from /proc/<pid>/stat over ${Plan.idleSampleMs / 1000} s, as % of one core; RSS = VmRSS from /proc/<pid>/status once a second (median; peak = VmHWM).`,
   ].join('\n');
 }
@@ -328,8 +351,8 @@ async function main() {
   try {
     results.kill = await benchKill(ctx);
     const idle = await startIdle(ctx);
-    const rounds = await benchHang(ctx);
-    results.hang = { rounds, expected: expectedHang(ctx.defaults, median(results.kill.medic)) };
+    ctx.restartMs = results.kill.medic;
+    results.hang = await benchHang(ctx);
     results.idle = await sampleIdle(ctx, idle);
   } catch (err) {
     failure = err;

@@ -11,6 +11,7 @@ import { ConfigError } from './errors.js';
 import { loadApiToken, runMedic } from './main.js';
 import { renderIncident, renderIncidentList, renderStatus } from './cli-render.js';
 import { runDemo } from './demo.js';
+import { deployCommands } from './commands/deploy.js';
 
 const USAGE = `clawmedic: keeps an OpenClaw gateway alive
 
@@ -25,6 +26,7 @@ Usage:
   clawmedic pause <target> [--minutes N] maintenance: watch but do not act
   clawmedic resume <target>
   clawmedic check-config                 validate the configuration and print it
+  clawmedic deploy-commands [--global]   register the Discord slash commands (guild-scoped by default)
 
 Configuration comes from the environment and .env (see .env.example); MEDIC_ENV_FILE names another file.
 Exit codes: 0 ok, 1 failure (medic unreachable, request refused), 2 bad configuration or usage.`;
@@ -47,6 +49,7 @@ export async function main(argv: string[], env = loadEnv()): Promise<number> {
       note: { type: 'string' },
       minutes: { type: 'string' },
       limit: { type: 'string' },
+      global: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -60,9 +63,16 @@ export async function main(argv: string[], env = loadEnv()): Promise<number> {
       return runForeground(env);
     case 'demo':
       return runDemo(env, runForeground);
+    case 'deploy-commands': {
+      const config = loadConfig(env);
+      if (!config.discord) return usage('deploy-commands needs DISCORD_TOKEN, DISCORD_GUILD_ID and DISCORD_CHANNEL_ID (see .env.example)');
+      console.log(await deployCommands(config.discord, { global: values.global }));
+      return 0;
+    }
     case 'check-config': {
       const config = loadConfig(env);
-      console.log(JSON.stringify({ ...config, apiToken: config.apiToken ? '[set]' : null }, null, 2));
+      const shown = { ...config, apiToken: config.apiToken ? '[set]' : null, discord: config.discord && { ...config.discord, token: '[set]' } };
+      console.log(JSON.stringify(shown, null, 2));
       console.log(`configuration ok: ${config.targets.length} target(s)`);
       return 0;
     }

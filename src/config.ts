@@ -40,8 +40,25 @@ export interface TargetConfig {
   knownGoodGenerations: number;
 }
 
+export interface DiscordConfig {
+  token: string;
+  guildId: string;
+  /** The incident channel. */
+  channelId: string;
+  operatorRoleIds: string[];
+  operatorUserIds: string[];
+  /** Who level 4 mentions, e.g. `<@&123>` (a role) or `<@456>` (a user); null: nobody. */
+  oncallMention: string | null;
+  /** REST base override (tests, proxies); null: Discord's. */
+  apiUrl: string | null;
+  /** Anyone in the guild may run /status (else operators only). */
+  statusPublic: boolean;
+}
+
 export interface MedicConfig {
   targets: TargetConfig[];
+  /** Null when DISCORD_TOKEN is unset: the medic runs without the bot. */
+  discord: DiscordConfig | null;
   httpHost: '127.0.0.1';
   httpPort: number;
   dataDir: string;
@@ -98,11 +115,54 @@ const MEDIC_FIELDS = {
   targetsFile: { env: 'MEDIC_TARGETS_FILE', schema: text.nullable(), def: null },
 } as const;
 
+const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
+const snowflakes = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(snowflake));
+const DISCORD_FIELDS = {
+  token: { env: 'DISCORD_TOKEN', schema: z.string().min(20).nullable(), def: null },
+  guildId: { env: 'DISCORD_GUILD_ID', schema: snowflake.nullable(), def: null },
+  channelId: { env: 'DISCORD_CHANNEL_ID', schema: snowflake.nullable(), def: null },
+  operatorRoleIds: { env: 'DISCORD_OPERATOR_ROLE_IDS', schema: snowflakes, def: [] },
+  operatorUserIds: { env: 'DISCORD_OPERATOR_USER_IDS', schema: snowflakes, def: [] },
+  oncallMention: {
+    env: 'DISCORD_ONCALL_MENTION',
+    schema: z
+      .string()
+      .regex(/^(<@&?\d{17,20}>|\d{17,20})$/, 'must be a role id, or a mention such as <@&ROLE_ID> or <@USER_ID>')
+      .transform((v) => (/^\d+$/.test(v) ? `<@&${v}>` : v))
+      .nullable(),
+    def: null,
+  },
+  apiUrl: { env: 'DISCORD_API_URL', schema: url.transform((v) => v.replace(/\/+$/, '')).nullable(), def: null },
+  statusPublic: { env: 'DISCORD_STATUS_PUBLIC', schema: z.enum(['true', 'false']).transform((v) => v === 'true'), def: false },
+} as const;
+
 /** Every variable clawmedic reads, for docs and `check-config`. */
 export const CONFIG_VARIABLES = [
-  ...Object.values(TARGET_FIELDS).map((f) => ({ name: f.env, default: f.def })),
-  ...Object.values(MEDIC_FIELDS).map((f) => ({ name: f.env, default: f.def })),
+  ...Object.values(TARGET_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
+  ...Object.values(MEDIC_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
+  ...Object.values(DISCORD_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
 ];
+
+function loadDiscord(env: NodeJS.ProcessEnv, problems: string[]): DiscordConfig | null {
+  const d = Object.fromEntries(
+    Object.entries(DISCORD_FIELDS).map(([key, spec]) => [
+      key,
+      field(spec, env[spec.env], spec.env, `fix ${spec.env} in .env, see .env.example`, problems),
+    ]),
+  ) as Record<keyof typeof DISCORD_FIELDS, unknown>;
+  if (!d.token) return null;
+  const missing = (['guildId', 'channelId'] as const).filter((k) => !d[k]).map((k) => DISCORD_FIELDS[k].env);
+  for (const name of missing) problems.push(`${name} is missing: DISCORD_TOKEN is set, so the bot needs it (see .env.example)`);
+  if (!(d.operatorRoleIds as string[]).length && !(d.operatorUserIds as string[]).length) {
+    problems.push(
+      'DISCORD_OPERATOR_ROLE_IDS and DISCORD_OPERATOR_USER_IDS are both empty: nobody could recover, approve or abort from Discord; set at least one',
+    );
+  }
+  return d as unknown as DiscordConfig;
+}
 
 function expandHome(path: string, home: string): string {
   return path === '~' || path.startsWith('~/') ? home + path.slice(1) : path;
@@ -181,10 +241,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (t.cwd) t.cwd = resolve(cwd, expandHome(t.cwd as string, home));
     if (t.logFile) t.logFile = resolve(cwd, expandHome(t.logFile as string, home));
   }
+  const discord = loadDiscord(env, problems);
   if (problems.length) throw new ConfigError(problems);
   const dataDir = expandHome(medic.dataDir as string, home);
   return {
     targets: targets as unknown as TargetConfig[],
+    discord,
     httpHost: '127.0.0.1',
     httpPort: medic.httpPort as number,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),

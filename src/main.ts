@@ -20,6 +20,7 @@ import { ServiceGateway } from './recovery/service-gateway.js';
 import { ChildSupervisor, readPidRecord } from './recovery/supervisor.js';
 import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
+import { MedicBot, type BotOptions } from './bot/bot.js';
 
 export interface RunOptions {
   env: NodeJS.ProcessEnv;
@@ -28,6 +29,8 @@ export interface RunOptions {
   clock?: Clock;
   /** Replace the default adapters of a target (tests). */
   buildAdapters?: (target: TargetConfig, defaults: () => TargetAdapters) => TargetAdapters;
+  /** Bot tuning for tests and benchmarks (discord.js client options, relay rates). */
+  bot?: Pick<BotOptions, 'clientOptions' | 'relay' | 'loginRetryMs'>;
 }
 
 export interface RunningMedic {
@@ -36,6 +39,8 @@ export interface RunningMedic {
   events: MedicEvents;
   store: Store;
   api: ApiServer;
+  /** Null when DISCORD_TOKEN is unset. */
+  bot: MedicBot | null;
   log: Logger;
   /** Stops the medic and the gateways it supervises, then the API and the store. */
   stop(): Promise<void>;
@@ -64,13 +69,21 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     version: VERSION,
     buildAdapters: (t) => (options.buildAdapters ? options.buildAdapters(t, defaults(t)) : defaults(t)()),
   });
+  const bot = config.discord
+    ? new MedicBot({ config: config.discord, medic, store, events, log, ...options.bot })
+    : null;
+  if (!bot) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
   let api: ApiServer | undefined;
   try {
     const token = await loadApiToken(config);
+    // The bot subscribes before the first event; it logs in in the background and never blocks the ladder.
+    bot?.start();
     await medic.start();
-    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log });
+    const extras = () => ({ discord: bot ? bot.status() : { state: 'disabled' } });
+    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras });
   } catch (err) {
     await medic.stop().catch(() => {});
+    await bot?.stop().catch(() => {});
     await store.close().catch(() => {});
     throw err;
   }
@@ -83,9 +96,11 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     events,
     store,
     api: running,
+    bot,
     log,
     stop: async () => {
       await medic.stop();
+      await bot?.stop();
       await running.close();
       await store.close();
     },

@@ -16,6 +16,8 @@ export interface ApiServerOptions {
   port: number;
   token: string;
   log: Logger;
+  /** More sections for `/status` (the Discord link). */
+  extras?: () => Record<string, unknown>;
 }
 
 export interface ApiServer {
@@ -63,7 +65,7 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (req.method === 'GET') {
     if (path === '/healthz') return send(res, 200, { ok: true, ...o.medic.about() });
-    if (path === '/status') return send(res, 200, o.medic.status());
+    if (path === '/status') return send(res, 200, { ...o.medic.status(), ...o.extras?.() });
     if (path === '/incidents') {
       const limit = clampInt(url.searchParams.get('limit'), 50, 1, 500);
       const target = url.searchParams.get('target') ?? undefined;

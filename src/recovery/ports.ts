@@ -75,5 +75,8 @@ export interface Store {
   listIncidents(options?: { target?: string; limit?: number }): Promise<Incident[]>;
   /** Operator decisions and other audited records, newest first. */
   listAudit(options?: { limit?: number }): Promise<LadderRecord[]>;
+  /** Small named values of the medic's other parts (e.g. the Discord message of an incident). */
+  getValue<T>(key: string): Promise<T | undefined>;
+  setValue(key: string, value: unknown): Promise<void>;
   close(): Promise<void>;
 }

@@ -38,6 +38,8 @@ export interface TargetStatus {
   paused: boolean;
   pausedUntil: number | null;
   pending: string | null;
+  /** When a scheduled restart (backoff) is due. */
+  restartAt: number | null;
   lastProbe: ProbeResult | null;
   incident: Pick<Incident, 'id' | 'state' | 'level' | 'cause' | 'openedAt' | 'approval'> | null;
 }
@@ -109,6 +111,7 @@ export class TargetWatchdog {
       paused: s.paused,
       pausedUntil: s.pausedUntil,
       pending: s.pending?.work ?? null,
+      restartAt: s.restartAt,
       lastProbe: s.probe.last,
       incident: inc
         ? { id: inc.id, state: inc.state, level: inc.level, cause: inc.cause, openedAt: inc.openedAt, approval: inc.approval ?? null }

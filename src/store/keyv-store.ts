@@ -182,6 +182,14 @@ export class KeyvStore implements Store {
   }
 
   /** Waits for queued work, then closes the database so the process can exit. Idempotent. */
+  getValue<T>(key: string): Promise<T | undefined> {
+    return this.#queue.run(() => this.#keyv.get<T>(`value:${key}`));
+  }
+
+  setValue(key: string, value: unknown): Promise<void> {
+    return this.#queue.run(() => this.#set(`value:${key}`, value));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

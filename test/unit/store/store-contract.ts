@@ -113,6 +113,17 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    describe('values', () => {
+      it('keeps small named values apart from everything else', async () => {
+        const s = await open();
+        expect(await s.getValue('discord:incident:gw-1')).toBeUndefined();
+        await s.setValue('discord:incident:gw-1', { messageId: '1', threadId: '1' });
+        await s.setValue('target:gw', 'not a target');
+        expect(await s.getValue('discord:incident:gw-1')).toStrictEqual({ messageId: '1', threadId: '1' });
+        expect(await s.loadTarget('gw')).toBeUndefined();
+      });
+    });
+
     describe('incidents', () => {
       it('returns a saved incident with an empty timeline, overwritten by id', async () => {
         const s = await open();

@@ -1,0 +1,112 @@
+/**
+ * The Discord bot: a subscriber of the medic's events and a source of operator requests.
+ * It logs in in the background and keeps trying; nothing in the ladder waits for it.
+ */
+import { Client, Events, GatewayIntentBits, type ClientOptions } from 'discord.js';
+import type { DiscordConfig } from '../config.js';
+import type { Medic } from '../medic.js';
+import type { MedicEvents } from '../recovery/events.js';
+import type { Logger, Store } from '../recovery/ports.js';
+import { handleInteraction } from '../commands/interactions.js';
+import { Authoriser } from './auth.js';
+import { DiscordLink, type LinkStatus } from './connection.js';
+import { DiscordSink } from './discord-sink.js';
+import { IncidentSync } from './incident-sync.js';
+import { Relay, type RelayStats } from './relay.js';
+
+export interface BotOptions {
+  config: DiscordConfig;
+  medic: Medic;
+  store: Store;
+  events: MedicEvents;
+  log: Logger;
+  /** Extra discord.js client options (tests: identify throttler, guild timeout). */
+  clientOptions?: Partial<ClientOptions>;
+  /** Relay tuning (tests, benchmarks). */
+  relay?: { ratePerSecond?: number; coalesceMs?: number; retryMinMs?: number; retryMaxMs?: number };
+  /** Login retry backoff. Default 2 s doubling to 60 s. */
+  loginRetryMs?: { min: number; max: number };
+}
+
+export interface BotStatus extends LinkStatus {
+  relay: RelayStats;
+}
+
+export class MedicBot {
+  readonly client: Client;
+  private readonly link: DiscordLink;
+  private readonly relay: Relay;
+  private readonly sync: IncidentSync;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: BotOptions) {
+    const { config } = o;
+    this.client = new Client({
+      intents: [GatewayIntentBits.Guilds],
+      ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
+      ...o.clientOptions,
+    });
+    this.client.rest.setToken(config.token);
+    this.relay = new Relay({ sink: new DiscordSink(this.client.rest), log: o.log, ...o.relay });
+    const auth = new Authoriser(config.operatorRoleIds, config.operatorUserIds);
+    this.sync = new IncidentSync({
+      relay: this.relay,
+      medic: o.medic,
+      store: o.store,
+      channelId: config.channelId,
+      oncallMention: config.oncallMention,
+      whoMayAnswer: auth.describe(),
+      log: o.log,
+    });
+    this.link = new DiscordLink(this.client, o.log, () => {
+      void this.sync.catchUp().catch((err: Error) => o.log.error(`Discord catch-up failed: ${err.message}`));
+    });
+    this.client.on(Events.InteractionCreate, (i) => {
+      void handleInteraction(i, {
+        medic: o.medic,
+        store: o.store,
+        auth,
+        statusPublic: config.statusPublic,
+        botStatus: () => this.link.status(),
+        log: o.log,
+      });
+    });
+    this.client.on(Events.Error, (err) => o.log.warn(`Discord client error: ${err.message}`));
+  }
+
+  /** Subscribes to the medic's events and logs in in the background; never throws. */
+  start(): void {
+    this.sync.attach(this.o.events);
+    void this.login(0);
+  }
+
+  status(): BotStatus {
+    return { ...this.link.status(), relay: this.relay.stats() };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.relay.stop();
+    await this.client.destroy();
+  }
+
+  private async login(attempt: number): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.client.login(this.o.config.token);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      if (this.stopped) return;
+      if (e.code === 'TokenInvalid' || /Authentication failed/i.test(e.message)) {
+        this.link.set('auth-failed', 'the token was refused (invalid or revoked)');
+        return;
+      }
+      const { min, max } = this.o.loginRetryMs ?? { min: 2000, max: 60_000 };
+      const delay = Math.min(max, min * 2 ** attempt);
+      this.link.set('unreachable', `${e.message}; trying again in ${Math.round(delay / 1000)} s`);
+      this.retryTimer = setTimeout(() => void this.login(attempt + 1), delay);
+    }
+  }
+}

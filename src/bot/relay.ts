@@ -1,0 +1,266 @@
+/**
+ * The one queue every Discord write goes through. It never floods Discord: a card is
+ * edited at most once per `coalesceMs` whatever the number of updates (the latest wins),
+ * timeline lines are batched into messages of at most 2000 characters, and the work
+ * waiting is bounded. Approvals and alerts go before cards, cards before timeline lines.
+ * When Discord fails (down, revoked token) the work is kept and retried with backoff;
+ * the store, not this queue, is the source of truth.
+ */
+import Bottleneck from 'bottleneck';
+import type { Logger } from '../recovery/ports.js';
+import { splitMessage, type MessagePayload } from './render.js';
+
+export type Priority = 'approval' | 'alert' | 'card' | 'timeline';
+const PRIORITY: Record<Priority, number> = { approval: 1, alert: 2, card: 4, timeline: 6 };
+
+/** The few Discord calls the relay makes; the default adapter wraps discord.js. */
+export interface RelaySink {
+  send(channelId: string, payload: MessagePayload): Promise<string>;
+  edit(channelId: string, messageId: string, payload: MessagePayload): Promise<void>;
+  startThread(channelId: string, messageId: string, name: string): Promise<string>;
+}
+
+/** A failure Discord will answer the same way however often it is retried (4xx but 429). */
+export function isPermanent(err: unknown): boolean {
+  const status = (err as { status?: unknown }).status;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429 && status !== 401;
+}
+
+export interface RelayOptions {
+  sink: RelaySink;
+  log: Logger;
+  /** Writes per second at most, all channels together. Default 4. */
+  ratePerSecond?: number;
+  /** Minimum time between two edits of the same card. Default 1000 ms. */
+  coalesceMs?: number;
+  /** Pending timeline lines kept per thread; older ones are summarised. Default 300. */
+  maxPendingLines?: number;
+  /** Retry backoff after a failed write. Default 2 s doubling to 60 s. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+interface Card {
+  channelId: string;
+  messageId: string | null;
+  threadId: string | null;
+  thread: string | null;
+  payload: MessagePayload;
+  dirty: boolean;
+  scheduled: boolean;
+  lastSentAt: number;
+  onCreated: ((ids: { messageId: string; threadId: string | null }) => void) | null;
+}
+
+interface Lines {
+  channel: () => string | null;
+  pending: string[];
+  dropped: number;
+  scheduled: boolean;
+  key: string;
+}
+
+export interface RelayStats {
+  sent: number;
+  failed: number;
+  coalesced: number;
+  summarisedLines: number;
+  queued: number;
+}
+
+export class Relay {
+  private readonly limiter: Bottleneck;
+  private readonly cards = new Map<string, Card>();
+  private readonly threads = new Map<string, Lines>();
+  private readonly stats_: RelayStats = { sent: 0, failed: 0, coalesced: 0, summarisedLines: 0, queued: 0 };
+  private failures = 0;
+  private stopped = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly o: RelayOptions) {
+    this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: Math.ceil(1000 / (o.ratePerSecond ?? 4)) });
+  }
+
+  stats(): RelayStats {
+    return { ...this.stats_, queued: this.limiter.counts().QUEUED + this.limiter.counts().RECEIVED };
+  }
+
+  /**
+   * Creates the message `key` on first use (with a thread when `thread` names one), then keeps
+   * it edited to the latest payload, coalesced.
+   */
+  upsert(
+    key: string,
+    channelId: string,
+    payload: MessagePayload,
+    options: { messageId?: string | null; threadId?: string | null; thread?: string | null; onCreated?: Card['onCreated'] } = {},
+  ): void {
+    let card = this.cards.get(key);
+    if (!card) {
+      card = {
+        channelId,
+        messageId: options.messageId ?? null,
+        threadId: options.threadId ?? null,
+        thread: options.thread ?? null,
+        payload,
+        dirty: true,
+        scheduled: false,
+        lastSentAt: 0,
+        onCreated: options.onCreated ?? null,
+      };
+      this.cards.set(key, card);
+    } else {
+      if (card.dirty) this.stats_.coalesced += 1;
+      card.payload = payload;
+      card.dirty = true;
+    }
+    this.scheduleCard(key, card, 0);
+  }
+
+  /** The thread of card `key`, once it exists. */
+  threadOf(key: string): string | null {
+    return this.cards.get(key)?.threadId ?? null;
+  }
+
+  /** Timeline lines for a thread, batched; `channel()` returns null until the thread exists. */
+  lines(key: string, channel: () => string | null, lines: string[]): void {
+    let t = this.threads.get(key);
+    if (!t) {
+      t = { channel, pending: [], dropped: 0, scheduled: false, key };
+      this.threads.set(key, t);
+    }
+    t.pending.push(...lines);
+    const max = this.o.maxPendingLines ?? 300;
+    if (t.pending.length > max) {
+      const drop = t.pending.length - max;
+      t.pending.splice(0, drop);
+      t.dropped += drop;
+      this.stats_.summarisedLines += drop;
+    }
+    this.scheduleLines(t, 0);
+  }
+
+  /** A one-off message (an approval request, an alert), ahead of cards and timelines. */
+  post(channelId: string, payload: MessagePayload, priority: Priority = 'alert'): Promise<string> {
+    return this.limiter.schedule({ priority: PRIORITY[priority] }, async () => {
+      const id = await this.o.sink.send(channelId, payload);
+      this.stats_.sent += 1;
+      return id;
+    });
+  }
+
+  /** An edit that must not be coalesced away (e.g. disabling answered approval buttons). */
+  edit(channelId: string, messageId: string, payload: MessagePayload, priority: Priority = 'approval'): Promise<void> {
+    return this.limiter.schedule({ priority: PRIORITY[priority] }, async () => {
+      await this.o.sink.edit(channelId, messageId, payload);
+      this.stats_.sent += 1;
+    });
+  }
+
+  /** Stops scheduling; waits up to `timeoutMs` for what is already queued. */
+  async stop(timeoutMs = 2000): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await Promise.race([this.limiter.stop({ dropWaitingJobs: false }), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private retryDelay(): number {
+    const min = this.o.retryMinMs ?? 2000;
+    return Math.min(this.o.retryMaxMs ?? 60_000, min * 2 ** Math.min(this.failures, 10));
+  }
+
+  private failed(what: string, err: unknown): boolean {
+    this.stats_.failed += 1;
+    if (isPermanent(err)) {
+      this.o.log.error(`Discord refused ${what}: ${(err as Error).message}`);
+      return false;
+    }
+    this.failures += 1;
+    this.o.log.warn(`Discord write failed (${what}): ${(err as Error).message}; retrying in ${Math.round(this.retryDelay() / 1000)} s`);
+    return true;
+  }
+
+  private scheduleCard(key: string, card: Card, delay: number): void {
+    if (card.scheduled || this.stopped) return;
+    card.scheduled = true;
+    const wait = Math.max(delay, card.lastSentAt + (this.o.coalesceMs ?? 1000) - Date.now());
+    const run = () =>
+      void this.limiter
+        .schedule({ priority: PRIORITY.card }, () => this.flushCard(key, card))
+        .catch(() => {});
+    if (wait > 0) this.later(wait, run);
+    else run();
+  }
+
+  private async flushCard(key: string, card: Card): Promise<void> {
+    card.scheduled = false;
+    if (!card.dirty) return;
+    card.dirty = false;
+    const payload = card.payload;
+    try {
+      if (card.messageId === null) {
+        card.messageId = await this.o.sink.send(card.channelId, payload);
+        if (card.thread) card.threadId = await this.o.sink.startThread(card.channelId, card.messageId, card.thread);
+        this.stats_.sent += card.thread ? 2 : 1;
+        card.onCreated?.({ messageId: card.messageId, threadId: card.threadId });
+      } else {
+        await this.o.sink.edit(card.channelId, card.messageId, payload);
+        this.stats_.sent += 1;
+      }
+      this.failures = 0;
+      card.lastSentAt = Date.now();
+    } catch (err) {
+      if (this.failed(`card ${key}`, err)) {
+        card.dirty = true;
+        this.scheduleCard(key, card, this.retryDelay());
+      }
+      return;
+    }
+    if (card.dirty) this.scheduleCard(key, card, 0);
+  }
+
+  private scheduleLines(t: Lines, delay: number): void {
+    if (t.scheduled || this.stopped) return;
+    t.scheduled = true;
+    const run = () =>
+      void this.limiter
+        .schedule({ priority: PRIORITY.timeline }, () => this.flushLines(t))
+        .catch(() => {});
+    if (delay > 0) this.later(delay, run);
+    else run();
+  }
+
+  private async flushLines(t: Lines): Promise<void> {
+    t.scheduled = false;
+    const channel = t.channel();
+    if (channel === null) return this.scheduleLines(t, 500); // its thread does not exist yet
+    if (t.dropped > 0) {
+      t.pending.unshift(`… ${t.dropped} earlier steps not relayed here (Discord was slow or away); the full timeline: /incident ${t.key}`);
+      t.dropped = 0;
+    }
+    const [first, rest] = splitMessage(t.pending);
+    if (!first) return;
+    t.pending = rest;
+    try {
+      await this.o.sink.send(channel, { content: first, allowedMentions: { parse: [] } });
+      this.stats_.sent += 1;
+      this.failures = 0;
+    } catch (err) {
+      if (this.failed(`timeline of ${t.key}`, err)) {
+        t.pending = [first, ...t.pending];
+        return this.scheduleLines(t, this.retryDelay());
+      }
+    }
+    if (t.pending.length) this.scheduleLines(t, 0);
+  }
+}

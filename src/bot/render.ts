@@ -1,0 +1,148 @@
+/**
+ * What the bot shows: the incident card (edited in place), timeline lines, approval
+ * requests and the closing summary, within Discord's limits (2000 characters a message,
+ * 4096 an embed description, 1024 a field, 256 a title).
+ */
+import { ActionRowBuilder, ButtonBuilder, EmbedBuilder } from '@discordjs/builders';
+import { ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActionRow, type APIEmbed } from 'discord.js';
+import type { TargetStatus } from '../recovery/watchdog.js';
+import type { Incident, LadderRecord, PendingApproval } from '../recovery/types.js';
+import { customId } from './custom-id.js';
+
+export interface MessagePayload {
+  content?: string;
+  embeds?: APIEmbed[];
+  components?: APIActionRowComponent<APIComponentInMessageActionRow>[];
+  allowedMentions?: { parse?: ('roles' | 'users' | 'everyone')[]; roles?: string[]; users?: string[] };
+}
+
+export const LIMITS = { message: 2000, description: 4096, field: 1024, title: 256 } as const;
+
+const COLORS = { recovering: 0xf0a020, open: 0xf0a020, waiting_human: 0xd03030, resolved: 0x2ea043, aborted: 0x808080 } as const;
+const ICONS = { recovering: '🟠', open: '🟠', waiting_human: '🔴', resolved: '🟢', aborted: '⚪' } as const;
+const LEVELS = ['0 · supervise', '1 · watchdog', '2 · repair', '3 · AI agent', '4 · a human'] as const;
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Discord's relative timestamp: every reader's client keeps it current, no edits needed. */
+const ago = (ms: number) => `<t:${Math.floor(ms / 1000)}:R>`;
+const at = (ms: number) => `<t:${Math.floor(ms / 1000)}:T>`;
+
+export function formatSeconds(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
+}
+
+/** What the ladder does next, and when, as a person reads it. */
+function nextStep(inc: Incident, status: TargetStatus | null): string {
+  if (inc.state === 'resolved' || inc.state === 'aborted') return '—';
+  if (inc.approval) return `waiting for an operator's answer (until ${at(inc.approval.expiresAt)}, then denied)`;
+  if (status?.paused) return 'paused: watching, not acting';
+  if (inc.state === 'waiting_human') {
+    return inc.retryAt ? `waiting for a human; one more restart ${ago(inc.retryAt)}` : 'waiting for a human';
+  }
+  if (status?.restartAt) return `restart ${ago(status.restartAt)}`;
+  if (inc.verifying) return `verifying ${inc.verifying} (the probe must answer)`;
+  if (status?.pending) return `${status.pending} in progress`;
+  return 'watching the probe';
+}
+
+export function renderCard(inc: Incident, status: TargetStatus | null, now: number): MessagePayload {
+  const closed = inc.state === 'resolved' || inc.state === 'aborted';
+  const embed = new EmbedBuilder()
+    .setColor(COLORS[inc.state])
+    .setTitle(truncate(`${ICONS[inc.state]} ${inc.id} · ${inc.cause}`, LIMITS.title))
+    .addFields(
+      { name: 'Target', value: truncate(inc.target, LIMITS.field), inline: true },
+      { name: 'State', value: inc.state.replace('_', ' '), inline: true },
+      { name: 'Level', value: `${LEVELS[inc.level]}${inc.doctorRuns ? ` · doctor runs ${inc.doctorRuns}` : ''}`, inline: true },
+      { name: 'Restarts', value: String(inc.restarts), inline: true },
+      { name: closed ? 'Closed' : 'Opened', value: closed ? `${ago(inc.closedAt ?? now)}` : ago(inc.openedAt), inline: true },
+      { name: 'Next', value: truncate(nextStep(inc, status), LIMITS.field), inline: false },
+    )
+    .setTimestamp(inc.openedAt);
+  if (closed) {
+    const took = formatSeconds((inc.closedAt ?? now) - inc.openedAt);
+    embed.setDescription(
+      truncate(`**${inc.state === 'resolved' ? 'Resolved' : 'Aborted'}** after ${took}, highest level ${inc.maxLevel}: ${inc.outcome ?? '—'}`, LIMITS.description),
+    );
+  } else if (inc.lastDiagnosis) {
+    const d = inc.lastDiagnosis;
+    const lines = [`config: ${d.config.ok ? 'valid' : `invalid (${d.config.error ?? '?'})`}`];
+    if (d.portHolder) lines.push(`port held by pid ${d.portHolder.pid} (${d.portHolder.command})`);
+    embed.setDescription(truncate(lines.join('\n'), LIMITS.description));
+  }
+  return { embeds: [embed.toJSON()], components: closed ? [] : [incidentButtons(inc)], allowedMentions: { parse: [] } };
+}
+
+function incidentButtons(inc: Incident): APIActionRowComponent<APIComponentInMessageActionRow> {
+  const retry = Math.min(inc.level, 2);
+  return new ActionRowBuilder<ButtonBuilder>()
+    .addComponents(
+      new ButtonBuilder().setCustomId(customId('abort', inc.target, inc.id)).setLabel('Abort').setStyle(ButtonStyle.Danger),
+      new ButtonBuilder().setCustomId(customId('retry', inc.target, inc.id)).setLabel(`Retry level ${retry}`).setStyle(ButtonStyle.Secondary),
+      new ButtonBuilder().setCustomId(customId('escalate', inc.target, inc.id)).setLabel('Escalate').setStyle(ButtonStyle.Secondary),
+    )
+    .toJSON();
+}
+
+export function renderApproval(target: string, approval: PendingApproval, whoMayAnswer: string): MessagePayload {
+  const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(customId('approve', target, approval.id)).setLabel('Approve').setStyle(ButtonStyle.Success),
+    new ButtonBuilder().setCustomId(customId('deny', target, approval.id)).setLabel('Deny').setStyle(ButtonStyle.Danger),
+  );
+  const content = [
+    `❓ **Approval needed** (${approval.id})`,
+    approval.question,
+    `Command line: \`${truncate(approval.command.replace(/`/g, "'"), 400)}\``,
+    `Who may answer: ${whoMayAnswer}. Unanswered ${ago(approval.expiresAt)}, it counts as denied.`,
+  ].join('\n');
+  return { content: truncate(content, LIMITS.message), components: [row.toJSON()], allowedMentions: { parse: [] } };
+}
+
+export function renderApprovalClosed(
+  approval: PendingApproval,
+  outcome: 'approved' | 'denied' | 'expired' | 'withdrawn',
+  by: string | null,
+): MessagePayload {
+  const verdict = {
+    approved: `✅ Approved by ${by ?? '?'}`,
+    denied: `⛔ Denied by ${by ?? '?'}`,
+    expired: '⌛ Expired unanswered: treated as denied',
+    withdrawn: '↩️ Withdrawn: the incident moved on',
+  }[outcome];
+  const content = `~~❓ Approval needed (${approval.id})~~\n${approval.question}\n${verdict}`;
+  return { content: truncate(content, LIMITS.message), components: [], allowedMentions: { parse: [] } };
+}
+
+/** One timeline line: time, then the text (multi-line output in a code block). */
+export function renderRecord(r: LadderRecord): string {
+  const time = new Date(r.at).toISOString().slice(11, 19);
+  const icon = { opened: '🚨', step: '•', level: '⬆️', resolved: '✅', human: '🙋', aborted: '⏹️', health: '💓', operator: '👤' }[r.kind];
+  const [head, ...rest] = r.text.split('\n');
+  const body = rest.length ? `\n\`\`\`\n${truncate(rest.join('\n').replace(/```/g, "'''"), 1500)}\n\`\`\`` : '';
+  return `\`${time}\` ${icon} ${head}${body}`;
+}
+
+/**
+ * The first message's worth of `lines` (at most 2000 characters, split inside a line only when
+ * that line alone is longer) and the lines left over.
+ */
+export function splitMessage(lines: string[]): [string | undefined, string[]] {
+  const out: string[] = [];
+  let size = 0;
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.length > LIMITS.message) {
+      if (out.length) break;
+      return [line.slice(0, LIMITS.message), [line.slice(LIMITS.message), ...lines.slice(i + 1)]];
+    }
+    if (size + line.length + (out.length ? 1 : 0) > LIMITS.message) break;
+    size += line.length + (out.length ? 1 : 0);
+    out.push(line);
+  }
+  return [out.length ? out.join('\n') : undefined, lines.slice(i)];
+}

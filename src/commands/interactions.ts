@@ -1,0 +1,190 @@
+/**
+ * Slash commands, buttons and autocomplete -> ladder operations, through the same door as
+ * the CLI and the API (`TargetWatchdog`). Every interaction is acknowledged at once (deferred,
+ * ephemeral), every decision and every refusal is audited with who, what and which message.
+ */
+import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import { RequestRejectedError } from '../errors.js';
+import type { Medic } from '../medic.js';
+import type { Logger, Store } from '../recovery/ports.js';
+import type { Level } from '../recovery/types.js';
+import type { TargetWatchdog } from '../recovery/watchdog.js';
+import { discordActor, type Authoriser } from '../bot/auth.js';
+import { parseCustomId } from '../bot/custom-id.js';
+import { renderStatusEmbed, renderTimelineEmbed } from './views.js';
+
+export interface InteractionDeps {
+  medic: Medic;
+  store: Store;
+  auth: Authoriser;
+  statusPublic: boolean;
+  botStatus: () => { state: string; lastError: string | null };
+  log: Logger;
+}
+
+const OPERATOR_ONLY = new Set(['recover', 'approve', 'abort', 'pause', 'resume']);
+
+export async function handleInteraction(i: Interaction, d: InteractionDeps): Promise<void> {
+  try {
+    if (i.isAutocomplete()) return await autocomplete(i, d);
+    if (i.isChatInputCommand()) return await command(i, d);
+    if (i.isButton()) return await button(i, d);
+  } catch (err) {
+    d.log.error(`Discord interaction failed: ${(err as Error).message}`);
+    if (i.isRepliable() && (i.deferred || i.replied)) {
+      await i.editReply({ content: `⚠️ ${(err as Error).message}` }).catch(() => {});
+    }
+  }
+}
+
+async function audit(d: InteractionDeps, i: Interaction, target: string, text: string): Promise<void> {
+  const dog = safeTarget(d.medic, target);
+  const inc = dog?.status().incident ?? null;
+  const where = i.isMessageComponent() ? ` on message ${i.message.id}` : '';
+  await d.store.appendRecord({
+    kind: 'operator',
+    at: Date.now(),
+    target,
+    incidentId: inc?.id ?? null,
+    level: inc?.level ?? null,
+    text: `${discordActor(i)}${where}: ${text}`,
+    by: discordActor(i),
+  });
+}
+
+function safeTarget(medic: Medic, name: string): TargetWatchdog | null {
+  try {
+    return medic.target(name);
+  } catch {
+    return null;
+  }
+}
+
+/** The named target, or the only one that matches `pick` (e.g. has an open incident). */
+function resolveTarget(d: InteractionDeps, name: string | null, pick: (dog: TargetWatchdog) => boolean, what: string): TargetWatchdog {
+  if (name) return d.medic.target(name);
+  const all = d.medic.targets();
+  if (all.length === 1) return all[0]!;
+  const matching = all.filter(pick);
+  if (matching.length === 1) return matching[0]!;
+  throw new RequestRejectedError(`${matching.length ? 'several' : 'no'} gateways ${what}: name one with the target option`, 400);
+}
+
+async function command(i: ChatInputCommandInteraction, d: InteractionDeps): Promise<void> {
+  await i.deferReply({ flags: MessageFlags.Ephemeral });
+  const name = i.commandName;
+  const operator = d.auth.isOperator(i);
+  const targetName = i.options.getString('target');
+  // Reading (status, timelines) is open when DISCORD_STATUS_PUBLIC says so; acting never is.
+  const needsOperator = OPERATOR_ONLY.has(name) || !d.statusPublic;
+  if (needsOperator && !operator) {
+    await audit(d, i, targetName ?? '-', `refused /${name}: not an operator`);
+    await i.editReply({ content: `⛔ Only operators may use /${name}. Ask someone with the operator role.` });
+    return;
+  }
+  const by = discordActor(i);
+  const reply = (content: string) => i.editReply({ content, allowedMentions: { parse: [] } });
+  try {
+    switch (name) {
+      case 'status':
+        await i.editReply({ embeds: [renderStatusEmbed(d.medic.status(), d.botStatus(), targetName, Date.now())] });
+        return;
+      case 'incident': {
+        const id = i.options.getString('id') ?? (await d.store.listIncidents({ limit: 1 }))[0]?.id;
+        const found = id ? await d.store.getIncident(id) : undefined;
+        if (!found) return void (await reply(id ? `No incident ${id}.` : 'No incidents yet.'));
+        await i.editReply({ embeds: [renderTimelineEmbed(found)] });
+        return;
+      }
+      case 'recover': {
+        const dog = d.medic.target(targetName!);
+        const level = i.options.getInteger('level', true) as Level;
+        const note = i.options.getString('note');
+        await audit(d, i, dog.name, `/recover level ${level}${note ? `: ${note}` : ''}`);
+        const id = await dog.recover(level, by, note);
+        return void (await reply(`🔧 Level ${level} started on **${dog.name}**${id ? ` (incident ${id})` : ''}. Follow it in the incident thread.`));
+      }
+      case 'approve': {
+        const dog = resolveTarget(d, targetName, (t) => t.pendingApproval() !== null, 'have an open question');
+        const approved = !i.options.getBoolean('deny');
+        await audit(d, i, dog.name, `/approve ${approved ? 'approve' : 'deny'}`);
+        const id = await dog.decide(null, approved, by);
+        return void (await reply(`${approved ? '✅ Approved' : '⛔ Denied'}: ${id}.`));
+      }
+      case 'abort': {
+        const dog = resolveTarget(d, targetName, (t) => t.status().incident !== null, 'have an open incident');
+        const reason = i.options.getString('reason');
+        await audit(d, i, dog.name, `/abort${reason ? `: ${reason}` : ''}`);
+        const id = await dog.abort(by, reason);
+        return void (await reply(`⏹️ ${id} aborted: automatic actions on **${dog.name}** are paused until /resume.`));
+      }
+      case 'pause': {
+        const dog = d.medic.target(targetName!);
+        const minutes = i.options.getInteger('minutes');
+        await audit(d, i, dog.name, `/pause${minutes ? ` ${minutes} min` : ''}`);
+        await dog.pause(by, minutes ? Date.now() + minutes * 60_000 : null);
+        return void (await reply(`⏸️ **${dog.name}** paused ${minutes ? `for ${minutes} min` : 'until /resume'}: watched, not acted on.`));
+      }
+      case 'resume': {
+        const dog = d.medic.target(targetName!);
+        await audit(d, i, dog.name, '/resume');
+        await dog.resume(by);
+        return void (await reply(`▶️ **${dog.name}** resumed.`));
+      }
+      default:
+        return void (await reply(`Unknown command /${name}.`));
+    }
+  } catch (err) {
+    if (!(err instanceof RequestRejectedError)) throw err;
+    await reply(`⚠️ ${err.message}`);
+  }
+}
+
+async function button(i: ButtonInteraction, d: InteractionDeps): Promise<void> {
+  await i.deferReply({ flags: MessageFlags.Ephemeral });
+  const parsed = parseCustomId(i.customId);
+  const dog = parsed ? safeTarget(d.medic, parsed.target) : null;
+  if (!parsed || !dog) {
+    await i.editReply({ content: 'This button is not one of clawmedic’s (or its gateway is gone); nothing done.' });
+    return;
+  }
+  if (!d.auth.isOperator(i)) {
+    await audit(d, i, dog.name, `refused button ${parsed.action}: not an operator`);
+    await i.editReply({ content: '⛔ Only operators may use these buttons.' });
+    return;
+  }
+  await audit(d, i, dog.name, `clicked ${parsed.action} (${parsed.subject})`);
+  const by = discordActor(i);
+  const open = dog.status().incident;
+  try {
+    if (parsed.action === 'approve' || parsed.action === 'deny') {
+      const id = await dog.decide(parsed.subject, parsed.action === 'approve', by);
+      await i.editReply({ content: `${parsed.action === 'approve' ? '✅ Approved' : '⛔ Denied'}: ${id}.` });
+      return;
+    }
+    if (!open || open.id !== parsed.subject) {
+      await i.editReply({ content: `Incident ${parsed.subject} is no longer open; nothing done.` });
+      return;
+    }
+    if (parsed.action === 'abort') {
+      await dog.abort(by, 'Abort button');
+      await i.editReply({ content: `⏹️ ${open.id} aborted; automatic actions paused until /resume.` });
+    } else {
+      const level: Level = parsed.action === 'retry' ? (Math.min(open.level, 2) as Level) : open.level < 2 ? 2 : 4;
+      await dog.recover(level, by, `${parsed.action} button`);
+      await i.editReply({ content: `🔧 ${parsed.action === 'retry' ? 'Retrying' : 'Escalating to'} level ${level} on ${open.id}.` });
+    }
+  } catch (err) {
+    if (!(err instanceof RequestRejectedError)) throw err;
+    await i.editReply({ content: `⚠️ ${err.message}` });
+  }
+}
+
+async function autocomplete(i: AutocompleteInteraction, d: InteractionDeps): Promise<void> {
+  const focused = i.options.getFocused(true);
+  const typed = String(focused.value).toLowerCase();
+  let names: string[];
+  if (focused.name === 'id') names = (await d.store.listIncidents({ limit: 25 })).map((inc) => inc.id);
+  else names = d.medic.targets().map((t) => t.name);
+  await i.respond(names.filter((n) => n.toLowerCase().includes(typed)).slice(0, 25).map((n) => ({ name: n, value: n })));
+}
