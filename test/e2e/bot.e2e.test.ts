@@ -1,0 +1,215 @@
+/**
+ * The bot end to end: the real medic and the real discord.js client against the local fake
+ * Discord, supervising real gateway processes.
+ */
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runMedic, type RunningMedic } from '../../src/main.js';
+import { isPortListening } from '../../src/recovery/repair/port-holder.js';
+import { FakeDiscord } from '../fixtures/fake-discord/index.js';
+import type { StoredMessage } from '../fixtures/fake-discord/index.js';
+import { captureLogger, isAlive, waitFor } from '../fixtures/gateways.js';
+import { E2eWorld } from './harness.js';
+
+const world = new E2eWorld();
+let fake: FakeDiscord | undefined;
+let running: RunningMedic | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+  await fake?.stop();
+  fake = undefined;
+  await world.cleanup();
+});
+
+const GREEN = 0x2ea043;
+
+async function startBotMedic(gateway: Parameters<E2eWorld['envFor']>[0], options: { discordDown?: boolean; squat?: boolean } = {}) {
+  fake = await FakeDiscord.start();
+  const setup = await world.envFor(gateway, {
+    DISCORD_TOKEN: fake.token,
+    DISCORD_GUILD_ID: fake.guildId,
+    DISCORD_CHANNEL_ID: fake.channelId,
+    DISCORD_OPERATOR_ROLE_IDS: fake.operatorRoleId,
+    DISCORD_ONCALL_MENTION: fake.operatorRoleId,
+    DISCORD_API_URL: fake.restUrl,
+  });
+  let squatter: number | undefined;
+  if (options.squat) {
+    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${setup.gatewayPort}, '127.0.0.1')`], { stdio: 'ignore' });
+    squatter = world.janitor.track(child.pid);
+    await waitFor(() => isPortListening(setup.gatewayPort), { what: 'the squatter to listen' });
+  }
+  if (options.discordDown) await fake.setDown(true);
+  const log = captureLogger();
+  running = await runMedic({
+    env: setup.env,
+    log,
+    bot: {
+      clientOptions: { waitGuildTimeout: 1000, ws: { buildIdentifyThrottler: async () => ({ waitForIdentify: async () => {} }) } } as never,
+      relay: { coalesceMs: 200, retryMinMs: 200, retryMaxMs: 1000 },
+      loginRetryMs: { min: 200, max: 1000 },
+    },
+  });
+  const r = running;
+  const status = () => {
+    const t = r.medic.status().targets[0]!;
+    if (t.pid !== null) world.janitor.track(t.pid);
+    return t;
+  };
+  return { ...setup, log, running: r, fake, status, squatter };
+}
+
+function card(f: FakeDiscord, incidentId: string): StoredMessage | undefined {
+  return f.channelMessages(f.channelId).find((m) => m.embeds?.[0]?.title?.includes(` ${incidentId} ·`));
+}
+
+function threadText(f: FakeDiscord, threadId: string): string {
+  return f.channelMessages(threadId).map((m) => m.content).join('\n');
+}
+
+async function lastResponse(f: FakeDiscord, interactionId: string): Promise<Record<string, unknown>> {
+  return waitFor(() => f.interactionResponses(interactionId).find((r) => r.type === 'editReply')?.data, {
+    what: `a reply to interaction ${interactionId}`,
+  });
+}
+
+describe('incidents in Discord', () => {
+  it('a crash gets a card edited in place and a thread with the timeline; the summary turns it green', async () => {
+    const m = await startBotMedic({ mode: 'ok' });
+    await waitFor(() => m.running.bot!.status().state === 'connected', { what: 'the bot to connect' });
+    const before = await waitFor(() => (m.status().health === 'up' ? m.status() : null), { what: 'healthy' });
+    process.kill(before.pid!, 'SIGKILL');
+    await waitFor(async () => (await m.running.store.getIncident('gw-1'))?.incident.state === 'resolved', { what: 'resolved' });
+
+    const msg = await waitFor(() => {
+      const c = card(m.fake, 'gw-1');
+      return c?.embeds?.[0]?.color === GREEN ? c : null;
+    }, { what: 'the card to turn green' });
+    expect(msg.components ?? []).toEqual([]);
+    expect(msg.embeds![0]!.description).toMatch(/^\*\*Resolved\*\* after \d+ s, highest level 0: 1 restart$/);
+    // One message, edited in place: no second card for the same incident.
+    expect(m.fake.channelMessages(m.fake.channelId).filter((c) => c.embeds?.[0]?.title?.includes(' gw-1 ·'))).toHaveLength(1);
+    expect(m.fake.requests.some((r) => r.method === 'PATCH' && r.path === `/channels/${m.fake.channelId}/messages/${msg.id}`)).toBe(true);
+
+    const thread = m.fake.threads.find((t) => t.id === msg.id);
+    expect(thread?.name).toBe('gw-1 · gateway was killed by SIGKILL');
+    const text = await waitFor(() => {
+      const t = threadText(m.fake, msg.id);
+      return t.includes('resolved after') ? t : null;
+    }, { what: 'the timeline in the thread' });
+    expect(text).toContain('gateway was killed by SIGKILL');
+    expect(text).toMatch(/gateway started \(pid \d+\)/);
+    expect(m.fake.count429).toBe(0);
+  });
+
+  it('a foreign port holder: approval in the thread, an outsider is refused, an operator approves', async () => {
+    const m = await startBotMedic({ mode: 'ok' }, { squat: true });
+    const approvalMsg = await waitFor(
+      () => [...m.fake.messages.values()].find((x) => x.content?.startsWith('❓ **Approval needed**') && x.components?.length),
+      { what: 'an approval request in Discord' },
+    );
+    expect(approvalMsg.content).toContain(`Stop pid ${m.squatter}`);
+    expect(approvalMsg.content).toContain(`<@&${m.fake.operatorRoleId}>`);
+    const [approve] = (approvalMsg.components![0] as { components: { custom_id: string }[] }).components;
+
+    const outsider = await m.fake.button({ customId: approve!.custom_id, messageId: approvalMsg.id, userId: m.fake.users.outsider.id });
+    expect((await lastResponse(m.fake, outsider.id)).content).toBe('⛔ Only operators may use these buttons.');
+    expect(isAlive(m.squatter!)).toBe(true);
+
+    const op = await m.fake.button({ customId: approve!.custom_id, messageId: approvalMsg.id });
+    expect((await lastResponse(m.fake, op.id)).content).toMatch(/^✅ Approved: gw-1-a1\.$/);
+    await waitFor(() => m.status().health === 'up' && m.status().incident === null, { what: 'recovered after approval' });
+    expect(isAlive(m.squatter!)).toBe(false);
+    const closed = await waitFor(() => {
+      const x = m.fake.messages.get(approvalMsg.id);
+      return x && !x.components?.length ? x : null;
+    }, { what: 'the approval buttons to go' });
+    expect(closed.content).toContain('✅ Approved by discord:');
+
+    // A late answer (here /approve, as a click that raced the edit would be) does nothing harmful.
+    const again = await m.fake.chatInput({ name: 'approve' });
+    expect((await lastResponse(m.fake, again.id)).content).toBe('⚠️ gw has no question waiting for an answer');
+
+    const audit = await m.running.store.listAudit({ limit: 100 });
+    const ops = audit.filter((r) => r.kind === 'operator').map((r) => r.text);
+    expect(ops.some((t) => t.includes(`(${m.fake.users.outsider.id}) on message ${approvalMsg.id}: refused button approve`))).toBe(true);
+    expect(ops.some((t) => /^discord:\S+ \(\d+\) approved: stop pid/.test(t))).toBe(true);
+  });
+});
+
+describe('slash commands', () => {
+  it('/status for operators (ephemeral), refused to outsiders; /recover by an operator opens an incident', async () => {
+    const m = await startBotMedic({ mode: 'ok' });
+    await waitFor(() => m.running.bot!.status().state === 'connected', { what: 'the bot to connect' });
+    await waitFor(() => m.status().health === 'up', { what: 'healthy' });
+
+    const status = await m.fake.chatInput({ name: 'status' });
+    const reply = await lastResponse(m.fake, status.id);
+    expect(m.fake.interactionResponses(status.id)[0]).toMatchObject({ type: 5, data: { flags: 64 } });
+    const embed = (reply.embeds as { fields: { name: string; value: string }[]; footer: { text: string } }[])[0]!;
+    expect(embed.fields[0]!.name).toBe('gw');
+    expect(embed.fields[0]!.value).toMatch(/🟢 up · pid \d+/);
+    expect(embed.footer.text).toContain('Discord link: connected');
+
+    const denied = await m.fake.chatInput({ name: 'recover', userId: m.fake.users.outsider.id, options: [{ name: 'target', type: 3, value: 'gw' }, { name: 'level', type: 4, value: 1 }] });
+    expect((await lastResponse(m.fake, denied.id)).content).toBe('⛔ Only operators may use /recover. Ask someone with the operator role.');
+    expect(await m.running.store.listIncidents()).toEqual([]);
+
+    const recover = await m.fake.chatInput({ name: 'recover', options: [{ name: 'target', type: 3, value: 'gw' }, { name: 'level', type: 4, value: 1 }, { name: 'note', type: 3, value: 'testing' }] });
+    expect((await lastResponse(m.fake, recover.id)).content).toMatch(/^🔧 Level 1 started on \*\*gw\*\* \(incident gw-1\)/);
+    const inc = await waitFor(async () => (await m.running.store.getIncident('gw-1'))?.incident, { what: 'the incident' });
+    expect(inc.cause).toMatch(/^manual recovery at level 1 requested by discord:/);
+
+    const auto = await m.fake.autocomplete({ name: 'status', focused: { name: 'target', value: 'g' } });
+    await waitFor(() => m.fake.interactionResponses(auto.id).length > 0, { what: 'autocomplete choices' });
+    expect(m.fake.interactionResponses(auto.id)[0]).toMatchObject({ type: 8, data: { choices: [{ name: 'gw', value: 'gw' }] } });
+  });
+});
+
+describe('resilience', () => {
+  it('Discord down at start: the ladder recovers anyway, and the bot catches up when Discord is back', async () => {
+    const m = await startBotMedic({ mode: 'ok' }, { discordDown: true });
+    const before = await waitFor(() => (m.status().health === 'up' ? m.status() : null), { what: 'healthy' });
+    process.kill(before.pid!, 'SIGKILL');
+    await waitFor(async () => (await m.running.store.getIncident('gw-1'))?.incident.state === 'resolved', { what: 'resolved without Discord' });
+    expect(m.running.bot!.status().state).toBe('unreachable');
+
+    await m.fake.setDown(false);
+    await waitFor(() => m.running.bot!.status().state === 'connected', { timeoutMs: 20_000, what: 'the bot to connect later' });
+    const msg = await waitFor(() => {
+      const c = card(m.fake, 'gw-1');
+      return c?.embeds?.[0]?.color === GREEN ? c : null;
+    }, { timeoutMs: 20_000, what: 'the card, caught up' });
+    await waitFor(() => threadText(m.fake, msg.id).includes('resolved after'), { what: 'the timeline, caught up' });
+  });
+
+  it('a revoked token shows in /status; recovery goes on', async () => {
+    const m = await startBotMedic({ mode: 'ok' });
+    await waitFor(() => m.running.bot!.status().state === 'connected', { what: 'the bot to connect' });
+    m.fake.revokeToken();
+    await waitFor(() => m.running.bot!.status().state === 'auth-failed', { what: 'auth-failed' });
+    const res = await fetch(`http://127.0.0.1:${m.apiPort}/status`);
+    expect(((await res.json()) as { discord: { state: string } }).discord.state).toBe('auth-failed');
+    const before = await waitFor(() => (m.status().health === 'up' ? m.status() : null), { what: 'healthy' });
+    process.kill(before.pid!, 'SIGKILL');
+    await waitFor(async () => (await m.running.store.getIncident('gw-1'))?.incident.state === 'resolved', { what: 'resolved with the bot refused' });
+  });
+
+  it('429s and a gateway reconnect mid-incident lose nothing', async () => {
+    const m = await startBotMedic({ mode: 'ok' });
+    await waitFor(() => m.running.bot!.status().state === 'connected', { what: 'the bot to connect' });
+    const before = await waitFor(() => (m.status().health === 'up' ? m.status() : null), { what: 'healthy' });
+    m.fake.inject429('/channels/:id/messages', 2, 0.3);
+    m.fake.closeGateway(4000);
+    process.kill(before.pid!, 'SIGKILL');
+    await waitFor(async () => (await m.running.store.getIncident('gw-1'))?.incident.state === 'resolved', { what: 'resolved' });
+    const msg = await waitFor(() => {
+      const c = card(m.fake, 'gw-1');
+      return c?.embeds?.[0]?.color === GREEN ? c : null;
+    }, { what: 'the card' });
+    await waitFor(() => threadText(m.fake, msg.id).includes('resolved after'), { what: 'the whole timeline' });
+    expect(m.fake.count429).toBe(2);
+    await waitFor(() => m.running.bot!.status().state === 'connected', { what: 'resumed' });
+  });
+});
