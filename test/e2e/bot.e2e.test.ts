@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deployCommands } from '../../src/commands/deploy.js';
 import { runMedic, type RunningMedic } from '../../src/main.js';
 import { isPortListening } from '../../src/recovery/repair/port-holder.js';
 import { FakeDiscord } from '../fixtures/fake-discord/index.js';
@@ -138,7 +139,47 @@ describe('incidents in Discord', () => {
   });
 });
 
+describe('level 4', () => {
+  it('mentions the on-call role once, with what the ladder tried, and the card turns red', async () => {
+    const m = await startBotMedic({ mode: 'crash-on-start' });
+    await waitFor(() => m.status().incident?.state === 'waiting_human', { what: 'waiting for a human' });
+    const mention = await waitFor(
+      () => [...m.fake.messages.values()].find((x) => x.content?.startsWith(`🙋 <@&${m.fake.operatorRoleId}>`)),
+      { what: 'the on-call mention' },
+    );
+    expect(mention.content).toContain('**gw-1** needs a human. level 2 has nothing left to try');
+    expect(mention.content).toContain('The ladder tried: doctor, doctor.');
+    const post = m.fake.requests.find((r) => r.method === 'POST' && (r.body as { content?: string })?.content === mention.content);
+    expect((post!.body as { allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [], roles: [m.fake.operatorRoleId] });
+    await waitFor(() => card(m.fake, 'gw-1')?.embeds?.[0]?.color === 0xd03030, { what: 'the card to turn red' });
+    // Once: a later half-open failure or more timeline does not mention again.
+    await new Promise((r) => setTimeout(r, 500));
+    expect([...m.fake.messages.values()].filter((x) => x.content?.startsWith('🙋'))).toHaveLength(1);
+  });
+});
+
 describe('slash commands', () => {
+  it('npm run deploy-commands registers every command in the guild', async () => {
+    fake = await FakeDiscord.start();
+    const said = await deployCommands(
+      {
+        token: fake.token,
+        guildId: fake.guildId,
+        channelId: fake.channelId,
+        operatorRoleIds: [fake.operatorRoleId],
+        operatorUserIds: [],
+        oncallMention: null,
+        apiUrl: fake.restUrl,
+        statusPublic: false,
+      },
+      { global: false },
+    );
+    expect(fake.commands.map((c) => c.name).sort()).toEqual(['abort', 'approve', 'incident', 'pause', 'recover', 'resume', 'status']);
+    expect(fake.commands.every((c) => c.guild_id === fake!.guildId)).toBe(true);
+    expect(said).toBe(`registered 7 commands in guild ${fake.guildId}: /status, /recover, /approve, /abort, /incident, /pause, /resume`);
+  });
+
+
   it('/status for operators (ephemeral), refused to outsiders; /recover by an operator opens an incident', async () => {
     const m = await startBotMedic({ mode: 'ok' });
     await waitFor(() => m.running.bot!.status().state === 'connected', { what: 'the bot to connect' });

@@ -30,6 +30,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await sleep(50); // closed sockets release their handles on the next turns of the loop
+  for (const h of (process as any)._getActiveHandles()) if (h?.constructor?.name === 'Timeout') console.log('TIMER', h._idleTimeout, String(h._onTimeout).slice(0, 300), h.hasRef());
   const leaked = process.getActiveResourcesInfo().filter((r) => r.startsWith('TCP') || r === 'Timeout');
   expect(leaked).toEqual([]);
 });
