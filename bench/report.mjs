@@ -2,6 +2,8 @@
  * The bench's results as one markdown table (what the README quotes), the raw samples
  * under it, and the page bench/RESULTS.md is made of.
  */
+import os from 'node:os';
+import { POLL_MS, START_DELAY_MS, STATUS_POLL_MS } from './scenarios.mjs';
 import { max, median, min, percentile } from './stats.mjs';
 
 const ms = (v) => `${Math.round(v)} ms`;
@@ -43,7 +45,7 @@ export function renderTable(r) {
     for (const [label, m] of [['1 target', i.one], [`${i.targets} targets`, i.many]]) {
       rows.push(
         [`idle CPU of the medic, ${label}`, secs, `${m.cpuPercent.toFixed(2)} % of one core`, '', ''],
-        [`idle RSS of the medic, ${label}`, `${m.rssSamples.length} samples`, `${median(m.rssSamples).toFixed(1)} MB (peak ${m.peakMiB.toFixed(1)})`, '', ''],
+        [`idle RSS of the medic, ${label}`, `${m.rssSamples.length} samples`, `${median(m.rssSamples).toFixed(1)} MiB (peak ${m.peakMiB.toFixed(1)})`, '', ''],
       );
     }
   }
@@ -68,8 +70,11 @@ export function renderSamples(r) {
     }
   }
   if (r.idle) {
-    for (const [label, m] of [['1 target', r.idle.one], [`${r.idle.targets} targets`, r.idle.many]]) {
-      out.push(`- idle, ${label}: ${m.cpuSeconds.toFixed(2)} s of CPU in ${(m.wallMs / 1000).toFixed(1)} s; RSS samples (MB) ${list(m.rssSamples, (v) => v.toFixed(1))}`);
+    for (const [n, m] of [[1, r.idle.one], [r.idle.targets, r.idle.many]]) {
+      const probes = (n * m.wallMs) / r.idle.probeIntervalMs;
+      out.push(
+        `- idle, ${n} target${n === 1 ? '' : 's'}: ${m.cpuSeconds.toFixed(2)} s of CPU in ${(m.wallMs / 1000).toFixed(1)} s, about ${((m.cpuSeconds * 1000) / probes).toFixed(1)} ms per probe (${Math.round(probes)} probes); RSS samples (MiB) ${list(m.rssSamples, (v) => v.toFixed(1))}`,
+      );
     }
   }
   return out.join('\n');
@@ -94,4 +99,25 @@ ${samples}
 
 ${method}
 `;
+}
+
+export function describeMachine(pm2Version) {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const gib = (os.totalmem() / 1024 ** 3).toFixed(0);
+  return `${os.availableParallelism()} × ${cpu} (nproc ${os.availableParallelism()}), ${gib} GiB RAM, Linux ${os.release()}, Node ${process.version}, PM2 ${pm2Version}`;
+}
+
+function describeLeads(ctx) {
+  const n = ctx.plan.hangRounds;
+  return Array.from({ length: n }, (_, k) => ((ctx.defaults.probeIntervalMs * (2 * k + 1)) / (2 * n) / 1000).toFixed(2)).join(', ');
+}
+
+export function describeMethod(ctx) {
+  const d = ctx.defaults;
+  return [
+    `- Fixture: \`demo/gateway.mjs --mode ok --start-delay-ms ${START_DELAY_MS}\` (node's boot plus ${START_DELAY_MS} ms before it listens; the real OpenClaw gateway takes 10-25 s).`,
+    `- kill -9: clawmedic (\`node bin/clawmedic.js run\`, every setting at its default: probe every ${d.probeIntervalMs / 1000} s) and PM2 ${ctx.pm2Version} (own PM2_HOME; ecosystem file: fork mode, autorestart, restart_delay 0, the rest at PM2's defaults, so its fork container also loads @pm2/io into the app, \`pmx: true\`) each supervise one gateway on its own port, both running throughout. Each round kills the gateway with SIGKILL (pid from \`/status\` \`targets[0].pid\` and from \`pm2 jlist\`), waits until the pid is gone, then GETs /healthz every ${POLL_MS} ms (fresh connection each) until a 200; the time is from the kill to that 200. The floor is the same gateway started directly (spawn -> first 200, same ${POLL_MS} ms poll) in the same rounds. Order rotates each round (clawmedic, PM2, bare start). Before each clawmedic kill the medic has seen the gateway healthy (\`health: up\`, no incident); PM2's gateway has been up > 1.5 s (its min_uptime is 1 s). p90 is nearest-rank.`,
+    `- Hang: the gateway (mode ok) is frozen with SIGSTOP: it keeps its port, the kernel still accepts connections, nothing answers, SIGTERM is not acted on, as with a frozen event loop. The freeze is placed in the probe cycle (from \`/status\` \`lastProbe\`): the ${ctx.plan.hangRounds} rounds freeze it ${describeLeads(ctx)} s before the medic's next probe, spreading the rounds over the phase that decides up to one interval of the detection time. (\`--mode hang-after\` freezes at a time fixed at exec, which after the first restart always falls at the same point of the probe cycle.) Defaults: ${d.failureThreshold} failed probes, ${d.probeIntervalMs / 1000} s interval, ${d.probeTimeoutMs / 1000} s probe timeout, ${d.stopTimeoutMs / 1000} s SIGTERM -> SIGKILL grace. Incident opened = the incident's \`openedAt\` (also seen on \`/status\`, polled every ${STATUS_POLL_MS} ms). Healthy again = first 200 from the restarted gateway (${POLL_MS} ms poll). Expected detection = lead + threshold × timeout + (threshold - 1) × interval, where lead (0 to one interval) is how long after the freeze the first probe starts: the probe loop sleeps an interval after each probe, and a probe of a frozen gateway takes the whole timeout. Expected healthy again = that + the SIGTERM grace + the median kill -9 -> healthy above. The idle medics of part 3 run meanwhile (idle, warming up).`,
+    `- Idle: two medics at once, one with 1 and one with ${ctx.plan.idleTargets} targets, all supervised (the medic spawns one fixture gateway per target, ${ctx.plan.idleTargets + 1} gateway processes in all), every target healthy and past its ${d.snapshotAfterMs / 1000} s config snapshot, no API calls during the sample. CPU = utime + stime of the medic's process (all threads) from /proc/<pid>/stat over ${ctx.plan.idleSampleMs / 1000} s, as % of one core; RSS = VmRSS from /proc/<pid>/status once a second (median; peak = VmHWM, reached at start-up).`,
+  ].join('\n');
 }

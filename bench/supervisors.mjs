@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { descendants, freePort, getJson, httpGet, isAlive, killHard, shellQuote, sleep, spawnLogged, waitFor } from './lib.mjs';
@@ -14,13 +14,23 @@ const execFileAsync = promisify(execFile);
 
 export const Paths = {
   root: new URL('..', import.meta.url).pathname,
-  bin: new URL('../bin/clawmedic.js', import.meta.url).pathname,
-  gateway: new URL('../demo/gateway.mjs', import.meta.url).pathname,
   pm2: new URL('../node_modules/.bin/pm2', import.meta.url).pathname,
   pm2Package: new URL('../node_modules/pm2/package.json', import.meta.url).pathname,
 };
 
 export const healthUrl = (port) => `http://127.0.0.1:${port}/healthz`;
+
+/**
+ * Copies the built medic (bin/, dist/, package.json) and the fixture gateway (demo/) into `dir`
+ * and links node_modules, so a run uses one build throughout even when dist/ is rebuilt while
+ * it runs. Resolves with the paths of the copy's medic, config module and gateway.
+ */
+export async function snapshotBuild(dir) {
+  await mkdir(dir, { recursive: true });
+  for (const part of ['bin', 'dist', 'demo', 'package.json']) await cp(join(Paths.root, part), join(dir, part), { recursive: true });
+  await symlink(join(Paths.root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return { bin: join(dir, 'bin', 'clawmedic.js'), config: join(dir, 'dist', 'config.js'), gateway: join(dir, 'demo', 'gateway.mjs') };
+}
 
 /** The fixture gateway's arguments (after the script path). */
 export function gatewayArgs(port, { mode = 'ok', startDelayMs, afterMs } = {}) {
@@ -31,8 +41,8 @@ export function gatewayArgs(port, { mode = 'ok', startDelayMs, afterMs } = {}) {
 }
 
 /** The fixture gateway as a GATEWAY_COMMAND: exec'd, so the shell's pid becomes the gateway's. */
-export function gatewayCommand(port, options) {
-  return `exec ${[process.execPath, Paths.gateway, ...gatewayArgs(port, options)].map(shellQuote).join(' ')}`;
+export function gatewayCommand(ctx, port, options) {
+  return `exec ${[process.execPath, ctx.build.gateway, ...gatewayArgs(port, options)].map(shellQuote).join(' ')}`;
 }
 
 function tail(path, lines = 30) {
@@ -52,7 +62,7 @@ export async function startMedic(ctx, name, env) {
   await mkdir(dir, { recursive: true });
   const apiPort = await freePort();
   const logPath = join(dir, 'medic.log');
-  const child = await spawnLogged(ctx.janitor, process.execPath, [Paths.bin, 'run'], {
+  const child = await spawnLogged(ctx.janitor, process.execPath, [ctx.build.bin, 'run'], {
     logPath,
     cwd: dir,
     env: {
@@ -148,7 +158,7 @@ export async function startPm2(ctx, port, gatewayOptions) {
   const ecosystem = join(home, 'ecosystem.json');
   const app = {
     name: 'gateway',
-    script: Paths.gateway,
+    script: ctx.build.gateway,
     args: gatewayArgs(port, gatewayOptions),
     interpreter: process.execPath,
     exec_mode: 'fork',
