@@ -73,7 +73,7 @@ export function renderSamples(r) {
     for (const [n, m] of [[1, r.idle.one], [r.idle.targets, r.idle.many]]) {
       const probes = (n * m.wallMs) / r.idle.probeIntervalMs;
       out.push(
-        `- idle, ${n} target${n === 1 ? '' : 's'}: ${m.cpuSeconds.toFixed(2)} s of CPU in ${(m.wallMs / 1000).toFixed(1)} s, about ${((m.cpuSeconds * 1000) / probes).toFixed(1)} ms per probe (${Math.round(probes)} probes); RSS samples (MiB) ${list(m.rssSamples, (v) => v.toFixed(1))}`,
+        `- idle, ${n} target${n === 1 ? '' : 's'}: ${m.cpuSeconds.toFixed(2)} s of CPU in ${(m.wallMs / 1000).toFixed(1)} s${n > 1 ? `, about ${((m.cpuSeconds * 1000) / probes).toFixed(1)} ms per probe (${Math.round(probes)} probes)` : ''}; RSS samples (MiB) ${list(m.rssSamples, (v) => v.toFixed(1))}`,
       );
     }
   }

@@ -2,6 +2,7 @@
  * The three measurements of bench/run.mjs. Each takes the run's context (`ctx`: temp dir,
  * janitor, base environment, the medic's defaults, the plan, a logger) and returns its samples.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpuSeconds, freePort, killAndWaitGone, memoryMiB, pollUntil200, sleep, spawnLogged, waitFor } from './lib.mjs';
 import { median } from './stats.mjs';

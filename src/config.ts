@@ -76,7 +76,7 @@ const url = z.url({ protocol: /^https?$/ });
 
 /** Each target setting: its env variable, its targets-file key, its schema and default. */
 const TARGET_FIELDS = {
-  name: { env: 'GATEWAY_NAME', schema: text.regex(/^[a-z0-9][a-z0-9_-]{0,39}$/i), def: 'openclaw' },
+  name: { env: 'GATEWAY_NAME', schema: text.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/i), def: 'openclaw' },
   command: { env: 'GATEWAY_COMMAND', schema: text.nullable(), def: null },
   cwd: { env: 'GATEWAY_CWD', schema: text.nullable(), def: null },
   restartCommand: { env: 'GATEWAY_RESTART_COMMAND', schema: text.nullable(), def: null },
@@ -177,7 +177,7 @@ function describeIssue(where: string, value: unknown, issue: z.core.$ZodIssue): 
   else if (i.code === 'too_big') rule = `must be at most ${String(i.maximum)}`;
   else if (i.code === 'invalid_value' && i.values) rule = `must be one of ${i.values.join(', ')}`;
   else if (i.code === 'invalid_format' && i.format === 'url') rule = 'must be an http(s) URL such as http://127.0.0.1:18789/healthz';
-  else if (i.code === 'invalid_format' && i.format === 'regex') rule = 'may hold only letters, digits, - and _ (at most 40)';
+  else if (i.code === 'invalid_format' && i.format === 'regex') rule = 'may hold only letters, digits, - and _ (at most 32)';
   else rule = issue.message.toLowerCase();
   return `${where} ${rule} (got ${got})`;
 }

@@ -6,12 +6,18 @@
 export type ButtonAction = 'abort' | 'retry' | 'escalate' | 'approve' | 'deny';
 const ACTIONS: readonly ButtonAction[] = ['abort', 'retry', 'escalate', 'approve', 'deny'];
 
+/** Discord's limit on a custom_id. */
+const MAX_ID = 100;
+
 export function customId(action: ButtonAction, target: string, subject: string): string {
-  return `cm:${action}:${target}:${subject}`;
+  const id = `cm:${action}:${target}:${subject}`;
+  // Target names are at most 40 characters and ids grow slowly; guard rather than let Discord refuse the card.
+  if (id.length > MAX_ID) throw new RangeError(`button id over ${MAX_ID} characters: ${id}`);
+  return id;
 }
 
 export function parseCustomId(id: string): { action: ButtonAction; target: string; subject: string } | null {
-  const m = /^cm:([a-z]+):([A-Za-z0-9_-]{1,40}):([A-Za-z0-9_-]{1,60})$/.exec(id);
+  const m = /^cm:([a-z]+):([A-Za-z0-9_-]{1,32}):([A-Za-z0-9_-]{1,60})$/.exec(id);
   if (!m || !ACTIONS.includes(m[1] as ButtonAction)) return null;
   return { action: m[1] as ButtonAction, target: m[2]!, subject: m[3]! };
 }

@@ -8,7 +8,7 @@
  */
 import Bottleneck from 'bottleneck';
 import type { Logger } from '../recovery/ports.js';
-import { splitMessage, type MessagePayload } from './render.js';
+import { LIMITS, splitMessage, type MessagePayload } from './render.js';
 
 export type Priority = 'approval' | 'alert' | 'card' | 'timeline';
 const PRIORITY: Record<Priority, number> = { approval: 1, alert: 2, card: 4, timeline: 6 };
@@ -129,36 +129,43 @@ export class Relay {
       t = { channel, pending: [], dropped: 0, scheduled: false, key };
       this.threads.set(key, t);
     }
-    t.pending.push(...lines);
-    const max = this.o.maxPendingLines ?? 300;
-    if (t.pending.length > max) {
-      const drop = t.pending.length - max;
-      t.pending.splice(0, drop);
-      t.dropped += drop;
-      this.stats_.summarisedLines += drop;
+    for (const line of lines) {
+      for (let i = 0; i < line.length || i === 0; i += LIMITS.message) t.pending.push(line.slice(i, i + LIMITS.message));
     }
+    this.trim(t);
     this.scheduleLines(t, 0);
   }
 
-  /** A one-off message (an approval request, an alert), ahead of cards and timelines. */
+  /**
+   * A one-off message (an approval request, an alert), ahead of cards and timelines; retried
+   * while Discord fails transiently. Resolves with the message id; rejects when Discord refuses it.
+   */
   post(channelId: string, payload: MessagePayload, priority: Priority = 'alert'): Promise<string> {
-    return this.limiter.schedule({ priority: PRIORITY[priority] }, async () => {
-      const id = await this.o.sink.send(channelId, payload);
-      this.stats_.sent += 1;
-      return id;
-    });
+    return this.retrying(`a message to ${channelId}`, priority, () => this.o.sink.send(channelId, payload));
   }
 
   /** An edit that must not be coalesced away (e.g. disabling answered approval buttons). */
   edit(channelId: string, messageId: string, payload: MessagePayload, priority: Priority = 'approval'): Promise<void> {
-    return this.limiter.schedule({ priority: PRIORITY[priority] }, async () => {
-      await this.o.sink.edit(channelId, messageId, payload);
-      this.stats_.sent += 1;
-    });
+    return this.retrying(`an edit of ${messageId}`, priority, () => this.o.sink.edit(channelId, messageId, payload));
+  }
+
+  private async retrying<T>(what: string, priority: Priority, write: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        const out = await this.limiter.schedule({ priority: PRIORITY[priority] }, write);
+        this.stats_.sent += 1;
+        this.failures = 0;
+        return out;
+      } catch (err) {
+        if (this.stopped || !this.failed(what, err)) throw err;
+        await new Promise<void>((resolve) => this.later(this.retryDelay(), resolve));
+      }
+    }
   }
 
   /** Stops scheduling; waits up to `timeoutMs` for what is already queued. */
   async stop(timeoutMs = 2000): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -174,19 +181,21 @@ export class Relay {
     this.timers.add(t);
   }
 
+  /** Backoff after the `failures`-th failure in a row: retryMinMs, doubling, capped. */
   private retryDelay(): number {
     const min = this.o.retryMinMs ?? 2000;
-    return Math.min(this.o.retryMaxMs ?? 60_000, min * 2 ** Math.min(this.failures, 10));
+    return Math.min(this.o.retryMaxMs ?? 60_000, min * 2 ** Math.min(Math.max(this.failures - 1, 0), 10));
   }
 
   private failed(what: string, err: unknown): boolean {
     this.stats_.failed += 1;
+    const message = err instanceof Error ? err.message : String(err);
     if (isPermanent(err)) {
-      this.o.log.error(`Discord refused ${what}: ${(err as Error).message}`);
+      this.o.log.error(`Discord refused ${what}: ${message}`);
       return false;
     }
     this.failures += 1;
-    this.o.log.warn(`Discord write failed (${what}): ${(err as Error).message}; retrying in ${Math.round(this.retryDelay() / 1000)} s`);
+    this.o.log.warn(`Discord write failed (${what}): ${message}; retrying in ${(this.retryDelay() / 1000).toFixed(1)} s`);
     return true;
   }
 
@@ -203,30 +212,50 @@ export class Relay {
   }
 
   private async flushCard(key: string, card: Card): Promise<void> {
-    card.scheduled = false;
-    if (!card.dirty) return;
-    card.dirty = false;
-    const payload = card.payload;
+    try {
+      await this.writeCard(key, card);
+    } finally {
+      // Cleared only now, so an update that arrived mid-write waits coalesceMs from this write.
+      card.scheduled = false;
+    }
+    if (card.dirty || (card.thread && card.threadId === null)) this.scheduleCard(key, card, 0);
+  }
+
+  /** Creates the message, then its thread (each retried on its own), or edits the message. */
+  private async writeCard(key: string, card: Card): Promise<void> {
+    const wasCreated = card.messageId !== null && (card.thread === null || card.threadId !== null);
     try {
       if (card.messageId === null) {
-        card.messageId = await this.o.sink.send(card.channelId, payload);
-        if (card.thread) card.threadId = await this.o.sink.startThread(card.channelId, card.messageId, card.thread);
-        this.stats_.sent += card.thread ? 2 : 1;
-        card.onCreated?.({ messageId: card.messageId, threadId: card.threadId });
-      } else {
-        await this.o.sink.edit(card.channelId, card.messageId, payload);
+        card.dirty = false;
+        card.messageId = await this.o.sink.send(card.channelId, card.payload);
+        this.stats_.sent += 1;
+      } else if (card.dirty) {
+        card.dirty = false;
+        await this.o.sink.edit(card.channelId, card.messageId, card.payload);
+        this.stats_.sent += 1;
+      }
+      if (card.thread && card.threadId === null) {
+        card.threadId = await this.o.sink.startThread(card.channelId, card.messageId, card.thread);
         this.stats_.sent += 1;
       }
       this.failures = 0;
       card.lastSentAt = Date.now();
+      if (!wasCreated) card.onCreated?.({ messageId: card.messageId, threadId: card.threadId });
     } catch (err) {
+      card.lastSentAt = Date.now();
+      const status = (err as { status?: unknown }).status;
+      if (status === 404 && card.messageId !== null && card.threadId !== null) {
+        // Someone deleted the card: post a new one (its thread stays where it is).
+        this.o.log.warn(`the Discord card of ${key} is gone; posting it again`);
+        card.messageId = null;
+        card.dirty = true;
+        return;
+      }
       if (this.failed(`card ${key}`, err)) {
         card.dirty = true;
-        this.scheduleCard(key, card, this.retryDelay());
+        this.later(this.retryDelay(), () => this.scheduleCard(key, card, 0));
       }
-      return;
     }
-    if (card.dirty) this.scheduleCard(key, card, 0);
   }
 
   private scheduleLines(t: Lines, delay: number): void {
@@ -244,23 +273,39 @@ export class Relay {
     t.scheduled = false;
     const channel = t.channel();
     if (channel === null) return this.scheduleLines(t, 500); // its thread does not exist yet
-    if (t.dropped > 0) {
-      t.pending.unshift(`… ${t.dropped} earlier steps not relayed here (Discord was slow or away); the full timeline: /incident ${t.key}`);
-      t.dropped = 0;
-    }
-    const [first, rest] = splitMessage(t.pending);
+    const dropped = t.dropped;
+    const batch =
+      dropped > 0
+        ? [`… ${dropped} earlier steps not relayed here (Discord was slow or away); the full timeline: /incident ${t.key}`, ...t.pending]
+        : t.pending;
+    const [first, rest] = splitMessage(batch);
     if (!first) return;
-    t.pending = rest;
+    // Lines are at most a message long (see `lines`), so `rest` is a suffix of `pending`.
+    const sent = t.pending.slice(0, t.pending.length - rest.length);
+    t.pending = t.pending.slice(sent.length);
+    t.dropped = 0;
     try {
       await this.o.sink.send(channel, { content: first, allowedMentions: { parse: [] } });
       this.stats_.sent += 1;
       this.failures = 0;
     } catch (err) {
       if (this.failed(`timeline of ${t.key}`, err)) {
-        t.pending = [first, ...t.pending];
+        // Put the lines back as they were, and the summary's count with them.
+        t.pending = [...sent, ...t.pending];
+        t.dropped += dropped;
+        this.trim(t);
         return this.scheduleLines(t, this.retryDelay());
       }
     }
-    if (t.pending.length) this.scheduleLines(t, 0);
+    if (t.pending.length || t.dropped) this.scheduleLines(t, 0);
+  }
+
+  private trim(t: Lines): void {
+    const max = this.o.maxPendingLines ?? 300;
+    if (t.pending.length <= max) return;
+    const drop = t.pending.length - max;
+    t.pending.splice(0, drop);
+    t.dropped += drop;
+    this.stats_.summarisedLines += drop;
   }
 }

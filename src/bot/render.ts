@@ -121,8 +121,9 @@ export function renderApprovalClosed(
 export function renderRecord(r: LadderRecord): string {
   const time = new Date(r.at).toISOString().slice(11, 19);
   const icon = { opened: '🚨', step: '•', level: '⬆️', resolved: '✅', human: '🙋', aborted: '⏹️', health: '💓', operator: '👤' }[r.kind];
-  const [head, ...rest] = r.text.split('\n');
-  const body = rest.length ? `\n\`\`\`\n${truncate(rest.join('\n').replace(/```/g, "'''"), 1500)}\n\`\`\`` : '';
+  const [first, ...rest] = r.text.replace(/```/g, "'''").split('\n');
+  const head = truncate(first ?? '', 1000);
+  const body = rest.length ? `\n\`\`\`\n${truncate(rest.join('\n'), 1500)}\n\`\`\`` : '';
   return `\`${time}\` ${icon} ${head}${body}`;
 }
 

@@ -11,17 +11,17 @@ describe('customId', () => {
   });
 
   it('round-trips every action, and the longest target name the config accepts', () => {
-    const target = 'Gw_0-'.repeat(8); // 40 characters, as GATEWAY_NAME allows
+    const target = 'Gw_0-'.repeat(6) + 'xy'; // 32 characters, as GATEWAY_NAME allows
     for (const action of ACTIONS) {
       expect(parseCustomId(customId(action, 'gw', 'gw-12'))).toEqual({ action, target: 'gw', subject: 'gw-12' });
       expect(parseCustomId(customId(action, target, `${target}-1-a1`))).toEqual({ action, target, subject: `${target}-1-a1` });
     }
   });
 
-  it('stays within Discord 100 characters for a 40-character target up to incident 9,999', () => {
-    const target = 'g'.repeat(40);
-    expect(customId('escalate', target, `${target}-9999`).length).toBeLessThanOrEqual(100);
-    expect(customId('approve', target, `${target}-9999-a5`).length).toBeLessThanOrEqual(100);
+  it('stays within Discord 100 characters for a 32-character target up to incident 99,999,999', () => {
+    const target = 'g'.repeat(32);
+    expect(customId('escalate', target, `${target}-99999999`).length).toBeLessThanOrEqual(100);
+    expect(customId('approve', target, `${target}-99999999-a99`).length).toBeLessThanOrEqual(100);
   });
 });
 
@@ -45,7 +45,7 @@ describe('parseCustomId refuses what it did not make', () => {
     expect(parseCustomId(id)).toBeNull();
   });
 
-  it('accepts the edges: 40-character target, 60-character subject', () => {
-    expect(parseCustomId(`cm:deny:${'g'.repeat(40)}:${'s'.repeat(60)}`)).toEqual({ action: 'deny', target: 'g'.repeat(40), subject: 's'.repeat(60) });
+  it('accepts the edges: 32-character target, 60-character subject', () => {
+    expect(parseCustomId(`cm:deny:${'g'.repeat(32)}:${'s'.repeat(60)}`)).toEqual({ action: 'deny', target: 'g'.repeat(32), subject: 's'.repeat(60) });
   });
 });

@@ -348,12 +348,9 @@ describe('renderApproval', () => {
     expectWithinLimits(p);
   });
 
-  // BUG: customId() never checks Discord's 100-character limit; the ButtonBuilder does, and throws.
-  // A 40-character target (the longest the config accepts) at its 10,000th incident makes
-  // `cm:approve:<40>:<40>-10000-a1` 101 characters: renderApproval throws, the question is never posted.
-  it.fails('the longest target name at incident 10,000 still renders approval buttons within 100 characters', () => {
-    const target = 'g'.repeat(40);
-    const p = renderApproval(target, approval({ id: `${target}-10000-a1` }), 'operators');
+  it('the longest target name the config accepts (32) at incident 100,000,000 still fits 100-character button ids', () => {
+    const target = 'g'.repeat(32);
+    const p = renderApproval(target, approval({ id: `${target}-100000000-a99` }), 'operators');
     expectWithinLimits(p);
   });
 });
@@ -411,7 +408,7 @@ describe('renderRecord', () => {
   // BUG: only the lines after the first are neutralised. An operator's note or a repair's detail
   // with ``` in its first line opens a code block that swallows every later line batched into the
   // same timeline message.
-  it.fails('triple backticks in the first line cannot open a code block either', () => {
+  it('triple backticks in the first line cannot open a code block either', () => {
     const out = renderRecord(record('discord:bob asked for level 2: see ```logs', 'operator'));
     expect(out).not.toContain('```');
   });
