@@ -539,7 +539,8 @@ class LadderStep {
     s.pending = { work: 'stop', since: this.now };
     s.afterStop = after;
     if (this.o.supervised) s.process.status = 'stopping';
-    this.actions.push({ type: 'StopGateway', reason });
+    // Not answering probes: a short SIGTERM grace, a frozen process will not act on it.
+    this.actions.push({ type: 'StopGateway', reason, urgent: s.health === 'down' });
   }
 
   /** Restart: in place when a service manager owns the gateway, stop-then-start when we do. */

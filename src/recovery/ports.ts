@@ -39,8 +39,11 @@ export interface GatewayProcess {
   adoptOrClear(): Promise<number | null>;
   /** Starts (or, for a service, restarts) the gateway; resolves with its pid when known. Rejects with `GatewayStartError`. */
   start(): Promise<number | null>;
-  /** Stops it (SIGTERM to the group, wait, SIGKILL). Resolves false when nothing was running. */
-  stop(reason: string): Promise<boolean>;
+  /**
+   * Stops it (SIGTERM to the group, wait, SIGKILL). `urgent`: it is not answering, so a frozen
+   * process that cannot act on SIGTERM gets a short wait. Resolves false when nothing was running.
+   */
+  stop(reason: string, urgent?: boolean): Promise<boolean>;
   /** Every exit of a supervised gateway, including the ones `stop` caused. */
   onExit(listener: (exit: ExitInfo) => void): void;
   /** The last lines the gateway printed (stdout and stderr), oldest first. */

@@ -37,6 +37,8 @@ export interface ChildSupervisorOptions {
 export const DefaultChildSupervisorOptions = {
   /** Default 10 s: OpenClaw exits on SIGTERM in under 3 s. */
   stopTimeoutMs: 10_000,
+  /** Default 2 s: the SIGTERM grace of a gateway that stopped answering (frozen, event loop blocked). */
+  urgentStopMs: 2_000,
   /** Default 500 lines. */
   outputLines: 500,
   /** A log over 5 MB at a start is renamed to gateway.log.1 first. */
@@ -123,10 +125,12 @@ export class ChildSupervisor implements GatewayProcess {
     return pid;
   }
 
-  stop(reason: string): Promise<boolean> {
+  stop(reason: string, urgent = false): Promise<boolean> {
     const run = this.run;
     if (!run) return Promise.resolve(false);
-    run.stopping ??= this.stopRun(run, reason);
+    // A gateway that does not answer probes cannot be expected to act on SIGTERM for long.
+    const graceMs = urgent ? Math.min(this.stopTimeoutMs, DefaultChildSupervisorOptions.urgentStopMs) : this.stopTimeoutMs;
+    run.stopping ??= this.stopRun(run, reason, graceMs);
     return run.stopping;
   }
 
@@ -192,7 +196,7 @@ export class ChildSupervisor implements GatewayProcess {
     return lines.some((line) => line.includes('EADDRINUSE')) ? 'port' : null;
   }
 
-  private async stopRun(run: Run, reason: string): Promise<boolean> {
+  private async stopRun(run: Run, reason: string, graceMs: number): Promise<boolean> {
     const { target, log } = this.options;
     log.info('stopping the gateway', { target, pid: run.pid, reason });
     if (run.startTime !== null && !(await isSameProcess(run.pid, run.startTime))) {
@@ -200,8 +204,8 @@ export class ChildSupervisor implements GatewayProcess {
       return true;
     }
     signalGroup(run.pid, 'SIGTERM');
-    if (await settlesWithin(run.exit, this.stopTimeoutMs)) return true;
-    log.warn('the gateway ignored SIGTERM; sending SIGKILL', { target, pid: run.pid, waitedMs: this.stopTimeoutMs });
+    if (await settlesWithin(run.exit, graceMs)) return true;
+    log.warn('the gateway ignored SIGTERM; sending SIGKILL', { target, pid: run.pid, waitedMs: graceMs });
     signalGroup(run.pid, 'SIGKILL');
     if (await settlesWithin(run.exit, DefaultChildSupervisorOptions.killWaitMs)) return true;
     log.error('the gateway survived SIGKILL (uninterruptible?); it is still counted as running', { target, pid: run.pid });

@@ -165,7 +165,7 @@ export interface LadderRecord {
 /** Work that flows out of the ladder; results come back as events. */
 export type LadderAction =
   | { type: 'StartGateway' }
-  | { type: 'StopGateway'; reason: string }
+  | { type: 'StopGateway'; reason: string; urgent: boolean }
   | { type: 'Diagnose' }
   | { type: 'RunRepair'; step: RepairStep; pid: number | null }
   | { type: 'SnapshotConfig' }

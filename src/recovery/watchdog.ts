@@ -256,7 +256,7 @@ export class TargetWatchdog {
           return;
         }
         case 'StopGateway': {
-          const wasRunning = await o.gateway.stop(action.reason);
+          const wasRunning = await o.gateway.stop(action.reason, action.urgent);
           // A supervised gateway's exit arrives through onExit; otherwise say it is stopped.
           if (!o.gateway.supervised || !wasRunning) await this.dispatch({ type: 'GatewayStopped' });
           return;

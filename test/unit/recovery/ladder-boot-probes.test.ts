@@ -153,7 +153,7 @@ describe('start-up grace', () => {
       'level 1: alive but not answering: restarting it',
     ]);
     expect(recordKinds(actions)).toEqual(['opened', 'level']);
-    expect(ofType(actions, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'not answering' }]);
+    expect(ofType(actions, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'not answering', urgent: true }]);
     // A hang of a process that never answered counts towards the breaker like a failed start.
     expect(h.state.unstableExits).toEqual([T0 + 70_000]);
   });

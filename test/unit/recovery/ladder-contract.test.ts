@@ -125,7 +125,7 @@ describe('unsupervised (a service manager owns the gateway)', () => {
     h.send(boot());
     h.probes(2, probeOk());
     const asked = h.send(recover(2, 'alice'));
-    expect(ofType(asked, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'level 2 repairs need the gateway stopped' }]);
+    expect(ofType(asked, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'level 2 repairs need the gateway stopped', urgent: false }]);
     expect(h.send(stopped())).toEqual([{ type: 'Diagnose' }]);
     expect(h.state.pending?.work).toBe('diagnose');
   });

@@ -74,7 +74,7 @@ describe('level 2: order of repairs', () => {
       'gateway not answering: timeout after 3000 ms (3 failed probes)',
       'doctor did not bring it back: not answering: timeout after 3000 ms (3 failed probes)',
     ]);
-    expect(ofType(v2, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'the repair did not help' }]);
+    expect(ofType(v2, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'the repair did not help', urgent: true }]);
     expect(h.state.afterStop).toBe('diagnose');
     expect(h.after(1_000, exited({ code: null, signal: 'SIGTERM' }))).toEqual([{ type: 'Diagnose' }]);
 
@@ -208,7 +208,7 @@ describe('level 2: the gateway is stopped before diagnosing', () => {
       'gateway not answering: timeout after 3000 ms (3 failed probes)',
       'level 2: circuit breaker open: 5 failed starts within 120 s',
     ]);
-    expect(ofType(actions, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'level 2 repairs need the gateway stopped' }]);
+    expect(ofType(actions, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'level 2 repairs need the gateway stopped', urgent: true }]);
     expect(h.state.pending).toEqual({ work: 'stop', since: h.now });
     expect(h.state.afterStop).toBe('diagnose');
     expect(h.state.process.status).toBe('stopping');

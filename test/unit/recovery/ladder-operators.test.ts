@@ -67,7 +67,7 @@ describe('RecoverRequested', () => {
     });
     expect(opened).toMatchObject({ kind: 'opened', incidentId: 'gw-1', text: 'manual recovery at level 0 requested by alice' });
     expect(level).toMatchObject({ kind: 'level', level: 0, text: 'level 0: alice: restart' });
-    expect(ofType(actions, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'requested by alice' }]);
+    expect(ofType(actions, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'requested by alice', urgent: false }]);
 
     const onExit = h.after(1_000, exited({ code: null, signal: 'SIGTERM' }));
     expect(records(onExit)).toEqual(['gateway down']);
@@ -106,7 +106,7 @@ describe('RecoverRequested', () => {
     h.bootHealthy(100);
     const actions = h.send(recover(2, 'alice'));
     expect(records(actions)).toEqual(['alice asked for level 2', 'manual recovery at level 2 requested by alice', 'level 2: requested by alice']);
-    expect(ofType(actions, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'level 2 repairs need the gateway stopped' }]);
+    expect(ofType(actions, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'level 2 repairs need the gateway stopped', urgent: false }]);
     expect(workTypes(actions)).toEqual(['StopGateway']);
     expect(h.after(1_000, exited({ code: 0 }))).toEqual([
       expect.objectContaining({ type: 'Record', record: expect.objectContaining({ text: 'gateway down' }) }),
