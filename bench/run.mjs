@@ -86,6 +86,7 @@ async function main() {
   const root = await mkdtemp(join(os.tmpdir(), 'clawmedic-bench-'));
   const build = await snapshotBuild(join(root, 'app'));
   const config = await import(pathToFileURL(build.config).href);
+  const { DefaultChildSupervisorOptions: stops } = await import(pathToFileURL(build.supervisor).href);
   const ctx = {
     root,
     build,
@@ -97,10 +98,13 @@ async function main() {
     pm2: null,
     pm2Version: pm2Version(),
     defaults: config.loadConfig({ HOME: root }, root).targets[0],
+    /** The SIGTERM grace of a gateway that stopped answering (shorter than STOP_TIMEOUT_MS when the build has one). */
+    hangGraceMs: null,
     plan: Plan,
     log,
     restartMs: [],
   };
+  ctx.hangGraceMs = Math.min(ctx.defaults.stopTimeoutMs, stops?.urgentStopMs ?? Infinity);
   await writeFile(ctx.gatewayConfig, JSON.stringify({ gateway: { mode: 'local' } }, null, 2));
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
@@ -108,7 +112,8 @@ async function main() {
       void cleanup(ctx).finally(() => process.exit(130));
     });
   }
-  log(`${opts.quick ? 'quick run' : 'full run'}; temp dir ${root}; ${describeMachine(ctx.pm2Version)}`);
+  const loadBefore = os.loadavg()[0];
+  log(`${opts.quick ? 'quick run' : 'full run'}; temp dir ${root}; ${describeMachine(ctx.pm2Version)}; load average ${loadBefore.toFixed(2)}`);
   const results = { pm2Version: ctx.pm2Version };
   let failure = null;
   try {
@@ -140,7 +145,7 @@ async function main() {
     table,
     samples,
     method: describeMethod(ctx),
-    machine: describeMachine(ctx.pm2Version),
+    machine: `${describeMachine(ctx.pm2Version)}; 1-minute load average ${loadBefore.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end (other work on the machine shows here)`,
     command,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     totalMs,

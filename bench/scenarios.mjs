@@ -105,7 +105,7 @@ export async function benchHang(ctx) {
     GATEWAY_COMMAND: gatewayCommand(ctx, port, { mode: 'ok', startDelayMs: START_DELAY_MS }),
     GATEWAY_HEALTH_URL: url,
   });
-  ctx.log(`hang: a gateway under clawmedic (pid ${medic.pid}) frozen with SIGSTOP; ${ctx.plan.hangRounds} round(s) of ~40 s`);
+  ctx.log(`hang: a gateway under clawmedic (pid ${medic.pid}) frozen with SIGSTOP; ${ctx.plan.hangRounds} round(s)`);
   const rounds = [];
   for (let round = 0; round < ctx.plan.hangRounds; round++) {
     const [target] = (await waitMedicSettled(medic, { timeoutMs: 60_000 })).targets;
@@ -139,7 +139,7 @@ export async function benchHang(ctx) {
       healthyMs: healthyAt - hangAt,
       cause: incident.cause,
     };
-    x.expectedHealthyMs = x.expectedDetectMs + d.stopTimeoutMs + median(ctx.restartMs);
+    x.expectedHealthyMs = x.expectedDetectMs + ctx.hangGraceMs + median(ctx.restartMs);
     rounds.push(x);
     ctx.log(`  round ${round + 1}: first probe ${(x.leadMs / 1000).toFixed(2)} s after the freeze; incident opened after ${(x.detectMs / 1000).toFixed(1)} s (expected ${(x.expectedDetectMs / 1000).toFixed(1)}), healthy again after ${(x.healthyMs / 1000).toFixed(1)} s`);
   }
@@ -150,7 +150,7 @@ export async function benchHang(ctx) {
       detectMinMs: expectedDetectMs(d, 0),
       detectMaxMs: expectedDetectMs(d, d.probeIntervalMs),
       detectMeanMs: expectedDetectMs(d, d.probeIntervalMs / 2),
-      stopTimeoutMs: d.stopTimeoutMs,
+      graceMs: ctx.hangGraceMs,
     },
   };
 }

@@ -112,7 +112,7 @@ export class GatewayRepairKit implements GatewayRepairs {
    * process a person approved stopping by its pid. Re-verified right before each signal.
    */
   private async stopHolder(pid: number | null, approved: boolean): Promise<Result> {
-    if (pid === null || !Number.isInteger(pid) || pid <= 1 || pid === process.pid) {
+    if (pid === null || !Number.isInteger(pid) || pid <= 1) {
       return { ok: false, detail: `stopping the port holder needs a process id, got ${String(pid)}` };
     }
     const first = await this.verify(pid, approved);
@@ -144,6 +144,7 @@ export class GatewayRepairKit implements GatewayRepairs {
     if (!holder) {
       return { kind: 'refuse', detail: `pid ${pid} does not hold port ${this.port}; ${describe(holders[0]!)} does; nothing stopped` };
     }
+    if (holder.pid === process.pid) return { kind: 'refuse', detail: `refusing to stop clawmedic itself (pid ${pid})` };
     if (!approved && !(await this.isStale(holder))) {
       const why = "it is not a gateway this target started; stopping a foreign process is a person's decision";
       return { kind: 'refuse', detail: `refusing to stop ${describe(holder)}: ${why}` };
