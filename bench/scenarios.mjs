@@ -122,7 +122,8 @@ export async function benchHang(ctx) {
     let firstFailedAt = null;
     const incident = await waitFor(
       async () => {
-        const t = (await medic.status()).targets[0];
+        const t = (await medic.status().catch(() => null))?.targets[0];
+        if (!t) return null;
         if (firstFailedAt === null && t.lastProbe && !t.lastProbe.ok && t.lastProbe.at > hangAt - d.probeIntervalMs) firstFailedAt = t.lastProbe.at;
         return t.incident;
       },

@@ -14,10 +14,14 @@ export class GatewayStartError extends Error {
   constructor(
     message: string,
     readonly target: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; permanent?: boolean },
   ) {
     super(message, options);
+    this.permanent = options?.permanent ?? false;
   }
+
+  /** Trying again cannot help (nothing configured to start it with): no blind retries. */
+  readonly permanent: boolean;
 }
 
 /** An operator request the ladder cannot take now (busy, unknown target, level not available). */

@@ -92,6 +92,7 @@ export function describeExit(exit: ExitInfo): string {
   const how = exit.code !== null ? `exited with code ${exit.code}` : `was killed by ${exit.signal ?? 'a signal'}`;
   if (exit.hint === 'config') return `${how} (bad config)`;
   if (exit.hint === 'port') return `${how} (port already in use)`;
+  if (exit.hint === 'command') return `${how} (the command cannot run)`;
   return how;
 }
 
@@ -137,7 +138,7 @@ class LadderStep {
       case 'GatewayStarted':
         return this.started(e.pid);
       case 'GatewayStartFailed':
-        return this.startFailed(e.error);
+        return this.startFailed(e.error, e.permanent);
       case 'GatewayStopped':
         return this.stopped();
       case 'ProcessExited':
@@ -231,12 +232,14 @@ class LadderStep {
     if (s.incident) this.record('step', pid !== null ? `gateway started (pid ${pid})` : 'restart command finished');
   }
 
-  private startFailed(error: string): void {
+  private startFailed(error: string, permanent: boolean): void {
     this.s.pending = null;
-    this.s.process.status = 'stopped';
-    this.s.process.pid = null;
+    if (this.o.supervised) {
+      this.s.process.status = 'stopped';
+      this.s.process.pid = null;
+    }
     // A start that failed is a failed start, whatever the previous run did.
-    this.fault(`could not be started: ${error}`, null, true);
+    this.fault(`could not be started: ${error}`, permanent ? 'command' : null, true);
   }
 
   private stopped(): void {
@@ -276,6 +279,7 @@ class LadderStep {
     if (inc.level >= 2) return this.repairFailed(`${inc.verifying ?? 'the repair'} did not bring it back: ${what}`);
     if (hint === 'config') return this.enterLevel2('exit 78: the gateway refuses its config; not restarting blindly');
     if (hint === 'port') return this.enterLevel2('the port is in use; finding out who holds it');
+    if (hint === 'command') return this.enterLevel2('the gateway cannot be started as configured; no blind retries');
     if (this.breakerOpen()) return this.enterLevel2(this.breakerText());
     const delay = this.o.backoff(s.backoffAttempt, this.ctx.random);
     if (delay === null) return this.enterLevel2('restart backoff gave up');
@@ -337,7 +341,7 @@ class LadderStep {
     if (this.breakerOpen()) {
       return this.enterLevel2(this.breakerText());
     }
-    this.setLevel(1, 'alive but not answering: restarting it');
+    this.setLevel(1, this.o.supervised ? 'alive but not answering: restarting it' : 'not answering: restarting the service');
     this.restart('not answering');
   }
 

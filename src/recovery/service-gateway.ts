@@ -59,7 +59,9 @@ export class ServiceGateway implements GatewayProcess {
   async start(): Promise<number | null> {
     const { target, restartCommand, log } = this.options;
     if (restartCommand === null) {
-      throw new GatewayStartError('no restart command: set GATEWAY_RESTART_COMMAND (or GATEWAY_COMMAND) so clawmedic can restart the gateway', target);
+      throw new GatewayStartError('no restart command: set GATEWAY_RESTART_COMMAND (or GATEWAY_COMMAND) so clawmedic can restart the gateway', target, {
+        permanent: true,
+      });
     }
     const result = await this.runOne(restartCommand);
     if (!succeeded(result)) {

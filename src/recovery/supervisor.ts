@@ -191,6 +191,8 @@ export class ChildSupervisor implements GatewayProcess {
 
   private readHint(run: Run, code: number | null): ExitInfo['hint'] {
     if (code === 78) return 'config';
+    // The shell's "not executable" / "command not found": restarting cannot help.
+    if (code === 126 || code === 127) return 'command';
     // Read the file now: the gateway's last words are what explain its exit.
     const lines = this.tail.linesSince(run.outputMark);
     return lines.some((line) => line.includes('EADDRINUSE')) ? 'port' : null;

@@ -58,8 +58,11 @@ export interface ExitInfo {
   code: number | null;
   signal: string | null;
   at: number;
-  /** A reading of the last output lines: `config` for exit 78, `port` for EADDRINUSE. */
-  hint: 'config' | 'port' | null;
+  /**
+   * A reading of the exit: `config` for exit 78, `port` for EADDRINUSE in the last lines,
+   * `command` when the command cannot run (126/127, or nothing configured to start it with).
+   */
+  hint: 'config' | 'port' | 'command' | null;
 }
 
 export interface Incident {
@@ -129,7 +132,7 @@ export type LadderEvent =
   | { type: 'ProbeSucceeded'; result: ProbeResult }
   | { type: 'ProbeFailed'; result: ProbeResult }
   | { type: 'GatewayStarted'; pid: number | null }
-  | { type: 'GatewayStartFailed'; error: string }
+  | { type: 'GatewayStartFailed'; error: string; permanent: boolean }
   | { type: 'GatewayStopped' }
   | { type: 'ProcessExited'; exit: ExitInfo }
   | { type: 'Diagnosed'; diagnosis: Diagnosis }

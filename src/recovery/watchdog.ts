@@ -3,7 +3,7 @@
  * action results and operator requests, one event at a time; commits every change
  * to the store before anything leaves; runs the actions it asks for.
  */
-import { RequestRejectedError } from '../errors.js';
+import { GatewayStartError, RequestRejectedError } from '../errors.js';
 import type { MedicEvents } from './events.js';
 import { checkApproval, checkRecover, initialState, nextWakeAt, step } from './ladder.js';
 import type { LadderOptions } from './ladder-options.js';
@@ -251,7 +251,8 @@ export class TargetWatchdog {
             const pid = await o.gateway.start();
             await this.dispatch({ type: 'GatewayStarted', pid });
           } catch (err) {
-            await this.dispatch({ type: 'GatewayStartFailed', error: (err as Error).message });
+            const permanent = err instanceof GatewayStartError && err.permanent;
+            await this.dispatch({ type: 'GatewayStartFailed', error: (err as Error).message, permanent });
           }
           return;
         }

@@ -34,7 +34,7 @@ function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
 
 async function api(port: number, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, init);
-  const body = await res.json();
+  const body = (await res.json()) as any;
   // Every gateway a medic reports is ours to stop, even if the test fails before its medic stops it.
   for (const t of body?.targets ?? []) if (t.pid) world.janitor.track(t.pid);
   return { status: res.status, body };

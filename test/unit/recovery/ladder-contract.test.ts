@@ -60,7 +60,7 @@ describe('unsupervised (a service manager owns the gateway)', () => {
     expect(records(actions)).toEqual([
       'gateway down',
       'gateway not answering: ECONNREFUSED (3 failed probes)',
-      'level 1: alive but not answering: restarting it',
+      'level 1: not answering: restarting the service',
     ]);
     expect(ofType(h.log, 'StopGateway')).toEqual([]);
     expect(h.state.pending).toEqual({ work: 'start', since: h.now });
@@ -134,7 +134,7 @@ describe('unsupervised (a service manager owns the gateway)', () => {
     const h = unsupervised();
     h.send(boot());
     h.send(startFailed('systemctl: unit not found'));
-    expect(h.state.process.status).toBe('stopped');
+    expect(h.state.process.status).toBe('running'); // a service's process is not ours to mark stopped
     expect(h.state.pending?.work).toBe('start'); // retried at once (first failure)
     const back = h.probes(2, probeOk());
     expect(recordKinds(back)).toEqual(['resolved']);
@@ -315,5 +315,26 @@ describe('step is pure', () => {
     expect(step(s, diagnosed(diagnosis({ lkg: true, differs: true })), ctx)).toEqual(
       step(s, diagnosed(diagnosis({ lkg: true, differs: true })), ctx),
     );
+  });
+});
+
+describe('a gateway that cannot be started as configured', () => {
+  it('goes to level 2 at once, without blind retries (no restart command; exit 127)', () => {
+    const h = new LadderHarness({ options: { supervised: false } });
+    h.send(boot());
+    h.probes(3, probeFail());
+    const actions = h.send({ type: 'GatewayStartFailed', error: 'no restart command', permanent: true });
+    expect(records(actions)).toContain('level 2: the gateway cannot be started as configured; no blind retries');
+    expect(h.state.restartAt).toBeNull();
+
+    const s = new LadderHarness();
+    s.send(boot());
+    s.send(started(100));
+    const exit = s.after(100, exited({ code: 127, hint: 'command' }));
+    expect(records(exit)).toEqual([
+      'gateway exited with code 127 (the command cannot run)',
+      'level 2: the gateway cannot be started as configured; no blind retries',
+    ]);
+    expect(workTypes(exit)).toEqual(['Diagnose']);
   });
 });

@@ -161,7 +161,7 @@ export function probeFail(error = 'timeout after 3000 ms', init: { at?: number; 
 }
 
 export const started = (pid: number | null = 100): LadderEvent => ({ type: 'GatewayStarted', pid });
-export const startFailed = (error = 'spawn openclaw ENOENT'): LadderEvent => ({ type: 'GatewayStartFailed', error });
+export const startFailed = (error = 'spawn openclaw ENOENT'): LadderEvent => ({ type: 'GatewayStartFailed', error, permanent: false });
 export const stopped = (): LadderEvent => ({ type: 'GatewayStopped' });
 
 export function exited(init: Partial<ExitInfo> = {}): LadderEvent {
