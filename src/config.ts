@@ -24,6 +24,8 @@ export interface TargetConfig {
   configKind: 'openclaw' | 'json';
   doctorCommand: string;
   doctorTimeoutMs: number;
+  setModeCommand: string;
+  validateCommand: string;
   probeIntervalMs: number;
   probeTimeoutMs: number;
   failureThreshold: number;
@@ -88,6 +90,8 @@ const TARGET_FIELDS = {
   configKind: { env: 'GATEWAY_CONFIG_KIND', schema: z.enum(['openclaw', 'json']), def: 'openclaw' },
   doctorCommand: { env: 'DOCTOR_COMMAND', schema: text, def: 'openclaw doctor --fix --non-interactive' },
   doctorTimeoutMs: { env: 'DOCTOR_TIMEOUT_MS', schema: ms(1000), def: 180_000 },
+  setModeCommand: { env: 'CONFIG_SET_MODE_COMMAND', schema: text, def: 'openclaw config set gateway.mode local' },
+  validateCommand: { env: 'CONFIG_VALIDATE_COMMAND', schema: text, def: 'openclaw config validate' },
   probeIntervalMs: { env: 'PROBE_INTERVAL_MS', schema: ms(100), def: 5_000 },
   probeTimeoutMs: { env: 'PROBE_TIMEOUT_MS', schema: ms(50), def: 3_000 },
   failureThreshold: { env: 'PROBE_FAILURE_THRESHOLD', schema: count(1), def: 3 },

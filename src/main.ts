@@ -145,6 +145,9 @@ export function defaultAdapters(
     healthUrl: t.healthUrl,
     doctorCommand: t.doctorCommand,
     doctorTimeoutMs: t.doctorTimeoutMs,
+    // OpenClaw's own config commands only make sense for an OpenClaw config.
+    setModeCommand: t.configKind === 'openclaw' ? t.setModeCommand : null,
+    validateCommand: t.configKind === 'openclaw' ? t.validateCommand : null,
     env: deps.env,
     gatewayCommand: t.command,
     log: deps.log,

@@ -380,6 +380,8 @@ class LadderStep {
       return this.escalate(`the port is held by ${who}; stopping a foreign process is a person's decision`);
     }
     if (!d.config.ok && d.lastKnownGood.available && !tried('restore-config')) return this.repair('restore-config');
+    // OpenClaw's doctor does not fix a missing gateway.mode; its own `config set` does, when no good copy exists.
+    if (d.config.modeMissingOnly && !d.lastKnownGood.available && !tried('set-gateway-mode')) return this.repair('set-gateway-mode');
     if (inc.doctorRuns < this.o.maxDoctorRuns) return this.repair('doctor');
     if (d.lastKnownGood.available && d.lastKnownGood.differs && !tried('restore-config')) {
       return this.repair('restore-config');

@@ -11,7 +11,7 @@ export type Health = 'up' | 'down' | 'unknown';
 export type IncidentState = 'open' | 'recovering' | 'waiting_human' | 'resolved' | 'aborted';
 
 /** A repair the ladder can run at level 2, in the order it is usually tried. */
-export type RepairStep = 'stop-stale' | 'restore-config' | 'doctor' | 'stop-port-holder';
+export type RepairStep = 'stop-stale' | 'restore-config' | 'set-gateway-mode' | 'doctor' | 'stop-port-holder';
 
 /** A decision the ladder waits for from a person (operators in Discord, or the local API). */
 export interface PendingApproval {
@@ -30,7 +30,7 @@ export interface PendingApproval {
 /** What the medic learnt about a stopped gateway before choosing a repair. */
 export interface Diagnosis {
   /** The gateway config file validated (parses, has `gateway.mode` for OpenClaw). */
-  config: { ok: boolean; error: string | null };
+  config: { ok: boolean; error: string | null; modeMissingOnly?: boolean };
   /** A last-known-good snapshot exists and differs from the file on disk. */
   lastKnownGood: { available: boolean; differs: boolean };
   /** Who listens on the gateway's port while it is stopped, if anyone. */

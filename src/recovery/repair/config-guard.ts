@@ -17,6 +17,8 @@ export interface ConfigCheck {
   ok: boolean;
   /** What is wrong, for a person: `gateway.port: expected a number, got "abc"`. */
   error: string | null;
+  /** The only problem is a missing `gateway.mode` (OpenClaw's `config set gateway.mode local` fixes that). */
+  modeMissingOnly?: boolean;
 }
 
 export interface ConfigGuardOptions {
@@ -50,7 +52,8 @@ export function checkConfigText(text: string, kind: ConfigKind): ConfigCheck {
   if (!isObject(gateway)) return fail(`gateway: expected an object, got ${describe(gateway)}`);
   const problems: string[] = [];
   const mode = gateway['mode'];
-  if (mode === undefined) problems.push('gateway.mode: missing; the gateway refuses to start without it (set it to "local")');
+  const modeMissing = mode === undefined;
+  if (modeMissing) problems.push('gateway.mode: missing; the gateway refuses to start without it (set it to "local")');
   else if (mode !== 'local' && mode !== 'remote') problems.push(`gateway.mode: expected "local" or "remote", got ${describe(mode)}`);
   const port = gateway['port'];
   if (port !== undefined) {
@@ -59,6 +62,7 @@ export function checkConfigText(text: string, kind: ConfigKind): ConfigCheck {
       problems.push(`gateway.port: expected a whole number from 1 to 65535, got ${port}`);
     }
   }
+  if (modeMissing && problems.length === 1) return { ok: false, error: problems[0]!, modeMissingOnly: true };
   return problems.length ? fail(problems.join('; ')) : { ok: true, error: null };
 }
 
@@ -85,7 +89,7 @@ export class ConfigGuard {
     } catch (err) {
       check = fail(`cannot read it: ${errorText(err)}`);
     }
-    return check.ok ? check : { ok: false, error: `${this.o.configPath}: ${check.error}` };
+    return check.ok ? check : { ...check, error: `${this.o.configPath}: ${check.error}` };
   }
 
   /** Remembers the config as it is now: the one the gateway is being started with. */

@@ -8,7 +8,8 @@ import { isAbsolute } from 'node:path';
 import type { GatewayRepairs, Logger } from '../ports.js';
 import type { Diagnosis, PortHolder, RepairStep } from '../types.js';
 import type { ConfigGuard } from './config-guard.js';
-import { runDoctor } from './doctor.js';
+import { describeResult, runCommand } from '../run-command.js';
+import { lastMeaningfulLine, runDoctor } from './doctor.js';
 import { isPortListening, listPortHolders, portFromUrl, processGroupOf, type PortListener } from './port-holder.js';
 
 export interface GatewayRepairKitOptions {
@@ -26,6 +27,10 @@ export interface GatewayRepairKitOptions {
   log: Logger;
   /** How long a stale holder gets after SIGTERM before SIGKILL. Default 5000 ms. */
   stopGraceMs?: number;
+  /** OpenClaw's `config set gateway.mode local`; null: the step is refused. */
+  setModeCommand?: string | null;
+  /** OpenClaw's `config validate`, run after a restore (a missing CLI is skipped); null: not run. */
+  validateCommand?: string | null;
 }
 
 type Result = { ok: boolean; detail: string };
@@ -53,17 +58,38 @@ export class GatewayRepairKit implements GatewayRepairs {
     try {
       switch (step) {
         case 'restore-config':
-          return await this.o.guard.restore();
+          return await this.restore();
         case 'doctor':
           return await this.doctor();
         case 'stop-stale':
           return await this.stopHolder(pid, false);
         case 'stop-port-holder':
           return await this.stopHolder(pid, true);
+        case 'set-gateway-mode':
+          return await this.setGatewayMode();
       }
     } catch (err) {
       return { ok: false, detail: `${step} failed: ${err instanceof Error ? err.message : String(err)}` };
     }
+  }
+
+  private async restore(): Promise<Result> {
+    const restored = await this.o.guard.restore();
+    if (!restored.ok || !this.o.validateCommand) return restored;
+    const r = await runCommand(this.o.validateCommand, { timeoutMs: 60_000, ...(this.o.env ? { env: this.o.env } : {}) });
+    if (r.code === 127) return restored; // no OpenClaw CLI here: clawmedic's own checks passed
+    if (r.code === 0) return { ok: true, detail: `${restored.detail}; ${this.o.validateCommand}: ok` };
+    return { ok: false, detail: `${restored.detail}; but ${this.o.validateCommand} says no (${describeResult(r)}): ${lastMeaningfulLine(r.output)}` };
+  }
+
+  private async setGatewayMode(): Promise<Result> {
+    const command = this.o.setModeCommand;
+    if (!command) return { ok: false, detail: 'no command to set gateway.mode (CONFIG_SET_MODE_COMMAND)' };
+    const r = await runCommand(command, { timeoutMs: 60_000, ...(this.o.env ? { env: this.o.env } : {}) });
+    const check = await this.o.guard.validate();
+    const what = `${command}: ${describeResult(r)}`;
+    if (r.code !== 0) return { ok: false, detail: `${what}: ${lastMeaningfulLine(r.output)}` };
+    return check.ok ? { ok: true, detail: `${what}; the config validates` } : { ok: false, detail: `${what}; still invalid: ${check.error}` };
   }
 
   async captureConfig(): Promise<void> {

@@ -1,5 +1,6 @@
 /** Level 2 (diagnose, repairs verified by the probe) and level 4 (a human, half-open retries). */
 import { describe, expect, it } from 'vitest';
+import type { Diagnosis } from '../../../src/recovery/types.js';
 import {
   LadderHarness,
   T0,
@@ -290,5 +291,29 @@ describe('level 4: waiting for a human', () => {
     h.advanceTo(h.openIncident.retryAt ?? 0);
     expect(workTypes(h.send(tick()))).toEqual([]);
     expect(h.state.pending).toBeNull();
+  });
+});
+
+describe('OpenClaw playbook: gateway.mode missing and no known-good copy', () => {
+  it('sets gateway.mode (doctor does not fix it), verifies, and resolves', () => {
+    const h = badConfig();
+    const modeOnly: Diagnosis = { ...diagnosis({ configOk: false }), config: { ok: false, error: 'gateway.mode: missing', modeMissingOnly: true } };
+    const actions = h.send(diagnosed(modeOnly));
+    expect(ofType(actions, 'RunRepair')).toEqual([{ type: 'RunRepair', step: 'set-gateway-mode', pid: null }]);
+    expect(workTypes(h.send(repairFinished('set-gateway-mode', true, 'set')))).toEqual(['StartGateway']);
+    h.send(started(101));
+    h.probes(2, probeOk());
+    expect(records(h.log, 'resolved')[0]).toMatch(/\(fixed by set-gateway-mode\)$/);
+  });
+
+  it('prefers the known-good copy when there is one, and tries set-gateway-mode once', () => {
+    const h = badConfig();
+    const withCopy: Diagnosis = { ...diagnosis({ configOk: false, lkg: true, differs: true }), config: { ok: false, error: 'x', modeMissingOnly: true } };
+    expect(ofType(h.send(diagnosed(withCopy)), 'RunRepair')[0]).toMatchObject({ step: 'restore-config' });
+    const h2 = badConfig();
+    const modeOnly: Diagnosis = { ...diagnosis({ configOk: false }), config: { ok: false, error: 'x', modeMissingOnly: true } };
+    h2.send(diagnosed(modeOnly));
+    h2.send(repairFinished('set-gateway-mode', false, 'openclaw: not found'));
+    expect(ofType(h2.send(diagnosed(modeOnly)), 'RunRepair')[0]).toMatchObject({ step: 'doctor' });
   });
 });

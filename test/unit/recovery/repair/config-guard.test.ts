@@ -55,7 +55,10 @@ describe('checkConfigText', () => {
     ['{ gateway: { mode: "local", port: 80.5 } }', 'gateway.port: expected a whole number from 1 to 65535, got 80.5'],
     ['{ gateway: { port: "x" } }', 'gateway.mode: missing; the gateway refuses to start without it (set it to "local"); gateway.port: expected a number, got "x"'],
   ])('rejects %j for openclaw', (text, error) => {
-    expect(checkConfigText(text, 'openclaw')).toEqual({ ok: false, error });
+    const check = checkConfigText(text, 'openclaw');
+    expect({ ok: check.ok, error: check.error }).toEqual({ ok: false, error });
+    // Only a config whose one problem is the missing mode can be fixed by setting it.
+    expect(check.modeMissingOnly ?? false).toBe(text === '{ gateway: { port: 1 } }');
   });
 
   it('accepts JSON5 with a local or remote mode, with or without a port', () => {
