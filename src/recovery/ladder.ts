@@ -17,6 +17,7 @@ import type {
   LadderAction,
   LadderEvent,
   Level,
+  PendingApproval,
   ProbeResult,
   RecordKind,
   RepairStep,
@@ -153,6 +154,8 @@ class LadderStep {
         return this.abortRequested(e.by, e.reason);
       case 'ApprovalDecided':
         return this.approvalDecided(e.approvalId, e.approved, e.by);
+      case 'ConfigChanged':
+        return this.configChanged(e.ok, e.error, e.lastKnownGood);
       case 'PauseRequested':
         return this.pauseRequested(e.by, e.until);
       case 'ResumeRequested':
@@ -376,7 +379,10 @@ class LadderStep {
       if (d.portHolder.stale && !tried('stop-stale')) return this.repair('stop-stale', d.portHolder.pid);
       const who = `pid ${d.portHolder.pid} (${d.portHolder.command})`;
       // Stopping a foreign process is a person's decision: ask once, with the facts.
-      if (d.portHolder.pid > 0 && !tried('stop-port-holder')) return this.askToStop(d.portHolder.pid, d.portHolder.command);
+      if (d.portHolder.pid > 0 && !tried('stop-port-holder')) {
+        const q = `Stop pid ${d.portHolder.pid} (${d.portHolder.command}), which holds the gateway's port, so the gateway can start?`;
+        return this.ask('stop-port-holder', d.portHolder.pid, d.portHolder.command, q);
+      }
       return this.escalate(`the port is held by ${who}; stopping a foreign process is a person's decision`);
     }
     if (!d.config.ok && d.lastKnownGood.available && !tried('restore-config')) return this.repair('restore-config');
@@ -389,14 +395,14 @@ class LadderStep {
     this.escalate('level 2 has nothing left to try');
   }
 
-  private askToStop(pid: number, command: string): void {
+  private ask(kind: PendingApproval['kind'], pid: number, command: string, question: string): void {
     const inc = this.s.incident!;
-    const approval = {
+    const approval: PendingApproval = {
       id: `${inc.id}-a${inc.tried.length + 1}`,
-      kind: 'stop-port-holder' as const,
+      kind,
       pid,
       command,
-      question: `Stop pid ${pid} (${command}), which holds the gateway's port, so the gateway can start?`,
+      question,
       requestedAt: this.now,
       expiresAt: this.now + this.o.approvalTimeoutMs,
     };
@@ -409,10 +415,36 @@ class LadderStep {
     const inc = this.s.incident;
     const a = inc?.approval;
     if (!inc || !a || a.id !== approvalId) return; // a stale button or a second answer: nothing to do
-    this.record('operator', `${by} ${approved ? 'approved' : 'denied'}: stop pid ${a.pid} (${a.command})`, by);
+    const what = a.kind === 'stop-port-holder' ? `stop pid ${a.pid} (${a.command})` : 'restore the last-known-good config';
+    this.record('operator', `${by} ${approved ? 'approved' : 'denied'}: ${what}`, by);
     this.closeApproval(approved ? 'approved' : 'denied', by);
+    if (a.kind === 'restore-config') {
+      if (approved) return this.repair('restore-config');
+      return this.escalate(`${by} declined restoring the config; fix it before the gateway restarts`);
+    }
     if (approved) return this.repair('stop-port-holder', a.pid);
     this.escalate(`${by} denied stopping pid ${a.pid} (${a.command}), which holds the port`);
+  }
+
+  /** The config file changed: broken under a running, healthy gateway is an outage waiting for its restart. */
+  private configChanged(ok: boolean, error: string | null, lastKnownGood: boolean): void {
+    const s = this.s;
+    const inc = s.incident;
+    const running = s.process.status === 'running' && s.health === 'up';
+    if (ok) {
+      if (inc?.latent && running) {
+        this.closeApproval('withdrawn', null);
+        this.resolve('the config on disk is valid again');
+      }
+      return;
+    }
+    if (inc || s.paused || !running) return; // an outage in progress deals with the config itself
+    const latent = this.incidentFor(`the config on disk is broken while the gateway runs: ${error ?? 'invalid'}`, null);
+    latent.latent = true;
+    this.setLevel(2, 'the running gateway ignores the broken file, but its next start will fail: acting before that');
+    if (!lastKnownGood) return this.escalate('the config on disk is broken and there is no known-good copy: fix it before the gateway restarts');
+    const q = `The config on disk is broken (${error ?? 'invalid'}). The running gateway ignores it, but it will not start again. Restore the last-known-good config now?`;
+    this.ask('restore-config', 0, '', q);
   }
 
   private closeApproval(outcome: 'approved' | 'denied' | 'expired' | 'withdrawn', by: string | null): void {
@@ -442,6 +474,7 @@ class LadderStep {
     if (!inc || inc.state !== 'recovering' || s.paused) return;
     this.record('step', `${step} ${ok ? 'finished' : 'failed'}: ${detail}`);
     if (!ok) return this.repairFailed(null);
+    if (s.process.status === 'running' && s.health === 'up') return this.resolve(); // fixed under a gateway that kept running
     this.record('step', `verifying ${step}: starting the gateway`);
     this.start();
   }
@@ -624,15 +657,15 @@ class LadderStep {
     this.record(level === 4 ? 'human' : 'level', `level ${level}: ${text}`);
   }
 
-  private resolve(): void {
+  private resolve(outcome?: string): void {
     const s = this.s;
     const inc = s.incident!;
     const secs = ((this.now - inc.openedAt) / 1000).toFixed(1);
-    const by = inc.verifying
+    const by = outcome ?? (inc.verifying
       ? `fixed by ${inc.verifying}`
       : inc.state === 'waiting_human'
         ? 'came back while waiting for a human'
-        : `${inc.restarts} restart${inc.restarts === 1 ? '' : 's'}`;
+        : `${inc.restarts} restart${inc.restarts === 1 ? '' : 's'}`);
     this.closeApproval('withdrawn', null);
     Object.assign(inc, { state: 'resolved', closedAt: this.now, retryAt: null, outcome: by });
     this.record('resolved', `resolved after ${secs} s at level ${inc.maxLevel} (${by})`);

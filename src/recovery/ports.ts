@@ -60,6 +60,8 @@ export interface GatewayRepairs {
   captureConfig(): Promise<void>;
   /** The gateway ran healthy with the captured config: keep it as last-known-good. */
   snapshotConfig(): Promise<void>;
+  /** The config file's check when it changed since the last call, else null; with whether a known-good copy exists. */
+  configDrift(): Promise<{ ok: boolean; error: string | null; lastKnownGood: boolean } | null>;
 }
 
 export interface IncidentWithTimeline {

@@ -16,8 +16,9 @@ export type RepairStep = 'stop-stale' | 'restore-config' | 'set-gateway-mode' | 
 /** A decision the ladder waits for from a person (operators in Discord, or the local API). */
 export interface PendingApproval {
   id: string;
-  /** Stop a foreign process holding the gateway's port. */
-  kind: 'stop-port-holder';
+  /** Stop a foreign process holding the gateway's port, or restore the config while the gateway runs. */
+  kind: 'stop-port-holder' | 'restore-config';
+  /** The process to stop (stop-port-holder); 0 otherwise. */
   pid: number;
   command: string;
   /** The question as a person reads it. */
@@ -87,6 +88,8 @@ export interface Incident {
   retryAt: number | null;
   /** A question waiting for a person's answer. */
   approval: PendingApproval | null;
+  /** Opened because the config on disk broke while the gateway kept running (latent corruption). */
+  latent?: boolean;
   /** What brought it back, or why it ended. */
   outcome: string | null;
 }
@@ -140,6 +143,7 @@ export type LadderEvent =
   | { type: 'RecoverRequested'; level: Level; by: string; note: string | null }
   | { type: 'AbortRequested'; by: string; reason: string | null }
   | { type: 'ApprovalDecided'; approvalId: string; approved: boolean; by: string }
+  | { type: 'ConfigChanged'; ok: boolean; error: string | null; lastKnownGood: boolean }
   | { type: 'PauseRequested'; by: string; until: number | null }
   | { type: 'ResumeRequested'; by: string };
 

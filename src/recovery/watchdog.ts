@@ -282,10 +282,17 @@ export class TargetWatchdog {
   private async probeLoop(): Promise<void> {
     const { signal } = this.stopping;
     while (!signal.aborted) {
+      const started = this.o.clock.now();
       const result = await this.o.probe.check(signal);
       if (signal.aborted) break;
       await this.dispatch(result.ok ? { type: 'ProbeSucceeded', result } : { type: 'ProbeFailed', result }).catch(() => {});
-      await this.o.clock.sleep(this.o.probeIntervalMs, signal);
+      // While it answers, a config broken on disk is an outage waiting for the next restart.
+      if (result.ok) {
+        const drift = await this.o.repairs.configDrift().catch(() => null);
+        if (drift) await this.dispatch({ type: 'ConfigChanged', ...drift }).catch(() => {});
+      }
+      // A fixed cadence (a slow probe eats into the wait, never adds to it), still single-flight.
+      await this.o.clock.sleep(Math.max(0, this.o.probeIntervalMs - (this.o.clock.now() - started)), signal);
     }
   }
 

@@ -104,6 +104,22 @@ describe('level 2: repair', () => {
     expect(lines.some((l) => l.startsWith('diagnosis: config invalid:'))).toBe(true);
   });
 
+  it('a config broken on disk under a running gateway: warned at once, restored on approval, no restart', async () => {
+    const m = await world.start({ mode: 'ok' });
+    const before = await m.waitStatus('healthy', healthyAndCalm);
+    const knownGood = join(m.env.MEDIC_DATA_DIR!, 'targets', 'gw', 'known-good');
+    await waitFor(() => existsSync(knownGood) && readdirSync(knownGood).length > 0, { what: 'a known-good snapshot' });
+    const good = readFileSync(m.configPath, 'utf8');
+    writeFileSync(m.configPath, '{ "gateway": { "port": 1 } }');
+    const asking = await m.waitStatus('the restore offered', (t) => t.incident?.approval?.kind === 'restore-config');
+    expect(asking.incident!.cause).toBe(`the config on disk is broken while the gateway runs: ${m.configPath}: gateway.mode: missing; the gateway refuses to start without it (set it to "local")`);
+    await m.running.medic.target('gw').decide(null, true, 'ops:alice');
+    const after = await m.waitStatus('resolved', (t) => t.incident === null);
+    expect(after.pid).toBe(before.pid); // restored under the running gateway: no restart
+    expect(readFileSync(m.configPath, 'utf8')).toBe(good);
+    expect((await m.incidents())[0]).toMatchObject({ state: 'resolved', outcome: 'fixed by restore-config', latent: true });
+  });
+
   it('a port squatted by a foreign process: the ladder asks; approved, the squatter is stopped and the gateway starts', async () => {
     const setup = await world.envFor({ mode: 'ok' });
     const squatter = spawn(process.execPath, ['-e', `require('net').createServer().listen(${setup.gatewayPort}, '127.0.0.1')`], {

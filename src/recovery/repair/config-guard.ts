@@ -195,6 +195,25 @@ export class ConfigGuard {
     }
   }
 
+  /**
+   * The config file's check when it changed since the last call (by size and mtime; the first
+   * call always answers), else null. Cheap enough for every probe: one stat.
+   */
+  async drift(): Promise<ConfigCheck | null> {
+    let stamp: string;
+    try {
+      const st = await stat(this.o.configPath);
+      stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      stamp = 'missing';
+    }
+    if (stamp === this.lastStamp) return null;
+    this.lastStamp = stamp;
+    return this.validate();
+  }
+
+  private lastStamp: string | null = null;
+
   private async readConfig(): Promise<string | undefined> {
     try {
       return await readFile(this.o.configPath, 'utf8');

@@ -92,6 +92,12 @@ export class GatewayRepairKit implements GatewayRepairs {
     return check.ok ? { ok: true, detail: `${what}; the config validates` } : { ok: false, detail: `${what}; still invalid: ${check.error}` };
   }
 
+  async configDrift(): Promise<{ ok: boolean; error: string | null; lastKnownGood: boolean } | null> {
+    const check = await this.o.guard.drift();
+    if (!check) return null;
+    return { ok: check.ok, error: check.error, lastKnownGood: check.ok ? false : (await this.o.guard.latestGood()) !== undefined };
+  }
+
   async captureConfig(): Promise<void> {
     await this.o.guard.capture().catch((err: unknown) => this.o.log.error('could not read the gateway config', { err }));
   }

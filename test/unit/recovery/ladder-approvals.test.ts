@@ -111,3 +111,55 @@ describe('approval to stop a foreign port holder', () => {
     expect(h.nextWakeAt()).toBeNull();
   });
 });
+
+describe('latent corruption: the config breaks on disk while the gateway runs', () => {
+  const broken = { type: 'ConfigChanged', ok: false, error: 'gateway.mode: missing', lastKnownGood: true } as const;
+
+  it('warns at once and offers the restore; approved, it is restored under the running gateway and resolved', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    const actions = h.send(broken);
+    expect(records(actions)).toEqual([
+      'the config on disk is broken while the gateway runs: gateway.mode: missing',
+      'level 2: the running gateway ignores the broken file, but its next start will fail: acting before that',
+      "approval needed: The config on disk is broken (gateway.mode: missing). The running gateway ignores it, but it will not start again. Restore the last-known-good config now?",
+    ]);
+    expect(h.openIncident).toMatchObject({ latent: true, level: 2, approval: { kind: 'restore-config', pid: 0 } });
+    expect(workTypes(actions)).toEqual(['RequestApproval']);
+
+    const go = h.send(decide(true, 'discord:alice', 'gw-1-a1'));
+    expect(ofType(go, 'RunRepair')).toEqual([{ type: 'RunRepair', step: 'restore-config', pid: null }]);
+    const done = h.send(repairFinished('restore-config', true, 'restored'));
+    expect(workTypes(done)).toEqual([]); // no second gateway: it keeps running
+    expect(h.incident).toBeNull();
+    expect(records(done, 'resolved')[0]).toMatch(/\(fixed by restore-config\)$/);
+  });
+
+  it('without a known-good copy, a human is asked to fix it before the next restart', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    const actions = h.send({ ...broken, lastKnownGood: false });
+    expect(workTypes(actions)).toEqual(['NotifyHuman']);
+    expect(h.openIncident).toMatchObject({ state: 'waiting_human', latent: true });
+  });
+
+  it('fixed on disk by someone else: resolved, the question withdrawn', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    h.send(broken);
+    const actions = h.send({ type: 'ConfigChanged', ok: true, error: null, lastKnownGood: false });
+    expect(ofType(actions, 'ApprovalClosed')[0]).toMatchObject({ outcome: 'withdrawn' });
+    expect(records(actions, 'resolved')[0]).toMatch(/\(the config on disk is valid again\)$/);
+  });
+
+  it('ignored during an outage (the ladder deals with the config itself) and while paused', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    h.send(exited({ code: 1 }));
+    expect(h.send(broken)).toEqual([]);
+    const p = new LadderHarness();
+    p.bootHealthy(100);
+    p.send({ type: 'PauseRequested', by: 'alice', until: null });
+    expect(p.send(broken)).toEqual([]);
+  });
+});
