@@ -43,8 +43,12 @@ export function quoteSystemdWord(value: string, field: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/%/g, '%%')}"`;
 }
 
-/** One argument of `ExecStart=`: as for `Environment=`, and `$` must be doubled (variable expansion). */
+/**
+ * One argument of `ExecStart=`: bare when plainly safe, else quoted as for `Environment=`
+ * with `$` doubled (`ExecStart=` expands `$VAR`).
+ */
 export function quoteSystemdArg(value: string, field: string): string {
+  if (/^[A-Za-z0-9_/.:@+=,-]+$/.test(value)) return value;
   return quoteSystemdWord(value, field).replace(/\$/g, '$$$$');
 }
 

@@ -8,6 +8,9 @@ import { shellQuote } from './escape.js';
 
 export type Platform = 'launchd' | 'systemd';
 
+/** The first comment of every file clawmedic writes: uninstall removes only files that carry it. */
+export const UNIT_MARKER = 'Written by clawmedic install';
+
 /** Everything the unit files are rendered from. No secrets: the medic reads its `.env` itself. */
 export interface DeployOptions {
   platform: Platform;

@@ -15,6 +15,17 @@ afterEach(() => world.cleanup());
 
 const texts = (timeline: { text: string }[]) => timeline.map((r) => r.text);
 
+/** A foreign listener on the gateway's port before the medic starts it. */
+async function startSquatted() {
+  const setup = await world.envFor({ mode: 'ok' });
+  const squatter = spawn(process.execPath, ['-e', `require('net').createServer().listen(${setup.gatewayPort}, '127.0.0.1')`], {
+    stdio: 'ignore',
+  });
+  world.janitor.track(squatter.pid);
+  await waitFor(() => isPortListening(setup.gatewayPort), { what: 'the squatter to listen' });
+  return { m: await world.startWith(setup), squatter };
+}
+
 describe('level 0: supervise', () => {
   it('kill -9 ten times in a row gives ten incidents, each resolved by a restart', async () => {
     const m = await world.start({ mode: 'ok' });
@@ -121,13 +132,7 @@ describe('level 2: repair', () => {
   });
 
   it('a port squatted by a foreign process: the ladder asks; approved, the squatter is stopped and the gateway starts', async () => {
-    const setup = await world.envFor({ mode: 'ok' });
-    const squatter = spawn(process.execPath, ['-e', `require('net').createServer().listen(${setup.gatewayPort}, '127.0.0.1')`], {
-      stdio: 'ignore',
-    });
-    world.janitor.track(squatter.pid);
-    await waitFor(() => isPortListening(setup.gatewayPort), { what: 'the squatter to listen' });
-    const m = await world.startWith(setup);
+    const { m, squatter } = await startSquatted();
     const asking = await m.waitStatus('a question for a person', (t) => t.incident?.approval != null);
     const approval = asking.incident!.approval!;
     expect(approval).toMatchObject({ kind: 'stop-port-holder', pid: squatter.pid });
@@ -145,13 +150,7 @@ describe('level 2: repair', () => {
   });
 
   it('denied, the squatter is left alone and a human is needed', async () => {
-    const setup = await world.envFor({ mode: 'ok' });
-    const squatter = spawn(process.execPath, ['-e', `require('net').createServer().listen(${setup.gatewayPort}, '127.0.0.1')`], {
-      stdio: 'ignore',
-    });
-    world.janitor.track(squatter.pid);
-    await waitFor(() => isPortListening(setup.gatewayPort), { what: 'the squatter to listen' });
-    const m = await world.startWith(setup);
+    const { m, squatter } = await startSquatted();
     const asking = await m.waitStatus('a question for a person', (t) => t.incident?.approval != null);
     await m.running.medic.target('gw').decide(null, false, 'ops:bob');
     const t = await m.waitStatus('waiting for a human', (s) => s.incident?.state === 'waiting_human');

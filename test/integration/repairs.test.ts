@@ -92,7 +92,7 @@ describe('diagnose and restore-config', () => {
   it('reports an invalid config with no known-good copy', async () => {
     await writeFile(configPath, '{ gateway: { port: 18789 } }');
     expect(await kit().diagnose()).toEqual({
-      config: { ok: false, error: `${configPath}: gateway.mode: missing; the gateway refuses to start without it (set it to "local")` },
+      config: { ok: false, error: `${configPath}: gateway.mode: missing; the gateway refuses to start without it (set it to "local")`, modeMissingOnly: true },
       lastKnownGood: { available: false, differs: false },
       portHolder: null,
     });
