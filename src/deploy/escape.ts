@@ -53,6 +53,18 @@ export function quoteSystemdArg(value: string, field: string): string {
 }
 
 /**
+ * The executable, the first word of `ExecStart=`: quoted when needed, `%` escaped, but `$` is
+ * literal there (no variable expansion), and systemd refuses quotes and backslashes in it.
+ */
+export function quoteSystemdExecutable(value: string, field: string): string {
+  checkSystemd(value, field);
+  if (!value.startsWith('/')) throw new UnitValueError(field, value, 'must be an absolute path');
+  if (/["'\\]/.test(value)) throw new UnitValueError(field, value, 'holds a quote or backslash, which systemd refuses in the path of an executable');
+  if (/^[A-Za-z0-9_/.:@+=,-]+$/.test(value)) return value;
+  return `"${value.replace(/%/g, '%%')}"`;
+}
+
+/**
  * A path setting (`WorkingDirectory=`, `StandardOutput=append:`): taken verbatim up to the
  * end of the line after specifier expansion, so only `%` is escaped; quotes would be kept.
  */

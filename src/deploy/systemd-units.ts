@@ -2,7 +2,7 @@
  * systemd user units: the gateway kept alive by systemd (level 0 by the OS), the medic
  * driving it through `systemctl --user`, and the guardian started by a timer.
  */
-import { escapeSystemdPath, quoteSystemdArg, quoteSystemdWord } from './escape.js';
+import { escapeSystemdPath, quoteSystemdArg, quoteSystemdExecutable, quoteSystemdWord } from './escape.js';
 import {
   gatewayEnvironment,
   gatewayLogFile,
@@ -20,8 +20,13 @@ function lines(...all: Line[]): string {
   return `${all.filter((l): l is string => l !== null).join('\n')}\n`;
 }
 
-function execStart(args: string[], field: string): string {
-  return `ExecStart=${args.map((a) => quoteSystemdArg(a, field)).join(' ')}`;
+/** `ExecStart=` from `[value, field]` pairs, the executable first (`field` names a value in errors). */
+function execStart([executable, ...args]: [[string, string], ...[string, string][]]): string {
+  return `ExecStart=${[quoteSystemdExecutable(...executable), ...args.map(([value, field]) => quoteSystemdArg(value, field))].join(' ')}`;
+}
+
+function clawmedic(o: DeployOptions, ...args: string[]): [[string, string], ...[string, string][]] {
+  return [[o.nodePath, 'nodePath'], [o.clawmedicBin, 'clawmedicBin'], ...args.map((a): [string, string] => [a, 'argument'])];
 }
 
 /** One `Environment=` line per variable, so each reads on its own. */
@@ -50,7 +55,7 @@ export function renderGatewayService(o: DeployOptions): string {
     '[Service]',
     'Type=simple',
     `WorkingDirectory=${escapeSystemdPath(o.home, 'home')}`,
-    execStart(['/bin/sh', '-c', gatewayShellCommand(o.gatewayCommand)], 'gatewayCommand'),
+    execStart([['/bin/sh', 'shell'], ['-c', 'argument'], [gatewayShellCommand(o.gatewayCommand), 'gatewayCommand']]),
     ...environment(gatewayEnvironment(o)),
     'Restart=always',
     'RestartSec=5',
@@ -85,7 +90,7 @@ export function renderMedicService(o: DeployOptions): string {
     '[Service]',
     'Type=simple',
     `WorkingDirectory=${escapeSystemdPath(o.workingDir, 'workingDir')}`,
-    execStart([o.nodePath, o.clawmedicBin, 'run'], 'clawmedicBin'),
+    execStart(clawmedic(o, 'run')),
     ...environment(medicEnvironment(o)),
     'Restart=always',
     'RestartSec=5',
@@ -107,7 +112,7 @@ export function renderGuardianService(o: DeployOptions): string {
     '[Service]',
     'Type=oneshot',
     `WorkingDirectory=${escapeSystemdPath(o.workingDir, 'workingDir')}`,
-    execStart([o.nodePath, o.clawmedicBin, 'guardian', '--once', '--systemd'], 'clawmedicBin'),
+    execStart(clawmedic(o, 'guardian', '--once', '--systemd')),
     ...environment(guardianEnvironment(o)),
     // Two probes of 5 s and a restart fit well inside; a stuck pass is ended before the next.
     'TimeoutStartSec=120',

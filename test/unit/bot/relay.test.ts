@@ -402,8 +402,8 @@ describe('priorities', () => {
 
     const order = sink.calls.map((c) => c.channelId);
     const at = (ch: string) => order.indexOf(ch);
-    // Next after the write in flight (and the one or two bottleneck may already have committed under load).
-    expect(at('chan-approval')).toBeLessThanOrEqual(startedBefore + 2);
+    // Next after the writes in flight (bottleneck registers a job a macrotask later; under load a few more start). Without priorities it would come after all 30.
+    expect(at('chan-approval')).toBeLessThanOrEqual(startedBefore + 5);
     expect(at('chan-alert')).toBe(at('chan-approval') + 1);
     expect(at('chan-card')).toBe(at('chan-alert') + 1);
     expect(order.filter((ch) => ch.startsWith('thread-')).length).toBe(30);
