@@ -12,6 +12,7 @@ import { loadApiToken, runMedic } from './main.js';
 import { renderIncident, renderIncidentList, renderStatus } from './cli-render.js';
 import { runDemo } from './demo.js';
 import { deployCommands } from './commands/deploy.js';
+import { deployCommand, DEPLOY_USAGE } from './deploy/index.js';
 
 const USAGE = `clawmedic: keeps an OpenClaw gateway alive
 
@@ -28,6 +29,8 @@ Usage:
   clawmedic check-config                 validate the configuration and print it
   clawmedic deploy-commands [--global]   register the Discord slash commands (guild-scoped by default)
 
+${DEPLOY_USAGE}
+
 Configuration comes from the environment and .env (see .env.example); MEDIC_ENV_FILE names another file.
 Exit codes: 0 ok, 1 failure (medic unreachable, request refused), 2 bad configuration or usage.`;
 
@@ -39,6 +42,8 @@ export function loadEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
 }
 
 export async function main(argv: string[], env = loadEnv()): Promise<number> {
+  // deploy/ has its own flags (--systemd, --launchd, --dry-run ...).
+  if (argv[0] === 'install' || argv[0] === 'uninstall' || argv[0] === 'guardian') return deployCommand(argv, env);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

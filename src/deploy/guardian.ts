@@ -8,11 +8,13 @@
  *   probes in a row, `retryDelayMs` apart, each bounded by `timeoutMs`: stateless between
  *   passes (nothing to keep in sync), yet a medic that is still binding its port right after a
  *   start is not killed for it. A frozen medic is restarted within one timer period.
- * - A gateway unit that is not loaded is loaded again only when the medic is not healthy.
- *   A healthy medic owns the gateway: on launchd it unloads the gateway on purpose to stop
- *   it for a level-2 repair, and loading it then would start a gateway mid-repair. When the
- *   medic is healthy and the gateway is unloaded by someone else, the medic's own probe sees
- *   it down and its restart command loads it again, with an incident to show for it.
+ * - A gateway unit that is not loaded is loaded again, except when the medic is healthy and its
+ *   stop command is an unload (`medicUnloadsGateway`, launchd: a `KeepAlive` job can only be
+ *   stopped by `bootout`). Then the medic may have unloaded it on purpose for a level-2 repair,
+ *   and loading it would start a gateway mid-repair; if someone else unloaded it, the medic's
+ *   probe sees it down and its restart command loads it again, with an incident to show for it.
+ *   On systemd the medic stops the gateway without disabling it, so a disabled gateway is never
+ *   the medic's doing and is enabled again at once.
  *
  * The article's "nuclear" test (both unloaded, config deleted) is one pass: both are loaded
  * again, and the medic's level 2 restores the config from its last-known-good copy.
@@ -32,6 +34,11 @@ export interface GuardianOptions {
   log: Logger;
   /** Default: `fetch`, ok on HTTP 200. */
   probe?: MedicProbe;
+  /**
+   * The medic stops the gateway by unloading it (launchd), so an unloaded gateway is left to a
+   * healthy medic. Default true, the cautious choice; false on systemd (`systemctl stop`).
+   */
+  medicUnloadsGateway?: boolean;
   /** Default 5000 ms per probe. */
   timeoutMs?: number;
   /** Default 2: probes in a row that must fail before the medic is restarted. */
@@ -122,11 +129,11 @@ export async function runGuardianOnce(o: GuardianOptions): Promise<GuardianResul
   }
 
   if (gatewayLoaded === false) {
-    if (health.ok) {
+    if (health.ok && (o.medicUnloadsGateway ?? true)) {
       steps.push({ unit: units.gateway.name, action: 'leave', reason: 'not loaded, but the medic is healthy and owns it (it may be stopped for a repair)', error: null });
       log.info(`guardian: ${units.gateway.name} is not loaded; the medic is healthy and restarts it when it should run`);
     } else {
-      await act(units.gateway, 'load', 'it was not loaded and the medic is not answering');
+      await act(units.gateway, 'load', health.ok ? 'it was not loaded' : 'it was not loaded and the medic is not answering');
     }
   }
 

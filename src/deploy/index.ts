@@ -228,6 +228,7 @@ async function guardian(platform: Platform, env: NodeJS.ProcessEnv, deps: Deploy
     serviceManager: deps.serviceManager(platform, deps.uid),
     units: { medic, gateway: unitRef(platform, home, 'gateway') },
     medicHealthUrl: `http://127.0.0.1:${port}/healthz`,
+    medicUnloadsGateway: platform === 'launchd',
     log,
     ...(deps.probe ? { probe: deps.probe } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),

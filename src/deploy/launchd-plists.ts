@@ -38,13 +38,18 @@ function renderValue(value: PlistValue, indent: string, field: string): string[]
   ];
 }
 
+/** An XML comment; XML forbids "--" inside one (and "-" at its end), so none may appear. */
+function comment(text: string): string {
+  if (text.includes('--') || text.endsWith('-')) throw new Error(`an XML comment cannot hold "--": ${text}`);
+  return `<!-- ${text} -->`;
+}
+
 /** A whole plist document: the dict, with clawmedic's marker as a comment. */
 export function renderPlist(dict: { [key: string]: PlistValue }, what: string): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
-    // A comment may not hold "--": `what` is ours, never user input.
-    `<!-- ${UNIT_MARKER}: ${what}. Run \`clawmedic install --launchd\` again rather than editing this file. -->`,
+    comment(`${UNIT_MARKER}: ${what}. Edit the options and install again rather than editing this file.`),
     '<plist version="1.0">',
     ...renderValue(dict, '', ''),
     '</plist>',

@@ -103,7 +103,8 @@ export class CommandServiceManager implements ServiceManager {
   async isLoaded(unit: UnitRef): Promise<boolean> {
     const command = this.describe({ op: 'is-loaded', unit });
     const result = await this.run(command);
-    if (result.spawnError !== null || result.timedOut) throw new ServiceManagerError(command, result);
+    // 126/127: the shell could not run the tool at all, which says nothing about the unit.
+    if (result.spawnError !== null || result.timedOut || result.code === 126 || result.code === 127) throw new ServiceManagerError(command, result);
     if (this.platform === 'launchd') return result.code === 0;
     // The answer is a word on stdout; anything else (no user bus...) is an error, not a "no".
     const word = result.output.trim().split(/\s+/)[0] ?? '';
