@@ -13,7 +13,7 @@ const MIN_GAP = 1000 / RATE;
 const COALESCE = 100;
 const RETRY_MIN = 20;
 /** Node may fire a timer a millisecond early against Date.now(). */
-const SLACK = 2;
+const SLACK = 5;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -267,15 +267,16 @@ describe('cards: created once, then edited, coalesced', () => {
   });
 
   it('an update after a quiet spell goes out at once, not a coalescing window later', async () => {
-    const { relay, sink } = make();
+    const window = 1500; // wide, so that a loaded machine cannot blur "at once" and "a window later"
+    const { relay, sink } = make({ coalesceMs: window });
     relay.upsert('gw-1', 'chan', card(1), {});
     await waitFor(() => sink.calls.length === 1, 'the create');
-    await sleep(2 * COALESCE);
+    await sleep(window + 100);
     const asked = Date.now();
     relay.upsert('gw-1', 'chan', card(2), {});
     await waitFor(() => sink.calls.length === 2, 'the edit');
-    // Waiting a window would take coalesceMs: the last write was long enough ago.
-    expect(sink.calls[1]!.at - asked).toBeLessThan(COALESCE - 10);
+    // Waiting a window would take 1.5 s: the last write was long enough ago.
+    expect(sink.calls[1]!.at - asked).toBeLessThan(window / 2);
   });
 
   // BUG: an update that arrives while the previous write of the card is in flight is queued at
