@@ -8,7 +8,7 @@
  * on a loaded machine); times are measured and reported, never asserted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
@@ -19,7 +19,7 @@ import type { Incident, LadderRecord } from '../../src/recovery/types.js';
 import type { TargetWatchdog } from '../../src/recovery/watchdog.js';
 import { captureLogger, freePort, shellQuote, TempDirs, waitFor } from '../fixtures/gateways.js';
 import type { OpenClawInstall } from './openclaw.js';
-import { firstOk, getJson, TreeJanitor } from './processes.js';
+import { firstOk, getJson, HealthTrace, TreeJanitor } from './processes.js';
 import { appendMeasurement, type Measurement } from './report.js';
 
 declare module 'vitest' {
@@ -189,6 +189,7 @@ export class ChaosWorld {
   private readonly medics: InProcessMedic[] = [];
   private readonly processes: MedicProcess[] = [];
   private readonly views: MedicView[] = [];
+  private readonly traces: HealthTrace[] = [];
 
   /** `GATEWAY_COMMAND` running the installed OpenClaw with its Node on `port`, loopback only. */
   gatewayCommand(port: number): string {
@@ -308,31 +309,50 @@ export class ChaosWorld {
     });
   }
 
+  /** Starts watching the gateway's /healthz (every 100 ms) before a fault. */
+  trace(m: MedicView): HealthTrace {
+    const trace = new HealthTrace(m.setup.healthUrl);
+    this.traces.push(trace);
+    return trace;
+  }
+
   /**
-   * After `fault` (which happened at `faultAt`): the first 200, the medic healthy with no
-   * incident open, and the incidents opened since `before` (ids), with their timelines.
-   * Records the measurement.
+   * After a fault at `faultAt`: the medic healthy with no incident open, the incidents opened
+   * since `before` (ids) with their timelines, and when /healthz answered again (from `trace`,
+   * started before the fault). Records the measurement.
    */
   async recovered(
     m: MedicView,
     scenario: string,
-    o: { faultAt: number; before: Set<string>; firstOkAt?: Promise<number>; note?: string },
+    o: { faultAt: number; before: Set<string>; trace: HealthTrace; note?: string; timeoutMs?: number },
   ): Promise<Recovery> {
-    const healthyAt = await (o.firstOkAt ?? firstOk(m.setup.healthUrl, RECOVERY_TIMEOUT_MS, `${scenario}: a 200 after the fault`));
-    const calm = await this.waitCalm(m, `${scenario}: healthy with no incident open`);
+    // Right after a fault the medic may not have seen it yet (its status still says healthy):
+    // first the incident the fault opens, then the calm after it.
+    await waitFor(async () => (await m.incidents()).some((i) => !o.before.has(i.id)), {
+      timeoutMs: o.timeoutMs ?? RECOVERY_TIMEOUT_MS,
+      intervalMs: 200,
+      what: `${scenario}: an incident for the fault`,
+    });
+    const calm = await this.waitCalm(m, `${scenario}: healthy with no incident open`, o.timeoutMs);
+    const healthyAt = await waitFor(() => o.trace.upAgainAfter(o.faultAt), { timeoutMs: 30_000, what: `${scenario}: /healthz answering` });
+    const downMs = o.trace.downMsAfter(o.faultAt);
+    await o.trace.stop();
     const incidents = (await m.incidents()).filter((i) => !o.before.has(i.id)).reverse();
     const records: LadderRecord[] = [];
     for (const inc of incidents) records.push(...(await m.incident(inc.id)).timeline);
     const texts = records.map((r) => r.text);
     const closed = incidents.map((i) => i.closedAt).filter((t): t is number => t !== null);
+    // The floor: the start-up of the run that came back (none when the gateway never restarted).
+    const restarted = calm.startedAt !== null && calm.startedAt >= o.faultAt && calm.startedAt <= healthyAt;
+    const note = [o.note, downMs === 0 ? 'never stopped answering' : `down ${(downMs / 1000).toFixed(1)} s`].filter(Boolean).join('; ');
     const measurement: Measurement = {
       scenario,
       faultToHealthyMs: Math.max(0, healthyAt - o.faultAt),
       faultToResolvedMs: closed.length ? Math.max(...closed) - o.faultAt : null,
-      floorMs: calm.startedAt !== null && calm.startedAt <= healthyAt ? healthyAt - calm.startedAt : 0,
+      floorMs: restarted ? healthyAt - calm.startedAt! : 0,
       incidents: incidents.map((i) => ({ id: i.id, outcome: i.outcome, maxLevel: i.maxLevel })),
       timeline: records.map((r) => `+${((r.at - o.faultAt) / 1000).toFixed(1)}s ${r.incidentId ?? '-'} [${r.kind}] ${r.text}`),
-      ...(o.note !== undefined ? { note: o.note } : {}),
+      note,
     };
     this.record(measurement);
     return { incidents, records, texts, healthyAt, calm, measurement };
@@ -372,6 +392,7 @@ export class ChaosWorld {
 
   /** Stops every medic (and so its gateway), then kills whatever is left, then removes the temp dirs. */
   async cleanup(): Promise<void> {
+    await Promise.allSettled(this.traces.splice(0).map((t) => t.stop()));
     await Promise.allSettled(this.medics.splice(0).map((m) => m.running.stop()));
     for (const p of this.processes.splice(0)) {
       if (p.child.exitCode === null && p.child.signalCode === null) {
@@ -394,10 +415,11 @@ function tail(path: string, lines: number): string {
   }
 }
 
-/** Writes `text` to the config (as an editor or a bad deploy would), keeping the directory. */
+/** Replaces the config with `text` the way an editor or a deploy does (temp file + rename), so no reader sees half of it. */
 export function writeConfig(setup: ChaosSetup, text: string): void {
-  mkdirSync(dirname(setup.configPath), { recursive: true });
-  writeFileSync(setup.configPath, text);
+  const temp = `${setup.configPath}.chaos-${process.pid}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, setup.configPath);
 }
 
 /** The current config as JSON (the tests' configs are plain JSON). */

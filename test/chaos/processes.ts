@@ -163,3 +163,59 @@ export async function firstOk(url: string, timeoutMs: number, what: string): Pro
     what,
   });
 }
+
+/**
+ * Polls `url` every 100 ms in the background and keeps the up/down transitions, so a test
+ * can tell when the gateway went down and when it first answered again, whatever the medic
+ * does in between (a latent corruption keeps it up; a kill takes it down at once).
+ */
+export class HealthTrace {
+  readonly transitions: { at: number; ok: boolean }[] = [];
+  private stopped = false;
+  private readonly loop: Promise<void>;
+
+  constructor(private readonly url: string) {
+    this.loop = this.run();
+  }
+
+  /** The first 200 after the last failure that followed `since`; `since` itself when it never failed. */
+  upAgainAfter(since: number): number | null {
+    const after = this.transitions.filter((t) => t.at >= since);
+    const lastDown = after.findLastIndex((t) => !t.ok);
+    if (lastDown === -1) return this.isUp() ? since : null;
+    return after.slice(lastDown + 1).find((t) => t.ok)?.at ?? null;
+  }
+
+  isUp(): boolean {
+    return this.transitions.at(-1)?.ok ?? false;
+  }
+
+  /** Total time it did not answer after `since`, in ms. */
+  downMsAfter(since: number): number {
+    let down = 0;
+    let from: number | null = null;
+    for (const t of this.transitions) {
+      if (!t.ok && from === null) from = Math.max(t.at, since);
+      if (t.ok && from !== null) {
+        down += Math.max(0, t.at - from);
+        from = null;
+      }
+    }
+    if (from !== null) down += Date.now() - from;
+    return down;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const ok = (await httpStatus(this.url, 500)) === 200;
+      // The time of the answer (or of giving up on it), not of the request.
+      if (this.transitions.at(-1)?.ok !== ok) this.transitions.push({ at: Date.now(), ok });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
