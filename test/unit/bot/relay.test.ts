@@ -572,7 +572,7 @@ describe('stop() and stats()', () => {
 
     const t0 = Date.now();
     await relay.stop();
-    expect(Date.now() - t0).toBeLessThan(2000) // not the 10 s retry;
+    expect(Date.now() - t0).toBeLessThan(2000); // not the 10 s retry
     expect(timeouts()).toBeLessThanOrEqual(before);
     thread = 'thread-1';
     relay.upsert('gw-1', 'chan', card(2), {});
@@ -597,7 +597,7 @@ describe('stop() and stats()', () => {
     const t0 = Date.now();
     await relay.stop(100);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(100 - SLACK);
-    expect(Date.now() - t0).toBeLessThan(3000) // not forever;
+    expect(Date.now() - t0).toBeLessThan(3000); // not forever
   });
 
   it('stats() counts sent, failed, coalesced, summarised and queued writes', async () => {
