@@ -30,6 +30,12 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * Whether the chaos project's globalSetup ran (`vitest run --config vitest.chaos.config.ts`).
+ * Under another config (plain `vitest run` picks up test/**) the chaos suites are skipped.
+ */
+export const chaosConfigured = inject('openclaw') !== undefined;
+
 export const RepoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const TARGET = 'openclaw';
 /** The gateway's auth token in the test config (a test value, not a secret). */
