@@ -70,6 +70,9 @@ export function pathsIn(dir) {
 
 class InstallError extends Error {}
 
+/** Children in flight (npm), stopped when this installer is interrupted. */
+const running = new Set();
+
 const say = (msg) => process.stderr.write(`[install-openclaw] ${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -169,6 +172,8 @@ function run(command, args, { cwd, extraPath, timeoutMs = NPM_TIMEOUT_MS, captur
   if (extraPath) env.PATH = `${extraPath}:${env.PATH ?? ''}`;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', capture ? 'pipe' : process.stderr, process.stderr] });
+    running.add(child);
+    child.once('exit', () => running.delete(child));
     let out = '';
     child.stdout?.on('data', (c) => (out += c));
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
@@ -230,8 +235,9 @@ async function installInto(tmp) {
   );
 }
 
-export async function install({ force = false, env = process.env } = {}) {
-  const cache = cacheDir(env);
+/** Installs into `cacheDir()` unless a complete install is there; resolves with its paths. */
+export async function install({ force = false } = {}) {
+  const cache = cacheDir();
   const done = !force && readComplete(cache);
   if (done) return done;
   mkdirSync(dirname(cache), { recursive: true });
@@ -239,6 +245,7 @@ export async function install({ force = false, env = process.env } = {}) {
   const tmp = `${cache}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   removeLeftovers(cache);
   const interrupted = (signal) => {
+    for (const child of running) child.kill('SIGTERM');
     rmSync(tmp, { recursive: true, force: true });
     release();
     process.stderr.write(`[install-openclaw] interrupted by ${signal}; nothing kept\n`);

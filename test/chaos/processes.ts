@@ -70,11 +70,13 @@ export class TreeJanitor {
   private readonly pids = new Set<number>();
   private readonly markers: { name: string; value: string }[] = [];
 
-  /** Tracks `pid` and the descendants it has right now (a helper outlives nothing, but may be orphaned). */
+  /**
+   * Tracks `pid`; its descendants are looked up when killing (orphans they leave are found by
+   * the environment marker, since an orphan's parent is no longer `pid`).
+   */
   track(pid: number | null | undefined): void {
     if (pid === null || pid === undefined || pid <= 1) return;
     this.pids.add(pid);
-    for (const child of descendantsOf(pid)) this.pids.add(child);
   }
 
   /** Any process whose environment holds `NAME=value` is this test's. */

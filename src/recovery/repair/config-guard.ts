@@ -208,7 +208,13 @@ export class ConfigGuard {
       stamp = 'missing';
     }
     if (stamp === this.lastStamp) return null;
+    const first = this.lastStamp === null;
     this.lastStamp = stamp;
+    if (first && stamp === 'missing') {
+      // Absent from the start under an answering gateway: more likely the wrong path than a deletion.
+      this.o.log.warn(`${this.o.configPath} does not exist while the gateway answers: set GATEWAY_CONFIG_PATH to the config file the gateway uses`);
+      return null;
+    }
     return this.validate();
   }
 
