@@ -284,12 +284,13 @@ class LadderStep {
     if (hint === 'port') return this.enterLevel2('the port is in use; finding out who holds it');
     if (hint === 'command') return this.enterLevel2('the gateway cannot be started as configured; no blind retries');
     if (this.breakerOpen()) return this.enterLevel2(this.breakerText());
-    const delay = this.o.backoff(s.backoffAttempt, this.ctx.random);
+    const attempt = s.backoffAttempt;
+    const delay = this.o.backoff(attempt, this.ctx.random);
     if (delay === null) return this.enterLevel2('restart backoff gave up');
     if (unstable) s.backoffAttempt += 1;
     if (delay <= 0) return this.start();
     s.restartAt = this.now + delay;
-    this.record('step', `restarting in ${(delay / 1000).toFixed(1)} s (backoff attempt ${s.backoffAttempt})`);
+    this.record('step', `restarting in ${(delay / 1000).toFixed(1)} s (backoff attempt ${attempt})`);
   }
 
   // ---- probes --------------------------------------------------------------
@@ -432,7 +433,8 @@ class LadderStep {
     const inc = s.incident;
     const running = s.process.status === 'running' && s.health === 'up';
     if (ok) {
-      if (inc?.latent && running) {
+      // A restore in flight wrote this file: its own result (and its validation) closes the incident.
+      if (inc?.latent && running && s.pending?.work !== 'restore-config') {
         this.closeApproval('withdrawn', null);
         this.resolve('the config on disk is valid again');
       }

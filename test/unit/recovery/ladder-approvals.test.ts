@@ -135,6 +135,20 @@ describe('latent corruption: the config breaks on disk while the gateway runs', 
     expect(records(done, 'resolved')[0]).toMatch(/\(fixed by restore-config\)$/);
   });
 
+  it('the restore in flight writes a valid file: its own result closes the incident, not the file watcher', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    h.send(broken);
+    h.send(decide(true, 'discord:alice', 'gw-1-a1'));
+    expect(h.send({ type: 'ConfigChanged', ok: true, error: null, lastKnownGood: true })).toEqual([]);
+    expect(h.openIncident.state).toBe('recovering');
+    const done = h.send(repairFinished('restore-config', true, 'restored; openclaw config validate: ok'));
+    expect(records(done)).toEqual([
+      'restore-config finished: restored; openclaw config validate: ok',
+      expect.stringMatching(/^resolved after [\d.]+ s at level 2 \(fixed by restore-config\)$/),
+    ]);
+  });
+
   it('without a known-good copy, a human is asked to fix it before the next restart', () => {
     const h = new LadderHarness();
     h.bootHealthy(100);

@@ -77,9 +77,9 @@ describe('crash loop: backoff', () => {
     expect(h.state.unstableExits).toEqual([T0 + 1_000]);
 
     const expected = [
-      { delay: 1_000, text: 'restarting in 1.0 s (backoff attempt 2)' },
-      { delay: 2_000, text: 'restarting in 2.0 s (backoff attempt 3)' },
-      { delay: 4_000, text: 'restarting in 4.0 s (backoff attempt 4)' },
+      { delay: 1_000, text: 'restarting in 1.0 s (backoff attempt 1)' },
+      { delay: 2_000, text: 'restarting in 2.0 s (backoff attempt 2)' },
+      { delay: 4_000, text: 'restarting in 4.0 s (backoff attempt 3)' },
     ];
     for (const [i, { delay, text }] of expected.entries()) {
       h.send(started(101 + i));
@@ -130,7 +130,7 @@ describe('crash loop: backoff', () => {
     crashLoop(h, 9);
     expect(h.state.backoffAttempt).toBe(9);
     expect(h.state.restartAt).toBe(h.now + 30_000);
-    expect(records(h.log).at(-1)).toBe('restarting in 30.0 s (backoff attempt 9)');
+    expect(records(h.log).at(-1)).toBe('restarting in 30.0 s (backoff attempt 8)');
   });
 
   it('resets once the gateway becomes healthy; a later kill restarts at once', () => {

@@ -1,0 +1,78 @@
+/**
+ * Levels 0 and 1 against the real OpenClaw gateway: ten `kill -9`s in a row (the article's
+ * Test 1), then a gateway frozen with SIGSTOP. One medic and one isolated gateway for both.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, waitFor } from '../fixtures/gateways.js';
+import { chaosConfigured, ChaosWorld, type InProcessMedic } from './harness.js';
+
+const world = new ChaosWorld();
+let m: InProcessMedic;
+
+describe.skipIf(!chaosConfigured)('the real gateway killed and frozen', () => {
+  beforeAll(async () => {
+    const setup = await world.setup();
+    const startedAt = Date.now();
+    m = await world.startMedic(setup);
+    await world.firstStart(m, 'first start (kill file)', startedAt);
+  });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await world.dump();
+  });
+  afterAll(() => world.cleanup());
+
+  it('kill -9 ten times in a row: 10/10 back, ten incidents resolved at level 0 by one restart each', async () => {
+    const before = await world.incidentIds(m);
+    const killed = new Set<number>();
+    for (let round = 1; round <= 10; round++) {
+      const victim = await world.waitCalm(m, `healthy before kill ${round}`);
+      killed.add(victim.pid!);
+      const ids = await world.incidentIds(m);
+      const trace = world.trace(m);
+      await waitFor(() => trace.isUp(), { what: 'the trace to see the gateway up' });
+      const faultAt = Date.now();
+      process.kill(victim.pid!, 'SIGKILL');
+      const r = await world.recovered(m, 'kill -9 (x10)', { faultAt, before: ids, trace });
+
+      expect(r.calm.pid).not.toBe(victim.pid);
+      expect(r.incidents).toHaveLength(1);
+      expect(r.incidents[0]).toMatchObject({
+        state: 'resolved',
+        maxLevel: 0,
+        cause: 'gateway was killed by SIGKILL',
+        outcome: '1 restart',
+        tried: [],
+      });
+      expect(r.texts[0]).toBe('gateway was killed by SIGKILL');
+      expect(r.texts).toContain(`gateway started (pid ${r.calm.pid})`);
+      expect(r.texts.at(-1)).toMatch(/^resolved after \d+\.\d s at level 0 \(1 restart\)$/);
+    }
+    const incidents = (await m.incidents()).filter((i) => !before.has(i.id));
+    expect(incidents).toHaveLength(10);
+    expect(incidents.every((i) => i.state === 'resolved' && i.maxLevel === 0)).toBe(true);
+    expect(killed.size).toBe(10);
+    // The gateway's helpers go with it: nothing of the ten killed runs is left.
+    await waitFor(() => [...killed].every((pid) => !isAlive(pid)), { what: 'every killed gateway to be gone' });
+  });
+
+  it('frozen with SIGSTOP: level 1 stops it (SIGTERM, a 2 s grace, SIGKILL) and starts a new one', async () => {
+    const victim = await world.waitCalm(m, 'healthy before SIGSTOP');
+    const before = await world.incidentIds(m);
+    const trace = world.trace(m);
+    await waitFor(() => trace.isUp(), { what: 'the trace to see the gateway up' });
+    const faultAt = Date.now();
+    process.kill(victim.pid!, 'SIGSTOP');
+    const r = await world.recovered(m, 'SIGSTOP (frozen)', { faultAt, before, trace });
+
+    expect(r.calm.pid).not.toBe(victim.pid);
+    await waitFor(() => !isAlive(victim.pid!), { what: 'the frozen gateway to be gone' });
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]).toMatchObject({ state: 'resolved', maxLevel: 1, outcome: '1 restart' });
+    expect(r.incidents[0]!.cause).toMatch(/^gateway not answering: (timeout after 800 ms|connection reset)/);
+    expect(r.texts).toContain('level 1: alive but not answering: restarting it');
+    expect(r.texts).toContain(`gateway started (pid ${r.calm.pid})`);
+    // A stopped process cannot act on SIGTERM: the short grace ran out and SIGKILL ended it.
+    const gaveUp = m.log.entries.find((e) => e.msg === 'the gateway ignored SIGTERM; sending SIGKILL' && e.fields?.['pid'] === victim.pid);
+    expect(gaveUp?.fields).toMatchObject({ waitedMs: 2000 });
+  });
+});
