@@ -193,7 +193,7 @@ export class TargetWatchdog {
       case 'Record':
         return this.commitRecord(action.record);
       case 'SaveIncident': {
-        const incident = JSON.parse(o.redactor.redact(JSON.stringify(action.incident))) as Incident;
+        const incident = this.redacted(action.incident);
         await o.store.saveIncident(incident);
         o.events.emit('incident', incident);
         return;
@@ -211,22 +211,27 @@ export class TargetWatchdog {
             text: `last gateway output:\n${output.join('\n')}`,
           });
         }
-        if (incident) o.events.emit('human', { incident, summary: o.redactor.redact(action.summary), output });
+        if (incident) o.events.emit('human', { incident: this.redacted(incident), summary: o.redactor.redact(action.summary), output });
         return;
       }
       case 'RequestApproval': {
-        const approval = JSON.parse(o.redactor.redact(JSON.stringify(action.approval))) as typeof action.approval;
+        const approval = this.redacted(action.approval);
         o.events.emit('approval', { target: o.name, incidentId: action.incidentId, approval });
         return;
       }
       case 'ApprovalClosed': {
-        const approval = JSON.parse(o.redactor.redact(JSON.stringify(action.approval))) as typeof action.approval;
+        const approval = this.redacted(action.approval);
         o.events.emit('approval-closed', { target: o.name, incidentId: action.incidentId, approval, outcome: action.outcome, by: action.by });
         return;
       }
       default:
         this.run(action);
     }
+  }
+
+  /** A copy with every secret the redactor knows masked, whatever field it hides in. */
+  private redacted<T>(value: T): T {
+    return JSON.parse(this.o.redactor.redact(JSON.stringify(value))) as T;
   }
 
   private async commitRecord(raw: LadderRecord): Promise<void> {
