@@ -10,8 +10,9 @@ const PATTERNS: RegExp[] = [
   /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
   /\b[MN][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,}/g, // Discord bot tokens
   /https:\/\/(?:[a-z]+\.)?discord(?:app)?\.com\/api\/webhooks\/\d+\/[A-Za-z0-9_-]+/g,
-  /\b(Bearer|Bot|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/g,
-  /\b((?:api[_-]?key|token|secret|password|passwd|authorization)["']?\s*[:=]\s*["']?)[^\s"',}]{6,}/gi,
+  /\b((?:Bearer|Bot|Basic)\s+)[A-Za-z0-9._~+/=-]{12,}/g, // Authorization headers (the scheme stays)
+  // key=value and "key": "value" where the key names a secret (OPENCLAW_GATEWAY_TOKEN=..., "password": ...); the key stays
+  /\b([\w-]*?(?:api[_-]?key|token|secret|password|passwd)["']?\s*[:=]\s*["']?)[^\s"',}]{6,}/gi,
 ];
 
 const MASK = '[REDACTED]';
@@ -29,9 +30,8 @@ export class Redactor {
     let out = text;
     for (const value of this.values) out = out.split(value).join(MASK);
     for (const re of PATTERNS) {
-      out = out.replace(re, (match, prefix: unknown) =>
-        typeof prefix === 'string' && prefix.length < match.length && /[:=\s]$/.test(prefix) ? `${prefix}${MASK}` : MASK,
-      );
+      // Patterns with a group keep it (the key and its separator) and mask what follows.
+      out = out.replace(re, (_match, prefix: unknown) => (typeof prefix === 'string' ? `${prefix}${MASK}` : MASK));
     }
     return out;
   }
