@@ -4,7 +4,7 @@
  * and hands both to the tests. At the end it prints what every scenario measured.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -31,5 +31,7 @@ export default function setup(project: TestProject): () => void {
     const total = ((Date.now() - started) / 1000).toFixed(0);
     process.stdout.write(`\n[chaos] measurements (${report}); whole run ${total} s, install ${(install.installMs / 1000).toFixed(1)} s\n`);
     process.stdout.write(`${formatMeasurements(rows)}\n`);
+    // Kept only when asked for (CHAOS_REPORT_FILE): a test run leaves nothing behind in /tmp.
+    if (!process.env.CHAOS_REPORT_FILE) rmSync(report, { force: true });
   };
 }
