@@ -90,11 +90,12 @@ export async function benchKill(ctx) {
 // ---- 2. hang -> incident -> healthy -------------------------------------------------------
 
 /**
- * When the medic should open the incident for a hang: probe number 1..F after it fails, each
- * taking `timeout` and followed by `interval` of sleep, and the first comes `lead` after the hang.
+ * When the medic should open the incident for a hang: probes start on a fixed cadence (one every
+ * `interval`, a slow one eating into the wait), the first `lead` after the hang; the F-th failure
+ * lands when that probe's `timeout` runs out.
  */
 function expectedDetectMs(d, leadMs) {
-  return leadMs + d.failureThreshold * d.probeTimeoutMs + (d.failureThreshold - 1) * d.probeIntervalMs;
+  return leadMs + (d.failureThreshold - 1) * d.probeIntervalMs + d.probeTimeoutMs;
 }
 
 export async function benchHang(ctx) {
