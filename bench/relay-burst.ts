@@ -13,7 +13,7 @@ import type { Medic } from '../src/medic.js';
 import { MedicEvents } from '../src/recovery/events.js';
 import type { Incident, LadderRecord } from '../src/recovery/types.js';
 import { KeyvStore } from '../src/store/keyv-store.js';
-import { FakeDiscord } from '../test/fixtures/fake-discord/index.js';
+import { discordConfigFor, FakeDiscord } from '../test/fixtures/fake-discord/index.js';
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000' }, seconds: { type: 'string', default: '10' } } });
 const EVENTS = Number(values.events);
@@ -25,16 +25,7 @@ const store = await KeyvStore.inMemory();
 const events = new MedicEvents();
 const medic = { target: () => { throw new Error('no targets in this bench'); } } as unknown as Medic;
 const bot = new MedicBot({
-  config: {
-    token: fake.token,
-    guildId: fake.guildId,
-    channelId: fake.channelId,
-    operatorRoleIds: [fake.operatorRoleId],
-    operatorUserIds: [],
-    oncallMention: null,
-    apiUrl: fake.restUrl,
-    statusPublic: false,
-  },
+  config: discordConfigFor(fake),
   medic,
   store,
   events,

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deployCommands } from '../../src/commands/deploy.js';
 import { runMedic, type RunningMedic } from '../../src/main.js';
 import { isPortListening } from '../../src/recovery/repair/port-holder.js';
-import { FakeDiscord } from '../fixtures/fake-discord/index.js';
+import { discordConfigFor, FakeDiscord } from '../fixtures/fake-discord/index.js';
 import type { StoredMessage } from '../fixtures/fake-discord/index.js';
 import { captureLogger, isAlive, waitFor } from '../fixtures/gateways.js';
 import { E2eWorld } from './harness.js';
@@ -161,19 +161,7 @@ describe('level 4', () => {
 describe('slash commands', () => {
   it('npm run deploy-commands registers every command in the guild', async () => {
     fake = await FakeDiscord.start();
-    const said = await deployCommands(
-      {
-        token: fake.token,
-        guildId: fake.guildId,
-        channelId: fake.channelId,
-        operatorRoleIds: [fake.operatorRoleId],
-        operatorUserIds: [],
-        oncallMention: null,
-        apiUrl: fake.restUrl,
-        statusPublic: false,
-      },
-      { global: false },
-    );
+    const said = await deployCommands(discordConfigFor(fake), { global: false });
     expect(fake.commands.map((c) => c.name).sort()).toEqual(['abort', 'approve', 'incident', 'pause', 'recover', 'resume', 'status']);
     expect(fake.commands.every((c) => c.guild_id === fake!.guildId)).toBe(true);
     expect(said).toBe(`registered 7 commands in guild ${fake.guildId}: /status, /recover, /approve, /abort, /incident, /pause, /resume`);
