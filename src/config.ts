@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseAutoAllow } from './agent/policy.js';
 import { ConfigError } from './errors.js';
 
 export interface TargetConfig {
@@ -57,8 +58,26 @@ export interface DiscordConfig {
   statusPublic: boolean;
 }
 
+/** Level 3: the AI agent. Whether it can run (command found, credentials set) is decided at start-up. */
+export interface AgentConfig {
+  /** auto: on when the command is found and ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is set. */
+  enabled: 'auto' | 'true' | 'false';
+  /** The agent CLI (Claude Code): a name looked up in PATH (then clawmedic's own pinned copy) or a path. */
+  command: string;
+  /** Extra arguments for it. */
+  args: string[];
+  timeoutMs: number;
+  idleTimeoutMs: number;
+  approvalTimeoutMs: number;
+  /** Command prefixes the agent may run without asking (read-only diagnostics); empty: ask for everything. */
+  autoAllow: string[];
+  /** The CLI's own config dir, owned by clawmedic; null: <MEDIC_DATA_DIR>/agent/claude-config. */
+  configDir: string | null;
+}
+
 export interface MedicConfig {
   targets: TargetConfig[];
+  agent: AgentConfig;
   /** Null when DISCORD_TOKEN is unset: the medic runs without the bot. */
   discord: DiscordConfig | null;
   httpHost: '127.0.0.1';
@@ -143,12 +162,43 @@ const DISCORD_FIELDS = {
   statusPublic: { env: 'DISCORD_STATUS_PUBLIC', schema: z.enum(['true', 'false']).transform((v) => v === 'true'), def: false },
 } as const;
 
+const AGENT_FIELDS = {
+  enabled: { env: 'AGENT_ENABLED', schema: z.enum(['auto', 'true', 'false']), def: 'auto' },
+  command: { env: 'AGENT_COMMAND', schema: text, def: 'claude' },
+  args: { env: 'AGENT_ARGS', schema: z.string().transform((v) => v.split(/\s+/).filter(Boolean)), def: [] },
+  timeoutMs: { env: 'AGENT_TIMEOUT_MS', schema: ms(10_000), def: 600_000 },
+  idleTimeoutMs: { env: 'AGENT_IDLE_TIMEOUT_MS', schema: ms(1_000), def: 120_000 },
+  approvalTimeoutMs: { env: 'AGENT_APPROVAL_TIMEOUT_MS', schema: ms(1_000), def: 300_000 },
+  autoAllow: { env: 'AGENT_AUTO_ALLOW', schema: text.transform((v) => parseAutoAllow(v)), def: parseAutoAllow('default') },
+  configDir: { env: 'AGENT_CONFIG_DIR', schema: text.nullable(), def: null },
+} as const satisfies Record<keyof AgentConfig, { env: string; schema: z.ZodType; def: unknown }>;
+
 /** Every variable clawmedic reads, for docs and `check-config`. */
 export const CONFIG_VARIABLES = [
   ...Object.values(TARGET_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
   ...Object.values(MEDIC_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
   ...Object.values(DISCORD_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
+  ...Object.values(AGENT_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
 ];
+
+function loadAgent(env: NodeJS.ProcessEnv, home: string, cwd: string, problems: string[]): AgentConfig {
+  const a = Object.fromEntries(
+    Object.entries(AGENT_FIELDS).map(([key, spec]) => [
+      key,
+      field(spec, env[spec.env], spec.env, `fix ${spec.env} in .env, see .env.example`, problems),
+    ]),
+  ) as unknown as AgentConfig;
+  if (a.approvalTimeoutMs >= a.timeoutMs) {
+    problems.push(
+      `AGENT_APPROVAL_TIMEOUT_MS (${a.approvalTimeoutMs}) must be below AGENT_TIMEOUT_MS (${a.timeoutMs}): the session would end before an operator's answer counts`,
+    );
+  }
+  if (a.enabled === 'true' && !env.ANTHROPIC_API_KEY && !env.ANTHROPIC_AUTH_TOKEN) {
+    problems.push('AGENT_ENABLED is true but neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set: the agent could not call its model; set one, or AGENT_ENABLED=auto');
+  }
+  if (a.configDir) a.configDir = resolve(cwd, expandHome(a.configDir, home));
+  return a;
+}
 
 function loadDiscord(env: NodeJS.ProcessEnv, problems: string[]): DiscordConfig | null {
   const d = Object.fromEntries(
@@ -246,10 +296,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (t.logFile) t.logFile = resolve(cwd, expandHome(t.logFile as string, home));
   }
   const discord = loadDiscord(env, problems);
+  const agent = loadAgent(env, home, cwd, problems);
   if (problems.length) throw new ConfigError(problems);
   const dataDir = expandHome(medic.dataDir as string, home);
   return {
     targets: targets as unknown as TargetConfig[],
+    agent,
     discord,
     httpHost: '127.0.0.1',
     httpPort: medic.httpPort as number,

@@ -13,7 +13,7 @@ import { systemClock } from './recovery/clock.js';
 import { MedicEvents } from './recovery/events.js';
 import type { Clock, Logger, Store } from './recovery/ports.js';
 import { HttpProbe } from './recovery/probe.js';
-import { Redactor, secretValuesFromEnv } from './recovery/redact.js';
+import { Redactor, secretValuesFromEnv, secretValuesFromFile } from './recovery/redact.js';
 import { ConfigGuard } from './recovery/repair/config-guard.js';
 import { GatewayRepairKit } from './recovery/repair/repairs.js';
 import { ServiceGateway } from './recovery/service-gateway.js';
@@ -21,6 +21,7 @@ import { ChildSupervisor, readPidRecord } from './recovery/supervisor.js';
 import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
+import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
 
 export interface RunOptions {
   env: NodeJS.ProcessEnv;
@@ -29,6 +30,8 @@ export interface RunOptions {
   clock?: Clock;
   /** Replace the default adapters of a target (tests). */
   buildAdapters?: (target: TargetConfig, defaults: () => TargetAdapters) => TargetAdapters;
+  /** Level 3 for tests: a runner of their own (e.g. a fake agent); default: from AGENT_* and ANTHROPIC_*. */
+  agent?: AgentSetup | null;
   /** Bot tuning for tests and benchmarks (discord.js client options, relay rates). */
   bot?: Pick<BotOptions, 'clientOptions' | 'relay' | 'loginRetryMs'>;
 }
@@ -53,11 +56,14 @@ export function targetDataDir(config: MedicConfig, target: string): string {
 export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   const config = loadConfig(options.env);
   const redactor = new Redactor(secretValuesFromEnv(options.env));
+  // The gateway configs' own secrets (auth token, channel tokens) are masked too.
+  for (const t of config.targets) redactor.add(await secretValuesFromFile(t.configPath));
   const log = options.log ?? createLogger({ level: config.logLevel, format: config.logFormat, redactor });
   const clock = options.clock ?? systemClock;
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore({ dataDir: config.dataDir });
   const events = new MedicEvents();
+  const agent = options.agent !== undefined ? options.agent : defaultAgent(config, options.env, redactor, log);
   const defaults = (t: TargetConfig) => () => defaultAdapters(config, t, { clock, log, env: options.env });
   const medic = new Medic({
     config,
@@ -67,6 +73,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     events,
     redactor,
     version: VERSION,
+    agent,
     buildAdapters: (t) => (options.buildAdapters ? options.buildAdapters(t, defaults(t)) : defaults(t)()),
   });
   // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run.
@@ -106,6 +113,17 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       await store.close();
     },
   };
+}
+
+/** Level 3 from the config, or null (said once in the log) when it cannot run. */
+function defaultAgent(config: MedicConfig, env: NodeJS.ProcessEnv, redactor: Redactor, log: Logger): AgentSetup | null {
+  const available = agentAvailability(config.agent, env);
+  if (!available.enabled) {
+    log.info(`level 3 (AI agent) is off: ${available.why}; the ladder goes from level 2 to a human`);
+    return null;
+  }
+  log.info(`level 3 (AI agent) is on: ${available.command}`);
+  return agentSetup(config, available.command, { env, redactor, log });
 }
 
 export function defaultAdapters(

@@ -2,6 +2,7 @@
  * The medic: one watchdog per target, the store, and the events out. Built by the
  * composition root (`main.ts`) from adapters it chooses; knows nothing of env or argv.
  */
+import type { AgentSetup } from './agent/setup.js';
 import type { MedicConfig, TargetConfig } from './config.js';
 import { RequestRejectedError } from './errors.js';
 import type { MedicEvents } from './recovery/events.js';
@@ -24,6 +25,8 @@ export interface MedicDeps {
   events: MedicEvents;
   redactor: Redactor;
   buildAdapters: (target: TargetConfig) => TargetAdapters;
+  /** Level 3 (the AI agent); absent: the ladder goes from level 2 to a human. */
+  agent?: AgentSetup | null;
   version: string;
 }
 
@@ -32,8 +35,9 @@ export interface MedicStatus {
   targets: (TargetStatus & { recentOutput?: string[] })[];
 }
 
-export function ladderOptionsFor(t: TargetConfig): LadderOptions {
+export function ladderOptionsFor(t: TargetConfig, agent?: AgentSetup | null): LadderOptions {
   return {
+    ...(agent ? { agentEnabled: true, agentApprovalTimeoutMs: agent.approvalTimeoutMs, agentAutoAllow: agent.autoAllow } : {}),
     supervised: t.command !== null,
     failureThreshold: t.failureThreshold,
     recoveryThreshold: t.recoveryThreshold,
@@ -60,7 +64,7 @@ export class Medic {
         t.name,
         new TargetWatchdog({
           name: t.name,
-          ladder: ladderOptionsFor(t),
+          ladder: ladderOptionsFor(t, d.agent),
           probeIntervalMs: t.probeIntervalMs,
           ...adapters,
           store: d.store,
@@ -68,6 +72,7 @@ export class Medic {
           log: d.log,
           events: d.events,
           redactor: d.redactor,
+          ...(d.agent ? { agent: d.agent.runnerFor(t) } : {}),
         }),
       );
       if (!t.command && !t.restartCommand) {

@@ -8,7 +8,7 @@ export type OperatorRequest =
   | { kind: 'abort'; target: string; note: string | null; by: string }
   | { kind: 'pause'; target: string; minutes: number | null; by: string }
   | { kind: 'resume'; target: string; by: string }
-  | { kind: 'approve'; target: string; approval: string | null; approved: boolean; by: string };
+  | { kind: 'approve'; target: string; approval: string | null; approved: boolean; scope: 'once' | 'incident'; by: string };
 
 const base = {
   target: z.string().min(1, 'target is required'),
@@ -29,6 +29,8 @@ const schemas = {
     ...base,
     approval: z.string().min(1).nullable().default(null),
     approved: z.boolean({ message: 'approved must be true or false' }),
+    // AI agent questions: 'incident' also allows the agent's further actions until the incident ends.
+    scope: z.enum(['once', 'incident'], { message: "scope must be 'once' or 'incident'" }).default('once'),
   }),
 } as const;
 

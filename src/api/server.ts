@@ -101,7 +101,12 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
         await dog.resume(op.by);
         return send(res, 200, { target: op.target, paused: false });
       case 'approve':
-        return send(res, 200, { target: op.target, approval: await dog.decide(op.approval, op.approved, op.by), approved: op.approved });
+        return send(res, 200, {
+          target: op.target,
+          approval: await dog.decide(op.approval, op.approved, op.by, op.scope),
+          approved: op.approved,
+          scope: op.scope,
+        });
     }
   }
   throw new RequestRejectedError(`method ${req.method} not allowed`, 400);

@@ -3,8 +3,9 @@
  * approval id. A button from a stale or foreign message decodes to something the ladder
  * refuses (not the open incident, not the open question), never to a different action.
  */
-export type ButtonAction = 'abort' | 'retry' | 'escalate' | 'approve' | 'deny';
-const ACTIONS: readonly ButtonAction[] = ['abort', 'retry', 'escalate', 'approve', 'deny'];
+/** `grant`: approve an agent action and every further one in the same incident. */
+export type ButtonAction = 'abort' | 'retry' | 'escalate' | 'approve' | 'deny' | 'grant';
+const ACTIONS: readonly ButtonAction[] = ['abort', 'retry', 'escalate', 'approve', 'deny', 'grant'];
 
 /** Discord's limit on a custom_id. */
 const MAX_ID = 100;

@@ -16,7 +16,10 @@ export class DiscordSink implements RelaySink {
   constructor(private readonly rest: REST) {}
 
   async send(channelId: string, payload: MessagePayload): Promise<string> {
-    const msg = (await this.rest.post(Routes.channelMessages(channelId), { body: body(payload) })) as { id: string };
+    const files = payload.files?.map((f) => ({ name: f.name, data: f.data, contentType: 'text/plain' }));
+    const msg = (await this.rest.post(Routes.channelMessages(channelId), { body: body(payload), ...(files?.length ? { files } : {}) })) as {
+      id: string;
+    };
     return msg.id;
   }
 

@@ -9,7 +9,7 @@ import type { MedicEvents, MedicEventMap } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import type { Incident, LadderRecord } from '../recovery/types.js';
 import type { Relay } from './relay.js';
-import { renderApproval, renderApprovalClosed, renderCard, renderRecord, truncate } from './render.js';
+import { renderAgentOutput, renderApproval, renderApprovalClosed, renderCard, renderRecord, truncate } from './render.js';
 
 interface IncidentIds {
   messageId: string | null;
@@ -46,6 +46,8 @@ export class IncidentSync {
     events.on('human', guard('human', (e: MedicEventMap['human'][0]) => this.human(e)));
     events.on('approval', guard('approval', (e: MedicEventMap['approval'][0]) => this.approval(e)));
     events.on('approval-closed', guard('approval-closed', (e: MedicEventMap['approval-closed'][0]) => this.approvalClosed(e)));
+    events.on('agent-output', guard('agent-output', (e: MedicEventMap['agent-output'][0]) => this.agentOutput(e)));
+    events.on('agent-ended', guard('agent-ended', (e: MedicEventMap['agent-ended'][0]) => this.agentEnded(e)));
   }
 
   /** After (re)connecting: bring open incidents' cards, and recently closed ones, up to date. */
@@ -133,6 +135,21 @@ export class IncidentSync {
     const channel = this.threadOf(e.incidentId) ?? this.o.channelId;
     const messageId = await this.o.relay.post(channel, renderApproval(e.target, e.approval, this.o.whoMayAnswer), 'approval');
     await this.o.store.setValue(`discord:approval:${e.approval.id}`, { channelId: channel, messageId });
+  }
+
+  /** The agent's screen, as it happens: batched and rate-limited with the timeline of its incident. */
+  private async agentOutput(e: MedicEventMap['agent-output'][0]): Promise<void> {
+    await this.idsOf(e.incidentId);
+    this.o.relay.lines(e.incidentId, () => this.threadOf(e.incidentId), [renderAgentOutput(e.lines)]);
+  }
+
+  /** The whole session, attached to the thread once it ended. */
+  private async agentEnded(e: MedicEventMap['agent-ended'][0]): Promise<void> {
+    await this.idsOf(e.incidentId);
+    const channel = this.threadOf(e.incidentId) ?? this.o.channelId;
+    const content = truncate(`🤖 AI agent session ended (${e.outcome}): ${e.detail}\nThe full transcript is attached (secrets masked).`, 2000);
+    const data = Buffer.from(`${e.transcript.join('\n')}\n`, 'utf8');
+    await this.o.relay.post(channel, { content, files: [{ name: `${e.incidentId}-agent.txt`, data }], allowedMentions: { parse: [] } }, 'card');
   }
 
   private async approvalClosed(e: MedicEventMap['approval-closed'][0]): Promise<void> {

@@ -11,6 +11,8 @@ import { customId } from './custom-id.js';
 
 export interface MessagePayload {
   content?: string;
+  /** Files attached to a new message (e.g. the AI agent's transcript). */
+  files?: { name: string; data: Buffer }[];
   embeds?: APIEmbed[];
   components?: APIActionRowComponent<APIComponentInMessageActionRow>[];
   allowedMentions?: { parse?: ('roles' | 'users' | 'everyone')[]; roles?: string[]; users?: string[] };
@@ -44,7 +46,9 @@ function nextStep(inc: Incident, status: TargetStatus | null): string {
     return inc.retryAt ? `waiting for a human; one more restart ${ago(inc.retryAt)}` : 'waiting for a human';
   }
   if (status?.restartAt) return `restart ${ago(status.restartAt)}`;
+  if (inc.verifying === 'agent') return "verifying the AI agent's work (the probe must answer)";
   if (inc.verifying) return `verifying ${inc.verifying} (the probe must answer)`;
+  if (status?.pending === 'agent') return 'the AI agent is working: its screen follows in the thread; Abort ends it';
   if (status?.pending) return `${status.pending} in progress`;
   return 'watching the probe';
 }
@@ -93,6 +97,12 @@ export function renderApproval(target: string, approval: PendingApproval, whoMay
     new ButtonBuilder().setCustomId(customId('approve', target, approval.id)).setLabel('Approve').setStyle(ButtonStyle.Success),
     new ButtonBuilder().setCustomId(customId('deny', target, approval.id)).setLabel('Deny').setStyle(ButtonStyle.Danger),
   );
+  if (approval.kind === 'agent-tool') {
+    row.addComponents(
+      new ButtonBuilder().setCustomId(customId('grant', target, approval.id)).setLabel('Approve for this incident').setStyle(ButtonStyle.Primary),
+    );
+    return { content: truncate(renderAgentQuestion(approval, whoMayAnswer), LIMITS.message), components: [row.toJSON()], allowedMentions: { parse: [] } };
+  }
   const content = [
     `❓ **Approval needed** (${approval.id})`,
     approval.question,
@@ -115,6 +125,23 @@ export function renderApprovalClosed(
   }[outcome];
   const content = `~~❓ Approval needed (${approval.id})~~\n${approval.question}\n${verdict}`;
   return { content: truncate(content, LIMITS.message), components: [], allowedMentions: { parse: [] } };
+}
+
+/** An agent's tool call as a person judges it: the exact command in a code block, what it says it is for. */
+function renderAgentQuestion(a: PendingApproval, whoMayAnswer: string): string {
+  const command = truncate(a.command.replace(/```/g, "'''"), 1200);
+  return [
+    `🤖 **The AI agent asks to run ${a.tool ?? 'a tool'}** (${a.id})`,
+    ...(a.description ? [`What for, it says: ${truncate(a.description, 300)}`] : []),
+    `\`\`\`\n${command}\n\`\`\``,
+    `Who may answer: ${whoMayAnswer}. Unanswered ${ago(a.expiresAt)}, it counts as denied. "Approve for this incident" also allows every further action of the agent until the incident ends.`,
+  ].join('\n');
+}
+
+/** Lines of the agent's screen for the thread: one code block per batch, no mention can fire. */
+export function renderAgentOutput(lines: string[]): string {
+  const body = truncate(lines.join('\n').replace(/```/g, "'''"), LIMITS.message - 20);
+  return `\`\`\`\n${body}\n\`\`\``;
 }
 
 /** One timeline line: time, then the text (multi-line output in a code block). */

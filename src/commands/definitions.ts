@@ -30,7 +30,10 @@ export const COMMANDS = [
     .setName('approve')
     .setDescription("Answer the ladder's open question for a gateway (operators)")
     .addStringOption(target(false))
-    .addBooleanOption((o) => o.setName('deny').setDescription('Deny instead of approve')),
+    .addBooleanOption((o) => o.setName('deny').setDescription('Deny instead of approve'))
+    .addBooleanOption((o) =>
+      o.setName('for_incident').setDescription("AI agent questions: also allow the agent's further actions until the incident ends"),
+    ),
   new SlashCommandBuilder()
     .setName('abort')
     .setDescription("Stop the ladder's automatic actions for the open incident (operators)")

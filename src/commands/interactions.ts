@@ -107,8 +107,9 @@ async function command(i: ChatInputCommandInteraction, d: InteractionDeps): Prom
       case 'approve': {
         const dog = resolveTarget(d, targetName, (t) => t.pendingApproval() !== null, 'have an open question');
         const approved = !i.options.getBoolean('deny');
-        await audit(d, i, dog.name, `/approve ${approved ? 'approve' : 'deny'}`);
-        const id = await dog.decide(null, approved, by);
+        const forIncident = approved && Boolean(i.options.getBoolean('for_incident'));
+        await audit(d, i, dog.name, `/approve ${approved ? 'approve' : 'deny'}${forIncident ? ' for the incident' : ''}`);
+        const id = await dog.decide(null, approved, by, forIncident ? 'incident' : 'once');
         return void (await reply(`${approved ? '✅ Approved' : '⛔ Denied'}: ${id}.`));
       }
       case 'abort': {
@@ -157,9 +158,11 @@ async function button(i: ButtonInteraction, d: InteractionDeps): Promise<void> {
   const by = discordActor(i);
   const open = dog.status().incident;
   try {
-    if (parsed.action === 'approve' || parsed.action === 'deny') {
-      const id = await dog.decide(parsed.subject, parsed.action === 'approve', by);
-      await i.editReply({ content: `${parsed.action === 'approve' ? '✅ Approved' : '⛔ Denied'}: ${id}.` });
+    if (parsed.action === 'approve' || parsed.action === 'deny' || parsed.action === 'grant') {
+      const approved = parsed.action !== 'deny';
+      const id = await dog.decide(parsed.subject, approved, by, parsed.action === 'grant' ? 'incident' : 'once');
+      const scope = parsed.action === 'grant' ? ' (and every further action of the agent in this incident)' : '';
+      await i.editReply({ content: `${approved ? '✅ Approved' : '⛔ Denied'}: ${id}${scope}.` });
       return;
     }
     if (!open || open.id !== parsed.subject) {
@@ -170,7 +173,8 @@ async function button(i: ButtonInteraction, d: InteractionDeps): Promise<void> {
       await dog.abort(by, 'Abort button');
       await i.editReply({ content: `⏹️ ${open.id} aborted; automatic actions paused until /resume.` });
     } else {
-      const level: Level = parsed.action === 'retry' ? (Math.min(open.level, 2) as Level) : open.level < 2 ? 2 : 4;
+      const escalated: Level = open.level < 2 ? 2 : open.level === 2 && dog.status().agent ? 3 : 4;
+      const level: Level = parsed.action === 'retry' ? (Math.min(open.level, 3) as Level) : escalated;
       await dog.recover(level, by, `${parsed.action} button`);
       await i.editReply({ content: `🔧 ${parsed.action === 'retry' ? 'Retrying' : 'Escalating to'} level ${level} on ${open.id}.` });
     }

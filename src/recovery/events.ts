@@ -4,7 +4,7 @@
  * one when it is emitted; a subscriber that throws is logged and never stops the ladder.
  */
 import { EventEmitter } from 'node:events';
-import type { Incident, LadderRecord, PendingApproval } from './types.js';
+import type { AgentOutcome, Incident, LadderRecord, PendingApproval } from './types.js';
 
 export interface MedicEventMap {
   /** A timeline or audit record (redacted). */
@@ -18,6 +18,12 @@ export interface MedicEventMap {
   /** That question was answered, expired or withdrawn: its buttons must go. */
   'approval-closed': [
     event: { target: string; incidentId: string; approval: PendingApproval; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null },
+  ];
+  /** New lines of the AI agent's screen (level 3), redacted, in order. */
+  'agent-output': [event: { target: string; incidentId: string; lines: string[] }];
+  /** An agent session ended; `transcript` is the whole session, redacted. */
+  'agent-ended': [
+    event: { target: string; incidentId: string; outcome: AgentOutcome; detail: string; transcript: string[]; transcriptPath: string | null },
   ];
 }
 

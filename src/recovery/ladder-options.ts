@@ -31,6 +31,12 @@ export interface LadderOptions {
   humanRetryMs: number | null;
   /** An unanswered approval request counts as denied after this long. */
   approvalTimeoutMs: number;
+  /** Level 3: the AI agent is configured; without it the ladder goes from level 2 to a human. */
+  agentEnabled?: boolean;
+  /** An agent's tool call nobody answered counts as denied after this long (default 5 min). */
+  agentApprovalTimeoutMs?: number;
+  /** Tool calls of the agent allowed without asking (read-only diagnostics); default: none. */
+  agentAutoAllow?: (tool: string, command: string) => boolean;
 }
 
 /** Exponential backoff: immediate first, then `initialMs` doubling up to `maxMs`, with +/-20% jitter. */

@@ -2,7 +2,7 @@
  * Narrow ports between the ladder's loop (`watchdog.ts`) and the world. Each has one
  * default adapter; tests swap any of them. Only the methods that are called are declared.
  */
-import type { Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, RepairStep, TargetState } from './types.js';
+import type { AgentOutcome, Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, RepairStep, TargetState } from './types.js';
 
 export interface Clock {
   now(): number;
@@ -84,4 +84,43 @@ export interface Store {
   getValue<T>(key: string): Promise<T | undefined>;
   setValue(key: string, value: unknown): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What the AI agent (level 3) is told: the incident as the ladder knows it (already redacted). */
+export interface AgentRequest {
+  target: string;
+  incident: Incident;
+  timeline: LadderRecord[];
+  /** The gateway's last output lines. */
+  recentOutput: string[];
+  /** Why the ladder called the agent. */
+  reason: string;
+}
+
+export interface AgentToolCall {
+  tool: string;
+  command: string;
+  description: string | null;
+}
+
+/** How an agent session reaches the ladder while it runs. */
+export interface AgentCallbacks {
+  /** The agent asks to run a tool call; resolves with the ladder's decision (policy, operator, timeout). */
+  permission(call: AgentToolCall): Promise<{ allow: boolean; reason: string; by: string }>;
+  /** New meaningful lines of the agent's screen, in order (not yet redacted). */
+  output(lines: string[]): void;
+}
+
+export interface AgentReport {
+  outcome: AgentOutcome;
+  /** One line: what ended the session ("finished: <the agent's last words>", "idle for 120 s"...). */
+  detail: string;
+  /** The whole session as text, redacted; where it was saved (null: not saved). */
+  transcript: string[];
+  transcriptPath: string | null;
+}
+
+/** Level 3: one recovery session of an AI agent. Never rejects: a failure is an outcome. */
+export interface AgentRunner {
+  run(request: AgentRequest, callbacks: AgentCallbacks, signal: AbortSignal): Promise<AgentReport>;
 }

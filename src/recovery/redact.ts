@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import JSON5 from 'json5';
+
 /**
  * Secrets out of everything that leaves the host (logs, the API, Discord, the agent prompt):
  * known token shapes, and the actual secret values the medic knows.
@@ -18,12 +21,17 @@ const PATTERNS: RegExp[] = [
 const MASK = '[REDACTED]';
 
 export class Redactor {
-  private readonly values: string[];
+  private values: string[] = [];
 
   /** `secrets`: actual values to mask wherever they appear (from .env, the gateway config...). */
   constructor(secrets: Iterable<string> = []) {
+    this.add(secrets);
+  }
+
+  /** More values to mask from now on (a gateway config read later, a rotated token). */
+  add(secrets: Iterable<string>): void {
     // Longest first so a secret that contains another is masked whole; short values would mask noise.
-    this.values = [...new Set(secrets)].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length);
+    this.values = [...new Set([...this.values, ...secrets])].filter((v) => v.length >= 6).sort((a, b) => b.length - a.length);
   }
 
   redact(text: string): string {
@@ -42,4 +50,25 @@ export function secretValuesFromEnv(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
     .filter(([k, v]) => v && /TOKEN|SECRET|PASSWORD|API_KEY|PRIVATE/i.test(k))
     .map(([, v]) => v as string);
+}
+
+const SECRET_KEY = /token|secret|password|passwd|api[_-]?key|private[_-]?key|webhook|credential/i;
+
+/** String values under secret-named keys anywhere in a parsed config (the gateway's auth token, channel tokens...). */
+export function secretValuesFromDoc(doc: unknown, underSecret = false): string[] {
+  if (typeof doc === 'string') return underSecret ? [doc] : [];
+  if (Array.isArray(doc)) return doc.flatMap((v) => secretValuesFromDoc(v, underSecret));
+  if (doc && typeof doc === 'object') {
+    return Object.entries(doc).flatMap(([k, v]) => secretValuesFromDoc(v, underSecret || SECRET_KEY.test(k)));
+  }
+  return [];
+}
+
+/** The secret values of a JSON5 config file; none when it cannot be read or parsed (nothing to mask then). */
+export async function secretValuesFromFile(path: string): Promise<string[]> {
+  try {
+    return secretValuesFromDoc(JSON5.parse(await readFile(path, 'utf8')));
+  } catch {
+    return [];
+  }
 }

@@ -16,8 +16,11 @@ export type RepairStep = 'stop-stale' | 'restore-config' | 'set-gateway-mode' | 
 /** A decision the ladder waits for from a person (operators in Discord, or the local API). */
 export interface PendingApproval {
   id: string;
-  /** Stop a foreign process holding the gateway's port, or restore the config while the gateway runs. */
-  kind: 'stop-port-holder' | 'restore-config';
+  /**
+   * Stop a foreign process holding the gateway's port, restore the config while the gateway runs,
+   * or let the AI agent (level 3) run a tool call (`command`) that the policy does not allow by itself.
+   */
+  kind: 'stop-port-holder' | 'restore-config' | 'agent-tool';
   /** The process to stop (stop-port-holder); 0 otherwise. */
   pid: number;
   command: string;
@@ -26,6 +29,28 @@ export interface PendingApproval {
   requestedAt: number;
   /** Unanswered by then, it counts as denied. */
   expiresAt: number;
+  /** agent-tool: the agent's tool ('Bash', 'Edit'...), what it says the call is for, and the request it waits on. */
+  tool?: string;
+  description?: string | null;
+  requestId?: string;
+}
+
+/** How a level-3 session of the AI agent ended (before the medic's own verdict). */
+export type AgentOutcome = 'finished' | 'failed' | 'idle' | 'timeout' | 'aborted' | 'error';
+
+/** The AI agent's part in an incident (level 3). */
+export interface AgentRun {
+  /** Sessions started in this incident. */
+  runs: number;
+  /** Why the ladder called it. */
+  reason: string;
+  startedAt: number;
+  /** Tool-call questions asked of people so far (for their ids). */
+  asks: number;
+  /** An operator approved every further action of the agent in this incident. */
+  grantedBy: string | null;
+  /** How the last session ended, e.g. "finished: RECOVERY SUMMARY: ...". */
+  result: string | null;
 }
 
 /** What the medic learnt about a stopped gateway before choosing a repair. */
@@ -81,8 +106,8 @@ export interface Incident {
   doctorRuns: number;
   /** Level-2 repairs already tried, in order. */
   tried: RepairStep[];
-  /** The repair whose effect is being verified, if any. */
-  verifying: RepairStep | null;
+  /** The repair whose effect is being verified ('agent': the AI agent's work), if any. */
+  verifying: RepairStep | 'agent' | null;
   lastDiagnosis: Diagnosis | null;
   /** When the circuit breaker lets one more restart through (waiting for a human). */
   retryAt: number | null;
@@ -90,11 +115,13 @@ export interface Incident {
   approval: PendingApproval | null;
   /** Opened because the config on disk broke while the gateway kept running (latent corruption). */
   latent?: boolean;
+  /** Level 3: the AI agent's sessions in this incident (absent: never called). */
+  agent?: AgentRun;
   /** What brought it back, or why it ended. */
   outcome: string | null;
 }
 
-export type PendingWork = 'start' | 'stop' | 'diagnose' | RepairStep;
+export type PendingWork = 'start' | 'stop' | 'diagnose' | 'agent' | RepairStep;
 
 export interface TargetState {
   target: string;
@@ -122,7 +149,7 @@ export interface TargetState {
   restartAt: number | null;
   /** The one piece of work in flight (single flight), and what follows a stop. */
   pending: { work: PendingWork; since: number } | null;
-  afterStop: 'start' | 'diagnose' | null;
+  afterStop: 'start' | 'diagnose' | 'agent' | null;
   /** A last-known-good snapshot was taken for the current run. */
   snapshotTaken: boolean;
   incident: Incident | null;
@@ -142,7 +169,9 @@ export type LadderEvent =
   | { type: 'RepairFinished'; step: RepairStep; ok: boolean; detail: string }
   | { type: 'RecoverRequested'; level: Level; by: string; note: string | null }
   | { type: 'AbortRequested'; by: string; reason: string | null }
-  | { type: 'ApprovalDecided'; approvalId: string; approved: boolean; by: string }
+  | { type: 'ApprovalDecided'; approvalId: string; approved: boolean; by: string; scope?: 'once' | 'incident' }
+  | { type: 'AgentPermissionRequested'; requestId: string; tool: string; command: string; description: string | null }
+  | { type: 'AgentFinished'; outcome: AgentOutcome; detail: string }
   | { type: 'ConfigChanged'; ok: boolean; error: string | null; lastKnownGood: boolean }
   | { type: 'PauseRequested'; by: string; until: number | null }
   | { type: 'ResumeRequested'; by: string };
@@ -180,7 +209,10 @@ export type LadderAction =
   | { type: 'SaveIncident'; incident: Incident }
   | { type: 'NotifyHuman'; incidentId: string; summary: string }
   | { type: 'RequestApproval'; incidentId: string; approval: PendingApproval }
-  | { type: 'ApprovalClosed'; incidentId: string; approval: PendingApproval; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null };
+  | { type: 'ApprovalClosed'; incidentId: string; approval: PendingApproval; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null }
+  | { type: 'StartAgent'; incidentId: string; reason: string }
+  | { type: 'StopAgent'; reason: string }
+  | { type: 'AnswerAgent'; requestId: string; allow: boolean; by: string; reason: string };
 
 export interface StepResult {
   state: TargetState;

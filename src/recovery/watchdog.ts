@@ -3,11 +3,12 @@
  * action results and operator requests, one event at a time; commits every change
  * to the store before anything leaves; runs the actions it asks for.
  */
+import { randomUUID } from 'node:crypto';
 import { GatewayStartError, RequestRejectedError } from '../errors.js';
 import type { MedicEvents } from './events.js';
 import { checkApproval, checkRecover, initialState, nextWakeAt, step } from './ladder.js';
 import type { LadderOptions } from './ladder-options.js';
-import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './ports.js';
+import type { AgentRunner, AgentToolCall, Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './ports.js';
 import type { Redactor } from './redact.js';
 import type { Incident, LadderAction, LadderEvent, LadderRecord, Level, ProbeResult, TargetState } from './types.js';
 
@@ -23,13 +24,26 @@ export interface WatchdogOptions {
   log: Logger;
   events: MedicEvents;
   redactor: Redactor;
+  /** Level 3; absent: the ladder goes from level 2 to a human. */
+  agent?: AgentRunner;
   random?: () => number;
+}
+
+type AgentDecision = { allow: boolean; reason: string; by: string };
+
+/** The agent session in flight: how to stop it and who waits for an answer. */
+interface AgentInFlight {
+  ctl: AbortController;
+  waiting: Map<string, (decision: AgentDecision) => void>;
+  done: Promise<void>;
 }
 
 /** What `/status` shows of a target. */
 export interface TargetStatus {
   name: string;
   supervised: boolean;
+  /** Level 3 (the AI agent) is available. */
+  agent: boolean;
   health: TargetState['health'];
   process: TargetState['process']['status'];
   pid: number | null;
@@ -62,6 +76,7 @@ export class TargetWatchdog {
   /** A start in flight: exits wait for it, so GatewayStarted always precedes its exit. */
   private starting: Promise<void> = Promise.resolve();
   private readonly random: () => number;
+  private agentRun: AgentInFlight | null = null;
 
   constructor(private readonly o: WatchdogOptions) {
     this.state = initialState(o.name);
@@ -94,6 +109,9 @@ export class TargetWatchdog {
     this.wake?.ctl.abort();
     await this.probeLoopDone;
     await this.queue;
+    const agent = this.agentRun;
+    agent?.ctl.abort('the medic is stopping');
+    await agent?.done;
     await this.o.gateway.close(stopGateway);
   }
 
@@ -103,6 +121,7 @@ export class TargetWatchdog {
     return {
       name: s.target,
       supervised: this.o.gateway.supervised,
+      agent: Boolean(this.o.ladder.agentEnabled),
       health: s.health,
       process: s.process.status,
       pid: s.process.pid,
@@ -126,7 +145,7 @@ export class TargetWatchdog {
 
   /** Operator request: run a level by hand. Resolves with the incident id. */
   async recover(level: Level, by: string, note: string | null): Promise<string | null> {
-    const why = checkRecover(this.state, level);
+    const why = checkRecover(this.state, level, this.o.ladder);
     if (why) throw new RequestRejectedError(why, 409);
     await this.dispatch({ type: 'RecoverRequested', level, by, note });
     return this.state.incident?.id ?? null;
@@ -140,11 +159,11 @@ export class TargetWatchdog {
   }
 
   /** An operator's answer to the open question (`approvalId` null: whichever is open). Resolves with its id. */
-  async decide(approvalId: string | null, approved: boolean, by: string): Promise<string> {
+  async decide(approvalId: string | null, approved: boolean, by: string, scope: 'once' | 'incident' = 'once'): Promise<string> {
     const why = checkApproval(this.state, approvalId);
     if (why) throw new RequestRejectedError(why, 409);
     const id = approvalId ?? this.state.incident!.approval!.id;
-    await this.dispatch({ type: 'ApprovalDecided', approvalId: id, approved, by });
+    await this.dispatch({ type: 'ApprovalDecided', approvalId: id, approved, by, scope });
     return id;
   }
 
@@ -224,9 +243,57 @@ export class TargetWatchdog {
         o.events.emit('approval-closed', { target: o.name, incidentId: action.incidentId, approval, outcome: action.outcome, by: action.by });
         return;
       }
+      case 'AnswerAgent': {
+        const answer = this.agentRun?.waiting.get(action.requestId);
+        this.agentRun?.waiting.delete(action.requestId);
+        answer?.({ allow: action.allow, reason: action.reason, by: action.by });
+        return;
+      }
+      case 'StopAgent':
+        this.agentRun?.ctl.abort(action.reason);
+        return;
+      case 'StartAgent':
+        return this.startAgent(action.incidentId, action.reason);
       default:
         this.run(action);
     }
+  }
+
+  /** Level 3: runs the agent in the background; its questions and its end come back as events. */
+  private startAgent(incidentId: string, reason: string): void {
+    const o = this.o;
+    const ctl = new AbortController();
+    const waiting = new Map<string, (decision: AgentDecision) => void>();
+    const redact = (line: string) => o.redactor.redact(line);
+    const permission = (call: AgentToolCall) =>
+      new Promise<AgentDecision>((resolve) => {
+        if (ctl.signal.aborted) return resolve({ allow: false, reason: 'the session is ending', by: 'clawmedic' });
+        const requestId = randomUUID();
+        waiting.set(requestId, resolve);
+        void this.dispatch({ type: 'AgentPermissionRequested', requestId, ...call }).catch(() => {});
+      });
+    const output = (lines: string[]) => {
+      if (lines.length) o.events.emit('agent-output', { target: o.name, incidentId, lines: lines.map(redact) });
+    };
+    const work = async (): Promise<void> => {
+      // The incident as of this step (its SaveIncident is still behind this action); the timeline is committed.
+      const incident = this.state.incident?.id === incidentId ? this.state.incident : null;
+      const stored = await o.store.getIncident(incidentId);
+      const report = o.agent && incident
+        ? await o.agent
+            .run({ target: o.name, incident: this.redacted(incident), timeline: stored?.timeline ?? [], recentOutput: this.recentOutput(), reason: redact(reason) }, { permission, output }, ctl.signal)
+            .catch((err: Error) => ({ outcome: 'error' as const, detail: err.message, transcript: [], transcriptPath: null }))
+        : { outcome: 'error' as const, detail: 'no AI agent is configured', transcript: [], transcriptPath: null };
+      for (const answer of waiting.values()) answer({ allow: false, reason: 'the session ended', by: 'clawmedic' });
+      waiting.clear();
+      this.agentRun = null;
+      const outcome = ctl.signal.aborted && report.outcome !== 'aborted' ? 'aborted' : report.outcome;
+      const detail = redact(report.detail);
+      o.events.emit('agent-ended', { target: o.name, incidentId, outcome, detail, transcript: report.transcript.map(redact), transcriptPath: report.transcriptPath });
+      await this.dispatch({ type: 'AgentFinished', outcome, detail });
+    };
+    const done = work().catch((err: Error) => o.log.error(`[${o.name}] the AI agent session failed: ${err.message}`));
+    this.agentRun = { ctl, waiting, done };
   }
 
   /** A copy with every secret the redactor knows masked, whatever field it hides in. */
@@ -245,7 +312,10 @@ export class TargetWatchdog {
 
   /** Work actions run in the background; their results come back as events. */
   private run(
-    action: Exclude<LadderAction, { type: 'Record' | 'SaveIncident' | 'NotifyHuman' | 'RequestApproval' | 'ApprovalClosed' }>,
+    action: Exclude<
+      LadderAction,
+      { type: 'Record' | 'SaveIncident' | 'NotifyHuman' | 'RequestApproval' | 'ApprovalClosed' | 'AnswerAgent' | 'StopAgent' | 'StartAgent' }
+    >,
   ): void {
     const o = this.o;
     const work = async (): Promise<void> => {

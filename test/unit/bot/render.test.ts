@@ -45,6 +45,7 @@ function status(over: Partial<TargetStatus> = {}): TargetStatus {
   return {
     name: 'gw',
     supervised: true,
+    agent: false,
     health: 'down',
     process: 'stopped',
     pid: null,

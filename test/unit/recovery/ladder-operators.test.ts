@@ -33,8 +33,9 @@ describe('checkRecover', () => {
     expect([0, 1, 2, 4].map((l) => checkRecover(s, l as 0 | 1 | 2 | 4))).toEqual([null, null, null, null]);
   });
 
-  it('refuses level 3, even when idle', () => {
-    expect(checkRecover(initialState('gw'), 3)).toBe('level 3 (AI agent) is not available in this version');
+  it('refuses level 3 when the agent is off, saying how to turn it on; allows it when on', () => {
+    expect(checkRecover(initialState('gw'), 3)).toMatch(/^level 3 \(AI agent\) is off: set AGENT_ENABLED and ANTHROPIC_API_KEY/);
+    expect(checkRecover(initialState('gw'), 3, { agentEnabled: true })).toBeNull();
   });
 
   it('refuses while work is in flight, naming it', () => {

@@ -1,0 +1,276 @@
+/**
+ * The Claude Code driver. Set-up needs no keystrokes: the medic owns the CLI's config dir
+ * (CLAUDE_CONFIG_DIR) and seeds it (onboarding done, the API key approved, the workspace
+ * trusted, hooks that route every permission request to the medic). A dialog that shows up
+ * anyway is answered by the text of its options, never by position, or ends the session.
+ * Facts: ../../shared/reference/claude-code-pty.md (2.1.197 pinned; 2.1.331 understood).
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { AgentDriverError, type AgentDriver, type DriverSetup, type SpawnSpec, type TurnIO, type TurnResult } from './driver.js';
+import { SUMMARY_MARK } from './prompt.js';
+import type { PtySession } from './pty-session.js';
+import {
+  classifyScreen,
+  conversationLines,
+  findApiError,
+  inputText,
+  keysToChoose,
+  parseDialog,
+  parsePermission,
+  type Dialog,
+} from './screen.js';
+
+export interface ClaudeCodeOptions {
+  /** The CLI to run (AGENT_COMMAND, resolved to a path). */
+  command: string;
+  extraArgs: string[];
+  /** The CLI's config dir, owned by the medic. */
+  configDir: string;
+  /** The medic's environment: only the variables the CLI needs are passed on. */
+  env: NodeJS.ProcessEnv;
+  /** Start-up to the ready prompt. Default 60 s. */
+  startTimeoutMs?: number;
+}
+
+/** Passed on from the medic's environment when set. Nothing else is (no Discord token, no API token). */
+const PASSED_ENV = [
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR',
+  'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL',
+  'API_TIMEOUT_MS', 'CLAUDE_CODE_MAX_RETRIES', 'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX',
+  'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'NODE_EXTRA_CA_CERTS',
+];
+/** OpenClaw's own variables (where its config and state live) go with it, except secrets. */
+const PASSED_PREFIX = /^OPENCLAW_/;
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|API_KEY|PRIVATE/i;
+
+/** Keeps the CLI from calling anything but the Messages API (measured: zero other requests). */
+const OFFLINE_ENV = {
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
+  DISABLE_AUTOUPDATER: '1',
+  DISABLE_TELEMETRY: '1',
+  DISABLE_ERROR_REPORTING: '1',
+};
+
+const POLL_MS = 100;
+/** 2.1.331 drops a key sent the instant a dialog appears: answer a screen stable this long. */
+const SETTLE_MS = 400;
+/**
+ * The CLI shows its dialog while the PermissionRequest hook runs and closes it when the hook
+ * answers; only a dialog left with no hook request for this long is answered on screen.
+ */
+const HOOKLESS_MS = 3_000;
+/** Idle this long after the turn was busy: the turn is over. */
+const IDLE_CONFIRM_MS = 1_000;
+const END_OF_TURN = /^✻ \S+ for \d+/;
+
+export class ClaudeCodeDriver implements AgentDriver {
+  readonly name = 'claude-code';
+
+  constructor(private readonly o: ClaudeCodeOptions) {}
+
+  async prepare(setup: DriverSetup): Promise<SpawnSpec> {
+    const dir = this.o.configDir;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await this.seedGlobalConfig(join(dir, '.claude.json'), dirname(setup.workspace));
+    const hook = (timeout: number) => [{ type: 'command', command: setup.hook.command, timeout }];
+    const settings = {
+      permissions: { defaultMode: 'default' },
+      hooks: {
+        PermissionRequest: [{ matcher: '*', hooks: hook(Math.ceil(setup.approvalTimeoutMs / 1000) + 60) }],
+        Stop: [{ hooks: hook(30) }],
+        Notification: [{ hooks: hook(30) }],
+      },
+    };
+    await writeFile(join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+    return {
+      command: this.o.command,
+      // Newer versions start in an auto mode that never asks: every action must come to the medic.
+      args: ['--permission-mode', 'default', ...this.o.extraArgs],
+      env: this.env(setup),
+      cwd: setup.workspace,
+    };
+  }
+
+  /** Onboarding done, the API key approved (its last 20 characters), the workspaces' parent trusted. */
+  private async seedGlobalConfig(file: string, trusted: string): Promise<void> {
+    const current = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+    const key = this.o.env.ANTHROPIC_API_KEY;
+    const responses = (current.customApiKeyResponses ?? { approved: [], rejected: [] }) as { approved: string[]; rejected: string[] };
+    if (key) {
+      const tail = key.slice(-20);
+      responses.approved = [...new Set([...(responses.approved ?? []), tail])];
+      responses.rejected = (responses.rejected ?? []).filter((k) => k !== tail);
+    }
+    const projects = (current.projects ?? {}) as Record<string, Record<string, unknown>>;
+    projects[trusted] = { ...projects[trusted], hasTrustDialogAccepted: true };
+    const seeded = { ...current, hasCompletedOnboarding: true, customApiKeyResponses: responses, projects };
+    await writeFile(file, `${JSON.stringify(seeded, null, 2)}\n`, { mode: 0o600 });
+  }
+
+  private env(setup: DriverSetup): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.o.env)) {
+      if (v === undefined) continue;
+      if (PASSED_ENV.includes(k) || (PASSED_PREFIX.test(k) && !SECRET_NAME.test(k))) out[k] = v;
+    }
+    return {
+      ...out,
+      CLAUDE_CODE_MAX_RETRIES: out.CLAUDE_CODE_MAX_RETRIES ?? '3',
+      ...OFFLINE_ENV,
+      TERM: 'xterm-256color',
+      CLAUDE_CONFIG_DIR: this.o.configDir,
+      CLAWMEDIC_HOOK_URL: setup.hook.url,
+      CLAWMEDIC_HOOK_TOKEN: setup.hook.token,
+    };
+  }
+
+  async runTurn(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<TurnResult> {
+    let lastWords: string | null = null;
+    void io.stopped.then((m) => (lastWords = m));
+    await this.untilReady(session, io, signal);
+    await this.sendPrompt(session, prompt, io, signal);
+    let sawBusy = false;
+    let idleSince: number | null = null;
+    let dialogSince: number | null = null;
+    for (;;) {
+      if (lastWords !== null) return verdict(lastWords);
+      if (!session.running) throw new AgentDriverError(`the agent exited in the middle of its turn`);
+      const screen = session.screen();
+      const state = classifyScreen(screen);
+      if (state !== 'permission') dialogSince = null;
+      if (state === 'busy') {
+        sawBusy = true;
+        idleSince = null;
+      } else if (state === 'permission') {
+        sawBusy = true;
+        if (io.deciding()) dialogSince = null;
+        else if ((dialogSince ??= Date.now()) <= Date.now() - HOOKLESS_MS) await this.answerPermission(session, io, signal);
+      } else if (state === 'dialog') {
+        await this.answerDialog(session, io, signal);
+      } else if (state === 'idle' && (sawBusy || screen.some((l) => END_OF_TURN.test(l.trim())))) {
+        idleSince ??= Date.now();
+        const error = findApiError(screen);
+        if (error) return { outcome: 'failed', detail: error };
+        if (Date.now() - idleSince >= IDLE_CONFIRM_MS) return verdict(lastAgentText(screen));
+      }
+      await pause(POLL_MS, signal);
+    }
+  }
+
+  /** Start-up: the ready prompt, with any dialog that appears anyway answered by its text. */
+  private async untilReady(session: PtySession, io: TurnIO, signal: AbortSignal): Promise<void> {
+    const limit = this.o.startTimeoutMs ?? 60_000;
+    const deadline = Date.now() + limit;
+    for (;;) {
+      if (!session.running) {
+        const last = session.transcript().filter((l) => l.trim()).slice(-3).join(' / ');
+        throw new AgentDriverError(`the agent exited during start-up${last ? `: ${last}` : ''}`);
+      }
+      const state = classifyScreen(session.screen());
+      if (state === 'idle') return;
+      if (state === 'dialog') await this.answerDialog(session, io, signal);
+      if (Date.now() > deadline) throw new AgentDriverError(`the agent showed no prompt within ${limit / 1000} s`);
+      await pause(POLL_MS, signal);
+    }
+  }
+
+  /** The CLI takes text then Enter as a paste unless Enter is a separate write after the echo. */
+  private async sendPrompt(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<void> {
+    session.write(`\x1b[200~${prompt}\x1b[201~`);
+    const echoed = await session.waitFor((s) => Boolean(inputText(s)), 10_000, signal);
+    if (!echoed) throw new AgentDriverError('the prompt did not appear in the input box');
+    await pause(150, signal);
+    const started = (s: string[]) => ['busy', 'permission'].includes(classifyScreen(s)) || inputText(s) === '';
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      session.write('\r');
+      if (await session.waitFor(started, 3_000, signal)) {
+        io.note('recovery prompt sent');
+        return;
+      }
+    }
+    throw new AgentDriverError('the agent did not take the prompt (Enter was not accepted)');
+  }
+
+  /** A permission dialog on screen means the hook gave no answer: ask the ladder, then Enter or Esc. */
+  private async answerPermission(session: PtySession, io: TurnIO, signal: AbortSignal): Promise<void> {
+    const call = parsePermission(session.screen());
+    if (!call) return;
+    const { allow } = await io.permission(call);
+    session.write(allow ? '\r' : '\x1b');
+    await session.waitFor((s) => classifyScreen(s) !== 'permission', 5_000, signal);
+  }
+
+  private async answerDialog(session: PtySession, io: TurnIO, signal: AbortSignal): Promise<void> {
+    await pause(SETTLE_MS, signal);
+    const dialog = parseDialog(session.screen());
+    if (!dialog) return;
+    const keys = keysFor(dialog);
+    io.note(`answered Claude Code's "${dialog.title}" dialog by its text`);
+    session.write(keys);
+    await session.waitFor((s) => parseDialog(s)?.title !== dialog.title, 5_000, signal);
+  }
+}
+
+/** What to answer a set-up dialog, by the text of its options; a dead end ends the session. */
+export function keysFor(dialog: Dialog): string {
+  const choose = (want: (text: string) => boolean) => {
+    const keys = keysToChoose(dialog, want);
+    if (keys === null) throw new AgentDriverError(`no acceptable option in Claude Code's "${dialog.title}" dialog`);
+    return keys;
+  };
+  switch (dialog.kind) {
+    case 'trust':
+      return choose((t) => /\btrust\b/i.test(t) && /^yes/i.test(t));
+    case 'api-key':
+      return choose((t) => /^yes$/i.test(t.trim()));
+    case 'security':
+      return choose((t) => /continue/i.test(t));
+    case 'theme':
+      return '\r'; // the preselected theme is fine
+    case 'offline':
+      throw new AgentDriverError('Claude Code could not reach Anthropic for its first-run check: its config was not seeded (see AGENT_CONFIG_DIR)');
+    case 'login':
+      throw new AgentDriverError('Claude Code asks to log in: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) in the environment of clawmedic');
+    default:
+      throw new AgentDriverError(`an unexpected Claude Code dialog: "${dialog.title}"`);
+  }
+}
+
+/** The agent's last words decide between finished and failed (an API error as its answer). */
+function verdict(text: string): TurnResult {
+  const error = findApiError([text]);
+  if (error) return { outcome: 'failed', detail: error };
+  const at = text.lastIndexOf(SUMMARY_MARK);
+  const words = (at >= 0 ? text.slice(at) : text).replace(/\s+/g, ' ').trim();
+  return { outcome: 'finished', detail: words.slice(0, 400) || '(no final message)' };
+}
+
+/** The last thing the agent said on screen (a `●` line that is not a tool call). */
+function lastAgentText(screen: string[]): string {
+  const lines = conversationLines(screen);
+  for (let i = lines.length - 1; i >= 0; i -= 1) {
+    const line = lines[i]!.trim();
+    if (line.startsWith('●') && !/^● \w+\(/.test(line)) {
+      const rest = lines.slice(i + 1).filter((l) => /^\s{2}\S/.test(l) && !/^\s*⎿/.test(l));
+      return [line.slice(1).trim(), ...rest.map((l) => l.trim())].join(' ');
+    }
+  }
+  return '';
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

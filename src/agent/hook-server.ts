@@ -1,0 +1,104 @@
+/**
+ * The agent session's side channel: a 127.0.0.1 HTTP endpoint that the hook command
+ * (`bin/clawmedic-agent-hook.mjs`) posts Claude Code's hook events to. A PermissionRequest
+ * waits for the ladder's decision and answers with Claude Code's hook output; Stop and
+ * Notification are reported and answered at once. One random bearer token per session.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AgentToolCall } from '../recovery/ports.js';
+
+export interface HookHandlers {
+  permission(call: AgentToolCall): Promise<{ allow: boolean; reason: string }>;
+  /** Any other hook event (Stop, Notification...), with its payload. */
+  event(name: string, payload: Record<string, unknown>): void;
+}
+
+const MAX_BODY = 1_000_000;
+const MAX_COMMAND = 2_000;
+
+/** What a person needs to judge a tool call: the shell command, the file, or the input as JSON. */
+export function toolCallOf(payload: Record<string, unknown>): AgentToolCall {
+  const tool = typeof payload.tool_name === 'string' ? payload.tool_name : 'unknown';
+  const input = (payload.tool_input ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const command = str(input.command) ?? str(input.file_path) ?? str(input.url) ?? str(input.path) ?? JSON.stringify(input);
+  return { tool, command: command.slice(0, MAX_COMMAND), description: str(input.description) };
+}
+
+export function permissionOutput(allow: boolean, reason: string): string {
+  const decision = allow ? { behavior: 'allow' } : { behavior: 'deny', message: `clawmedic: ${reason}` };
+  return JSON.stringify({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } });
+}
+
+export class HookServer {
+  readonly token = randomBytes(24).toString('base64url');
+  private readonly server: Server;
+
+  private constructor(private readonly handlers: HookHandlers) {
+    this.server = createServer((req, res) => void this.serve(req, res));
+  }
+
+  static async start(handlers: HookHandlers): Promise<HookServer> {
+    const hooks = new HookServer(handlers);
+    await new Promise<void>((resolve, reject) => {
+      hooks.server.once('error', reject);
+      hooks.server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return hooks;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST' || req.url !== '/hook') return reply(404, { error: 'not found' });
+    if (!this.authorised(req.headers.authorization)) return reply(401, { error: 'bad token' });
+    let payload: Record<string, unknown>;
+    try {
+      payload = JSON.parse(await readBody(req)) as Record<string, unknown>;
+    } catch (err) {
+      return reply(400, { error: `not a hook event: ${(err as Error).message}` });
+    }
+    const name = String(payload.hook_event_name ?? '');
+    if (name !== 'PermissionRequest') {
+      this.handlers.event(name, payload);
+      return reply(200, { output: '' });
+    }
+    try {
+      const { allow, reason } = await this.handlers.permission(toolCallOf(payload));
+      reply(200, { output: permissionOutput(allow, reason) });
+    } catch (err) {
+      reply(200, { output: permissionOutput(false, (err as Error).message) });
+    }
+  }
+
+  private authorised(header: string | undefined): boolean {
+    const given = Buffer.from(header ?? '');
+    const wanted = Buffer.from(`Bearer ${this.token}`);
+    return given.length === wanted.length && timingSafeEqual(given, wanted);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      body += chunk;
+      if (body.length > MAX_BODY) req.destroy(new Error('body too large'));
+    });
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+}

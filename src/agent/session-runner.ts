@@ -1,0 +1,160 @@
+/**
+ * Level 3, the part that is the same for every agent: a workspace per incident, the hook
+ * endpoint, the agent in a PTY, the relay of what it shows, the caps (a hard time limit, and
+ * an idle limit that does not run while a person is being asked), and the transcript.
+ * The driver does the agent-specific part; the ladder gives the verdict with its own probes.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentCallbacks, AgentReport, AgentRequest, AgentRunner, AgentToolCall, Logger } from '../recovery/ports.js';
+import { secretValuesFromFile, type Redactor } from '../recovery/redact.js';
+import type { AgentOutcome } from '../recovery/types.js';
+import type { AgentDriver } from './driver.js';
+import { HookServer } from './hook-server.js';
+import { buildRecoveryPrompt, type PromptTarget } from './prompt.js';
+import { PtySession } from './pty-session.js';
+import { LineRelay } from './screen.js';
+
+export interface SessionRunnerOptions {
+  driver: AgentDriver;
+  /** Per-incident workspaces are made below it (the driver trusts it). */
+  workRoot: string;
+  transcriptDir: string;
+  /** The shell command the agent's hooks run (node + bin/clawmedic-agent-hook.mjs). */
+  hookCommand: string;
+  promptTarget: PromptTarget;
+  redactor: Redactor;
+  log: Logger;
+  /** Hard cap of a session. */
+  timeoutMs: number;
+  /** Ends a session that shows nothing new for this long while no question is open. */
+  idleTimeoutMs: number;
+  approvalTimeoutMs: number;
+  /** How often new screen lines are relayed. Default 1 s. */
+  relayEveryMs?: number;
+}
+
+/** Why the runner cut a session short. */
+class SessionEnd extends Error {
+  constructor(
+    readonly outcome: AgentOutcome,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class AgentSessionRunner implements AgentRunner {
+  constructor(private readonly o: SessionRunnerOptions) {}
+
+  async run(request: AgentRequest, callbacks: AgentCallbacks, signal: AbortSignal): Promise<AgentReport> {
+    const o = this.o;
+    const runNo = request.incident.agent?.runs ?? 1;
+    const workspace = join(o.workRoot, request.incident.id);
+    await mkdir(workspace, { recursive: true, mode: 0o700 });
+    // Secrets of the config as it is now (it may have changed since start-up) never reach the prompt.
+    o.redactor.add(await secretValuesFromFile(o.promptTarget.configPath));
+    const prompt = o.redactor.redact(buildRecoveryPrompt(request, o.promptTarget));
+    let asking = 0;
+    let lastProgress = Date.now();
+    let onStop: (words: string) => void = () => {};
+    const stopped = new Promise<string>((resolve) => (onStop = resolve));
+    const permission = async (call: AgentToolCall) => {
+      asking += 1;
+      try {
+        return await callbacks.permission(call);
+      } finally {
+        asking -= 1;
+        lastProgress = Date.now();
+      }
+    };
+    const hooks = await HookServer.start({
+      permission,
+      event: (name, payload) => {
+        if (name === 'Stop') onStop(typeof payload.last_assistant_message === 'string' ? payload.last_assistant_message : '');
+      },
+    });
+    const notes: string[] = [];
+    const note = (text: string) => {
+      notes.push(text);
+      callbacks.output([`[clawmedic] ${text}`]);
+    };
+    let session: PtySession | null = null;
+    const ctl = new AbortController();
+    const end = (outcome: AgentOutcome, why: string) => {
+      if (!ctl.signal.aborted) ctl.abort(new SessionEnd(outcome, why));
+    };
+    const onAbort = () => end('aborted', typeof signal.reason === 'string' ? signal.reason : 'aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    const relay = new LineRelay();
+    // The prompt is long and already known (it is in the transcript): chat gets what the agent does.
+    let agentSpoke = false;
+    const fromPrompt = (line: string) => {
+      agentSpoke ||= line.startsWith('●');
+      const text = line.replace(/^❯/, '').trim();
+      return !agentSpoke && text.length > 0 && prompt.includes(text);
+    };
+    const flush = () => {
+      const lines = session ? relay.next(session.transcript()).filter((l) => !fromPrompt(l)) : [];
+      if (!lines.length) return;
+      lastProgress = Date.now();
+      callbacks.output(lines);
+    };
+    const timers = [
+      setTimeout(() => end('timeout', `stopped at the ${Math.round(o.timeoutMs / 60_000)} min cap`), o.timeoutMs),
+      setInterval(flush, o.relayEveryMs ?? 1_000),
+      setInterval(() => {
+        if (asking === 0 && Date.now() - lastProgress >= o.idleTimeoutMs) {
+          end('idle', `nothing new on screen for ${Math.round(o.idleTimeoutMs / 1000)} s`);
+        }
+      }, 500),
+    ];
+    let outcome: AgentOutcome;
+    let detail: string;
+    try {
+      const spec = await o.driver.prepare({
+        workspace,
+        hook: { command: o.hookCommand, url: hooks.url, token: hooks.token },
+        approvalTimeoutMs: o.approvalTimeoutMs,
+      });
+      if (ctl.signal.aborted) throw ctl.signal.reason;
+      session = PtySession.start({ ...spec, cols: 120, rows: 40 });
+      o.log.info(`[${request.target}] ${request.incident.id}: AI agent started (${o.driver.name}, pid ${session.pid})`);
+      const deciding = () => asking > 0;
+      const result = await o.driver.runTurn(session, prompt, { stopped, permission, note, deciding }, ctl.signal);
+      ({ outcome, detail } = result);
+    } catch (err) {
+      const reason = ctl.signal.aborted ? ctl.signal.reason : err;
+      outcome = reason instanceof SessionEnd ? reason.outcome : 'error';
+      detail = (reason as Error).message;
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      signal.removeEventListener('abort', onAbort);
+      flush();
+      await session?.stop();
+      await hooks.close();
+    }
+    const transcript = [
+      `clawmedic AI agent session: ${request.incident.id}, run ${runNo}, ${o.driver.name}`,
+      `ended: ${outcome}: ${detail}`,
+      ...notes.map((n) => `note: ${n}`),
+      '--- screen ---',
+      ...(session?.transcript() ?? []),
+    ].map((l) => o.redactor.redact(l));
+    const transcriptPath = await this.save(request.incident.id, runNo, transcript);
+    return { outcome, detail: detail || outcome, transcript, transcriptPath };
+  }
+
+  private async save(incidentId: string, run: number, transcript: string[]): Promise<string | null> {
+    const path = join(this.o.transcriptDir, `${incidentId}-agent-${run}.txt`);
+    try {
+      await mkdir(this.o.transcriptDir, { recursive: true, mode: 0o700 });
+      await writeFile(path, `${transcript.join('\n')}\n`, { mode: 0o600 });
+      return path;
+    } catch (err) {
+      this.o.log.warn(`could not save the agent transcript ${path}: ${(err as Error).message}`);
+      return null;
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Level 3 as the composition root sees it: is the agent available (its CLI found, credentials
+ * set), and one session runner per target built from the config.
+ */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AgentConfig, MedicConfig, TargetConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import type { AgentRunner, Logger } from '../recovery/ports.js';
+import type { Redactor } from '../recovery/redact.js';
+import { ClaudeCodeDriver } from './claude-code.js';
+import { readOnlyPolicy, type AutoAllow } from './policy.js';
+import { AgentSessionRunner } from './session-runner.js';
+
+/** The package root (src/ and dist/ are one level below it). */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const HOOK_SCRIPT = join(ROOT, 'bin', 'clawmedic-agent-hook.mjs');
+
+export type AgentAvailability = { enabled: true; command: string } | { enabled: false; why: string };
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** AGENT_COMMAND as a path: a path as given, else PATH, else clawmedic's own pinned copy. */
+export function resolveAgentCommand(command: string, env: NodeJS.ProcessEnv, cwd = process.cwd()): string | null {
+  if (command.includes('/')) {
+    const path = isAbsolute(command) ? command : resolve(cwd, command);
+    return executable(path) ? path : null;
+  }
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), join(ROOT, 'node_modules', '.bin')];
+  return dirs.map((d) => join(d, command)).find(executable) ?? null;
+}
+
+/** Whether level 3 can run; AGENT_ENABLED=true with something missing is a configuration error. */
+export function agentAvailability(agent: AgentConfig, env: NodeJS.ProcessEnv): AgentAvailability {
+  if (agent.enabled === 'false') return { enabled: false, why: 'AGENT_ENABLED=false' };
+  const command = resolveAgentCommand(agent.command, env);
+  const why = !command
+    ? `AGENT_COMMAND '${agent.command}' was not found (in PATH or clawmedic's node_modules/.bin)`
+    : !env.ANTHROPIC_API_KEY && !env.ANTHROPIC_AUTH_TOKEN
+      ? 'neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set'
+      : null;
+  if (why === null && command) return { enabled: true, command };
+  if (agent.enabled === 'true') throw new ConfigError([`AGENT_ENABLED is true but ${why}: fix it in .env, or set AGENT_ENABLED=auto`]);
+  return { enabled: false, why: why ?? 'unavailable' };
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface AgentSetup {
+  /** The ladder's policy for the agent's tool calls. */
+  autoAllow: AutoAllow;
+  approvalTimeoutMs: number;
+  runnerFor(target: TargetConfig): AgentRunner;
+}
+
+export function agentSetup(
+  config: MedicConfig,
+  command: string,
+  deps: { env: NodeJS.ProcessEnv; redactor: Redactor; log: Logger },
+): AgentSetup {
+  const a = config.agent;
+  const agentDir = join(config.dataDir, 'agent');
+  const driver = new ClaudeCodeDriver({
+    command,
+    extraArgs: a.args,
+    configDir: a.configDir ?? join(agentDir, 'claude-config'),
+    env: deps.env,
+  });
+  return {
+    autoAllow: readOnlyPolicy(a.autoAllow),
+    approvalTimeoutMs: a.approvalTimeoutMs,
+    runnerFor: (t) =>
+      new AgentSessionRunner({
+        driver,
+        workRoot: join(agentDir, 'work'),
+        transcriptDir: join(agentDir, 'transcripts'),
+        hookCommand: `${shellQuote(process.execPath)} ${shellQuote(HOOK_SCRIPT)}`,
+        promptTarget: {
+          healthUrl: t.healthUrl,
+          configPath: t.configPath,
+          command: t.command,
+          restartCommand: t.restartCommand,
+          validateCommand: t.configKind === 'openclaw' ? t.validateCommand : null,
+          medicDataDir: config.dataDir,
+        },
+        redactor: deps.redactor,
+        log: deps.log,
+        timeoutMs: a.timeoutMs,
+        idleTimeoutMs: a.idleTimeoutMs,
+        approvalTimeoutMs: a.approvalTimeoutMs,
+      }),
+  };
+}

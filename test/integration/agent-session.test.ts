@@ -1,0 +1,218 @@
+/**
+ * Level 3 with the REAL Claude Code CLI (pinned, node_modules/.bin/claude) in a real PTY,
+ * against the local scripted Messages API: set-up without dialogs, the prompt, permission
+ * requests through the hook to the ladder's callback, the caps, API errors, abort, redaction.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClaudeCodeDriver } from '../../src/agent/claude-code.js';
+import { AgentSessionRunner } from '../../src/agent/session-runner.js';
+import { HOOK_SCRIPT } from '../../src/agent/setup.js';
+import { descendants } from '../../src/agent/process-tree.js';
+import type { AgentRequest, AgentToolCall } from '../../src/recovery/ports.js';
+import { Redactor } from '../../src/recovery/redact.js';
+import type { Incident } from '../../src/recovery/types.js';
+import { repairScript, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from '../fixtures/fake-anthropic.js';
+import { TempDirs, captureLogger, isAlive } from '../fixtures/gateways.js';
+
+const ClaudeBin = resolve(fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url)));
+const SECRET = 'sk-ant-api03-SECRETSECRETSECRET-0123456789abcdef';
+const API_KEY = 'sk-test-key-not-real-0001';
+
+const temps = new TempDirs();
+const fakes: FakeAnthropic[] = [];
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
+  await temps.removeAll();
+});
+
+function incident(): Incident {
+  return {
+    id: 'gw-7',
+    target: 'gw',
+    openedAt: Date.now() - 60_000,
+    closedAt: null,
+    cause: 'gateway exited with code 78 (bad config)',
+    state: 'recovering',
+    level: 3,
+    maxLevel: 3,
+    restarts: 2,
+    doctorRuns: 2,
+    tried: ['doctor', 'doctor'],
+    verifying: null,
+    lastDiagnosis: { config: { ok: false, error: 'gateway.mode is missing' }, lastKnownGood: { available: false, differs: false }, portHolder: null },
+    retryAt: null,
+    approval: null,
+    agent: { runs: 1, reason: 'level 2 has nothing left to try', startedAt: Date.now(), asks: 0, grantedBy: null, result: null },
+    outcome: null,
+  };
+}
+
+interface World {
+  runner: AgentSessionRunner;
+  fake: FakeAnthropic;
+  dir: string;
+  request: AgentRequest;
+  asked: AgentToolCall[];
+  output: string[];
+}
+
+async function world(
+  script: NonNullable<FakeAnthropicOptions['script']>,
+  options: { idleTimeoutMs?: number; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<World> {
+  const fake = await startFakeAnthropic({ script });
+  fakes.push(fake);
+  const dir = await temps.make('clawmedic-agent-');
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    ANTHROPIC_BASE_URL: fake.url,
+    ANTHROPIC_API_KEY: API_KEY,
+    CLAUDE_CODE_MAX_RETRIES: '1',
+    API_TIMEOUT_MS: '20000',
+    DISCORD_TOKEN: 'must-not-reach-the-agent-env',
+    ...options.env,
+  };
+  const redactor = new Redactor([SECRET, API_KEY]);
+  const runner = new AgentSessionRunner({
+    driver: new ClaudeCodeDriver({ command: ClaudeBin, extraArgs: [], configDir: join(dir, 'claude-config'), env }),
+    workRoot: join(dir, 'work'),
+    transcriptDir: join(dir, 'transcripts'),
+    hookCommand: `'${process.execPath}' '${HOOK_SCRIPT}'`,
+    promptTarget: {
+      healthUrl: 'http://127.0.0.1:1/healthz',
+      configPath: join(dir, 'openclaw.json'),
+      command: 'openclaw gateway',
+      restartCommand: null,
+      validateCommand: 'openclaw config validate',
+      medicDataDir: join(dir, 'medic'),
+    },
+    redactor,
+    log: captureLogger(),
+    timeoutMs: options.timeoutMs ?? 60_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+    approvalTimeoutMs: 30_000,
+    relayEveryMs: 200,
+  });
+  const request: AgentRequest = {
+    target: 'gw',
+    incident: incident(),
+    timeline: [{ kind: 'step', at: Date.now(), target: 'gw', incidentId: 'gw-7', level: 2, text: 'doctor failed: exit 1' }],
+    recentOutput: ['[gateway] starting', `[gateway] auth with ${SECRET}`, '[gateway] gateway.mode is missing: refusing to start'],
+    reason: 'level 2 has nothing left to try',
+  };
+  return { runner, fake, dir, request, asked: [], output: [] };
+}
+
+function run(w: World, decide: (call: AgentToolCall) => boolean | Promise<boolean>, signal = new AbortController().signal) {
+  return w.runner.run(
+    w.request,
+    {
+      permission: async (call) => {
+        w.asked.push(call);
+        const allow = await decide(call);
+        return { allow, reason: allow ? 'approved by test' : 'denied by test', by: 'test' };
+      },
+      output: (lines) => w.output.push(...lines),
+    },
+    signal,
+  );
+}
+
+const marker = (w: World) => join(w.dir, 'work', 'gw-7', 'marker.txt');
+
+describe.skipIf(!existsSync(ClaudeBin))('the real Claude Code CLI in a PTY', () => {
+  it('approved through the hook: the command runs, the turn finishes, the screen is relayed', async () => {
+    const w = await world(repairScript('echo recovered > marker.txt', 'Write recovery marker file'));
+    const report = await run(w, () => true);
+    expect(report.outcome).toBe('finished');
+    expect(report.detail).toContain('RECOVERY COMPLETE');
+    expect(w.asked).toEqual([{ tool: 'Bash', command: 'echo recovered > marker.txt', description: 'Write recovery marker file' }]);
+    expect(await readFile(marker(w), 'utf8')).toBe('recovered\n');
+    expect(w.output.join('\n')).toMatch(/Bash\(echo recovered > marker\.txt\)/);
+    expect(w.output.join('\n')).toContain('RECOVERY COMPLETE');
+    expect(report.transcriptPath).not.toBeNull();
+    expect(await readFile(report.transcriptPath!, 'utf8')).toContain('RECOVERY COMPLETE');
+  });
+
+  it('a person who takes a while is asked once: the dialog the CLI shows meanwhile is left to the hook', async () => {
+    const w = await world(repairScript('echo recovered > marker.txt'));
+    const report = await run(w, () => new Promise<boolean>((ok) => setTimeout(() => ok(true), 5_000)));
+    expect(report.outcome).toBe('finished');
+    expect(w.asked).toHaveLength(1);
+    expect(await readFile(marker(w), 'utf8')).toBe('recovered\n');
+  });
+
+  it("the prompt is not relayed to chat (it is in the transcript), the agent's words are", async () => {
+    const w = await world(repairScript('echo recovered > marker.txt'));
+    const report = await run(w, () => true);
+    const relayed = w.output.join('\n');
+    expect(relayed).not.toContain('What the watchdog did');
+    expect(relayed).toContain('I will run the recovery command.');
+    expect(report.transcript.join('\n')).toContain('What the watchdog did');
+  });
+
+  it('denied: nothing runs, the agent hears why and ends its turn', async () => {
+    const w = await world(repairScript('echo recovered > marker.txt'));
+    const report = await run(w, () => false);
+    expect(report.outcome).toBe('finished');
+    expect(report.detail).toMatch(/RECOVERY FAILED/);
+    expect(existsSync(marker(w))).toBe(false);
+  });
+
+  it('the prompt carries the incident and no secret; the agent env has no Discord token', async () => {
+    const w = await world(repairScript('env > env.txt'));
+    await run(w, () => true);
+    const first = w.fake.turns()[0]!;
+    expect(first.rawBody).toContain('gw-7');
+    expect(first.rawBody).toContain('gateway.mode is missing');
+    expect(first.rawBody).toContain('[REDACTED]');
+    for (const r of w.fake.requests) expect(r.rawBody).not.toContain(SECRET);
+    const env = await readFile(join(w.dir, 'work', 'gw-7', 'env.txt'), 'utf8');
+    expect(env).toContain('CLAUDE_CONFIG_DIR=');
+    expect(env).not.toContain('must-not-reach-the-agent-env');
+    expect(w.output.join('\n')).not.toContain(API_KEY);
+  });
+
+  it('a model that never answers is ended by the idle cap', async () => {
+    const w = await world(() => ({ kind: 'hang' }), { idleTimeoutMs: 3_000 });
+    const started = Date.now();
+    const report = await run(w, () => true);
+    expect(report.outcome).toBe('idle');
+    expect(report.detail).toMatch(/nothing new on screen for 3 s/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('an API error ends the session as failed at once, not at a cap', async () => {
+    const w = await world(() => ({ kind: 'error', status: 500 }), { idleTimeoutMs: 50_000, timeoutMs: 55_000 });
+    const started = Date.now();
+    const report = await run(w, () => true);
+    expect(report.outcome).toBe('failed');
+    expect(report.detail).toMatch(/API Error: 500/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('abort while a question is open: the session ends, no PTY and no child left', async () => {
+    const w = await world(repairScript('echo recovered > marker.txt'));
+    const ctl = new AbortController();
+    let tree: number[] = [];
+    const report = await run(
+      w,
+      () => {
+        tree = descendants(process.pid); // the CLI, and the hook command waiting for this answer
+        ctl.abort('aborted by alice');
+        return new Promise<boolean>(() => {}); // nobody answers
+      },
+      ctl.signal,
+    );
+    expect(report.outcome).toBe('aborted');
+    expect(report.detail).toBe('aborted by alice');
+    expect(existsSync(marker(w))).toBe(false);
+    expect(tree.length).toBeGreaterThanOrEqual(2);
+    expect(tree.filter(isAlive)).toEqual([]);
+  });
+});
