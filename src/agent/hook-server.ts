@@ -37,7 +37,11 @@ export class HookServer {
   private readonly server: Server;
 
   private constructor(private readonly handlers: HookHandlers) {
-    this.server = createServer((req, res) => void this.serve(req, res));
+    this.server = createServer((req, res) => {
+      this.serve(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
   }
 
   static async start(handlers: HookHandlers): Promise<HookServer> {
@@ -64,12 +68,17 @@ export class HookServer {
     };
     if (req.method !== 'POST' || req.url !== '/hook') return reply(404, { error: 'not found' });
     if (!this.authorised(req.headers.authorization)) return reply(401, { error: 'bad token' });
-    let payload: Record<string, unknown>;
+    let payload: unknown;
     try {
-      payload = JSON.parse(await readBody(req)) as Record<string, unknown>;
+      payload = JSON.parse(await readBody(req));
     } catch (err) {
       return reply(400, { error: `not a hook event: ${(err as Error).message}` });
     }
+    if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return reply(400, { error: 'not a hook event: expected an object' });
+    return this.answer(payload as Record<string, unknown>, reply);
+  }
+
+  private async answer(payload: Record<string, unknown>, reply: (status: number, body: unknown) => void): Promise<void> {
     const name = String(payload.hook_event_name ?? '');
     if (name !== 'PermissionRequest') {
       this.handlers.event(name, payload);

@@ -21,7 +21,6 @@ export const DEFAULT_READ_ONLY_COMMANDS: readonly string[] = [
   'pwd',
   'whoami',
   'id',
-  'date',
   'uptime',
   'df',
   'du',
@@ -54,8 +53,12 @@ const READ_ONLY_TOOLS = new Set(['Read', 'Glob', 'Grep', 'LS', 'NotebookRead', '
 /** Shell syntax that can write, run something else or hide a second command. */
 const UNSAFE = /[;&<>`\n\r]|\$\(|\$\{|\|\|/;
 
-/** Arguments that turn an allowed reader into a writer or a runner (find -exec, journalctl --vacuum-size, ss -K). */
-const UNSAFE_ARGS = /\s(?:-exec|-execdir|-delete|-ok|-fprint\w*|--vacuum\S*|--rotate|--flush|--sync|-K|--kill)(?=\s|=|$)/;
+/**
+ * Arguments that turn an allowed reader into a writer or a runner: find -exec/-delete/-fls,
+ * journalctl --vacuum-size/--setup-keys, ss -K (also inside grouped flags such as -tK), file -C.
+ */
+const UNSAFE_ARGS =
+  /\s(?:-exec|-execdir|-delete|-ok|-okdir|-fprint\w*|-fls|--vacuum\S*|--rotate|--flush|--sync|--setup-keys|--update-catalog|--relinquish-var|--kill|--set|-[A-Za-z]*[KC][A-Za-z]*)(?=\s|=|$)/;
 
 export type AutoAllow = (tool: string, command: string) => boolean;
 

@@ -2,7 +2,7 @@
  * Level 3 as the composition root sees it: is the agent available (its CLI found, credentials
  * set), and one session runner per target built from the config.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentConfig, MedicConfig, TargetConfig } from '../config.js';
@@ -22,7 +22,7 @@ export type AgentAvailability = { enabled: true; command: string } | { enabled: 
 function executable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
-    return true;
+    return statSync(path).isFile();
   } catch {
     return false;
   }

@@ -33,6 +33,8 @@ export const FAST_SETTINGS = {
   DOCTOR_TIMEOUT_MS: '5000',
   DOCTOR_COMMAND: 'true',
   LOG_LEVEL: 'debug',
+  // Level 3 only where a test turns it on (and points it at the local Messages API).
+  AGENT_ENABLED: 'false',
 };
 
 export interface MedicUnderTest {

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { SUMMARY_MARK, buildRecoveryPrompt, type PromptTarget } from '../../../src/agent/prompt.js';
+import type { AgentRequest } from '../../../src/recovery/ports.js';
+import type { Diagnosis, Incident, LadderRecord } from '../../../src/recovery/types.js';
+
+const OPENED = Date.UTC(2025, 0, 2, 3, 4, 5);
+
+function incident(overrides: Partial<Incident> = {}): Incident {
+  return {
+    id: 'gw-7',
+    target: 'gw',
+    openedAt: OPENED,
+    closedAt: null,
+    cause: 'gateway exited with code 78 (bad config)',
+    state: 'recovering',
+    level: 3,
+    maxLevel: 3,
+    restarts: 2,
+    doctorRuns: 1,
+    tried: ['restore-config', 'doctor'],
+    verifying: null,
+    lastDiagnosis: { config: { ok: false, error: 'gateway.mode is missing' }, lastKnownGood: { available: false, differs: false }, portHolder: null },
+    retryAt: null,
+    approval: null,
+    agent: { runs: 1, reason: 'level 2 has nothing left to try', startedAt: OPENED + 60_000, asks: 0, grantedBy: null, result: null },
+    outcome: null,
+    ...overrides,
+  };
+}
+
+function record(at: number, text: string): LadderRecord {
+  return { kind: 'step', at, target: 'gw', incidentId: 'gw-7', level: 2, text };
+}
+
+function request(overrides: Partial<AgentRequest> = {}): AgentRequest {
+  return {
+    target: 'gw',
+    incident: incident(),
+    timeline: [record(OPENED, 'incident opened: gateway exited with code 78'), record(OPENED + 1_000, 'repair: doctor failed')],
+    recentOutput: ['[gateway] starting', '[gateway] config error: gateway.mode is missing'],
+    reason: 'level 2 has nothing left to try',
+    ...overrides,
+  };
+}
+
+const TARGET: PromptTarget = {
+  healthUrl: 'http://127.0.0.1:18789/healthz',
+  configPath: '/home/op/.openclaw/openclaw.json',
+  command: 'openclaw gateway run --port 18789',
+  restartCommand: null,
+  validateCommand: 'openclaw config validate',
+  medicDataDir: '/home/op/.clawmedic',
+};
+
+const lines = (prompt: string) => prompt.split('\n');
+
+/** The lines of one `## ` section, without its heading and the blank line that ends it. */
+function section(prompt: string, heading: string): string[] {
+  const all = lines(prompt);
+  const start = all.indexOf(`## ${heading}`);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const rest = all.slice(start + 1);
+  const end = rest.findIndex((l) => l === '' || l.startsWith('## '));
+  return end === -1 ? rest : rest.slice(0, end);
+}
+
+describe('buildRecoveryPrompt', () => {
+  it('states the incident: id, opening time, cause, reason, health check, config file', () => {
+    const p = buildRecoveryPrompt(request(), TARGET);
+    expect(p).toContain('keeps the gateway "gw" alive');
+    expect(lines(p)).toContain('- Incident gw-7, opened 2025-01-02T03:04:05.000Z: gateway exited with code 78 (bad config)');
+    expect(lines(p)).toContain('- Why you were called: level 2 has nothing left to try');
+    expect(lines(p)).toContain('- Health check: GET http://127.0.0.1:18789/healthz must answer HTTP 200');
+    expect(lines(p)).toContain('- Gateway config file: /home/op/.openclaw/openclaw.json');
+    expect(lines(p)).toContain('- Restarts so far: 2; doctor runs: 1; repairs tried: restore-config, doctor');
+  });
+
+  it('says none when no repair was tried', () => {
+    const p = buildRecoveryPrompt(request({ incident: incident({ tried: [], restarts: 0, doctorRuns: 0 }) }), TARGET);
+    expect(lines(p)).toContain('- Restarts so far: 0; doctor runs: 0; repairs tried: none');
+  });
+
+  it('says how the gateway runs: the medic\'s command, a service manager\'s restart command, or neither', () => {
+    const own = buildRecoveryPrompt(request(), TARGET);
+    expect(lines(own)).toContain('- The gateway: clawmedic runs it with: openclaw gateway run --port 18789');
+
+    const service = buildRecoveryPrompt(request(), { ...TARGET, command: null, restartCommand: 'systemctl --user restart openclaw-gateway' });
+    expect(lines(service)).toContain('- The gateway: a service manager runs it; clawmedic restarts it with: systemctl --user restart openclaw-gateway');
+    expect(service).not.toContain('clawmedic runs it with');
+
+    const neither = buildRecoveryPrompt(request(), { ...TARGET, command: null, restartCommand: null });
+    expect(lines(neither)).toContain('- The gateway: clawmedic cannot restart it');
+  });
+
+  it('gives the last diagnosis in words, or says it was not run', () => {
+    const p = buildRecoveryPrompt(request(), TARGET);
+    expect(lines(p)).toContain('- Last diagnosis: config invalid: gateway.mode is missing; no last-known-good config');
+
+    const valid: Diagnosis = { config: { ok: true, error: null }, lastKnownGood: { available: true, differs: true }, portHolder: null };
+    const p2 = buildRecoveryPrompt(request({ incident: incident({ lastDiagnosis: valid }) }), TARGET);
+    expect(lines(p2)).toContain('- Last diagnosis: config valid; last-known-good config differs');
+
+    const p3 = buildRecoveryPrompt(request({ incident: incident({ lastDiagnosis: null }) }), TARGET);
+    expect(lines(p3)).toContain('- Last diagnosis: not run');
+    expect(p3).not.toContain('Port holder');
+  });
+
+  it('names the port holder when there is one, and whether it is a stale gateway', () => {
+    const foreign: Diagnosis = {
+      config: { ok: true, error: null },
+      lastKnownGood: { available: false, differs: false },
+      portHolder: { pid: 4242, command: 'python3 -m http.server 18789', stale: false },
+    };
+    const p = buildRecoveryPrompt(request({ incident: incident({ lastDiagnosis: foreign }) }), TARGET);
+    expect(lines(p)).toContain('- Port holder: pid 4242 (python3 -m http.server 18789)');
+    expect(p).toContain('port held by pid 4242 (python3 -m http.server 18789)');
+
+    const stale: Diagnosis = { ...foreign, portHolder: { pid: 99, command: 'openclaw-gateway', stale: true } };
+    const p2 = buildRecoveryPrompt(request({ incident: incident({ lastDiagnosis: stale }) }), TARGET);
+    expect(lines(p2)).toContain('- Port holder: pid 99 (openclaw-gateway), a stale gateway');
+
+    expect(buildRecoveryPrompt(request(), TARGET)).not.toContain('- Port holder:');
+  });
+
+  it('gives the validate command only when there is one', () => {
+    expect(lines(buildRecoveryPrompt(request(), TARGET))).toContain('- Validate the config with: openclaw config validate');
+    expect(buildRecoveryPrompt(request(), { ...TARGET, validateCommand: null })).not.toContain('Validate the config');
+  });
+
+  it('lists the timeline oldest first, with the time of day and only the first line of each record', () => {
+    const p = buildRecoveryPrompt(
+      request({
+        timeline: [
+          record(OPENED, 'incident opened: gateway exited'),
+          record(OPENED + 61_000, 'diagnosis: config invalid\n  at line 3\n  at line 4'),
+        ],
+      }),
+      TARGET,
+    );
+    expect(section(p, 'What the watchdog did (oldest first)')).toEqual([
+      '- 03:04:05 incident opened: gateway exited',
+      '- 03:05:06 diagnosis: config invalid',
+    ]);
+    expect(p).not.toContain('at line 3');
+  });
+
+  it('keeps the latest 40 records of a long timeline', () => {
+    const timeline = Array.from({ length: 55 }, (_, i) => record(OPENED + i * 1000, `step number ${i}`));
+    const shown = section(buildRecoveryPrompt(request({ timeline }), TARGET), 'What the watchdog did (oldest first)');
+    expect(shown).toHaveLength(40);
+    expect(shown[0]).toBe('- 03:04:20 step number 15');
+    expect(shown[39]).toBe('- 03:04:59 step number 54');
+  });
+
+  it('cuts long lines at 300 characters', () => {
+    const long = 'x'.repeat(500);
+    const p = buildRecoveryPrompt(request({ timeline: [record(OPENED, long)], recentOutput: [`E${long}`] }), TARGET);
+    expect(section(p, 'What the watchdog did (oldest first)')).toEqual([`- 03:04:05 ${'x'.repeat(300)}…`]);
+    expect(section(p, "The gateway's last output (secrets are masked as [REDACTED])")).toEqual([`  E${'x'.repeat(299)}…`]);
+  });
+
+  it('says so when nothing was recorded or captured', () => {
+    const p = buildRecoveryPrompt(request({ timeline: [], recentOutput: [] }), TARGET);
+    expect(section(p, 'What the watchdog did (oldest first)')).toEqual(['- (nothing recorded)']);
+    expect(section(p, "The gateway's last output (secrets are masked as [REDACTED])")).toEqual(['  (no output captured)']);
+  });
+
+  it("shows the gateway's last 40 output lines, indented", () => {
+    const recentOutput = Array.from({ length: 50 }, (_, i) => `out ${i}`);
+    const shown = section(buildRecoveryPrompt(request({ recentOutput }), TARGET), "The gateway's last output (secrets are masked as [REDACTED])");
+    expect(shown).toHaveLength(40);
+    expect(shown[0]).toBe('  out 10');
+    expect(shown[39]).toBe('  out 49');
+  });
+
+  it('sets the rules: no restarting the gateway, .bak-clawmedic backups, keep out of the medic data dir', () => {
+    const rules = section(buildRecoveryPrompt(request(), TARGET), 'Rules');
+    expect(rules).toHaveLength(7);
+    expect(rules.some((r) => r.startsWith('- Do not start, stop or restart the gateway yourself'))).toBe(true);
+    expect(rules).toContain("- Do not touch clawmedic's own files (/home/op/.clawmedic) or its process.");
+    expect(rules.some((r) => r.includes('copy it next to itself with the suffix .bak-clawmedic'))).toBe(true);
+    expect(rules.some((r) => r.includes('Never print secrets'))).toBe(true);
+  });
+
+  it('asks for a final paragraph starting with SUMMARY_MARK, as the last line', () => {
+    expect(SUMMARY_MARK).toBe('RECOVERY SUMMARY:');
+    const last = lines(buildRecoveryPrompt(request(), TARGET)).at(-1);
+    expect(last).toContain(`starts with "${SUMMARY_MARK}"`);
+  });
+
+  it('is the same text for the same input (pure)', () => {
+    expect(buildRecoveryPrompt(request(), TARGET)).toBe(buildRecoveryPrompt(request(), TARGET));
+  });
+});
