@@ -60,6 +60,8 @@ interface Round {
   approvalAsked: number;
   approvalPosted: number;
   click: number;
+  /** The ladder's `… approved: agent …` record. */
+  approved: number;
   decision: number;
   sessionEnded: number;
   resolved: number;
@@ -329,6 +331,7 @@ async function runRound(n: number): Promise<Round> {
         approvalAsked: approvalAsked ?? NaN,
         approvalPosted: posted.at,
         click,
+        approved: at((x) => x.kind === 'operator' && / approved: agent /.test(x.text), 'approved: agent'),
         decision: decision.at,
         sessionEnded: sessionEnded!,
         resolved: at((x) => x.kind === 'resolved', 'resolved'),
@@ -447,6 +450,7 @@ const metrics: Metric[] = [
   ['escalation → first action on screen (1st `agent-output` line with ●)', col((r) => r.firstAction - r.escalation), secs],
   ['escalation → the ladder asks (`approval` event)', col((r) => r.approvalAsked - r.escalation), secs],
   ['escalation → approval request posted in Discord (🤖 message)', col((r) => r.approvalPosted - r.escalation), secs],
+  ['click → approval recorded by the ladder (`… approved: agent …` record)', col((r) => r.approved - r.click), secs],
   ['click → decision inside the agent (request carrying the tool_result)', col((r) => r.decision - r.click), secs],
   ['click → agent session ended (`agent-ended` event)', col((r) => r.sessionEnded - r.click), secs],
   ['click → incident resolved', col((r) => r.resolved - r.click), secs],
@@ -491,7 +495,7 @@ for (const [i, r] of rounds.entries()) {
   const e = r.escalation;
   console.log(
     `- round ${i + 1}: fault→L3 ${e - r.fault}; L3→started ${r.agentStarted - e}, →pty ${(r.ptySpawned ?? NaN) - e}, →prompt ${r.promptSent - e}, →● ${r.firstAction - e}, ` +
-      `→asks ${r.approvalAsked - e}, →posted ${r.approvalPosted - e}; click→decision ${r.decision - r.click}, →ended ${r.sessionEnded - r.click}, →resolved ${r.resolved - r.click}; ` +
+      `→asks ${r.approvalAsked - e}, →posted ${r.approvalPosted - e}; click→recorded ${r.approved - r.click}, →decision ${r.decision - r.click}, →ended ${r.sessionEnded - r.click}, →resolved ${r.resolved - r.click}; ` +
       `total ${r.resolved - r.fault}; 'claude' RSS peak ${mib(r.claudePeakRss)} (${r.claudePeakProcs} at most), tree PSS peak ${mib(r.treePeakPss)}, ` +
       `main RSS peak ${mib(r.mainPeakRss)}; at the question: 'claude' RSS ${mib(r.claudeRssAtQuestion)}, tree PSS ${mib(r.treePssAtQuestion)} (${r.treeProcsAtQuestion.join(', ')}); ` +
       `medic RSS ${mib(r.medicRssBefore)} → peak ${mib(r.medicPeakRss)}; first ● line: ${JSON.stringify(r.firstActionLine.slice(0, 80))}; ` +

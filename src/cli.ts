@@ -22,8 +22,11 @@ Usage:
   clawmedic status [--json]              health, pid, restarts and open incident of every target
   clawmedic incidents [ID] [--json]      recent incidents, or one with its timeline
   clawmedic recover <target> --level N [--note TEXT]
-                                         run a ladder level by hand (0/1 restart, 2 repair, 4 human)
-  clawmedic abort <target> [--note TEXT] stop automatic actions for the open incident
+                                         run a ladder level by hand (0/1 restart, 2 repair, 3 AI agent, 4 human)
+  clawmedic approve <target> [--deny] [--for-incident]
+                                         answer the open question (a port holder, a config restore,
+                                         an AI agent's action; --for-incident: its later actions too)
+  clawmedic abort <target> [--note TEXT] stop automatic actions for the open incident (ends the agent)
   clawmedic pause <target> [--minutes N] maintenance: watch but do not act
   clawmedic resume <target>
   clawmedic check-config                 validate the configuration and print it
@@ -55,6 +58,8 @@ export async function main(argv: string[], env = loadEnv()): Promise<number> {
       minutes: { type: 'string' },
       limit: { type: 'string' },
       global: { type: 'boolean', default: false },
+      deny: { type: 'boolean', default: false },
+      'for-incident': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -95,6 +100,18 @@ export async function main(argv: string[], env = loadEnv()): Promise<number> {
       else console.log(arg ? renderIncident(body as never) : renderIncidentList(body as never));
       return 0;
     }
+    case 'approve': {
+      if (!arg) return usage('approve needs a target name');
+      if (values.deny && values['for-incident']) return usage('--deny and --for-incident do not go together');
+      const payload = {
+        target: arg,
+        by: `cli:${userInfo().username}`,
+        approved: !values.deny,
+        scope: values['for-incident'] ? 'incident' : 'once',
+      };
+      console.log(JSON.stringify(await api(loadConfig(env), 'POST', '/approve', payload)));
+      return 0;
+    }
     case 'recover':
     case 'abort':
     case 'pause':
@@ -104,7 +121,7 @@ export async function main(argv: string[], env = loadEnv()): Promise<number> {
       const payload: Record<string, unknown> = { target: arg, by };
       if (command === 'recover') {
         const level = Number(values.level);
-        if (values.level === undefined || !Number.isInteger(level)) return usage('recover needs --level 0|1|2|4');
+        if (values.level === undefined || !Number.isInteger(level)) return usage('recover needs --level 0|1|2|3|4');
         payload.level = level;
       }
       if (values.note !== undefined) payload.note = values.note;

@@ -290,6 +290,10 @@ export class TargetWatchdog {
       const outcome = ctl.signal.aborted && report.outcome !== 'aborted' ? 'aborted' : report.outcome;
       const detail = redact(report.detail);
       o.events.emit('agent-ended', { target: o.name, incidentId, outcome, detail, transcript: report.transcript.map(redact), transcriptPath: report.transcriptPath });
+      if (report.transcriptPath) {
+        const text = `AI agent transcript: ${report.transcriptPath} (${report.transcript.length} lines)`;
+        await this.commitRecord({ kind: 'step', at: o.clock.now(), target: o.name, incidentId, level: 3, text });
+      }
       await this.dispatch({ type: 'AgentFinished', outcome, detail });
     };
     const done = work().catch((err: Error) => o.log.error(`[${o.name}] the AI agent session failed: ${err.message}`));

@@ -144,6 +144,10 @@ describe('clawmedic run', () => {
     expect(table.stdout).toMatch(/^gw\s/m);
     const recover = cli(env, 'recover', 'gw', '--level', '1', '--note', 'from the cli');
     expect([0, 1]).toContain(recover.status); // 1 when the previous restart is still in flight ("busy")
+    const approve = cli(env, 'approve', 'gw');
+    expect(approve.status).toBe(1);
+    expect(approve.stderr).toContain('gw has no question waiting for an answer');
+    expect(cli(env, 'approve', 'gw', '--deny', '--for-incident').status).toBe(2);
     medic.kill('SIGTERM');
     await new Promise((ok) => medic.once('exit', ok));
   });
