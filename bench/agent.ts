@@ -311,6 +311,7 @@ async function runRound(n: number): Promise<Round> {
         return rec.at;
       };
       const escalation = at((x) => x.text.startsWith('level 3:'), 'level 3:');
+      if (values.verbose) for (const x of timeline) console.log(`  round ${n} timeline +${x.at - fault} ms [${x.kind}] ${x.text.split('\n')[0]!.slice(0, 160)}`);
       const first = m.turns()[0]!;
       if (!first.rawBody.includes(setup.configPath)) throw new Error("the first main-loop request does not carry the recovery prompt");
       if (!firstAction) throw new Error('no agent-output line starting with ● was seen');

@@ -9,9 +9,9 @@
  * it and tries repairs one at a time, each verified by the probe; when nothing is
  * left the incident waits for a human (level 4).
  */
+import { agentDecided, agentFinished, agentPermission, enterLevel3, startAgent, stopAgent, type LadderCore } from './ladder-level3.js';
 import type { LadderOptions } from './ladder-options.js';
 import type {
-  AgentOutcome,
   Diagnosis,
   ExitInfo,
   Incident,
@@ -111,7 +111,7 @@ export function describeDiagnosis(d: Diagnosis): string {
   return parts.join('; ');
 }
 
-class LadderStep {
+class LadderStep implements LadderCore {
   readonly actions: LadderAction[] = [];
   /** The incident this step resolved or aborted. */
   closed: Incident | null = null;
@@ -121,11 +121,11 @@ class LadderStep {
     private readonly ctx: StepContext,
   ) {}
 
-  private get o(): LadderOptions {
+  get o(): LadderOptions {
     return this.ctx.options;
   }
 
-  private get now(): number {
+  get now(): number {
     return this.ctx.now;
   }
 
@@ -158,9 +158,9 @@ class LadderStep {
       case 'ApprovalDecided':
         return this.approvalDecided(e.approvalId, e.approved, e.by, e.scope ?? 'once');
       case 'AgentPermissionRequested':
-        return this.agentPermission(e.requestId, e.tool, e.command, e.description);
+        return agentPermission(this, e.requestId, e.tool, e.command, e.description);
       case 'AgentFinished':
-        return this.agentFinished(e.outcome, e.detail);
+        return agentFinished(this, e.outcome, e.detail);
       case 'ConfigChanged':
         return this.configChanged(e.ok, e.error, e.lastKnownGood);
       case 'PauseRequested':
@@ -424,7 +424,7 @@ class LadderStep {
     const inc = this.s.incident;
     const a = inc?.approval;
     if (!inc || !a || a.id !== approvalId) return; // a stale button or a second answer: nothing to do
-    if (a.kind === 'agent-tool') return this.agentDecided(a, approved, by, scope);
+    if (a.kind === 'agent-tool') return agentDecided(this, a, approved, by, scope);
     const what = a.kind === 'stop-port-holder' ? `stop pid ${a.pid} (${a.command})` : 'restore the last-known-good config';
     this.record('operator', `${by} ${approved ? 'approved' : 'denied'}: ${what}`, by);
     this.closeApproval(approved ? 'approved' : 'denied', by);
@@ -458,7 +458,7 @@ class LadderStep {
     this.ask('restore-config', 0, '', q);
   }
 
-  private closeApproval(outcome: 'approved' | 'denied' | 'expired' | 'withdrawn', by: string | null): void {
+  closeApproval(outcome: 'approved' | 'denied' | 'expired' | 'withdrawn', by: string | null): void {
     const inc = this.s.incident!;
     const a = inc.approval;
     if (!a) return;
@@ -506,106 +506,12 @@ class LadderStep {
   private escalate(reason: string): void {
     const inc = this.s.incident!;
     // Level 3 once per incident (a person may ask for another run); a latent incident has a running gateway to keep.
-    if (this.o.agentEnabled && !inc.agent && !inc.latent && !this.s.paused) return this.enterLevel3(reason);
+    if (this.o.agentEnabled && !inc.agent && !inc.latent && !this.s.paused) return enterLevel3(this, reason);
     const agentTried = inc.agent?.result ? ` The AI agent tried: ${inc.agent.result}.` : '';
     reason = `${reason}${agentTried}`;
     this.setLevel(4, `human needed: ${reason}`);
     inc.retryAt = this.o.humanRetryMs === null ? null : this.now + this.o.humanRetryMs;
     this.actions.push({ type: 'NotifyHuman', incidentId: inc.id, summary: reason });
-  }
-
-  // ---- level 3 -------------------------------------------------------------
-
-  private enterLevel3(reason: string): void {
-    const inc = this.s.incident!;
-    inc.verifying = null;
-    inc.agent = { runs: inc.agent?.runs ?? 0, reason, startedAt: this.now, asks: inc.agent?.asks ?? 0, grantedBy: null, result: null };
-    this.setLevel(3, `AI agent: ${reason}`);
-    // Like level 2, the agent works on a stopped gateway; the medic starts it again to judge the result.
-    if (this.o.supervised && (this.s.process.status === 'running' || this.s.process.status === 'starting')) {
-      this.stop('the AI agent works on a stopped gateway', 'agent');
-    } else {
-      this.startAgent();
-    }
-  }
-
-  private startAgent(): void {
-    const inc = this.s.incident;
-    if (!inc?.agent || inc.state !== 'recovering' || this.s.paused) return;
-    inc.agent.runs += 1;
-    inc.agent.startedAt = this.now;
-    this.s.pending = { work: 'agent', since: this.now };
-    this.record('step', 'starting the AI agent');
-    this.actions.push({ type: 'StartAgent', incidentId: inc.id, reason: inc.agent.reason });
-  }
-
-  /** Ends a running agent session (abort, or the gateway came back); its late AgentFinished is ignored. */
-  private stopAgent(reason: string): void {
-    if (this.s.pending?.work !== 'agent') return;
-    this.s.pending = null;
-    this.actions.push({ type: 'StopAgent', reason });
-  }
-
-  /** The agent asks to run something: the policy, an earlier grant, or a person decides. */
-  private agentPermission(requestId: string, tool: string, command: string, description: string | null): void {
-    const inc = this.s.incident;
-    const what = `${tool}: ${command}`;
-    const answer = (allow: boolean, by: string, reason: string): void => {
-      this.actions.push({ type: 'AnswerAgent', requestId, allow, by, reason });
-    };
-    if (!inc?.agent || this.s.pending?.work !== 'agent') return answer(false, 'clawmedic', 'no agent session is running');
-    if (this.o.agentAutoAllow?.(tool, command)) {
-      this.record('step', `agent: allowed by policy (read-only) ${what}`);
-      return answer(true, 'policy', 'read-only diagnostics are allowed by policy');
-    }
-    if (inc.agent.grantedBy) {
-      this.record('step', `agent: allowed (${inc.agent.grantedBy} approved all actions of this incident) ${what}`);
-      return answer(true, inc.agent.grantedBy, 'approved for this incident');
-    }
-    if (inc.approval) return answer(false, 'clawmedic', `another question is open (${inc.approval.id})`);
-    inc.agent.asks += 1;
-    const timeout = this.o.agentApprovalTimeoutMs ?? 300_000;
-    inc.approval = {
-      id: `${inc.id}-t${inc.agent.asks}`,
-      kind: 'agent-tool',
-      pid: 0,
-      command,
-      question: `The AI agent wants to run ${tool}${description ? ` (${description})` : ''}. Allow it?`,
-      requestedAt: this.now,
-      expiresAt: this.now + timeout,
-      tool,
-      description,
-      requestId,
-    };
-    this.record('step', `approval needed: agent wants ${what}`);
-    this.actions.push({ type: 'RequestApproval', incidentId: inc.id, approval: inc.approval });
-  }
-
-  private agentDecided(a: PendingApproval, approved: boolean, by: string, scope: 'once' | 'incident'): void {
-    const inc = this.s.incident!;
-    const forAll = approved && scope === 'incident';
-    this.record('operator', `${by} ${approved ? 'approved' : 'denied'}${forAll ? ' (and every further action of the agent in this incident)' : ''}: agent ${a.tool ?? 'tool'} ${a.command}`, by);
-    this.closeApproval(approved ? 'approved' : 'denied', by);
-    if (forAll && inc.agent) inc.agent.grantedBy = by;
-    const reason = approved ? `approved by ${by}` : `denied by ${by}`;
-    this.actions.push({ type: 'AnswerAgent', requestId: a.requestId ?? '', allow: approved, by, reason });
-  }
-
-  /** The session ended: whatever it says, the medic's own start and probes give the verdict. */
-  private agentFinished(outcome: AgentOutcome, detail: string): void {
-    const s = this.s;
-    if (s.pending?.work !== 'agent') return; // stopped by an abort or a recovery: already moved on
-    s.pending = null;
-    const inc = s.incident;
-    if (!inc?.agent || inc.state !== 'recovering') return;
-    inc.agent.result = `${outcome}: ${detail}`.slice(0, 500);
-    this.closeApproval('withdrawn', null);
-    this.record('step', `AI agent session ended (${outcome}): ${detail}`);
-    if (s.paused) return;
-    inc.verifying = 'agent';
-    if (!this.o.supervised && s.health === 'up') return this.resolve();
-    this.record('step', "verifying the AI agent's work: starting the gateway");
-    this.restart("verifying the AI agent's work");
   }
 
   // ---- operators -----------------------------------------------------------
@@ -627,7 +533,7 @@ class LadderStep {
       inc.tried = [];
       return this.enterLevel2(`requested by ${by}`);
     }
-    if (level === 3) return this.enterLevel3(`requested by ${by}${note ? `: ${note}` : ''}`);
+    if (level === 3) return enterLevel3(this, `requested by ${by}${note ? `: ${note}` : ''}`);
     this.escalate(`${by} asked for a human`);
   }
 
@@ -637,7 +543,7 @@ class LadderStep {
     this.record('operator', `${by} aborted${reason ? `: ${reason}` : ''}`, by);
     if (!inc) return;
     this.closeApproval('withdrawn', by);
-    this.stopAgent(`aborted by ${by}`);
+    stopAgent(this, `aborted by ${by}`);
     Object.assign(inc, { state: 'aborted', closedAt: this.now, retryAt: null, outcome: `aborted by ${by}` });
     this.record('aborted', `incident aborted by ${by}; automatic actions paused until resumed`);
     this.closed = inc;
@@ -687,7 +593,7 @@ class LadderStep {
     this.actions.push({ type: 'StartGateway' });
   }
 
-  private stop(reason: string, after: TargetState['afterStop']): void {
+  stop(reason: string, after: TargetState['afterStop']): void {
     const s = this.s;
     s.pending = { work: 'stop', since: this.now };
     s.afterStop = after;
@@ -697,7 +603,7 @@ class LadderStep {
   }
 
   /** Restart: in place when a service manager owns the gateway, stop-then-start when we do. */
-  private restart(reason: string): void {
+  restart(reason: string): void {
     if (this.o.supervised && this.s.process.status === 'running') this.stop(reason, 'start');
     else this.start();
   }
@@ -707,7 +613,7 @@ class LadderStep {
     this.s.afterStop = null;
     if (next === 'start') this.start();
     else if (next === 'diagnose') this.diagnose();
-    else if (next === 'agent') this.startAgent();
+    else if (next === 'agent') startAgent(this);
   }
 
   private markDown(): void {
@@ -763,7 +669,7 @@ class LadderStep {
     return s.incident;
   }
 
-  private setLevel(level: Level, text: string): void {
+  setLevel(level: Level, text: string): void {
     const inc = this.s.incident!;
     inc.level = level;
     inc.maxLevel = Math.max(inc.maxLevel, level) as Level;
@@ -772,7 +678,7 @@ class LadderStep {
     this.record(level === 4 ? 'human' : 'level', `level ${level}: ${text}`);
   }
 
-  private resolve(outcome?: string): void {
+  resolve(outcome?: string): void {
     const s = this.s;
     const inc = s.incident!;
     const secs = ((this.now - inc.openedAt) / 1000).toFixed(1);
@@ -784,14 +690,14 @@ class LadderStep {
         ? 'came back while waiting for a human'
         : `${inc.restarts} restart${inc.restarts === 1 ? '' : 's'}`);
     this.closeApproval('withdrawn', null);
-    this.stopAgent('the gateway is healthy again');
+    stopAgent(this, 'the gateway is healthy again');
     Object.assign(inc, { state: 'resolved', closedAt: this.now, retryAt: null, outcome: by });
     this.record('resolved', `resolved after ${secs} s at level ${inc.maxLevel} (${by})`);
     this.closed = inc;
     s.incident = null;
   }
 
-  private record(kind: RecordKind, text: string, by?: string): void {
+  record(kind: RecordKind, text: string, by?: string): void {
     const inc = this.s.incident;
     this.actions.push({
       type: 'Record',
