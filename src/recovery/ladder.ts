@@ -7,7 +7,8 @@
  * restarts one that is up but not answering; a circuit breaker, exit 78 (bad config)
  * or a port in use send the incident to level 2, which stops the gateway, diagnoses
  * it and tries repairs one at a time, each verified by the probe; when nothing is
- * left the incident waits for a human (level 4).
+ * left, the AI agent gets one session when it is configured (level 3, `ladder-level3.ts`),
+ * then the incident waits for a human (level 4).
  */
 import { agentDecided, agentFinished, agentPermission, enterLevel3, startAgent, stopAgent, type LadderCore } from './ladder-level3.js';
 import type { LadderOptions } from './ladder-options.js';
