@@ -208,7 +208,11 @@ async function runRound(n: number): Promise<Round> {
   const world = new E2eWorld();
   const watch = new ProcessWatch();
   const samples: Sample[] = [];
-  const sampler = setInterval(() => samples.push(watch.sample()), SAMPLE_MS);
+  const sampler = setInterval(() => {
+    const t = performance.now();
+    samples.push(watch.sample());
+    sampleCostMs.push(performance.now() - t);
+  }, SAMPLE_MS);
   let fake: FakeDiscord | undefined;
   let model: FakeAnthropic | undefined;
   let running: RunningMedic | undefined;
@@ -397,6 +401,9 @@ async function finalCheck(n: number, watch: ProcessWatch, dirs: (string | null)[
   if (values.verbose) for (const [pid, p] of watch.seen) console.log(`  round ${n} saw ${pid}: ${p.cmd.slice(0, 240)}`);
 }
 
+/** How long each 200 ms sample took (it runs on the event loop the medic shares). */
+const sampleCostMs: number[] = [];
+
 /** Per round: the processes (short names) the watch saw below this process, all checked dead. */
 const pidsSeen: string[][] = [];
 
@@ -504,5 +511,8 @@ for (const [i, r] of rounds.entries()) {
       `fake Messages API, ms after the escalation: ${r.apiRequests.join(', ')}`,
   );
 }
-console.log(`\n${rounds.length} round(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; 1-min load ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end; no process of any round left`);
+console.log(
+  `\nsampling cost on the shared event loop: median ${median(sampleCostMs).toFixed(1)} ms, max ${Math.max(...sampleCostMs).toFixed(1)} ms per sample (${sampleCostMs.length} samples, one every ${SAMPLE_MS} ms)`,
+);
+console.log(`${rounds.length} round(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; 1-min load ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end; no process of any round left`);
 process.exit(0);

@@ -5,7 +5,7 @@
  * The driver does the agent-specific part; the ladder gives the verdict with its own probes.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AgentCallbacks, AgentReport, AgentRequest, AgentRunner, AgentToolCall, Logger } from '../recovery/ports.js';
 import { secretValuesFromFile, type Redactor } from '../recovery/redact.js';
 import type { AgentOutcome } from '../recovery/types.js';
@@ -119,7 +119,10 @@ export class AgentSessionRunner implements AgentRunner {
         approvalTimeoutMs: o.approvalTimeoutMs,
       });
       if (ctl.signal.aborted) throw ctl.signal.reason;
-      session = PtySession.start({ ...spec, cols: 120, rows: 40 });
+      // The CLI's own temp files (it leaves a folder per workspace in $TMPDIR/claude-<uid>) stay under the medic's data dir.
+      const tmp = join(dirname(o.workRoot), 'tmp');
+      await mkdir(tmp, { recursive: true, mode: 0o700 });
+      session = PtySession.start({ ...spec, env: { ...spec.env, TMPDIR: tmp }, cols: 120, rows: 40 });
       o.log.info(`[${request.target}] ${request.incident.id}: AI agent started (${o.driver.name}, pid ${session.pid})`);
       const deciding = () => asking > 0;
       const result = await o.driver.runTurn(session, prompt, { stopped, permission, note, deciding }, ctl.signal);

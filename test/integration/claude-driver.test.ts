@@ -1,0 +1,349 @@
+/**
+ * The REAL ClaudeCodeDriver and AgentSessionRunner against a fake Claude Code TUI
+ * (test/fixtures/agents/fake-claude.mjs) in a real PTY, for the edge cases the real CLI cannot be made
+ * to produce on demand: the 2.1.331 trust dialog, an unknown dialog, a permission dialog with no hook,
+ * an exit in the middle of a turn, an API error, a spinner that never stops, a paste that eats the
+ * first Enter, a slow start. The fake logs every key it receives, so the keystrokes are asserted exactly.
+ */
+import { chmodSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
+import { ClaudeCodeDriver } from '../../src/agent/claude-code.js';
+import { descendants } from '../../src/agent/process-tree.js';
+import { PtySession } from '../../src/agent/pty-session.js';
+import { parseDialog } from '../../src/agent/screen.js';
+import { AgentSessionRunner } from '../../src/agent/session-runner.js';
+import { HOOK_SCRIPT } from '../../src/agent/setup.js';
+import type { AgentReport, AgentRequest, AgentToolCall } from '../../src/recovery/ports.js';
+import { Redactor } from '../../src/recovery/redact.js';
+import type { Incident } from '../../src/recovery/types.js';
+import { TempDirs, captureLogger, isAlive } from '../fixtures/gateways.js';
+
+const FAKE = resolve(fileURLToPath(new URL('../fixtures/agents/fake-claude.mjs', import.meta.url)));
+const DOWN = '\x1b[B';
+const ENTER = '\r';
+const ESC = '\x1b';
+
+const temps = new TempDirs();
+
+beforeAll(() => {
+  // The repository keeps the exec bit; a checkout or copy that lost it must not fail every test.
+  chmodSync(FAKE, 0o755);
+});
+
+afterAll(async () => {
+  await temps.removeAll();
+  // Whatever happened in the tests, no fake agent outlives the file.
+  const left = descendants(process.pid).filter((pid) => isAlive(pid) && cmdline(pid).includes(FAKE));
+  if (left.length > 0) throw new Error(`fake-claude processes left running: ${left.join(', ')}`);
+});
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+function incident(): Incident {
+  return {
+    id: 'gw-7',
+    target: 'gw',
+    openedAt: Date.now() - 60_000,
+    closedAt: null,
+    cause: 'gateway exited with code 78 (bad config)',
+    state: 'recovering',
+    level: 3,
+    maxLevel: 3,
+    restarts: 2,
+    doctorRuns: 2,
+    tried: ['doctor', 'doctor'],
+    verifying: null,
+    lastDiagnosis: { config: { ok: false, error: 'gateway.mode is missing' }, lastKnownGood: { available: false, differs: false }, portHolder: null },
+    retryAt: null,
+    approval: null,
+    agent: { runs: 1, reason: 'level 2 has nothing left to try', startedAt: Date.now(), asks: 0, grantedBy: null, result: null },
+    outcome: null,
+  };
+}
+
+interface World {
+  runner: AgentSessionRunner;
+  dir: string;
+  /** The fake's log of keys and events; its path also marks the fake's processes (it is on their command line). */
+  logFile: string;
+  request: AgentRequest;
+  asked: AgentToolCall[];
+  output: string[];
+  log: ReturnType<typeof captureLogger>;
+}
+
+interface WorldOptions {
+  /** Extra arguments for the fake (after --scenario and --log). */
+  args?: string[];
+  idleTimeoutMs?: number;
+  recentOutput?: string[];
+}
+
+async function world(scenario: string, o: WorldOptions = {}): Promise<World> {
+  const dir = await temps.make('clawmedic-fake-claude-');
+  const logFile = join(dir, 'fake-claude.log');
+  const log = captureLogger();
+  const runner = new AgentSessionRunner({
+    driver: new ClaudeCodeDriver({
+      command: FAKE,
+      extraArgs: ['--scenario', scenario, '--log', logFile, ...(o.args ?? [])],
+      configDir: join(dir, 'claude-config'),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+    }),
+    workRoot: join(dir, 'work'),
+    transcriptDir: join(dir, 'transcripts'),
+    hookCommand: `'${process.execPath}' '${HOOK_SCRIPT}'`,
+    promptTarget: {
+      healthUrl: 'http://127.0.0.1:1/healthz',
+      configPath: join(dir, 'openclaw.json'),
+      command: 'openclaw gateway',
+      restartCommand: null,
+      validateCommand: 'openclaw config validate',
+      medicDataDir: join(dir, 'medic'),
+    },
+    redactor: new Redactor([]),
+    log,
+    timeoutMs: 20_000,
+    idleTimeoutMs: o.idleTimeoutMs ?? 5_000,
+    approvalTimeoutMs: 10_000,
+    relayEveryMs: 200,
+  });
+  const request: AgentRequest = {
+    target: 'gw',
+    incident: incident(),
+    timeline: [{ kind: 'step', at: Date.now(), target: 'gw', incidentId: 'gw-7', level: 2, text: 'doctor failed: exit 1' }],
+    recentOutput: o.recentOutput ?? ['[gateway] starting', '[gateway] gateway.mode is missing: refusing to start'],
+    reason: 'level 2 has nothing left to try',
+  };
+  return { runner, dir, logFile, request, asked: [], output: [], log };
+}
+
+/** Runs the session, then checks that the fake agent (and anything it started) is gone. */
+async function run(
+  w: World,
+  expect: ExpectStatic,
+  decide: (call: AgentToolCall) => boolean = () => true,
+): Promise<AgentReport & { ms: number }> {
+  const started = Date.now();
+  const report = await w.runner.run(
+    w.request,
+    {
+      permission: async (call) => {
+        w.asked.push(call);
+        const allow = decide(call);
+        return { allow, reason: allow ? 'approved by test' : 'denied by test', by: 'test' };
+      },
+      output: (lines) => w.output.push(...lines),
+    },
+    new AbortController().signal,
+  );
+  const ms = Date.now() - started;
+  const pid = Number(/\bpid (\d+)/.exec(w.log.entries.map((e) => e.msg).join('\n'))?.[1]);
+  expect(pid, 'the runner logs the agent pid').toBeGreaterThan(0);
+  expect(isAlive(pid), `fake-claude pid ${pid} still alive`).toBe(false);
+  expect(descendants(process.pid).filter((p) => isAlive(p) && cmdline(p).includes(w.logFile))).toEqual([]);
+  return { ...report, ms };
+}
+
+type Entry =
+  | { t: number; kind: 'key'; key: string }
+  | { t: number; kind: 'paste'; text: string }
+  | { t: number; kind: 'event'; event: string; [field: string]: unknown };
+
+async function fakeLog(w: World): Promise<Entry[]> {
+  const text = await readFile(w.logFile, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Entry);
+}
+
+const keys = (entries: Entry[]) => entries.flatMap((e) => (e.kind === 'key' ? [e.key] : []));
+const eventsNamed = (entries: Entry[], name: string) => entries.filter((e) => e.kind === 'event' && e.event === name);
+/** The entries after the first event `name`. */
+function after(entries: Entry[], name: string): Entry[] {
+  const i = entries.findIndex((e) => e.kind === 'event' && e.event === name);
+  return i < 0 ? [] : entries.slice(i + 1);
+}
+/** Keys and pastes in order, pastes as 'paste'. */
+const input = (entries: Entry[]) => entries.flatMap((e) => (e.kind === 'key' ? [e.key] : e.kind === 'paste' ? ['paste'] : []));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.concurrent('ClaudeCodeDriver against a fake Claude Code TUI', () => {
+  it('2.1.331 trust dialog: answered by its text (Down, Enter on "Yes, I trust this folder") once settled; the turn finishes', async ({ expect }) => {
+    const w = await world('trust-331');
+    const report = await run(w, expect);
+    expect(report.outcome).toBe('finished');
+    expect(report.detail).toBe('RECOVERY SUMMARY: done');
+    const log = await fakeLog(w);
+    expect(input(log)).toEqual([DOWN, ENTER, 'paste', ENTER]);
+    expect(eventsNamed(log, 'dropped')).toEqual([]); // no key sent the instant the dialog appeared
+    const shown = eventsNamed(log, 'dialog')[0]!;
+    const firstKey = log.find((e) => e.kind === 'key')!;
+    expect(firstKey.t - shown.t).toBeGreaterThanOrEqual(300);
+    // The driver's `--permission-mode default` comes first; the fake ignores it.
+    expect(eventsNamed(log, 'start')[0]).toMatchObject({ argv: ['--permission-mode', 'default', '--scenario', 'trust-331', '--log', w.logFile] });
+    expect(w.output).toContain(`[clawmedic] answered Claude Code's "Accessing workspace:" dialog by its text`);
+    expect(report.ms).toBeLessThan(8_000);
+  });
+
+  it('the fake is faithful: Enter on the preselected "No, exit" ends the CLI with status 1', async ({ expect }) => {
+    const dir = await temps.make('clawmedic-fake-claude-');
+    const session = PtySession.start({
+      command: FAKE,
+      args: ['--scenario', 'trust-331', '--log', join(dir, 'log')],
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      cols: 120,
+      rows: 40,
+    });
+    try {
+      expect(await session.waitFor((s) => parseDialog(s)?.kind === 'trust', 5_000)).toBe(true);
+      expect(parseDialog(session.screen())?.options).toEqual([
+        { text: 'No, exit', selected: true },
+        { text: 'Yes, I trust this folder', selected: false },
+      ]);
+      await sleep(300);
+      session.write(ENTER);
+      expect(await session.exited).toEqual({ exitCode: 1, signal: null });
+      expect(session.screen().join('\n')).toContain("Claude Code didn't start because this folder isn't trusted.");
+    } finally {
+      await session.stop();
+    }
+    expect(isAlive(session.pid)).toBe(false);
+  });
+
+  it('an unknown dialog is not answered: the session ends as an error naming it', async ({ expect }) => {
+    const w = await world('unknown-dialog');
+    const report = await run(w, expect);
+    expect(report.outcome).toBe('error');
+    expect(report.detail).toContain('Choose your destiny');
+    const log = await fakeLog(w);
+    expect(keys(log)).toEqual([]);
+    expect(eventsNamed(log, 'sigterm')).toHaveLength(1); // stopped by the runner, not by a key
+    expect(report.ms).toBeLessThan(5_000);
+  });
+
+  it('a permission dialog with no hook: asked once after the grace period, allowed -> Enter, the command runs', async ({ expect }) => {
+    const w = await world('permission-no-hook');
+    const report = await run(w, expect, () => true);
+    expect(w.asked).toEqual([{ tool: 'Bash', command: 'rm -rf /tmp/x', description: 'Remove the temp dir' }]);
+    const log = await fakeLog(w);
+    expect(keys(after(log, 'permission'))).toEqual([ENTER]);
+    const shown = eventsNamed(log, 'permission')[0]!;
+    const answeredAt = after(log, 'permission').find((e) => e.kind === 'key')!.t;
+    expect(answeredAt - shown.t).toBeGreaterThanOrEqual(2_900); // left to a hook for 3 s first
+    expect(eventsNamed(log, 'ran')).toHaveLength(1);
+    expect(report.outcome).toBe('finished');
+    expect(report.detail).toBe('ran it');
+    expect(report.ms).toBeLessThan(9_000);
+  });
+
+  it('a permission dialog with no hook: denied -> Esc, nothing runs, the turn ends idle', async ({ expect }) => {
+    const w = await world('permission-no-hook');
+    const report = await run(w, expect, () => false);
+    expect(w.asked).toEqual([{ tool: 'Bash', command: 'rm -rf /tmp/x', description: 'Remove the temp dir' }]);
+    const log = await fakeLog(w);
+    expect(keys(after(log, 'permission'))).toEqual([ESC]);
+    expect(eventsNamed(log, 'denied')).toHaveLength(1);
+    expect(eventsNamed(log, 'ran')).toEqual([]);
+    expect(report.outcome).toBe('finished');
+    expect(report.detail).not.toContain('ran it');
+    expect(w.output.join('\n')).toContain('Interrupted · What should Claude do instead?');
+    expect(report.ms).toBeLessThan(9_000);
+  });
+
+  it('the agent exiting in the middle of its turn ends the session as an error at once, not at a cap', async ({ expect }) => {
+    const w = await world('exit-mid-turn');
+    const report = await run(w, expect);
+    expect(report.outcome).toBe('error');
+    expect(report.detail).toMatch(/exited in the middle of its turn/);
+    expect(eventsNamed(await fakeLog(w), 'exit')).toMatchObject([{ code: 3 }]);
+    expect(report.ms).toBeLessThan(4_000); // the idle cap is 5 s, the hard cap 20 s
+  });
+
+  it('an API error on screen ends the session as failed, with the error as detail', async ({ expect }) => {
+    const w = await world('api-error');
+    const report = await run(w, expect);
+    expect(report.outcome).toBe('failed');
+    expect(report.detail.startsWith('API Error: 529')).toBe(true);
+    expect(report.ms).toBeLessThan(5_000);
+  });
+
+  it('a spinner that never stops: the idle cap ends it, although the screen keeps changing', async ({ expect }) => {
+    const w = await world('spinner-forever', { idleTimeoutMs: 2_000 });
+    const report = await run(w, expect);
+    expect(report.outcome).toBe('idle');
+    expect(report.detail).toBe('nothing new on screen for 2 s');
+    const spinner = eventsNamed(await fakeLog(w), 'spinner').map((e) => String(e.line));
+    expect(new Set(spinner).size).toBeGreaterThanOrEqual(4); // the screen did change, several times
+    expect(spinner.some((line) => /^\S Canoodling… \(\ds · ↑ \d+ tokens\)$/.test(line))).toBe(true);
+    expect(w.output.join('\n')).not.toContain('Canoodling');
+    expect(report.ms).toBeLessThan(6_000);
+  });
+
+  it('paste detection (an Enter within 100 ms of the paste is a newline): the driver waits, one Enter submits', async ({ expect }) => {
+    const w = await world('paste-as-newline');
+    const report = await run(w, expect);
+    expect(report.outcome).toBe('finished');
+    expect(report.detail).toBe('RECOVERY SUMMARY: submitted');
+    const log = await fakeLog(w);
+    expect(input(log)).toEqual(['paste', ENTER]);
+    expect(eventsNamed(log, 'newline')).toEqual([]);
+    const paste = log.find((e) => e.kind === 'paste')!;
+    const enter = log.find((e) => e.kind === 'key')!;
+    expect(enter.t - paste.t).toBeGreaterThanOrEqual(150);
+  });
+
+  it('an Enter taken as a newline anyway: the driver sees the prompt still in the box and presses Enter again', async ({ expect }) => {
+    const w = await world('paste-as-newline', { args: ['--paste-window', '60000'] });
+    const report = await run(w, expect);
+    expect(report.outcome).toBe('finished');
+    expect(report.detail).toBe('RECOVERY SUMMARY: submitted');
+    const log = await fakeLog(w);
+    expect(input(log)).toEqual(['paste', ENTER, ENTER]);
+    expect(eventsNamed(log, 'newline')).toHaveLength(1);
+    expect(eventsNamed(log, 'submit')).toHaveLength(1);
+    expect(report.ms).toBeLessThan(9_000);
+  });
+
+  it('a slow start (nothing on screen for 1.5 s) is waited for', async ({ expect }) => {
+    const w = await world('slow-start');
+    const report = await run(w, expect);
+    expect(report.outcome).toBe('finished');
+    expect(report.detail).toBe('RECOVERY SUMMARY: slow but fine');
+    const log = await fakeLog(w);
+    expect(eventsNamed(log, 'ready')[0]!.t - eventsNamed(log, 'start')[0]!.t).toBeGreaterThanOrEqual(1_500);
+    expect(input(log)).toEqual(['paste', ENTER]);
+  });
+
+  // Known driver bug (see the report): the echoed prompt is searched for API errors, so gateway output that
+  // starts with "Unable to connect" / "API Error" / "Request timed out" fails a turn that went fine.
+  // Flip to `it` when fixed.
+  it('gateway output quoted in the prompt is not taken for an API error', async ({ expect }) => {
+    const w = await world('ok', { recentOutput: ['[gateway] starting', 'Unable to connect to the database at db:5432'] });
+    const report = await run(w, expect);
+    expect(report.detail).toBe('RECOVERY SUMMARY: all good');
+    expect(report.outcome).toBe('finished');
+  });
+
+  // Known driver bug (see the report): after a collapsed paste, 2.1.197 shows "paste again to expand" instead of
+  // "esc to interrupt" for ~7 s (measured on the real CLI), so a running turn reads as idle; once a permission
+  // dialog was seen, the driver ends the turn 1 s later with the agent's earlier words. Flip to `it` when fixed.
+  it('the busy footer hidden by the paste hint: the turn is not ended early', async ({ expect }) => {
+    const w = await world('paste-hint');
+    const report = await run(w, expect, () => true);
+    expect(w.asked).toHaveLength(1);
+    expect(report.detail).toBe('RECOVERY SUMMARY: removed /tmp/x');
+  });
+});
