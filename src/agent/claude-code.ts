@@ -61,6 +61,8 @@ const SETTLE_MS = 400;
  * answers; only a dialog left with no hook request for this long is answered on screen.
  */
 const HOOKLESS_MS = 3_000;
+/** Between the keys that answer a dialog. */
+const KEY_GAP_MS = 100;
 /** Idle this long after the turn was busy: the turn is over. */
 const IDLE_CONFIRM_MS = 1_000;
 const END_OF_TURN = /^✻ \S+ for \d+/;
@@ -129,6 +131,11 @@ export class ClaudeCodeDriver implements AgentDriver {
   async runTurn(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<TurnResult> {
     let lastWords: string | null = null;
     void io.stopped.then((m) => (lastWords = m));
+    // The prompt quotes the gateway's output, which may hold an error text: only the agent's own lines count.
+    const echoed = (line: string) => {
+      const text = line.replace(/\u00a0/g, ' ').replace(/^❯/, '').trim();
+      return text.length > 0 && prompt.includes(text);
+    };
     await this.untilReady(session, io, signal);
     await this.sendPrompt(session, prompt, io, signal);
     let sawBusy = false;
@@ -136,7 +143,7 @@ export class ClaudeCodeDriver implements AgentDriver {
     let dialogSince: number | null = null;
     for (;;) {
       if (lastWords !== null) return verdict(lastWords);
-      if (!session.running) throw new AgentDriverError(`the agent exited in the middle of its turn`);
+      if (!session.running) throw new AgentDriverError(`the agent exited in the middle of its turn (${await exitOf(session)})`);
       const screen = session.screen();
       const state = classifyScreen(screen);
       if (state !== 'permission') dialogSince = null;
@@ -146,12 +153,15 @@ export class ClaudeCodeDriver implements AgentDriver {
       } else if (state === 'permission') {
         sawBusy = true;
         if (io.deciding()) dialogSince = null;
-        else if ((dialogSince ??= Date.now()) <= Date.now() - HOOKLESS_MS) await this.answerPermission(session, io, signal);
+        else if ((dialogSince ??= Date.now()) <= Date.now() - HOOKLESS_MS) {
+          await this.answerPermission(session, io, signal);
+          dialogSince = null;
+        }
       } else if (state === 'dialog') {
         await this.answerDialog(session, io, signal);
       } else if (state === 'idle' && (sawBusy || screen.some((l) => END_OF_TURN.test(l.trim())))) {
         idleSince ??= Date.now();
-        const error = findApiError(screen);
+        const error = findApiError(screen.filter((l) => !echoed(l)));
         if (error) return { outcome: 'failed', detail: error };
         if (Date.now() - idleSince >= IDLE_CONFIRM_MS) return verdict(lastAgentText(screen));
       }
@@ -166,7 +176,7 @@ export class ClaudeCodeDriver implements AgentDriver {
     for (;;) {
       if (!session.running) {
         const last = session.transcript().filter((l) => l.trim()).slice(-3).join(' / ');
-        throw new AgentDriverError(`the agent exited during start-up${last ? `: ${last}` : ''}`);
+        throw new AgentDriverError(`the agent exited during start-up (${await exitOf(session)})${last ? `: ${last}` : ''}`);
       }
       const state = classifyScreen(session.screen());
       if (state === 'idle') return;
@@ -208,7 +218,11 @@ export class ClaudeCodeDriver implements AgentDriver {
     if (!dialog) return;
     const keys = keysFor(dialog);
     io.note(`answered Claude Code's "${dialog.title}" dialog by its text`);
-    session.write(keys);
+    // One key at a time: a TUI may read a burst as a paste, or act on Enter before the selection moved.
+    for (const key of keys.match(/\x1b\[[A-D]|[\s\S]/g) ?? []) {
+      session.write(key);
+      await pause(KEY_GAP_MS, signal);
+    }
     await session.waitFor((s) => parseDialog(s)?.title !== dialog.title, 5_000, signal);
   }
 }
@@ -258,6 +272,13 @@ function lastAgentText(screen: string[]): string {
     }
   }
   return '';
+}
+
+/** "exit code 3", "signal 9" or "still running", waiting a moment for the exit to be reported. */
+async function exitOf(session: PtySession): Promise<string> {
+  const exit = await Promise.race([session.exited, new Promise<null>((r) => setTimeout(() => r(null), 500))]);
+  if (!exit) return 'still running';
+  return exit.exitCode !== null ? `exit code ${exit.exitCode}` : `signal ${exit.signal ?? '?'}`;
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
