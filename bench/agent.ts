@@ -32,7 +32,7 @@ import type { Logger } from '../src/recovery/ports.js';
 import type { LadderRecord } from '../src/recovery/types.js';
 import { E2eWorld } from '../test/e2e/harness.js';
 import { hasTools, lastUserInfo, repairScript, startFakeAnthropic, type FakeAnthropic } from '../test/fixtures/fake-anthropic.js';
-import { FakeDiscord, type StoredMessage } from '../test/fixtures/fake-discord/index.js';
+import { discordEnvFor, FAST_BOT_OPTIONS, FakeDiscord, type StoredMessage } from '../test/fixtures/fake-discord/index.js';
 import { isAlive, waitFor } from '../test/fixtures/gateways.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -223,14 +223,7 @@ async function runRound(n: number): Promise<Round> {
     fake = await FakeDiscord.start();
     const setup = await world.envFor(
       { mode: 'ok' },
-      {
-        DISCORD_TOKEN: fake.token,
-        DISCORD_GUILD_ID: fake.guildId,
-        DISCORD_CHANNEL_ID: fake.channelId,
-        DISCORD_OPERATOR_ROLE_IDS: fake.operatorRoleId,
-        DISCORD_ONCALL_MENTION: fake.operatorRoleId,
-        DISCORD_API_URL: fake.restUrl,
-      },
+      discordEnvFor(fake),
     );
     dataDir = setup.dataDir;
     // Claude Code keeps per-workspace scratch dirs in <tmp>/claude-<uid>/<workspace path with / as ->.
@@ -257,11 +250,7 @@ async function runRound(n: number): Promise<Round> {
     running = await runMedic({
       env,
       log,
-      bot: {
-        clientOptions: { waitGuildTimeout: 1000, ws: { buildIdentifyThrottler: async () => ({ waitForIdentify: async () => {} }) } } as never,
-        relay: { coalesceMs: 200, retryMinMs: 200, retryMaxMs: 1000 },
-        loginRetryMs: { min: 200, max: 1000 },
-      },
+      bot: FAST_BOT_OPTIONS,
     });
     const r = running;
     const f = fake;

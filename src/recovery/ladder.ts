@@ -197,6 +197,11 @@ class LadderStep implements LadderCore {
     }
     s.process.status = 'stopped';
     const inc = s.incident;
+    if (inc?.approval?.kind === 'agent-tool') {
+      // The agent session died with the previous medic: its question has nobody left to answer it.
+      this.record('step', 'the AI agent session ended with the previous medic');
+      this.closeApproval('withdrawn', null);
+    }
     if (s.paused || inc?.state === 'waiting_human') return;
     if (inc && inc.level >= 2) {
       this.record('step', 'medic restarted mid-repair; diagnosing again');

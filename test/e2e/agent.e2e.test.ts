@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { descendants } from '../../src/agent/process-tree.js';
 import { runMedic, type RunningMedic } from '../../src/main.js';
-import { FakeDiscord, type StoredMessage } from '../fixtures/fake-discord/index.js';
+import { discordEnvFor, FAST_BOT_OPTIONS, FakeDiscord, type StoredMessage } from '../fixtures/fake-discord/index.js';
 import { repairScript, startFakeAnthropic, type FakeAnthropic } from '../fixtures/fake-anthropic.js';
 import { captureLogger, isAlive, waitFor } from '../fixtures/gateways.js';
 import { E2eWorld } from './harness.js';
@@ -37,14 +37,7 @@ afterEach(async () => {
 /** The gateway's config lost gateway.mode; doctor cannot fix it and there is no known-good copy: level 3. */
 async function startAgentMedic(extra: Record<string, string> = {}) {
   fake = await FakeDiscord.start();
-  const setup = await world.envFor({ mode: 'ok' }, {
-    DISCORD_TOKEN: fake.token,
-    DISCORD_GUILD_ID: fake.guildId,
-    DISCORD_CHANNEL_ID: fake.channelId,
-    DISCORD_OPERATOR_ROLE_IDS: fake.operatorRoleId,
-    DISCORD_ONCALL_MENTION: fake.operatorRoleId,
-    DISCORD_API_URL: fake.restUrl,
-  });
+  const setup = await world.envFor({ mode: 'ok' }, discordEnvFor(fake));
   const good = join(setup.dataDir, 'openclaw.good.json');
   await writeFile(good, JSON.stringify({ gateway: { mode: 'local', port: setup.gatewayPort }, auth: { token: GATEWAY_SECRET } }));
   await writeFile(setup.configPath, JSON.stringify({ gateway: { port: setup.gatewayPort }, auth: { token: GATEWAY_SECRET } }));
@@ -68,11 +61,7 @@ async function startAgentMedic(extra: Record<string, string> = {}) {
   running = await runMedic({
     env,
     log,
-    bot: {
-      clientOptions: { waitGuildTimeout: 1000, ws: { buildIdentifyThrottler: async () => ({ waitForIdentify: async () => {} }) } } as never,
-      relay: { coalesceMs: 200, retryMinMs: 200, retryMaxMs: 1000 },
-      loginRetryMs: { min: 200, max: 1000 },
-    },
+    bot: FAST_BOT_OPTIONS,
   });
   const r = running;
   const f = fake;

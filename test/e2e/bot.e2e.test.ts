@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deployCommands } from '../../src/commands/deploy.js';
 import { runMedic, type RunningMedic } from '../../src/main.js';
 import { isPortListening } from '../../src/recovery/repair/port-holder.js';
-import { discordConfigFor, FakeDiscord } from '../fixtures/fake-discord/index.js';
+import { discordConfigFor, discordEnvFor, FAST_BOT_OPTIONS, FakeDiscord } from '../fixtures/fake-discord/index.js';
 import type { StoredMessage } from '../fixtures/fake-discord/index.js';
 import { captureLogger, isAlive, waitFor } from '../fixtures/gateways.js';
 import { E2eWorld } from './harness.js';
@@ -27,14 +27,7 @@ const GREEN = 0x2ea043;
 
 async function startBotMedic(gateway: Parameters<E2eWorld['envFor']>[0], options: { discordDown?: boolean; squat?: boolean } = {}) {
   fake = await FakeDiscord.start();
-  const setup = await world.envFor(gateway, {
-    DISCORD_TOKEN: fake.token,
-    DISCORD_GUILD_ID: fake.guildId,
-    DISCORD_CHANNEL_ID: fake.channelId,
-    DISCORD_OPERATOR_ROLE_IDS: fake.operatorRoleId,
-    DISCORD_ONCALL_MENTION: fake.operatorRoleId,
-    DISCORD_API_URL: fake.restUrl,
-  });
+  const setup = await world.envFor(gateway, discordEnvFor(fake));
   let squatter: number | undefined;
   if (options.squat) {
     const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${setup.gatewayPort}, '127.0.0.1')`], { stdio: 'ignore' });
@@ -46,11 +39,7 @@ async function startBotMedic(gateway: Parameters<E2eWorld['envFor']>[0], options
   running = await runMedic({
     env: setup.env,
     log,
-    bot: {
-      clientOptions: { waitGuildTimeout: 1000, ws: { buildIdentifyThrottler: async () => ({ waitForIdentify: async () => {} }) } } as never,
-      relay: { coalesceMs: 200, retryMinMs: 200, retryMaxMs: 1000 },
-      loginRetryMs: { min: 200, max: 1000 },
-    },
+    bot: FAST_BOT_OPTIONS,
   });
   const r = running;
   const status = () => {

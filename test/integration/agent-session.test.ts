@@ -14,9 +14,9 @@ import { HOOK_SCRIPT } from '../../src/agent/setup.js';
 import { descendants } from '../../src/agent/process-tree.js';
 import type { AgentRequest, AgentToolCall } from '../../src/recovery/ports.js';
 import { Redactor } from '../../src/recovery/redact.js';
-import type { Incident } from '../../src/recovery/types.js';
 import { repairScript, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from '../fixtures/fake-anthropic.js';
 import { TempDirs, captureLogger, isAlive } from '../fixtures/gateways.js';
+import { agentIncident } from '../fixtures/incidents.js';
 
 const ClaudeBin = resolve(fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url)));
 const SECRET = 'sk-ant-api03-SECRETSECRETSECRET-0123456789abcdef';
@@ -28,28 +28,6 @@ afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()));
   await temps.removeAll();
 });
-
-function incident(): Incident {
-  return {
-    id: 'gw-7',
-    target: 'gw',
-    openedAt: Date.now() - 60_000,
-    closedAt: null,
-    cause: 'gateway exited with code 78 (bad config)',
-    state: 'recovering',
-    level: 3,
-    maxLevel: 3,
-    restarts: 2,
-    doctorRuns: 2,
-    tried: ['doctor', 'doctor'],
-    verifying: null,
-    lastDiagnosis: { config: { ok: false, error: 'gateway.mode is missing' }, lastKnownGood: { available: false, differs: false }, portHolder: null },
-    retryAt: null,
-    approval: null,
-    agent: { runs: 1, reason: 'level 2 has nothing left to try', startedAt: Date.now(), asks: 0, grantedBy: null, result: null },
-    outcome: null,
-  };
-}
 
 interface World {
   runner: AgentSessionRunner;
@@ -100,7 +78,7 @@ async function world(
   });
   const request: AgentRequest = {
     target: 'gw',
-    incident: incident(),
+    incident: agentIncident(),
     timeline: [{ kind: 'step', at: Date.now(), target: 'gw', incidentId: 'gw-7', level: 2, text: 'doctor failed: exit 1' }],
     recentOutput: ['[gateway] starting', `[gateway] auth with ${SECRET}`, '[gateway] gateway.mode is missing: refusing to start'],
     reason: 'level 2 has nothing left to try',

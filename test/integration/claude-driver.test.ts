@@ -18,8 +18,8 @@ import { AgentSessionRunner } from '../../src/agent/session-runner.js';
 import { HOOK_SCRIPT } from '../../src/agent/setup.js';
 import type { AgentReport, AgentRequest, AgentToolCall } from '../../src/recovery/ports.js';
 import { Redactor } from '../../src/recovery/redact.js';
-import type { Incident } from '../../src/recovery/types.js';
 import { TempDirs, captureLogger, isAlive } from '../fixtures/gateways.js';
+import { agentIncident } from '../fixtures/incidents.js';
 
 const FAKE = resolve(fileURLToPath(new URL('../fixtures/agents/fake-claude.mjs', import.meta.url)));
 const DOWN = '\x1b[B';
@@ -48,27 +48,6 @@ function cmdline(pid: number): string {
   }
 }
 
-function incident(): Incident {
-  return {
-    id: 'gw-7',
-    target: 'gw',
-    openedAt: Date.now() - 60_000,
-    closedAt: null,
-    cause: 'gateway exited with code 78 (bad config)',
-    state: 'recovering',
-    level: 3,
-    maxLevel: 3,
-    restarts: 2,
-    doctorRuns: 2,
-    tried: ['doctor', 'doctor'],
-    verifying: null,
-    lastDiagnosis: { config: { ok: false, error: 'gateway.mode is missing' }, lastKnownGood: { available: false, differs: false }, portHolder: null },
-    retryAt: null,
-    approval: null,
-    agent: { runs: 1, reason: 'level 2 has nothing left to try', startedAt: Date.now(), asks: 0, grantedBy: null, result: null },
-    outcome: null,
-  };
-}
 
 interface World {
   runner: AgentSessionRunner;
@@ -119,7 +98,7 @@ async function world(scenario: string, o: WorldOptions = {}): Promise<World> {
   });
   const request: AgentRequest = {
     target: 'gw',
-    incident: incident(),
+    incident: agentIncident(),
     timeline: [{ kind: 'step', at: Date.now(), target: 'gw', incidentId: 'gw-7', level: 2, text: 'doctor failed: exit 1' }],
     recentOutput: o.recentOutput ?? ['[gateway] starting', '[gateway] gateway.mode is missing: refusing to start'],
     reason: 'level 2 has nothing left to try',

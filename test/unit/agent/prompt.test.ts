@@ -2,30 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { SUMMARY_MARK, buildRecoveryPrompt, type PromptTarget } from '../../../src/agent/prompt.js';
 import type { AgentRequest } from '../../../src/recovery/ports.js';
 import type { Diagnosis, Incident, LadderRecord } from '../../../src/recovery/types.js';
+import { agentIncident } from '../../fixtures/incidents.js';
 
 const OPENED = Date.UTC(2025, 0, 2, 3, 4, 5);
 
 function incident(overrides: Partial<Incident> = {}): Incident {
-  return {
-    id: 'gw-7',
-    target: 'gw',
-    openedAt: OPENED,
-    closedAt: null,
-    cause: 'gateway exited with code 78 (bad config)',
-    state: 'recovering',
-    level: 3,
-    maxLevel: 3,
-    restarts: 2,
-    doctorRuns: 1,
-    tried: ['restore-config', 'doctor'],
-    verifying: null,
-    lastDiagnosis: { config: { ok: false, error: 'gateway.mode is missing' }, lastKnownGood: { available: false, differs: false }, portHolder: null },
-    retryAt: null,
-    approval: null,
-    agent: { runs: 1, reason: 'level 2 has nothing left to try', startedAt: OPENED + 60_000, asks: 0, grantedBy: null, result: null },
-    outcome: null,
-    ...overrides,
-  };
+  return agentIncident({ doctorRuns: 1, tried: ['restore-config', 'doctor'], ...overrides }, OPENED);
 }
 
 function record(at: number, text: string): LadderRecord {

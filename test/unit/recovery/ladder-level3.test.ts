@@ -197,6 +197,19 @@ describe('level 3: the verdict is the probe', () => {
   });
 });
 
+describe('level 3: the medic restarted mid-session', () => {
+  it("the agent's open question is withdrawn, the incident is diagnosed again, then a human (the agent ran once)", () => {
+    const h = atLevel3();
+    h.send(ask('r1', 'cp a b'));
+    const out = h.send({ type: 'Boot', adoptedPid: null });
+    expect(ofType(out, 'ApprovalClosed')[0]).toMatchObject({ outcome: 'withdrawn' });
+    expect(records(out)).toContain('the AI agent session ended with the previous medic');
+    expect(workTypes(out)).toContain('Diagnose');
+    const next = h.send(diagnosed(diagnosis({ configOk: false })));
+    expect(workTypes(next)).toEqual(['NotifyHuman']);
+  });
+});
+
 describe('level 3: abort and recovery end the session', () => {
   it('abort stops the agent at once; its late end changes nothing', () => {
     const h = atLevel3();
