@@ -59,10 +59,14 @@ export class AgentSessionRunner implements AgentRunner {
     let lastProgress = Date.now();
     let onStop: (words: string) => void = () => {};
     const stopped = new Promise<string>((resolve) => (onStop = resolve));
+    // One question at a time (the ladder holds one open question): parallel tool calls wait their turn.
+    let questions: Promise<unknown> = Promise.resolve();
     const permission = async (call: AgentToolCall) => {
       asking += 1;
       try {
-        return await callbacks.permission(call);
+        const decided = questions.then(() => callbacks.permission(call));
+        questions = decided.catch(() => {});
+        return await decided;
       } finally {
         asking -= 1;
         lastProgress = Date.now();
@@ -102,11 +106,11 @@ export class AgentSessionRunner implements AgentRunner {
       callbacks.output(lines);
     };
     const timers = [
-      setTimeout(() => end('timeout', `stopped at the ${Math.round(o.timeoutMs / 60_000)} min cap`), o.timeoutMs),
+      setTimeout(() => end('timeout', `stopped at the ${span(o.timeoutMs)} cap`), o.timeoutMs),
       setInterval(flush, o.relayEveryMs ?? 1_000),
       setInterval(() => {
         if (asking === 0 && Date.now() - lastProgress >= o.idleTimeoutMs) {
-          end('idle', `nothing new on screen for ${Math.round(o.idleTimeoutMs / 1000)} s`);
+          end('idle', `nothing new on screen for ${span(o.idleTimeoutMs)}`);
         }
       }, 500),
     ];
@@ -160,4 +164,9 @@ export class AgentSessionRunner implements AgentRunner {
       return null;
     }
   }
+}
+
+/** "10 min", "90 s". */
+function span(ms: number): string {
+  return ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
 }
