@@ -25,6 +25,11 @@ export interface LadderCore {
   closeApproval(outcome: 'approved' | 'denied' | 'expired' | 'withdrawn', by: string | null): void;
 }
 
+/** Names one agent session: its incident and run. */
+export function sessionOf(incidentId: string, run: number): string {
+  return `${incidentId}#${run}`;
+}
+
 export function enterLevel3(c: LadderCore, reason: string): void {
   const inc = c.s.incident!;
   inc.verifying = null;
@@ -45,7 +50,7 @@ export function startAgent(c: LadderCore): void {
   inc.agent.startedAt = c.now;
   c.s.pending = { work: 'agent', since: c.now };
   c.record('step', 'starting the AI agent');
-  c.actions.push({ type: 'StartAgent', incidentId: inc.id, reason: inc.agent.reason });
+  c.actions.push({ type: 'StartAgent', incidentId: inc.id, session: sessionOf(inc.id, inc.agent.runs), reason: inc.agent.reason });
 }
 
 /** Ends a running agent session (abort, or the gateway came back); its late AgentFinished is ignored. */
@@ -101,9 +106,11 @@ export function agentDecided(c: LadderCore, a: PendingApproval, approved: boolea
 }
 
 /** The session ended: whatever it says, the medic's own start and probes give the verdict. */
-export function agentFinished(c: LadderCore, outcome: AgentOutcome, detail: string): void {
+export function agentFinished(c: LadderCore, session: string, outcome: AgentOutcome, detail: string): void {
   const s = c.s;
   if (s.pending?.work !== 'agent') return; // stopped by an abort or a recovery: already moved on
+  const current = s.incident?.agent ? sessionOf(s.incident.id, s.incident.agent.runs) : null;
+  if (session !== current) return; // the late end of an earlier session, stopped while this one started
   s.pending = null;
   const inc = s.incident;
   if (!inc?.agent || inc.state !== 'recovering') return;

@@ -161,7 +161,7 @@ class LadderStep implements LadderCore {
       case 'AgentPermissionRequested':
         return agentPermission(this, e.requestId, e.tool, e.command, e.description);
       case 'AgentFinished':
-        return agentFinished(this, e.outcome, e.detail);
+        return agentFinished(this, e.session, e.outcome, e.detail);
       case 'ConfigChanged':
         return this.configChanged(e.ok, e.error, e.lastKnownGood);
       case 'PauseRequested':

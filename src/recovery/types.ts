@@ -171,7 +171,8 @@ export type LadderEvent =
   | { type: 'AbortRequested'; by: string; reason: string | null }
   | { type: 'ApprovalDecided'; approvalId: string; approved: boolean; by: string; scope?: 'once' | 'incident' }
   | { type: 'AgentPermissionRequested'; requestId: string; tool: string; command: string; description: string | null }
-  | { type: 'AgentFinished'; outcome: AgentOutcome; detail: string }
+  /** `session`: as in the StartAgent it answers (a late end of an earlier session is ignored). */
+  | { type: 'AgentFinished'; session: string; outcome: AgentOutcome; detail: string }
   | { type: 'ConfigChanged'; ok: boolean; error: string | null; lastKnownGood: boolean }
   | { type: 'PauseRequested'; by: string; until: number | null }
   | { type: 'ResumeRequested'; by: string };
@@ -210,7 +211,8 @@ export type LadderAction =
   | { type: 'NotifyHuman'; incidentId: string; summary: string }
   | { type: 'RequestApproval'; incidentId: string; approval: PendingApproval }
   | { type: 'ApprovalClosed'; incidentId: string; approval: PendingApproval; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null }
-  | { type: 'StartAgent'; incidentId: string; reason: string }
+  /** `session`: `<incident>#<run>`, echoed by its AgentFinished. */
+  | { type: 'StartAgent'; incidentId: string; session: string; reason: string }
   | { type: 'StopAgent'; reason: string }
   | { type: 'AnswerAgent'; requestId: string; allow: boolean; by: string; reason: string };
 

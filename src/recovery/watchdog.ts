@@ -253,14 +253,14 @@ export class TargetWatchdog {
         this.agentRun?.ctl.abort(action.reason);
         return;
       case 'StartAgent':
-        return this.startAgent(action.incidentId, action.reason);
+        return this.startAgent(action.incidentId, action.session, action.reason);
       default:
         this.run(action);
     }
   }
 
   /** Level 3: runs the agent in the background; its questions and its end come back as events. */
-  private startAgent(incidentId: string, reason: string): void {
+  private startAgent(incidentId: string, session: string, reason: string): void {
     const o = this.o;
     const ctl = new AbortController();
     const waiting = new Map<string, (decision: AgentDecision) => void>();
@@ -286,7 +286,7 @@ export class TargetWatchdog {
         : { outcome: 'error' as const, detail: 'no AI agent is configured', transcript: [], transcriptPath: null };
       for (const answer of waiting.values()) answer({ allow: false, reason: 'the session ended', by: 'clawmedic' });
       waiting.clear();
-      this.agentRun = null;
+      if (this.agentRun?.ctl === ctl) this.agentRun = null;
       const outcome = ctl.signal.aborted && report.outcome !== 'aborted' ? 'aborted' : report.outcome;
       const detail = redact(report.detail);
       o.events.emit('agent-ended', { target: o.name, incidentId, outcome, detail, transcript: report.transcript.map(redact), transcriptPath: report.transcriptPath });
@@ -294,7 +294,7 @@ export class TargetWatchdog {
         const text = `AI agent transcript: ${report.transcriptPath} (${report.transcript.length} lines)`;
         await this.commitRecord({ kind: 'step', at: o.clock.now(), target: o.name, incidentId, level: 3, text });
       }
-      await this.dispatch({ type: 'AgentFinished', outcome, detail });
+      await this.dispatch({ type: 'AgentFinished', session, outcome, detail });
     };
     const done = work().catch((err: Error) => o.log.error(`[${o.name}] the AI agent session failed: ${err.message}`));
     this.agentRun = { ctl, waiting, done };

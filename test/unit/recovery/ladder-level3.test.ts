@@ -31,8 +31,9 @@ const ask = (requestId: string, command: string, description: string | null = 'f
   command,
   description,
 });
-const finished = (outcome: AgentOutcome = 'finished', detail = 'RECOVERY SUMMARY: restored the config'): LadderEvent => ({
+const finished = (outcome: AgentOutcome = 'finished', detail = 'RECOVERY SUMMARY: restored the config', session = 'gw-1#1'): LadderEvent => ({
   type: 'AgentFinished',
+  session,
   outcome,
   detail,
 });
@@ -68,7 +69,7 @@ describe('level 3: when the agent is called', () => {
     const h = withAgent();
     const out = exhaustLevel2(h);
     expect(workTypes(out)).toEqual(['StartAgent']);
-    expect(ofType(out, 'StartAgent')[0]).toMatchObject({ incidentId: 'gw-1', reason: 'level 2 has nothing left to try' });
+    expect(ofType(out, 'StartAgent')[0]).toMatchObject({ incidentId: 'gw-1', session: 'gw-1#1', reason: 'level 2 has nothing left to try' });
     expect(records(out)).toContain('level 3: AI agent: level 2 has nothing left to try');
     expect(h.openIncident).toMatchObject({ level: 3, maxLevel: 3, state: 'recovering', agent: { runs: 1, result: null } });
     expect(ofType(out, 'NotifyHuman')).toEqual([]);
@@ -220,6 +221,19 @@ describe('level 3: abort and recovery end the session', () => {
     expect(h.incident).toBeNull();
     const late = h.send(finished('aborted', 'aborted by bob'));
     expect(workTypes(late)).toEqual([]);
+  });
+
+  it('the late end of an aborted session does not end the next one', () => {
+    const h = atLevel3();
+    h.send(abort('bob'));
+    h.send({ type: 'ResumeRequested', by: 'bob' });
+    h.send(started(300));
+    h.send(recover(3, 'alice')); // stops the gateway first, then a new session
+    h.send(exited({ code: null, signal: 'SIGTERM' }));
+    expect(h.state.pending?.work).toBe('agent');
+    expect(workTypes(h.send(finished('aborted', 'aborted by bob', 'gw-1#1')))).toEqual([]);
+    expect(h.state.pending?.work).toBe('agent');
+    expect(workTypes(h.send(finished('finished', 'done', 'gw-2#1')))).toEqual(['StartGateway']);
   });
 
   it('a watched service that still answers when the agent finishes: resolved without a restart', () => {
