@@ -147,9 +147,9 @@ export class ClaudeCodeDriver implements AgentDriver {
       const screen = session.screen();
       const state = classifyScreen(screen);
       if (state !== 'permission') dialogSince = null;
+      if (state !== 'idle') idleSince = null; // idle must last IDLE_CONFIRM_MS in one stretch
       if (state === 'busy') {
         sawBusy = true;
-        idleSince = null;
       } else if (state === 'permission') {
         sawBusy = true;
         if (io.deciding()) dialogSince = null;
