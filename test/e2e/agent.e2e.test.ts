@@ -165,9 +165,9 @@ describe('level 3: the AI agent, watched and approved from Discord', () => {
     });
     const abort = buttons(card).find((b) => b.label === 'Abort')!;
     await m.fake.button({ customId: abort.custom_id, messageId: card.id });
+    // The click reaches the ladder through the gateway and the bot; the incident's commit and the kill both follow it.
+    await waitFor(async () => (await m.running.store.listIncidents({ limit: 1 }))[0]?.state === 'aborted', { what: 'the incident aborted' });
     await waitFor(() => agentProcesses().length === 0, { what: 'the agent stopped', timeoutMs: 10_000 });
-    const [inc] = await m.running.store.listIncidents({ limit: 1 });
-    expect(inc).toMatchObject({ state: 'aborted' });
     expect(readFileSync(m.configPath, 'utf8')).not.toContain('"mode"');
   });
 });
