@@ -4,9 +4,10 @@
  * waits for the ladder's decision and answers with Claude Code's hook output; Stop and
  * Notification are reported and answered at once. One random bearer token per session.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bearerMatches, readJsonBody } from '../api/http.js';
 import type { AgentToolCall } from '../recovery/ports.js';
 
 export interface HookHandlers {
@@ -67,10 +68,10 @@ export class HookServer {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     if (req.method !== 'POST' || req.url !== '/hook') return reply(404, { error: 'not found' });
-    if (!this.authorised(req.headers.authorization)) return reply(401, { error: 'bad token' });
+    if (!bearerMatches(req.headers.authorization, this.token)) return reply(401, { error: 'bad token' });
     let payload: unknown;
     try {
-      payload = JSON.parse(await readBody(req));
+      payload = await readJsonBody(req, MAX_BODY);
     } catch (err) {
       return reply(400, { error: `not a hook event: ${(err as Error).message}` });
     }
@@ -91,23 +92,4 @@ export class HookServer {
       reply(200, { output: permissionOutput(false, (err as Error).message) });
     }
   }
-
-  private authorised(header: string | undefined): boolean {
-    const given = Buffer.from(header ?? '');
-    const wanted = Buffer.from(`Bearer ${this.token}`);
-    return given.length === wanted.length && timingSafeEqual(given, wanted);
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-      if (body.length > MAX_BODY) req.destroy(new Error('body too large'));
-    });
-    req.on('end', () => resolve(body));
-    req.on('error', reject);
-  });
 }

@@ -3,10 +3,10 @@
  * operator requests (recover, abort, pause, resume) only with the API token.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import { RequestRejectedError } from '../errors.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import type { Medic } from '../medic.js';
+import { bearerMatches, readJsonBody } from './http.js';
 import { parseOperatorRequest } from './requests.js';
 
 export interface ApiServerOptions {
@@ -83,10 +83,10 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
     throw new RequestRejectedError(`no such endpoint: GET ${path}`, 404);
   }
   if (req.method === 'POST') {
-    if (!authorised(req, o.token)) {
+    if (!bearerMatches(req.headers.authorization, o.token)) {
       return send(res, 401, { error: 'operator requests need the API token: Authorization: Bearer <token> (see MEDIC_API_TOKEN or <MEDIC_DATA_DIR>/api-token)' });
     }
-    const body = await readJson(req);
+    const body = (await readJsonBody(req, MAX_BODY)) ?? {};
     const op = parseOperatorRequest(path, body);
     const dog = o.medic.target(op.target);
     switch (op.kind) {
@@ -110,30 +110,6 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
     }
   }
   throw new RequestRejectedError(`method ${req.method} not allowed`, 400);
-}
-
-function authorised(req: IncomingMessage, token: string): boolean {
-  const given = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) throw new RequestRejectedError('request body too large (64 KiB at most)', 400);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new RequestRejectedError('request body is not valid JSON', 400);
-  }
 }
 
 function clampInt(raw: string | null, def: number, min: number, max: number): number {
