@@ -7,6 +7,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { AgentDriverError, type AgentDriver, type DriverSetup, type SpawnSpec, type TurnIO, type TurnResult } from './driver.js';
 import { SUMMARY_MARK } from './prompt.js';
 import type { PtySession } from './pty-session.js';
@@ -276,22 +277,12 @@ function lastAgentText(screen: string[]): string {
 
 /** "exit code 3", "signal 9" or "still running", waiting a moment for the exit to be reported. */
 async function exitOf(session: PtySession): Promise<string> {
-  const exit = await Promise.race([session.exited, new Promise<null>((r) => setTimeout(() => r(null), 500))]);
+  const exit = await Promise.race([session.exited, delay(500, null)]);
   if (!exit) return 'still running';
   return exit.exitCode !== null ? `exit code ${exit.exitCode}` : `signal ${exit.signal ?? '?'}`;
 }
 
+/** Waits, or rejects at once when the session is ended (the runner reads why from the signal). */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return delay(ms, undefined, { signal });
 }
