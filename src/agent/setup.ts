@@ -56,6 +56,11 @@ function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The command Claude Code's hooks run: this Node and the hook script, shell-quoted. */
+export function hookCommand(): string {
+  return `${shellQuote(process.execPath)} ${shellQuote(HOOK_SCRIPT)}`;
+}
+
 export interface AgentSetup {
   /** The ladder's policy for the agent's tool calls. */
   autoAllow: AutoAllow;
@@ -84,7 +89,7 @@ export function agentSetup(
         driver,
         workRoot: join(agentDir, 'work'),
         transcriptDir: join(agentDir, 'transcripts'),
-        hookCommand: `${shellQuote(process.execPath)} ${shellQuote(HOOK_SCRIPT)}`,
+        hookCommand: hookCommand(),
         promptTarget: {
           healthUrl: t.healthUrl,
           configPath: t.configPath,

@@ -10,13 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClaudeCodeDriver } from '../../src/agent/claude-code.js';
 import { AgentSessionRunner } from '../../src/agent/session-runner.js';
-import { HOOK_SCRIPT } from '../../src/agent/setup.js';
 import { descendants } from '../../src/agent/process-tree.js';
 import type { AgentRequest, AgentToolCall } from '../../src/recovery/ports.js';
 import { Redactor } from '../../src/recovery/redact.js';
 import { repairScript, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from '../fixtures/fake-anthropic.js';
-import { TempDirs, captureLogger, isAlive } from '../fixtures/gateways.js';
-import { agentIncident } from '../fixtures/incidents.js';
+import { TempDirs, isAlive } from '../fixtures/gateways.js';
+import { agentRequest, runnerOptions } from '../fixtures/agent-runner.js';
 
 const ClaudeBin = resolve(fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url)));
 const SECRET = 'sk-ant-api03-SECRETSECRETSECRET-0123456789abcdef';
@@ -55,34 +54,18 @@ async function world(
     DISCORD_TOKEN: 'must-not-reach-the-agent-env',
     ...options.env,
   };
-  const redactor = new Redactor([SECRET, API_KEY]);
-  const runner = new AgentSessionRunner({
-    driver: new ClaudeCodeDriver({ command: ClaudeBin, extraArgs: [], configDir: join(dir, 'claude-config'), env }),
-    workRoot: join(dir, 'work'),
-    transcriptDir: join(dir, 'transcripts'),
-    hookCommand: `'${process.execPath}' '${HOOK_SCRIPT}'`,
-    promptTarget: {
-      healthUrl: 'http://127.0.0.1:1/healthz',
-      configPath: join(dir, 'openclaw.json'),
-      command: 'openclaw gateway',
-      restartCommand: null,
-      validateCommand: 'openclaw config validate',
-      medicDataDir: join(dir, 'medic'),
-    },
-    redactor,
-    log: captureLogger(),
-    timeoutMs: options.timeoutMs ?? 60_000,
-    idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
-    approvalTimeoutMs: 30_000,
-    relayEveryMs: 200,
-  });
-  const request: AgentRequest = {
-    target: 'gw',
-    incident: agentIncident(),
-    timeline: [{ kind: 'step', at: Date.now(), target: 'gw', incidentId: 'gw-7', level: 2, text: 'doctor failed: exit 1' }],
+  const driver = new ClaudeCodeDriver({ command: ClaudeBin, extraArgs: [], configDir: join(dir, 'claude-config'), env });
+  const runner = new AgentSessionRunner(
+    runnerOptions(dir, driver, {
+      redactor: new Redactor([SECRET, API_KEY]),
+      timeoutMs: options.timeoutMs ?? 60_000,
+      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+      approvalTimeoutMs: 30_000,
+    }),
+  );
+  const request = agentRequest({
     recentOutput: ['[gateway] starting', `[gateway] auth with ${SECRET}`, '[gateway] gateway.mode is missing: refusing to start'],
-    reason: 'level 2 has nothing left to try',
-  };
+  });
   return { runner, fake, dir, request, asked: [], output: [] };
 }
 

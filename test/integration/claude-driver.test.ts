@@ -15,11 +15,9 @@ import { descendants } from '../../src/agent/process-tree.js';
 import { PtySession } from '../../src/agent/pty-session.js';
 import { parseDialog } from '../../src/agent/screen.js';
 import { AgentSessionRunner } from '../../src/agent/session-runner.js';
-import { HOOK_SCRIPT } from '../../src/agent/setup.js';
 import type { AgentReport, AgentRequest, AgentToolCall } from '../../src/recovery/ports.js';
-import { Redactor } from '../../src/recovery/redact.js';
 import { TempDirs, captureLogger, isAlive } from '../fixtures/gateways.js';
-import { agentIncident } from '../fixtures/incidents.js';
+import { agentRequest, runnerOptions } from '../fixtures/agent-runner.js';
 
 const FAKE = resolve(fileURLToPath(new URL('../fixtures/agents/fake-claude.mjs', import.meta.url)));
 const DOWN = '\x1b[B';
@@ -71,38 +69,14 @@ async function world(scenario: string, o: WorldOptions = {}): Promise<World> {
   const dir = await temps.make('clawmedic-fake-claude-');
   const logFile = join(dir, 'fake-claude.log');
   const log = captureLogger();
-  const runner = new AgentSessionRunner({
-    driver: new ClaudeCodeDriver({
-      command: FAKE,
-      extraArgs: ['--scenario', scenario, '--log', logFile, ...(o.args ?? [])],
-      configDir: join(dir, 'claude-config'),
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
-    }),
-    workRoot: join(dir, 'work'),
-    transcriptDir: join(dir, 'transcripts'),
-    hookCommand: `'${process.execPath}' '${HOOK_SCRIPT}'`,
-    promptTarget: {
-      healthUrl: 'http://127.0.0.1:1/healthz',
-      configPath: join(dir, 'openclaw.json'),
-      command: 'openclaw gateway',
-      restartCommand: null,
-      validateCommand: 'openclaw config validate',
-      medicDataDir: join(dir, 'medic'),
-    },
-    redactor: new Redactor([]),
-    log,
-    timeoutMs: 20_000,
-    idleTimeoutMs: o.idleTimeoutMs ?? 5_000,
-    approvalTimeoutMs: 10_000,
-    relayEveryMs: 200,
+  const driver = new ClaudeCodeDriver({
+    command: FAKE,
+    extraArgs: ['--scenario', scenario, '--log', logFile, ...(o.args ?? [])],
+    configDir: join(dir, 'claude-config'),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
   });
-  const request: AgentRequest = {
-    target: 'gw',
-    incident: agentIncident(),
-    timeline: [{ kind: 'step', at: Date.now(), target: 'gw', incidentId: 'gw-7', level: 2, text: 'doctor failed: exit 1' }],
-    recentOutput: o.recentOutput ?? ['[gateway] starting', '[gateway] gateway.mode is missing: refusing to start'],
-    reason: 'level 2 has nothing left to try',
-  };
+  const runner = new AgentSessionRunner(runnerOptions(dir, driver, { log, idleTimeoutMs: o.idleTimeoutMs ?? 5_000 }));
+  const request = agentRequest(o.recentOutput ? { recentOutput: o.recentOutput } : {});
   return { runner, dir, logFile, request, asked: [], output: [], log };
 }
 

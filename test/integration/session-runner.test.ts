@@ -9,10 +9,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentDriver, DriverSetup, TurnIO, TurnResult } from '../../src/agent/driver.js';
 import type { PtySession } from '../../src/agent/pty-session.js';
 import { AgentSessionRunner } from '../../src/agent/session-runner.js';
-import type { AgentRequest, AgentToolCall } from '../../src/recovery/ports.js';
+import type { AgentToolCall } from '../../src/recovery/ports.js';
 import { Redactor } from '../../src/recovery/redact.js';
-import { TempDirs, captureLogger, isAlive } from '../fixtures/gateways.js';
-import { agentIncident } from '../fixtures/incidents.js';
+import { TempDirs, isAlive } from '../fixtures/gateways.js';
+import { agentRequest, runnerOptions } from '../fixtures/agent-runner.js';
 
 const SECRET = 'tok_live_5e1f0a9b8c7d';
 const temps = new TempDirs();
@@ -46,25 +46,11 @@ function driver(turn: (setup: DriverSetup, session: PtySession, io: TurnIO, sign
 
 async function runner(d: AgentDriver, over: { timeoutMs?: number } = {}) {
   const dir = await temps.make('clawmedic-runner-');
-  return {
-    dir,
-    runner: new AgentSessionRunner({
-      driver: d,
-      workRoot: join(dir, 'work'),
-      transcriptDir: join(dir, 'transcripts'),
-      hookCommand: 'true',
-      promptTarget: { healthUrl: 'http://127.0.0.1:1/', configPath: join(dir, 'none.json'), command: null, restartCommand: null, validateCommand: null, medicDataDir: dir },
-      redactor: new Redactor([SECRET]),
-      log: captureLogger(),
-      timeoutMs: over.timeoutMs ?? 20_000,
-      idleTimeoutMs: 20_000,
-      approvalTimeoutMs: 10_000,
-      relayEveryMs: 100,
-    }),
-  };
+  const options = runnerOptions(dir, d, { redactor: new Redactor([SECRET]), timeoutMs: over.timeoutMs ?? 20_000, idleTimeoutMs: 20_000, relayEveryMs: 100 });
+  return { dir, runner: new AgentSessionRunner(options) };
 }
 
-const request0: AgentRequest = { target: 'gw', incident: agentIncident(), timeline: [], recentOutput: [], reason: 'test' };
+const request0 = agentRequest({ timeline: [], recentOutput: [], reason: 'test' });
 
 describe('AgentSessionRunner', () => {
   it('asks one question at a time: parallel tool calls wait for the previous answer', async () => {
