@@ -21,9 +21,8 @@
  *   npm run bench:agent -- --rounds 5
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, release, totalmem, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { descendantsIn, snapshot, type ProcStat } from '../src/agent/process-tree.js';
@@ -33,10 +32,10 @@ import type { LadderRecord } from '../src/recovery/types.js';
 import { E2eWorld } from '../test/e2e/harness.js';
 import { hasTools, lastUserInfo, repairScript, startFakeAnthropic, type FakeAnthropic } from '../test/fixtures/fake-anthropic.js';
 import { discordEnvFor, FAST_BOT_OPTIONS, FakeDiscord, type StoredMessage } from '../test/fixtures/fake-discord/index.js';
+import { agentMedicEnv, breakConfig, CLAUDE_BIN } from '../test/fixtures/agent-world.js';
 import { isAlive, waitFor } from '../test/fixtures/gateways.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLAUDE_BIN = resolve(ROOT, 'node_modules/.bin/claude');
 const API_KEY = 'sk-test-bench-not-a-real-key-0042';
 const SAMPLE_MS = 200;
 const QUESTION = '🤖 **The AI agent asks';
@@ -216,7 +215,6 @@ async function runRound(n: number): Promise<Round> {
   let fake: FakeDiscord | undefined;
   let model: FakeAnthropic | undefined;
   let running: RunningMedic | undefined;
-  let claudeTmp: string | null = null;
   let dataDir: string | null = null;
   const log = timedLogger();
   try {
@@ -226,25 +224,9 @@ async function runRound(n: number): Promise<Round> {
       discordEnvFor(fake),
     );
     dataDir = setup.dataDir;
-    // Claude Code keeps per-workspace scratch dirs in <tmp>/claude-<uid>/<workspace path with / as ->.
-    const workspace = join(setup.env.MEDIC_DATA_DIR!, 'agent', 'work', 'gw-1');
-    claudeTmp = join('/tmp', `claude-${userInfo().uid}`, workspace.replace(/[^A-Za-z0-9]/g, '-'));
-    const good = join(setup.dataDir, 'openclaw.good.json');
-    await writeFile(good, JSON.stringify({ gateway: { mode: 'local', port: setup.gatewayPort } }));
-    await writeFile(setup.configPath, JSON.stringify({ gateway: { port: setup.gatewayPort } }));
-    model = await startFakeAnthropic({ script: repairScript(`cp ${good} ${setup.configPath}`, 'Restore the gateway config') });
-    const env = {
-      ...setup.env,
-      GATEWAY_CONFIG_KIND: 'json',
-      DOCTOR_COMMAND: 'false',
-      AGENT_ENABLED: 'true',
-      AGENT_COMMAND: CLAUDE_BIN,
-      AGENT_IDLE_TIMEOUT_MS: '30000',
-      AGENT_APPROVAL_TIMEOUT_MS: '60000',
-      ANTHROPIC_BASE_URL: model.url,
-      ANTHROPIC_API_KEY: API_KEY,
-      CLAUDE_CODE_MAX_RETRIES: '1',
-    };
+    const { repair } = await breakConfig(setup);
+    model = await startFakeAnthropic({ script: repairScript(repair, 'Restore the gateway config') });
+    const env = agentMedicEnv(setup.env, model, API_KEY);
 
     const fault = Date.now();
     running = await runMedic({
@@ -360,8 +342,7 @@ async function runRound(n: number): Promise<Round> {
     await fake?.stop().catch(() => {});
     await model?.close().catch(() => {});
     await world.cleanup();
-    if (claudeTmp) await rm(claudeTmp, { recursive: true, force: true });
-    await finalCheck(n, watch, [dataDir, claudeTmp]);
+    await finalCheck(n, watch, [dataDir]);
   }
 }
 

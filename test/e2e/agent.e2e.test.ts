@@ -4,18 +4,16 @@
  * scripted Messages API, and a real gateway process whose config is broken beyond level 2.
  */
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { descendants } from '../../src/agent/process-tree.js';
 import { runMedic, type RunningMedic } from '../../src/main.js';
 import { discordEnvFor, FAST_BOT_OPTIONS, FakeDiscord, type StoredMessage } from '../fixtures/fake-discord/index.js';
 import { repairScript, startFakeAnthropic, type FakeAnthropic } from '../fixtures/fake-anthropic.js';
+import { agentMedicEnv, breakConfig } from '../fixtures/agent-world.js';
 import { captureLogger, isAlive, waitFor } from '../fixtures/gateways.js';
 import { E2eWorld } from './harness.js';
 
-const ClaudeBin = resolve(fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url)));
 /** In the gateway's config (its auth token) and printed by the gateway: must never leave the host. */
 const GATEWAY_SECRET = 'oc_live_7f3a9c1e5b2d4f60';
 const API_KEY = 'sk-test-e2e-not-a-real-key-0042';
@@ -38,23 +36,12 @@ afterEach(async () => {
 async function startAgentMedic(extra: Record<string, string> = {}) {
   fake = await FakeDiscord.start();
   const setup = await world.envFor({ mode: 'ok' }, discordEnvFor(fake));
-  const good = join(setup.dataDir, 'openclaw.good.json');
-  await writeFile(good, JSON.stringify({ gateway: { mode: 'local', port: setup.gatewayPort }, auth: { token: GATEWAY_SECRET } }));
-  await writeFile(setup.configPath, JSON.stringify({ gateway: { port: setup.gatewayPort }, auth: { token: GATEWAY_SECRET } }));
-  model = await startFakeAnthropic({ script: repairScript(`cp ${good} ${setup.configPath}`, 'Restore the gateway config') });
+  const { repair } = await breakConfig(setup, { auth: { token: GATEWAY_SECRET } });
+  model = await startFakeAnthropic({ script: repairScript(repair, 'Restore the gateway config') });
   const env = {
-    ...setup.env,
+    ...agentMedicEnv(setup.env, model, API_KEY),
     // The gateway prints its token before refusing the config.
     GATEWAY_COMMAND: `echo "[gateway] auth ${GATEWAY_SECRET}"; ${setup.env.GATEWAY_COMMAND}`,
-    GATEWAY_CONFIG_KIND: 'json',
-    DOCTOR_COMMAND: 'false',
-    AGENT_ENABLED: 'true',
-    AGENT_COMMAND: ClaudeBin,
-    AGENT_IDLE_TIMEOUT_MS: '30000',
-    AGENT_APPROVAL_TIMEOUT_MS: '60000',
-    ANTHROPIC_BASE_URL: model.url,
-    ANTHROPIC_API_KEY: API_KEY,
-    CLAUDE_CODE_MAX_RETRIES: '1',
     ...extra,
   };
   const log = captureLogger();
