@@ -74,6 +74,8 @@ async function runClaude(fake: FakeAnthropic, prompt = 'please recover the servi
     CLAUDE_CODE_MAX_RETRIES: '1',
     API_TIMEOUT_MS: '5000',
     CLAUDE_CONFIG_DIR: join(home, 'config'),
+    // The CLI leaves a folder per workspace in $TMPDIR/claude-<uid>: inside the temp dir removed afterwards.
+    TMPDIR: home,
   };
   const started = Date.now();
   const child = spawn(ClaudeBin, ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'], {
