@@ -6,7 +6,7 @@ import type { AgentSetup } from './agent/setup.js';
 import type { MedicConfig, TargetConfig } from './config.js';
 import { RequestRejectedError } from './errors.js';
 import type { MedicEvents } from './recovery/events.js';
-import { exponentialBackoff, type LadderOptions } from './recovery/ladder-options.js';
+import { exponentialBackoff, type LadderOptions } from './recovery/ladder/index.js';
 import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './recovery/ports.js';
 import type { Redactor } from './recovery/redact.js';
 import { TargetWatchdog, type TargetStatus } from './recovery/watchdog.js';

@@ -1,6 +1,6 @@
 /**
  * The ladder's vocabulary: its state, the facts that flow in (events) and the
- * work that flows out (actions). Plain data, no I/O: see `ladder.ts`.
+ * work that flows out (actions). Plain data, no I/O: see `ladder/step.ts`.
  */
 
 /** Ladder levels: 0 supervise, 1 watchdog, 2 repair, 3 AI agent, 4 a human. */
@@ -219,4 +219,43 @@ export type LadderAction =
 export interface StepResult {
   state: TargetState;
   actions: LadderAction[];
+}
+
+/**
+ * One word for where a target stands, derived from its state (`ladder/phase.ts`):
+ * healthy; starting (first probes pending); down (not answering, no incident yet); stopped;
+ * restarting (levels 0-1); repairing (level 2); agent (level 3); waiting-for-human (level 4,
+ * or a question only a person can answer); paused (automatic actions off).
+ */
+export type TargetPhase =
+  | 'healthy'
+  | 'starting'
+  | 'down'
+  | 'stopped'
+  | 'restarting'
+  | 'repairing'
+  | 'agent'
+  | 'waiting-for-human'
+  | 'paused';
+
+/** What `/status` shows of a target. */
+export interface TargetStatus {
+  name: string;
+  supervised: boolean;
+  /** Level 3 (the AI agent) is available. */
+  agent: boolean;
+  /** Where the target stands, in one word. */
+  phase: TargetPhase;
+  health: TargetState['health'];
+  process: TargetState['process']['status'];
+  pid: number | null;
+  startedAt: number | null;
+  restarts: number;
+  paused: boolean;
+  pausedUntil: number | null;
+  pending: string | null;
+  /** When a scheduled restart (backoff) is due. */
+  restartAt: number | null;
+  lastProbe: ProbeResult | null;
+  incident: Pick<Incident, 'id' | 'state' | 'level' | 'cause' | 'openedAt' | 'approval'> | null;
 }

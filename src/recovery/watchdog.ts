@@ -6,11 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { GatewayStartError, RequestRejectedError } from '../errors.js';
 import type { MedicEvents } from './events.js';
-import { checkApproval, checkRecover, initialState, nextWakeAt, step } from './ladder.js';
-import type { LadderOptions } from './ladder-options.js';
+import { checkApproval, checkRecover, initialState, nextWakeAt, phaseOf, step, type LadderOptions } from './ladder/index.js';
 import type { AgentRunner, AgentToolCall, Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './ports.js';
 import type { Redactor } from './redact.js';
-import type { Incident, LadderAction, LadderEvent, LadderRecord, Level, ProbeResult, TargetState } from './types.js';
+import type { LadderAction, LadderEvent, LadderRecord, Level, TargetState, TargetStatus } from './types.js';
+
+export type { TargetStatus } from './types.js';
 
 export interface WatchdogOptions {
   name: string;
@@ -36,26 +37,6 @@ interface AgentInFlight {
   ctl: AbortController;
   waiting: Map<string, (decision: AgentDecision) => void>;
   done: Promise<void>;
-}
-
-/** What `/status` shows of a target. */
-export interface TargetStatus {
-  name: string;
-  supervised: boolean;
-  /** Level 3 (the AI agent) is available. */
-  agent: boolean;
-  health: TargetState['health'];
-  process: TargetState['process']['status'];
-  pid: number | null;
-  startedAt: number | null;
-  restarts: number;
-  paused: boolean;
-  pausedUntil: number | null;
-  pending: string | null;
-  /** When a scheduled restart (backoff) is due. */
-  restartAt: number | null;
-  lastProbe: ProbeResult | null;
-  incident: Pick<Incident, 'id' | 'state' | 'level' | 'cause' | 'openedAt' | 'approval'> | null;
 }
 
 /** How many of the gateway's last lines go with a "human needed" notice. */
@@ -122,6 +103,7 @@ export class TargetWatchdog {
       name: s.target,
       supervised: this.o.gateway.supervised,
       agent: Boolean(this.o.ladder.agentEnabled),
+      phase: phaseOf(s),
       health: s.health,
       process: s.process.status,
       pid: s.process.pid,

@@ -46,6 +46,7 @@ function status(over: Partial<TargetStatus> = {}): TargetStatus {
     name: 'gw',
     supervised: true,
     agent: false,
+    phase: 'down',
     health: 'down',
     process: 'stopped',
     pid: null,

@@ -1,6 +1,6 @@
 /** Questions the ladder asks a person: approve, deny, expire, stale answers, withdrawal. */
 import { describe, expect, it } from 'vitest';
-import { checkApproval } from '../../../src/recovery/ladder.js';
+import { checkApproval } from '../../../src/recovery/ladder/index.js';
 import {
   LadderHarness,
   actionTypes,

@@ -3,8 +3,7 @@
  * `nextWakeAt`, and `step` never mutating its input.
  */
 import { describe, expect, it } from 'vitest';
-import { initialState, nextWakeAt, step } from '../../../src/recovery/ladder.js';
-import { DefaultLadderOptions } from '../../../src/recovery/ladder-options.js';
+import { DefaultLadderOptions, initialState, nextWakeAt, step } from '../../../src/recovery/ladder/index.js';
 import type { Incident, LadderEvent, TargetState } from '../../../src/recovery/types.js';
 import {
   LadderHarness,

@@ -4,8 +4,7 @@
  * Every state handed to `step` is deep-frozen first, so any test that drives the
  * ladder through the harness also checks that `step` never mutates its input.
  */
-import { initialState, nextWakeAt, step } from '../../../src/recovery/ladder.js';
-import { DefaultLadderOptions, type LadderOptions } from '../../../src/recovery/ladder-options.js';
+import { DefaultLadderOptions, initialState, nextWakeAt, step, type LadderOptions } from '../../../src/recovery/ladder/index.js';
 import type {
   Diagnosis,
   ExitInfo,

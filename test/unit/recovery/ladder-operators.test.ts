@@ -1,6 +1,6 @@
 /** Operators: recover at a level, abort, pause and resume; `checkRecover`. */
 import { describe, expect, it } from 'vitest';
-import { checkRecover, initialState } from '../../../src/recovery/ladder.js';
+import { checkRecover, initialState } from '../../../src/recovery/ladder/index.js';
 import {
   LadderHarness,
   abort,

@@ -1,0 +1,90 @@
+/**
+ * The incident's bookkeeping: open it (or continue the open one), move it between levels,
+ * resolve it, escalate it when a level has nothing left, and the half-open retry while a
+ * human is awaited.
+ */
+import type { Incident, Level } from '../types.js';
+import { agentTakesOver, agentTried, enterLevel3, stopAgent } from './agent.js';
+import { closeApproval } from './approvals.js';
+import { record, type Step } from './context.js';
+import { restart } from './supervise.js';
+
+/** The open incident, or a new one; `again` is written to the timeline of one already open. */
+export function openIncident(c: Step, cause: string, again: string | null): Incident {
+  const s = c.s;
+  if (s.incident) {
+    if (again) record(c, 'step', again);
+    if (s.incident.state === 'open') s.incident.state = 'recovering';
+    return s.incident;
+  }
+  s.incidentSeq += 1;
+  s.incident = {
+    id: `${s.target}-${s.incidentSeq}`,
+    target: s.target,
+    openedAt: c.now,
+    closedAt: null,
+    cause,
+    state: 'recovering',
+    level: 0,
+    maxLevel: 0,
+    restarts: 0,
+    doctorRuns: 0,
+    tried: [],
+    verifying: null,
+    lastDiagnosis: null,
+    retryAt: null,
+    approval: null,
+    outcome: null,
+  };
+  record(c, 'opened', cause);
+  return s.incident;
+}
+
+export function setLevel(c: Step, level: Level, text: string): void {
+  const inc = c.s.incident!;
+  inc.level = level;
+  inc.maxLevel = Math.max(inc.maxLevel, level) as Level;
+  inc.state = level === 4 ? 'waiting_human' : 'recovering';
+  if (level !== 4) inc.retryAt = null;
+  record(c, level === 4 ? 'human' : 'level', `level ${level}: ${text}`);
+}
+
+/** The gateway is healthy again (or the cause went away): the incident closes. */
+export function resolve(c: Step, outcome?: string): void {
+  const s = c.s;
+  const inc = s.incident!;
+  const secs = ((c.now - inc.openedAt) / 1000).toFixed(1);
+  const by = outcome ?? (inc.verifying === 'agent'
+    ? 'fixed by the AI agent'
+    : inc.verifying
+      ? `fixed by ${inc.verifying}`
+      : inc.state === 'waiting_human'
+        ? 'came back while waiting for a human'
+        : `${inc.restarts} restart${inc.restarts === 1 ? '' : 's'}`);
+  closeApproval(c, 'withdrawn', null);
+  stopAgent(c, 'the gateway is healthy again');
+  Object.assign(inc, { state: 'resolved', closedAt: c.now, retryAt: null, outcome: by });
+  record(c, 'resolved', `resolved after ${secs} s at level ${inc.maxLevel} (${by})`);
+  c.closed = inc;
+  s.incident = null;
+}
+
+/** Level 2 (or an operator) has nothing left: the AI agent when it may take over, else a human. */
+export function escalate(c: Step, reason: string): void {
+  const inc = c.s.incident!;
+  if (agentTakesOver(c, inc)) return enterLevel3(c, reason);
+  const why = `${reason}${agentTried(inc)}`;
+  setLevel(c, 4, `human needed: ${why}`);
+  inc.retryAt = c.o.humanRetryMs === null ? null : c.now + c.o.humanRetryMs;
+  c.actions.push({ type: 'NotifyHuman', incidentId: inc.id, summary: why });
+}
+
+/** Tick: while a human is awaited, the circuit breaker lets one restart through every `humanRetryMs`. */
+export function halfOpenRetry(c: Step): void {
+  const s = c.s;
+  const inc = s.incident;
+  if (inc?.state !== 'waiting_human' || inc.retryAt === null || c.now < inc.retryAt || s.pending || s.paused) return;
+  inc.retryAt = c.o.humanRetryMs === null ? null : c.now + c.o.humanRetryMs;
+  record(c, 'step', 'circuit breaker half-open: trying one restart');
+  restart(c, 'half-open retry');
+}

@@ -1,0 +1,101 @@
+/**
+ * What people ask of the ladder (Discord, the CLI, the local API): recover at a level, abort,
+ * pause, resume; and the checks that refuse a request before it is queued.
+ */
+import type { Level, TargetState } from '../types.js';
+import { checkAgentRecover, enterLevel3, stopAgent } from './agent.js';
+import { closeApproval } from './approvals.js';
+import { record, type Step } from './context.js';
+import { escalate, openIncident, setLevel } from './incident.js';
+import type { LadderOptions } from './options.js';
+import { diagnose, enterLevel2 } from './repair.js';
+import { restart, start } from './supervise.js';
+
+/** Why an operator's recovery request cannot run now, or null when it can. */
+export function checkRecover(state: TargetState, level: Level, options?: Pick<LadderOptions, 'agentEnabled'>): string | null {
+  if (level === 3) {
+    const off = checkAgentRecover(options);
+    if (off) return off;
+  }
+  if (state.pending) return `busy: ${state.pending.work} is in progress; try again when it finishes`;
+  return null;
+}
+
+/** Why an abort cannot run now, or null when it can. */
+export function checkAbort(state: TargetState): string | null {
+  return state.incident ? null : `${state.target} has no open incident to abort`;
+}
+
+/** Why a resume cannot run now, or null when it can. */
+export function checkResume(state: TargetState): string | null {
+  return state.paused ? null : `${state.target} is not paused`;
+}
+
+export function recoverRequested(c: Step, level: Level, by: string, note: string | null): void {
+  const s = c.s;
+  record(c, 'operator', `${by} asked for level ${level}${note ? `: ${note}` : ''}`, by);
+  if (s.paused) unpause(c);
+  const inc = openIncident(c, `manual recovery at level ${level} requested by ${by}`, null);
+  s.restartAt = null;
+  if (level <= 1) {
+    setLevel(c, level, `${by}: restart`);
+    inc.verifying = null;
+    return restart(c, `requested by ${by}`);
+  }
+  if (level === 2) {
+    // A person asking for level 2 gets a fresh repair budget.
+    inc.doctorRuns = 0;
+    inc.tried = [];
+    return enterLevel2(c, `requested by ${by}`);
+  }
+  if (level === 3) return enterLevel3(c, `requested by ${by}${note ? `: ${note}` : ''}`);
+  escalate(c, `${by} asked for a human`);
+}
+
+export function abortRequested(c: Step, by: string, reason: string | null): void {
+  const s = c.s;
+  const inc = s.incident;
+  record(c, 'operator', `${by} aborted${reason ? `: ${reason}` : ''}`, by);
+  if (!inc) return;
+  closeApproval(c, 'withdrawn', by);
+  stopAgent(c, `aborted by ${by}`);
+  Object.assign(inc, { state: 'aborted', closedAt: c.now, retryAt: null, outcome: `aborted by ${by}` });
+  record(c, 'aborted', `incident aborted by ${by}; automatic actions paused until resumed`);
+  c.closed = inc;
+  s.incident = null;
+  s.paused = true;
+  s.pausedUntil = null;
+  s.restartAt = null;
+  s.afterStop = null;
+}
+
+export function pauseRequested(c: Step, by: string, until: number | null): void {
+  const s = c.s;
+  s.paused = true;
+  s.pausedUntil = until;
+  s.restartAt = null;
+  const span = until === null ? 'until resumed' : `for ${Math.round((until - c.now) / 60_000)} min`;
+  record(c, 'operator', `${by} paused automatic actions ${span}`, by);
+}
+
+export function resumeRequested(c: Step, by: string): void {
+  const s = c.s;
+  unpause(c);
+  record(c, 'operator', `${by} resumed automatic actions`, by);
+  if (!c.o.supervised || s.pending || s.process.status !== 'stopped') return;
+  const inc = openIncident(c, 'gateway is down after maintenance', null);
+  if (inc.state === 'waiting_human') return;
+  if (inc.level >= 2) diagnose(c);
+  else start(c);
+}
+
+/** Tick: a maintenance window (pause with an end) is over. */
+export function endMaintenance(c: Step): void {
+  const s = c.s;
+  if (s.paused && s.pausedUntil !== null && c.now >= s.pausedUntil) resumeRequested(c, 'maintenance window end');
+}
+
+function unpause(c: Step): void {
+  c.s.paused = false;
+  c.s.pausedUntil = null;
+}

@@ -1,0 +1,111 @@
+/**
+ * Level 2: the gateway is stopped, diagnosed, and repaired one step at a time, each step
+ * verified by starting the gateway and probing it; a failed verification diagnoses again for
+ * the next step. Also the config watch: a config broken on disk under a running gateway.
+ */
+import type { Diagnosis, RepairStep } from '../types.js';
+import { ask, closeApproval } from './approvals.js';
+import { record, type Step } from './context.js';
+import { describeDiagnosis } from './describe.js';
+import { escalate, openIncident, resolve, setLevel } from './incident.js';
+import { start, stop } from './supervise.js';
+
+export function enterLevel2(c: Step, reason: string): void {
+  const inc = c.s.incident;
+  if (!inc) return;
+  inc.verifying = null;
+  setLevel(c, 2, reason);
+  if (c.s.process.status === 'running' || c.s.process.status === 'starting') {
+    stop(c, 'level 2 repairs need the gateway stopped', 'diagnose');
+  } else {
+    diagnose(c);
+  }
+}
+
+export function diagnose(c: Step): void {
+  c.s.pending = { work: 'diagnose', since: c.now };
+  c.actions.push({ type: 'Diagnose' });
+}
+
+/** The next repair from what the diagnosis found, in the order a person would try them. */
+export function diagnosed(c: Step, d: Diagnosis): void {
+  const s = c.s;
+  s.pending = null;
+  const inc = s.incident;
+  if (!inc || inc.state !== 'recovering' || s.paused) return;
+  inc.lastDiagnosis = d;
+  record(c, 'step', `diagnosis: ${describeDiagnosis(d)}`);
+  const tried = (step: RepairStep) => inc.tried.includes(step);
+  if (d.portHolder) {
+    if (d.portHolder.stale && !tried('stop-stale')) return repair(c, 'stop-stale', d.portHolder.pid);
+    const who = `pid ${d.portHolder.pid} (${d.portHolder.command})`;
+    // Stopping a foreign process is a person's decision: ask once, with the facts.
+    if (d.portHolder.pid > 0 && !tried('stop-port-holder')) {
+      const q = `Stop pid ${d.portHolder.pid} (${d.portHolder.command}), which holds the gateway's port, so the gateway can start?`;
+      return ask(c, 'stop-port-holder', d.portHolder.pid, d.portHolder.command, q);
+    }
+    return escalate(c, `the port is held by ${who}; stopping a foreign process is a person's decision`);
+  }
+  if (!d.config.ok && d.lastKnownGood.available && !tried('restore-config')) return repair(c, 'restore-config');
+  // OpenClaw's doctor does not fix a missing gateway.mode; its own `config set` does, when no good copy exists.
+  if (d.config.modeMissingOnly && !d.lastKnownGood.available && !tried('set-gateway-mode')) return repair(c, 'set-gateway-mode');
+  if (inc.doctorRuns < c.o.maxDoctorRuns) return repair(c, 'doctor');
+  if (d.lastKnownGood.available && d.lastKnownGood.differs && !tried('restore-config')) {
+    return repair(c, 'restore-config');
+  }
+  escalate(c, 'level 2 has nothing left to try');
+}
+
+export function repair(c: Step, step: RepairStep, pid: number | null = null): void {
+  const inc = c.s.incident!;
+  inc.tried.push(step);
+  if (step === 'doctor') inc.doctorRuns += 1;
+  inc.verifying = step;
+  c.s.pending = { work: step, since: c.now };
+  const label = step === 'doctor' ? `doctor (run ${inc.doctorRuns} of ${c.o.maxDoctorRuns})` : step;
+  record(c, 'step', `repair: ${label}`);
+  c.actions.push({ type: 'RunRepair', step, pid });
+}
+
+export function repairFinished(c: Step, step: RepairStep, ok: boolean, detail: string): void {
+  const s = c.s;
+  s.pending = null;
+  const inc = s.incident;
+  if (!inc || inc.state !== 'recovering' || s.paused) return;
+  record(c, 'step', `${step} ${ok ? 'finished' : 'failed'}: ${detail}`);
+  if (!ok) return repairFailed(c, null);
+  if (s.process.status === 'running' && s.health === 'up') return resolve(c); // fixed under a gateway that kept running
+  record(c, 'step', `verifying ${step}: starting the gateway`);
+  start(c);
+}
+
+/** A repair (or its verification) failed: stop what runs and diagnose again for the next one. */
+export function repairFailed(c: Step, text: string | null): void {
+  const inc = c.s.incident!;
+  if (inc.verifying && text) record(c, 'step', text);
+  inc.verifying = null;
+  if (c.s.process.status === 'running') stop(c, 'the repair did not help', 'diagnose');
+  else diagnose(c);
+}
+
+/** The config file changed: broken under a running, healthy gateway is an outage waiting for its restart. */
+export function configChanged(c: Step, ok: boolean, error: string | null, lastKnownGood: boolean): void {
+  const s = c.s;
+  const inc = s.incident;
+  const running = s.process.status === 'running' && s.health === 'up';
+  if (ok) {
+    // A restore in flight wrote this file: its own result (and its validation) closes the incident.
+    if (inc?.latent && running && s.pending?.work !== 'restore-config') {
+      closeApproval(c, 'withdrawn', null);
+      resolve(c, 'the config on disk is valid again');
+    }
+    return;
+  }
+  if (inc || s.paused || !running) return; // an outage in progress deals with the config itself
+  const latent = openIncident(c, `the config on disk is broken while the gateway runs: ${error ?? 'invalid'}`, null);
+  latent.latent = true;
+  setLevel(c, 2, 'the running gateway ignores the broken file, but its next start will fail: acting before that');
+  if (!lastKnownGood) return escalate(c, 'the config on disk is broken and there is no known-good copy: fix it before the gateway restarts');
+  const q = `The config on disk is broken (${error ?? 'invalid'}). The running gateway ignores it, but it will not start again. Restore the last-known-good config now?`;
+  ask(c, 'restore-config', 0, '', q);
+}

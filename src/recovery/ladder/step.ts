@@ -1,0 +1,90 @@
+/**
+ * The recovery ladder: a pure state machine. `step(state, event, ctx)` returns the next state
+ * and the actions to run; it reads no clock, spawns nothing and imports nothing with side
+ * effects, so every escalation rule is unit-tested with plain data.
+ *
+ * Each event type has one handler (the table below); the rules live in one file per concern:
+ * `supervise.ts` (levels 0-1), `repair.ts` (level 2), `approvals.ts`, `agent.ts` (level 3),
+ * `incident.ts` (open, level, resolve, escalate to a human), `operators.ts`.
+ */
+import type { LadderEvent, StepResult, TargetState } from '../types.js';
+import { agentFinished, agentPermission } from './agent.js';
+import { approvalDecided, expireApproval } from './approvals.js';
+import { newStep, type Step, type StepContext } from './context.js';
+import { halfOpenRetry } from './incident.js';
+import { abortRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
+import { configChanged, diagnosed, repairFinished } from './repair.js';
+import { boot, dueRestart, exited, probeFailed, probeSucceeded, started, startFailed, stopped } from './supervise.js';
+
+type Handlers = { [K in LadderEvent['type']]: (c: Step, e: Extract<LadderEvent, { type: K }>) => void };
+
+/** Every event type and the rule that takes it. */
+const HANDLERS: Handlers = {
+  Boot: (c, e) => boot(c, e.adoptedPid),
+  Tick: (c) => {
+    endMaintenance(c);
+    dueRestart(c);
+    if (expireApproval(c)) return;
+    halfOpenRetry(c);
+  },
+  ProbeSucceeded: (c, e) => probeSucceeded(c, e.result),
+  ProbeFailed: (c, e) => probeFailed(c, e.result),
+  GatewayStarted: (c, e) => started(c, e.pid),
+  GatewayStartFailed: (c, e) => startFailed(c, e.error, e.permanent),
+  GatewayStopped: (c) => stopped(c),
+  ProcessExited: (c, e) => exited(c, e.exit),
+  Diagnosed: (c, e) => diagnosed(c, e.diagnosis),
+  RepairFinished: (c, e) => repairFinished(c, e.step, e.ok, e.detail),
+  ConfigChanged: (c, e) => configChanged(c, e.ok, e.error, e.lastKnownGood),
+  ApprovalDecided: (c, e) => approvalDecided(c, e.approvalId, e.approved, e.by, e.scope ?? 'once'),
+  AgentPermissionRequested: (c, e) => agentPermission(c, e.requestId, e.tool, e.command, e.description),
+  AgentFinished: (c, e) => agentFinished(c, e.session, e.outcome, e.detail),
+  RecoverRequested: (c, e) => recoverRequested(c, e.level, e.by, e.note),
+  AbortRequested: (c, e) => abortRequested(c, e.by, e.reason),
+  PauseRequested: (c, e) => pauseRequested(c, e.by, e.until),
+  ResumeRequested: (c, e) => resumeRequested(c, e.by),
+};
+
+/** The event types the ladder takes, in the order of the table. */
+export const EVENT_TYPES = Object.keys(HANDLERS) as LadderEvent['type'][];
+
+export function initialState(target: string): TargetState {
+  return {
+    target,
+    incidentSeq: 0,
+    paused: false,
+    pausedUntil: null,
+    process: { status: 'stopped', pid: null, startedAt: null, becameHealthy: false, lastExit: null },
+    health: 'unknown',
+    healthySince: null,
+    probe: { failures: 0, successes: 0, last: null },
+    unstableExits: [],
+    backoffAttempt: 0,
+    restarts: 0,
+    restartAt: null,
+    pending: null,
+    afterStop: null,
+    snapshotTaken: false,
+    incident: null,
+  };
+}
+
+export function step(state: TargetState, event: LadderEvent, ctx: StepContext): StepResult {
+  const c = newStep(structuredClone(state), ctx);
+  const handle = HANDLERS[event.type] as (c: Step, e: LadderEvent) => void;
+  handle(c, event);
+  // The incident as it stands after the step (or as it closed), whenever it changed: the store keeps it.
+  const incident = c.s.incident ?? c.closed;
+  if (incident && JSON.stringify(incident) !== JSON.stringify(state.incident)) {
+    c.actions.push({ type: 'SaveIncident', incident });
+  }
+  return { state: c.s, actions: c.actions };
+}
+
+/** When the ladder next needs a `Tick`, derived from the state; null when it does not. */
+export function nextWakeAt(state: TargetState): number | null {
+  const retryAt = state.paused ? null : (state.incident?.retryAt ?? null);
+  const expiresAt = state.incident?.approval?.expiresAt ?? null;
+  const times = [state.restartAt, retryAt, state.pausedUntil, expiresAt].filter((t): t is number => t !== null);
+  return times.length ? Math.min(...times) : null;
+}

@@ -1,0 +1,239 @@
+/**
+ * Levels 0 and 1: the gateway's process and its probes. Level 0 restarts an exited gateway
+ * (at once, then with backoff); level 1 restarts one that runs but does not answer. A circuit
+ * breaker, exit 78 (bad config), a port in use or a command that cannot run hand the incident
+ * to level 2 (`repair.ts`). Also the process verbs every level uses: start, stop, restart.
+ */
+import type { ExitInfo, ProbeResult, TargetState } from '../types.js';
+import { agentOnBoot, startAgent } from './agent.js';
+import { record, type Step } from './context.js';
+import { describeExit } from './describe.js';
+import { openIncident, resolve, setLevel } from './incident.js';
+import { diagnose, enterLevel2, repairFailed } from './repair.js';
+
+export function boot(c: Step, adoptedPid: number | null): void {
+  const s = c.s;
+  s.pending = null;
+  s.afterStop = null;
+  s.restartAt = null;
+  s.health = 'unknown';
+  s.healthySince = null;
+  s.probe.failures = 0;
+  s.probe.successes = 0;
+  // An adopted gateway may still be starting (the previous medic died mid-restart): it gets the
+  // start-up grace from now, which ends at its first good probe. A service's start is unknown.
+  const adopted = c.o.supervised && adoptedPid !== null;
+  Object.assign(s.process, { startedAt: adopted ? c.now : null, becameHealthy: false, pid: adoptedPid });
+  if (!c.o.supervised) {
+    s.process.status = 'running';
+    return;
+  }
+  if (adoptedPid !== null) {
+    s.process.status = 'running';
+    if (s.incident) record(c, 'step', `medic restarted; adopted the running gateway (pid ${adoptedPid})`);
+    return;
+  }
+  s.process.status = 'stopped';
+  const inc = s.incident;
+  agentOnBoot(c);
+  if (s.paused || inc?.state === 'waiting_human') return;
+  if (inc && inc.level >= 2) {
+    record(c, 'step', 'medic restarted mid-repair; diagnosing again');
+    diagnose(c);
+    return;
+  }
+  if (inc) record(c, 'step', 'medic restarted mid-incident; starting the gateway');
+  start(c);
+}
+
+/** Tick: a restart that waited out its backoff. */
+export function dueRestart(c: Step): void {
+  const s = c.s;
+  if (s.restartAt === null || c.now < s.restartAt || s.pending) return;
+  s.restartAt = null;
+  start(c);
+}
+
+export function started(c: Step, pid: number | null): void {
+  const s = c.s;
+  s.pending = null;
+  Object.assign(s.process, { status: 'running', pid, startedAt: c.now, becameHealthy: false });
+  // A new run has to prove itself: a service restarted in place never went through 'down'.
+  if (s.health === 'up') {
+    s.health = 'unknown';
+    s.healthySince = null;
+  }
+  s.probe.failures = 0;
+  s.probe.successes = 0;
+  s.snapshotTaken = false;
+  if (s.incident) record(c, 'step', pid !== null ? `gateway started (pid ${pid})` : 'restart command finished');
+}
+
+export function startFailed(c: Step, error: string, permanent: boolean): void {
+  c.s.pending = null;
+  if (c.o.supervised) {
+    c.s.process.status = 'stopped';
+    c.s.process.pid = null;
+  }
+  // A start that failed is a failed start, whatever the previous run did.
+  fault(c, `could not be started: ${error}`, permanent ? 'command' : null, true);
+}
+
+export function stopped(c: Step): void {
+  const s = c.s;
+  // Late news of a stop whose exit already moved the ladder on (a start may be in flight).
+  if (s.pending?.work !== 'stop') return;
+  s.pending = null;
+  if (c.o.supervised) Object.assign(s.process, { status: 'stopped', pid: null });
+  continueAfterStop(c);
+}
+
+export function exited(c: Step, exit: ExitInfo): void {
+  const s = c.s;
+  const wasStopping = s.process.status === 'stopping';
+  const unstable = !s.process.becameHealthy;
+  Object.assign(s.process, { status: 'stopped', pid: null, lastExit: exit });
+  markDown(c);
+  if (wasStopping) {
+    s.pending = null;
+    continueAfterStop(c);
+    return;
+  }
+  if (s.pending?.work === 'start') s.pending = null;
+  fault(c, describeExit(exit), exit.hint, unstable);
+}
+
+/** The gateway died or could not start: open or continue the incident and decide the next rung. */
+function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean): void {
+  const s = c.s;
+  if (unstable) countUnstableExit(c);
+  if (s.paused) {
+    record(c, s.incident ? 'step' : 'health', `gateway ${what}; paused, not acting`);
+    return;
+  }
+  const inc = openIncident(c, `gateway ${what}`, `gateway ${what} again`);
+  if (inc.state === 'waiting_human') return;
+  if (inc.level >= 2) return repairFailed(c, `${inc.verifying ?? 'the repair'} did not bring it back: ${what}`);
+  if (hint === 'config') return enterLevel2(c, 'exit 78: the gateway refuses its config; not restarting blindly');
+  if (hint === 'port') return enterLevel2(c, 'the port is in use; finding out who holds it');
+  if (hint === 'command') return enterLevel2(c, 'the gateway cannot be started as configured; no blind retries');
+  if (breakerOpen(c)) return enterLevel2(c, breakerText(c));
+  const attempt = s.backoffAttempt;
+  const delay = c.o.backoff(attempt, c.random);
+  if (delay === null) return enterLevel2(c, 'restart backoff gave up');
+  if (unstable) s.backoffAttempt += 1;
+  if (delay <= 0) return start(c);
+  s.restartAt = c.now + delay;
+  record(c, 'step', `restarting in ${(delay / 1000).toFixed(1)} s (backoff attempt ${attempt})`);
+}
+
+export function probeSucceeded(c: Step, result: ProbeResult): void {
+  const s = c.s;
+  s.probe.last = result;
+  // While our own gateway is not running, whoever answers on its port is not it.
+  if (c.o.supervised && s.process.status !== 'running') return;
+  s.probe.failures = 0;
+  // Capped: counters past their threshold say nothing more and would only cause writes.
+  s.probe.successes = Math.min(s.probe.successes + 1, c.o.recoveryThreshold);
+  s.process.becameHealthy = true;
+  if (s.probe.successes >= c.o.recoveryThreshold && s.health !== 'up') {
+    const was = s.health;
+    s.health = 'up';
+    s.healthySince = c.now;
+    s.backoffAttempt = 0;
+    if (was === 'down') record(c, 'health', `healthy again (${result.latencyMs} ms)`);
+    if (s.incident) resolve(c);
+  }
+  const stableFor = s.healthySince === null ? 0 : c.now - s.healthySince;
+  if (s.health === 'up' && !s.snapshotTaken && s.process.status === 'running' && stableFor >= c.o.snapshotAfterMs) {
+    s.snapshotTaken = true;
+    c.actions.push({ type: 'SnapshotConfig' });
+  }
+}
+
+export function probeFailed(c: Step, result: ProbeResult): void {
+  const s = c.s;
+  s.probe.last = result;
+  s.probe.successes = 0;
+  const p = s.process;
+  if (p.status !== 'running') return; // starting, stopping or stopped: exits and starts speak for it
+  const inGrace = !p.becameHealthy && p.startedAt !== null && c.now - p.startedAt < c.o.startupGraceMs;
+  if (inGrace) return;
+  s.probe.failures = Math.min(s.probe.failures + 1, c.o.failureThreshold);
+  if (s.probe.failures < c.o.failureThreshold) return;
+  const wasUp = s.health === 'up';
+  markDown(c);
+  const why = `not answering: ${result.error ?? 'probe failed'} (${c.o.failureThreshold} failed probes)`;
+  if (s.paused) {
+    if (wasUp) record(c, 'health', `gateway ${why}; paused, not acting`);
+    return;
+  }
+  if (s.pending) return;
+  const inc = openIncident(c, `gateway ${why}`, `gateway ${why}`);
+  s.probe.failures = 0;
+  if (inc.state === 'waiting_human') return;
+  if (inc.level >= 2) return repairFailed(c, `${inc.verifying ?? 'the repair'} did not bring it back: ${why}`);
+  if (!p.becameHealthy) countUnstableExit(c);
+  if (breakerOpen(c)) return enterLevel2(c, breakerText(c));
+  setLevel(c, 1, c.o.supervised ? 'alive but not answering: restarting it' : 'not answering: restarting the service');
+  restart(c, 'not answering');
+}
+
+// ---- the process verbs -------------------------------------------------------
+
+export function start(c: Step): void {
+  const s = c.s;
+  s.restartAt = null;
+  s.pending = { work: 'start', since: c.now };
+  if (!c.o.supervised || s.process.startedAt !== null || s.process.lastExit !== null) {
+    s.restarts += 1;
+    if (s.incident) s.incident.restarts += 1;
+  }
+  if (c.o.supervised) s.process.status = 'starting';
+  c.actions.push({ type: 'StartGateway' });
+}
+
+export function stop(c: Step, reason: string, after: TargetState['afterStop']): void {
+  const s = c.s;
+  s.pending = { work: 'stop', since: c.now };
+  s.afterStop = after;
+  if (c.o.supervised) s.process.status = 'stopping';
+  // Not answering probes: a short SIGTERM grace, a frozen process will not act on it.
+  c.actions.push({ type: 'StopGateway', reason, urgent: s.health === 'down' });
+}
+
+/** Restart: in place when a service manager owns the gateway, stop-then-start when we do. */
+export function restart(c: Step, reason: string): void {
+  if (c.o.supervised && c.s.process.status === 'running') stop(c, reason, 'start');
+  else start(c);
+}
+
+function continueAfterStop(c: Step): void {
+  const next = c.s.afterStop;
+  c.s.afterStop = null;
+  if (next === 'start') start(c);
+  else if (next === 'diagnose') diagnose(c);
+  else if (next === 'agent') startAgent(c);
+}
+
+function markDown(c: Step): void {
+  const s = c.s;
+  if (s.health === 'up') record(c, 'health', 'gateway down');
+  s.health = 'down';
+  s.healthySince = null;
+  s.probe.successes = 0;
+}
+
+function countUnstableExit(c: Step): void {
+  const s = c.s;
+  s.unstableExits = [...s.unstableExits.filter((t) => c.now - t < c.o.breakerWindowMs), c.now];
+}
+
+function breakerOpen(c: Step): boolean {
+  return c.s.unstableExits.length >= c.o.breakerMaxExits;
+}
+
+function breakerText(c: Step): string {
+  const secs = Math.round(c.o.breakerWindowMs / 1000);
+  return `circuit breaker open: ${c.s.unstableExits.length} failed starts within ${secs} s`;
+}

@@ -1,0 +1,228 @@
+/**
+ * The whole ladder in one table: from a phase, an event leads to a phase and the work the
+ * ladder asks for (the actions other than Record and SaveIncident). Each "from" is a named
+ * situation built with the harness; every event type the ladder takes has at least one row.
+ * Adding a failure class should add a row here.
+ */
+import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES, phaseOf } from '../../../src/recovery/ladder/index.js';
+import type { LadderAction, LadderEvent, TargetPhase } from '../../../src/recovery/types.js';
+import {
+  LadderHarness,
+  abort,
+  badConfig,
+  boot,
+  diagnosed,
+  diagnosis,
+  exhausted,
+  exited,
+  killed,
+  pause,
+  probeFail,
+  probeOk,
+  recover,
+  repairFinished,
+  resume,
+  startFailed,
+  started,
+  stopped,
+  tick,
+  workTypes,
+} from './ladder-harness.js';
+
+const readOnly = (tool: string, command: string) => tool === 'Bash' && command.startsWith('cat ');
+const withAgent = () => new LadderHarness({ options: { agentEnabled: true, agentApprovalTimeoutMs: 60_000, agentAutoAllow: readOnly } });
+const squatter = diagnosis({ portHolder: { pid: 4242, command: 'python3 -m http.server', stale: false } });
+
+/** Situations to start from; each returns a harness whose next event is the row's event. */
+const from = {
+  /** Nothing has happened yet (before Boot). */
+  'stopped: before boot': () => new LadderHarness(),
+  'starting: booted, start in flight': () => {
+    const h = new LadderHarness();
+    h.send(boot());
+    return h;
+  },
+  'starting: running, one good probe': () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100));
+    h.after(5_000, probeOk());
+    return h;
+  },
+  healthy: () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    h.advance(60_000);
+    return h;
+  },
+  'healthy: two failed probes': () => {
+    const h: LadderHarness = from.healthy();
+    h.probes(2, probeFail());
+    return h;
+  },
+  'restarting: stop in flight (not answering)': () => {
+    const h: LadderHarness = from['healthy: two failed probes']();
+    h.after(5_000, probeFail());
+    return h;
+  },
+  'restarting: restarted, one good probe': () => {
+    const h: LadderHarness = from.healthy();
+    h.send(killed());
+    h.after(1_000, started(101));
+    h.after(5_000, probeOk());
+    return h;
+  },
+  'restarting: backoff due': () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100));
+    h.after(1_000, exited({ code: 1 })); // never healthy: immediate retry
+    h.after(100, started(101));
+    h.after(1_000, exited({ code: 1 })); // again: a 1 s backoff
+    h.advanceTo(h.state.restartAt ?? h.now);
+    return h;
+  },
+  'repairing: diagnosis in flight': () => badConfig(),
+  'repairing: doctor in flight': () => {
+    const h = badConfig();
+    h.send(diagnosed(diagnosis({ configOk: false })));
+    return h;
+  },
+  'repairing: last diagnosis in flight': () => {
+    const h = badConfig();
+    for (let i = 0; i < h.options.maxDoctorRuns; i++) h.sendAll(diagnosed(diagnosis({ configOk: false })), repairFinished('doctor', false, 'exit 1'));
+    return h;
+  },
+  'repairing: last diagnosis in flight, agent on': () => {
+    const h = withAgent();
+    badConfig(h);
+    for (let i = 0; i < h.options.maxDoctorRuns; i++) h.sendAll(diagnosed(diagnosis({ configOk: false })), repairFinished('doctor', false, 'exit 1'));
+    return h;
+  },
+  'waiting-for-human: may I stop the squatter?': () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100));
+    h.after(1_000, exited({ code: 1, hint: 'port' }));
+    h.send(diagnosed(squatter));
+    return h;
+  },
+  'waiting-for-human: the question expired': () => {
+    const h: LadderHarness = from['waiting-for-human: may I stop the squatter?']();
+    h.advanceTo(h.openIncident.approval?.expiresAt ?? h.now);
+    return h;
+  },
+  'waiting-for-human: level 4': () => exhausted(),
+  'waiting-for-human: level 4, half-open retry due': () => {
+    const h = exhausted();
+    h.advanceTo(h.openIncident.retryAt ?? h.now);
+    return h;
+  },
+  'agent: session running': () => {
+    const h: LadderHarness = from['repairing: last diagnosis in flight, agent on']();
+    h.send(diagnosed(diagnosis({ configOk: false })));
+    return h;
+  },
+  'agent: asks to run a command': () => {
+    const h: LadderHarness = from['agent: session running']();
+    h.send({ type: 'AgentPermissionRequested', requestId: 'r1', tool: 'Bash', command: 'openclaw config set gateway.mode local', description: null });
+    return h;
+  },
+  paused: () => {
+    const h: LadderHarness = from.healthy();
+    h.send(pause('alice', null));
+    return h;
+  },
+  'paused: maintenance window over': () => {
+    const h: LadderHarness = from.healthy();
+    h.send(pause('alice', h.now + 600_000));
+    h.advance(600_000);
+    return h;
+  },
+  'paused: aborted, gateway down': () => {
+    const h: LadderHarness = from.healthy();
+    h.send(killed());
+    h.send(abort());
+    h.send(exited({ code: 1 }));
+    return h;
+  },
+} satisfies Record<string, () => LadderHarness>;
+
+type From = keyof typeof from;
+type Work = LadderAction['type'];
+
+interface Row {
+  from: From;
+  event: LadderEvent;
+  to: TargetPhase;
+  work: Work[];
+}
+
+const table: Row[] = [
+  // levels 0-1: supervise
+  { from: 'stopped: before boot', event: boot(), to: 'starting', work: ['StartGateway'] },
+  { from: 'starting: booted, start in flight', event: started(100), to: 'starting', work: [] },
+  { from: 'starting: booted, start in flight', event: startFailed(), to: 'restarting', work: ['StartGateway'] },
+  { from: 'starting: running, one good probe', event: probeOk(), to: 'healthy', work: [] },
+  { from: 'healthy', event: probeOk(), to: 'healthy', work: ['SnapshotConfig'] }, // healthy for snapshotAfterMs: last-known-good
+  { from: 'healthy', event: tick(), to: 'healthy', work: [] },
+  { from: 'healthy', event: boot(100), to: 'starting', work: [] },
+  { from: 'healthy: two failed probes', event: probeFail(), to: 'restarting', work: ['StopGateway'] },
+  { from: 'healthy', event: killed(), to: 'restarting', work: ['StartGateway'] },
+  { from: 'restarting: stop in flight (not answering)', event: exited({ code: null, signal: 'SIGTERM' }), to: 'restarting', work: ['StartGateway'] },
+  { from: 'restarting: stop in flight (not answering)', event: stopped(), to: 'restarting', work: ['StartGateway'] },
+  { from: 'restarting: restarted, one good probe', event: probeOk(), to: 'healthy', work: [] },
+  { from: 'restarting: backoff due', event: tick(), to: 'restarting', work: ['StartGateway'] },
+  // level 2: repair
+  { from: 'starting: booted, start in flight', event: exited({ code: 78, hint: 'config' }), to: 'repairing', work: ['Diagnose'] },
+  { from: 'repairing: diagnosis in flight', event: diagnosed(diagnosis({ configOk: false })), to: 'repairing', work: ['RunRepair'] },
+  { from: 'repairing: doctor in flight', event: repairFinished('doctor', true), to: 'repairing', work: ['StartGateway'] },
+  { from: 'repairing: doctor in flight', event: repairFinished('doctor', false), to: 'repairing', work: ['Diagnose'] },
+  { from: 'repairing: diagnosis in flight', event: diagnosed(squatter), to: 'waiting-for-human', work: ['RequestApproval'] },
+  { from: 'healthy', event: { type: 'ConfigChanged', ok: false, error: 'JSON5: invalid character', lastKnownGood: true }, to: 'waiting-for-human', work: ['RequestApproval'] },
+  { from: 'healthy', event: { type: 'ConfigChanged', ok: true, error: null, lastKnownGood: true }, to: 'healthy', work: [] },
+  // questions for people
+  { from: 'waiting-for-human: may I stop the squatter?', event: { type: 'ApprovalDecided', approvalId: 'gw-1-a1', approved: true, by: 'alice' }, to: 'repairing', work: ['ApprovalClosed', 'RunRepair'] },
+  { from: 'waiting-for-human: may I stop the squatter?', event: { type: 'ApprovalDecided', approvalId: 'gw-1-a1', approved: false, by: 'alice' }, to: 'waiting-for-human', work: ['ApprovalClosed', 'NotifyHuman'] },
+  { from: 'waiting-for-human: the question expired', event: tick(), to: 'waiting-for-human', work: ['ApprovalClosed', 'NotifyHuman'] },
+  // level 3: the agent
+  { from: 'repairing: last diagnosis in flight', event: diagnosed(diagnosis({ configOk: false })), to: 'waiting-for-human', work: ['NotifyHuman'] },
+  { from: 'repairing: last diagnosis in flight, agent on', event: diagnosed(diagnosis({ configOk: false })), to: 'agent', work: ['StartAgent'] },
+  { from: 'agent: session running', event: { type: 'AgentPermissionRequested', requestId: 'r1', tool: 'Bash', command: 'cat /etc/hosts', description: null }, to: 'agent', work: ['AnswerAgent'] },
+  { from: 'agent: session running', event: { type: 'AgentPermissionRequested', requestId: 'r1', tool: 'Bash', command: 'rm -rf /tmp/x', description: null }, to: 'agent', work: ['RequestApproval'] },
+  { from: 'agent: asks to run a command', event: { type: 'ApprovalDecided', approvalId: 'gw-1-t1', approved: true, by: 'alice', scope: 'incident' }, to: 'agent', work: ['ApprovalClosed', 'AnswerAgent'] },
+  { from: 'agent: session running', event: { type: 'AgentFinished', session: 'gw-1#1', outcome: 'finished', detail: 'RECOVERY SUMMARY: set gateway.mode' }, to: 'agent', work: ['StartGateway'] },
+  { from: 'agent: session running', event: { type: 'AgentFinished', session: 'gw-1#0', outcome: 'finished', detail: 'an earlier session' }, to: 'agent', work: [] },
+  // level 4: a human
+  { from: 'waiting-for-human: level 4', event: killed(), to: 'waiting-for-human', work: [] },
+  { from: 'waiting-for-human: level 4, half-open retry due', event: tick(), to: 'waiting-for-human', work: ['StartGateway'] },
+  // operators
+  { from: 'healthy', event: recover(1), to: 'restarting', work: ['StopGateway'] },
+  { from: 'waiting-for-human: level 4', event: recover(2), to: 'repairing', work: ['Diagnose'] },
+  { from: 'waiting-for-human: level 4', event: recover(4), to: 'waiting-for-human', work: ['NotifyHuman'] },
+  { from: 'agent: asks to run a command', event: abort(), to: 'paused', work: ['ApprovalClosed', 'AnswerAgent', 'StopAgent'] },
+  { from: 'healthy', event: abort(), to: 'healthy', work: [] },
+  { from: 'healthy', event: pause(), to: 'paused', work: [] },
+  { from: 'paused', event: killed(), to: 'paused', work: [] },
+  { from: 'paused', event: resume(), to: 'healthy', work: [] },
+  { from: 'paused: aborted, gateway down', event: resume(), to: 'restarting', work: ['StartGateway'] },
+  { from: 'paused: maintenance window over', event: tick(), to: 'healthy', work: [] },
+];
+
+describe('the ladder as a table: phase x event -> phase + work', () => {
+  it.each(table.map((r) => ({ ...r, type: r.event.type })))('$from + $type -> $to $work', ({ from: start, event, to, work }) => {
+    const h: LadderHarness = from[start]();
+    const actions = h.send(event);
+    expect({ to: phaseOf(h.state), work: workTypes(actions) }).toEqual({ to, work });
+  });
+
+  it('has a row for every event type the ladder takes', () => {
+    const covered = new Set(table.map((r) => r.event.type));
+    expect(EVENT_TYPES.filter((t) => !covered.has(t))).toEqual([]);
+  });
+
+  it('starts every row from the phase its name says', () => {
+    const wrong = (Object.keys(from) as From[])
+      .map((name) => ({ name, phase: phaseOf(from[name]().state) }))
+      .filter(({ name, phase }) => !name.startsWith(phase));
+    expect(wrong).toEqual([]);
+  });
+});
