@@ -9,7 +9,7 @@ import type { MedicEvents } from './recovery/events.js';
 import { exponentialBackoff, type LadderOptions } from './recovery/ladder/index.js';
 import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './recovery/ports.js';
 import type { Redactor } from './recovery/redact.js';
-import { TargetWatchdog, type TargetStatus } from './recovery/watchdog.js';
+import { TargetWatchdog, type TargetStatus } from './recovery/watchdog/index.js';
 
 export interface TargetAdapters {
   gateway: GatewayProcess;

@@ -1,0 +1,90 @@
+/**
+ * The ladder's actions as adapter calls: one switch, exhaustive (a new action type does not
+ * compile until it has a case). Bookkeeping goes out through the outbox before the step is
+ * published; work on the gateway runs in the background and its result comes back as an event.
+ */
+import { GatewayStartError } from '../../errors.js';
+import type { Clock, GatewayProcess, GatewayRepairs, Logger } from '../ports.js';
+import type { Incident, LadderAction, LadderEvent } from '../types.js';
+import type { AgentBridge } from './agent-bridge.js';
+import type { Outbox } from './outbox.js';
+
+export interface EffectPorts {
+  target: string;
+  gateway: GatewayProcess;
+  repairs: GatewayRepairs;
+  outbox: Outbox;
+  agent: AgentBridge;
+  clock: Clock;
+  log: Logger;
+  dispatch: (event: LadderEvent) => Promise<void>;
+  /** The incident as of the step being performed. */
+  incident: () => Incident | null;
+  /** A start is in flight until this settles (exits wait for it: GatewayStarted precedes its exit). */
+  startInFlight: (done: Promise<void>) => void;
+}
+
+/** How many of the gateway's last lines go with a "human needed" notice. */
+export const HUMAN_OUTPUT_LINES = 30;
+
+export async function perform(action: LadderAction, p: EffectPorts): Promise<void> {
+  switch (action.type) {
+    case 'Record':
+      return p.outbox.record(action.record);
+    case 'SaveIncident':
+      return p.outbox.incident(action.incident);
+    case 'NotifyHuman':
+      return p.outbox.human(p.incident(), action.incidentId, action.summary, p.gateway.recentOutput(HUMAN_OUTPUT_LINES), p.clock.now());
+    case 'RequestApproval':
+      return p.outbox.approval(action.incidentId, action.approval);
+    case 'ApprovalClosed':
+      return p.outbox.approvalClosed(action.incidentId, action.approval, action.outcome, action.by);
+    case 'AnswerAgent':
+      return p.agent.answer(action.requestId, { allow: action.allow, reason: action.reason, by: action.by });
+    case 'StopAgent':
+      return p.agent.stop(action.reason);
+    case 'StartAgent': {
+      const incident = p.incident();
+      return p.agent.start(incident?.id === action.incidentId ? incident : null, action.incidentId, action.session, action.reason);
+    }
+    case 'StartGateway':
+      return p.startInFlight(background(p, action.type, () => startGateway(p)));
+    case 'StopGateway':
+      return void background(p, action.type, async () => {
+        const wasRunning = await p.gateway.stop(action.reason, action.urgent);
+        // A supervised gateway's exit arrives through onExit; otherwise say it is stopped.
+        if (!p.gateway.supervised || !wasRunning) await p.dispatch({ type: 'GatewayStopped' });
+      });
+    case 'Diagnose':
+      return void background(p, action.type, async () => p.dispatch({ type: 'Diagnosed', diagnosis: await p.repairs.diagnose() }));
+    case 'RunRepair':
+      return void background(p, action.type, async () => {
+        const result = await p.repairs.run(action.step, action.pid).catch((err: Error) => ({ ok: false, detail: err.message }));
+        await p.dispatch({ type: 'RepairFinished', step: action.step, ...result });
+      });
+    case 'SnapshotConfig':
+      return void background(p, action.type, () => p.repairs.snapshotConfig());
+    default:
+      return unreachable(action);
+  }
+}
+
+async function startGateway(p: EffectPorts): Promise<void> {
+  await p.repairs.captureConfig().catch((err: Error) => p.log.warn(`[${p.target}] could not read the config: ${err.message}`));
+  try {
+    const pid = await p.gateway.start();
+    await p.dispatch({ type: 'GatewayStarted', pid });
+  } catch (err) {
+    const permanent = err instanceof GatewayStartError && err.permanent;
+    await p.dispatch({ type: 'GatewayStartFailed', error: (err as Error).message, permanent });
+  }
+}
+
+/** Work that takes time runs beside the queue; a failure is logged, never thrown into the ladder. */
+function background(p: EffectPorts, what: LadderAction['type'], work: () => Promise<void>): Promise<void> {
+  return work().catch((err: Error) => p.log.error(`[${p.target}] ${what} failed: ${err.message}`));
+}
+
+function unreachable(action: never): never {
+  throw new Error(`no effect for action ${JSON.stringify(action)}`);
+}

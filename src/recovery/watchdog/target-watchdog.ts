@@ -1,0 +1,273 @@
+/**
+ * One target's loop around the pure ladder. Every fact goes through one queue and is applied
+ * one at a time: probe results, process exits, action results, the agent's questions, ticks
+ * and operators' requests (checked in their turn, so a check never reads a state that an
+ * earlier queued event is about to change). Each step is committed to the store before its
+ * actions run (`effects.ts`) and leave through the outbox (`outbox.ts`).
+ */
+import { RequestRejectedError } from '../../errors.js';
+import type { MedicEvents } from '../events.js';
+import { checkAbort, checkApproval, checkRecover, checkResume, initialState, nextWakeAt, phaseOf, step, type LadderOptions } from '../ladder/index.js';
+import type { AgentRunner, Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from '../ports.js';
+import type { Redactor } from '../redact.js';
+import type { LadderEvent, Level, PendingApproval, TargetState, TargetStatus } from '../types.js';
+import { AgentBridge } from './agent-bridge.js';
+import { HUMAN_OUTPUT_LINES, perform, type EffectPorts } from './effects.js';
+import { Outbox } from './outbox.js';
+
+export interface WatchdogOptions {
+  name: string;
+  ladder: LadderOptions;
+  probeIntervalMs: number;
+  probe: HealthProbe;
+  gateway: GatewayProcess;
+  repairs: GatewayRepairs;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  events: MedicEvents;
+  redactor: Redactor;
+  /** Level 3; absent: the ladder goes from level 2 to a human. */
+  agent?: AgentRunner;
+  random?: () => number;
+}
+
+/** A wake-up that is already due is retried this soon, never in a tight loop. */
+const MIN_WAKE_MS = 250;
+
+export class TargetWatchdog {
+  private state: TargetState;
+  /** The state as of the last fully committed step: what status() shows, never ahead of the store. */
+  private published: TargetState;
+  private savedState = '';
+  private queue: Promise<void> = Promise.resolve();
+  private readonly stopping = new AbortController();
+  private closing = false;
+  private probeLoopDone: Promise<void> = Promise.resolve();
+  private wake: { at: number; ctl: AbortController } | null = null;
+  /** A start in flight: exits wait for it, so GatewayStarted always precedes its exit. */
+  private starting: Promise<void> = Promise.resolve();
+  private readonly random: () => number;
+  private readonly outbox: Outbox;
+  private readonly agent: AgentBridge;
+  private readonly effects: EffectPorts;
+
+  constructor(private readonly o: WatchdogOptions) {
+    this.state = initialState(o.name);
+    this.published = this.state;
+    this.random = o.random ?? Math.random;
+    const dispatch = (event: LadderEvent) => this.dispatch(event);
+    this.outbox = new Outbox({ target: o.name, store: o.store, events: o.events, log: o.log, redactor: o.redactor });
+    this.agent = new AgentBridge({
+      target: o.name,
+      runner: o.agent,
+      outbox: this.outbox,
+      store: o.store,
+      clock: o.clock,
+      log: o.log,
+      dispatch,
+      recentOutput: () => o.gateway.recentOutput(HUMAN_OUTPUT_LINES),
+    });
+    this.effects = {
+      target: o.name,
+      gateway: o.gateway,
+      repairs: o.repairs,
+      outbox: this.outbox,
+      agent: this.agent,
+      clock: o.clock,
+      log: o.log,
+      dispatch,
+      incident: () => this.state.incident,
+      startInFlight: (done) => {
+        this.starting = done;
+      },
+    };
+  }
+
+  get name(): string {
+    return this.o.name;
+  }
+
+  async start(): Promise<void> {
+    const o = this.o;
+    this.state = (await o.store.loadTarget(o.name)) ?? initialState(o.name);
+    this.published = this.state;
+    this.savedState = durableJson(this.state);
+    o.gateway.onExit((exit) => {
+      void this.starting.then(() => this.dispatch({ type: 'ProcessExited', exit }));
+    });
+    const adoptedPid = await o.gateway.adoptOrClear();
+    if (adoptedPid !== null) o.log.info(`[${o.name}] adopted the gateway a previous medic left running (pid ${adoptedPid})`);
+    await this.dispatch({ type: 'Boot', adoptedPid });
+    this.probeLoopDone = this.probeLoop();
+  }
+
+  /** Stops the loops; `stopGateway` also stops a gateway the medic supervises. */
+  async stop(stopGateway: boolean): Promise<void> {
+    this.closing = true;
+    this.stopping.abort();
+    this.wake?.ctl.abort();
+    await this.probeLoopDone;
+    await this.queue;
+    await this.agent.close('the medic is stopping');
+    await this.o.gateway.close(stopGateway);
+  }
+
+  status(): TargetStatus {
+    const s = this.published;
+    const inc = s.incident;
+    return {
+      name: s.target,
+      supervised: this.o.gateway.supervised,
+      agent: Boolean(this.o.ladder.agentEnabled),
+      phase: phaseOf(s),
+      health: s.health,
+      process: s.process.status,
+      pid: s.process.pid,
+      startedAt: s.process.startedAt,
+      restarts: s.restarts,
+      paused: s.paused,
+      pausedUntil: s.pausedUntil,
+      pending: s.pending?.work ?? null,
+      restartAt: s.restartAt,
+      lastProbe: s.probe.last,
+      incident: inc
+        ? { id: inc.id, state: inc.state, level: inc.level, cause: inc.cause, openedAt: inc.openedAt, approval: inc.approval ?? null }
+        : null,
+    };
+  }
+
+  /** The gateway's last output lines, redacted. */
+  recentOutput(lines = HUMAN_OUTPUT_LINES): string[] {
+    return this.outbox.redactLines(this.o.gateway.recentOutput(lines));
+  }
+
+  /** Operator request: run a level by hand. Resolves with the incident id. */
+  recover(level: Level, by: string, note: string | null): Promise<string | null> {
+    return this.request(
+      (s) => checkRecover(s, level, this.o.ladder),
+      { type: 'RecoverRequested', level, by, note },
+      () => this.state.incident?.id ?? null,
+    );
+  }
+
+  /** Ends the open incident and pauses automatic actions. Resolves with the incident's id. */
+  abort(by: string, reason: string | null): Promise<string> {
+    let id = '';
+    return this.request(
+      (s) => {
+        id = s.incident?.id ?? '';
+        return checkAbort(s);
+      },
+      { type: 'AbortRequested', by, reason },
+      () => id,
+    );
+  }
+
+  /** An operator's answer to the open question (`approvalId` null: whichever is open). Resolves with its id. */
+  decide(approvalId: string | null, approved: boolean, by: string, scope: 'once' | 'incident' = 'once'): Promise<string> {
+    let id = '';
+    return this.request(
+      (s) => {
+        id = approvalId ?? s.incident?.approval?.id ?? '';
+        return checkApproval(s, approvalId);
+      },
+      () => ({ type: 'ApprovalDecided', approvalId: id, approved, by, scope }),
+      () => id,
+    );
+  }
+
+  /** The open question of this target, if any. */
+  pendingApproval(): PendingApproval | null {
+    return this.published.incident?.approval ?? null;
+  }
+
+  pause(by: string, until: number | null): Promise<void> {
+    return this.request(() => null, { type: 'PauseRequested', by, until }, () => undefined);
+  }
+
+  resume(by: string): Promise<void> {
+    return this.request(checkResume, { type: 'ResumeRequested', by }, () => undefined);
+  }
+
+  /** Events are applied one at a time, in arrival order. */
+  dispatch(event: LadderEvent): Promise<void> {
+    return this.enqueue(() => this.apply(event), event.type);
+  }
+
+  /** An operator's request: checked in its turn in the queue, refused with a `RequestRejectedError`, else applied. */
+  private request<T>(check: (s: TargetState) => string | null, event: LadderEvent | (() => LadderEvent), result: () => T): Promise<T> {
+    const type = typeof event === 'function' ? 'operator request' : event.type;
+    return this.enqueue(async () => {
+      const why = check(this.state);
+      if (why) throw new RequestRejectedError(why, 409);
+      await this.apply(typeof event === 'function' ? event() : event);
+      return result();
+    }, type);
+  }
+
+  private enqueue<T>(work: () => Promise<T>, what: string): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.then(
+      () => {},
+      (err: unknown) => {
+        if (!(err instanceof RequestRejectedError)) this.o.log.error(`[${this.o.name}] could not apply ${what}: ${(err as Error).message}`);
+      },
+    );
+    return run;
+  }
+
+  private async apply(event: LadderEvent): Promise<void> {
+    if (this.closing) return; // the medic is shutting down: its own stop of the gateway is no incident
+    const o = this.o;
+    const { state, actions } = step(this.state, event, { now: o.clock.now(), random: this.random(), options: o.ladder });
+    this.state = state;
+    // Commit before anything leaves the ladder: a kill -9 after this point loses nothing.
+    const json = durableJson(state);
+    if (json !== this.savedState) {
+      await o.store.saveTarget(state);
+      this.savedState = json;
+    }
+    for (const action of actions) await perform(action, this.effects);
+    this.published = state;
+    this.scheduleWake();
+  }
+
+  private async probeLoop(): Promise<void> {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      const started = this.o.clock.now();
+      const result = await this.o.probe.check(signal);
+      if (signal.aborted) break;
+      await this.dispatch(result.ok ? { type: 'ProbeSucceeded', result } : { type: 'ProbeFailed', result }).catch(() => {});
+      // While it answers, a config broken on disk is an outage waiting for the next restart.
+      if (result.ok) {
+        const drift = await this.o.repairs.configDrift().catch(() => null);
+        if (drift) await this.dispatch({ type: 'ConfigChanged', ...drift }).catch(() => {});
+      }
+      // A fixed cadence (a slow probe eats into the wait, never adds to it), still single-flight.
+      await this.o.clock.sleep(Math.max(0, this.o.probeIntervalMs - (this.o.clock.now() - started)), signal);
+    }
+  }
+
+  private scheduleWake(): void {
+    const at = nextWakeAt(this.state);
+    if (at === (this.wake?.at ?? null)) return;
+    this.wake?.ctl.abort();
+    this.wake = null;
+    if (at === null || this.closing) return;
+    const ctl = new AbortController();
+    this.wake = { at, ctl };
+    const delay = Math.max(MIN_WAKE_MS, at - this.o.clock.now());
+    void this.o.clock.sleep(delay, ctl.signal).then(() => {
+      if (ctl.signal.aborted) return;
+      this.wake = null;
+      void this.dispatch({ type: 'Tick' }).catch(() => {});
+    });
+  }
+}
+
+/** The state as it is committed: the last probe's timing changes every few seconds and is not worth a write. */
+function durableJson(state: TargetState): string {
+  return JSON.stringify({ ...state, probe: { ...state.probe, last: null } });
+}
