@@ -1,6 +1,9 @@
 /**
- * Configuration: read once from the environment (and an optional targets file),
- * validated with zod, every problem listed with how to fix it. Nothing else reads env.
+ * Configuration: read once from the environment (and an optional targets file), validated
+ * with zod, every problem listed with how to fix it. Nothing else reads env.
+ *
+ * Each setting is one row below: its variable, its schema and its default. The types are
+ * derived from the schemas; the ladder's defaults come from `DefaultLadderOptions`.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -8,100 +11,35 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseAutoAllow } from './agent/policy.js';
 import { ConfigError } from './errors.js';
+import { DefaultBackoff, DefaultLadderOptions } from './recovery/ladder/options.js';
 
-export interface TargetConfig {
-  name: string;
-  /** Shell command the medic runs and supervises; null when a service manager owns the gateway. */
-  command: string | null;
-  cwd: string | null;
-  /** How to restart a gateway the medic does not own (e.g. `systemctl --user restart openclaw-gateway`). */
-  restartCommand: string | null;
-  stopCommand: string | null;
-  /** A log file to tail for a gateway the medic does not own. */
-  logFile: string | null;
-  healthUrl: string;
-  readyUrl: string | null;
-  configPath: string;
-  configKind: 'openclaw' | 'json';
-  doctorCommand: string;
-  doctorTimeoutMs: number;
-  setModeCommand: string;
-  validateCommand: string;
-  probeIntervalMs: number;
-  probeTimeoutMs: number;
-  failureThreshold: number;
-  recoveryThreshold: number;
-  startupGraceMs: number;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
-  breakerMaxExits: number;
-  breakerWindowMs: number;
-  stopTimeoutMs: number;
-  humanRetryMs: number;
-  approvalTimeoutMs: number;
-  snapshotAfterMs: number;
-  knownGoodGenerations: number;
+/** One setting: the variable it is read from, its schema and its default (used when unset or empty). */
+interface Field {
+  env: string;
+  schema: z.ZodType;
+  def: unknown;
 }
 
-export interface DiscordConfig {
-  token: string;
-  guildId: string;
-  /** The incident channel. */
-  channelId: string;
-  operatorRoleIds: string[];
-  operatorUserIds: string[];
-  /** Who level 4 mentions, e.g. `<@&123>` (a role) or `<@456>` (a user); null: nobody. */
-  oncallMention: string | null;
-  /** REST base override (tests, proxies); null: Discord's. */
-  apiUrl: string | null;
-  /** Anyone in the guild may run /status (else operators only). */
-  statusPublic: boolean;
-}
-
-/** Level 3: the AI agent. Whether it can run (command found, credentials set) is decided at start-up. */
-export interface AgentConfig {
-  /** auto: on when the command is found and ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is set. */
-  enabled: 'auto' | 'true' | 'false';
-  /** The agent CLI (Claude Code): a name looked up in PATH (then clawmedic's own pinned copy) or a path. */
-  command: string;
-  /** Extra arguments for it. */
-  args: string[];
-  timeoutMs: number;
-  idleTimeoutMs: number;
-  approvalTimeoutMs: number;
-  /** Command prefixes the agent may run without asking (read-only diagnostics); empty: ask for everything. */
-  autoAllow: string[];
-  /** The CLI's own config dir, owned by clawmedic; null: <MEDIC_DATA_DIR>/agent/claude-config. */
-  configDir: string | null;
-}
-
-export interface MedicConfig {
-  targets: TargetConfig[];
-  agent: AgentConfig;
-  /** Null when DISCORD_TOKEN is unset: the medic runs without the bot. */
-  discord: DiscordConfig | null;
-  httpHost: '127.0.0.1';
-  httpPort: number;
-  dataDir: string;
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
-  logFormat: 'pretty' | 'json';
-  /** Bearer token for the local API's write endpoints; generated into the data dir when unset. */
-  apiToken: string | null;
-  targetsFile: string | null;
-}
+/** The parsed value of each field of a table. */
+type Parsed<T extends Record<string, Field>> = { -readonly [K in keyof T]: z.output<T[K]['schema']> };
 
 const ms = (min: number) => z.coerce.number().int().min(min);
 const count = (min: number) => z.coerce.number().int().min(min);
 const text = z.string().trim().min(1);
 const url = z.url({ protocol: /^https?$/ });
+const port = z.string().trim().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().min(1).max(65535));
+const L = DefaultLadderOptions;
 
-/** Each target setting: its env variable, its targets-file key, its schema and default. */
+/** Each target setting; in a targets file its key is the field's name. */
 const TARGET_FIELDS = {
-  name: { env: 'GATEWAY_NAME', schema: text.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/i), def: 'openclaw' },
+  name: { env: 'GATEWAY_NAME', schema: text.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/i, 'may hold only letters, digits, - and _ (at most 32)'), def: 'openclaw' },
+  /** Shell command the medic runs and supervises; null when a service manager owns the gateway. */
   command: { env: 'GATEWAY_COMMAND', schema: text.nullable(), def: null },
   cwd: { env: 'GATEWAY_CWD', schema: text.nullable(), def: null },
+  /** How to restart a gateway the medic does not own (e.g. `systemctl --user restart openclaw-gateway`). */
   restartCommand: { env: 'GATEWAY_RESTART_COMMAND', schema: text.nullable(), def: null },
   stopCommand: { env: 'GATEWAY_STOP_COMMAND', schema: text.nullable(), def: null },
+  /** A log file to tail for a gateway the medic does not own. */
   logFile: { env: 'GATEWAY_LOG_FILE', schema: text.nullable(), def: null },
   healthUrl: { env: 'GATEWAY_HEALTH_URL', schema: url, def: 'http://127.0.0.1:18789/healthz' },
   readyUrl: { env: 'GATEWAY_READY_URL', schema: url.nullable(), def: null },
@@ -113,30 +51,29 @@ const TARGET_FIELDS = {
   validateCommand: { env: 'CONFIG_VALIDATE_COMMAND', schema: text, def: 'openclaw config validate' },
   probeIntervalMs: { env: 'PROBE_INTERVAL_MS', schema: ms(100), def: 5_000 },
   probeTimeoutMs: { env: 'PROBE_TIMEOUT_MS', schema: ms(50), def: 3_000 },
-  failureThreshold: { env: 'PROBE_FAILURE_THRESHOLD', schema: count(1), def: 3 },
-  recoveryThreshold: { env: 'PROBE_RECOVERY_THRESHOLD', schema: count(1), def: 2 },
-  startupGraceMs: { env: 'STARTUP_GRACE_MS', schema: ms(0), def: 60_000 },
-  backoffInitialMs: { env: 'RESTART_BACKOFF_INITIAL_MS', schema: ms(0), def: 1_000 },
-  backoffMaxMs: { env: 'RESTART_BACKOFF_MAX_MS', schema: ms(0), def: 30_000 },
-  breakerMaxExits: { env: 'BREAKER_MAX_EXITS', schema: count(1), def: 5 },
-  breakerWindowMs: { env: 'BREAKER_WINDOW_MS', schema: ms(1000), def: 120_000 },
+  failureThreshold: { env: 'PROBE_FAILURE_THRESHOLD', schema: count(1), def: L.failureThreshold },
+  recoveryThreshold: { env: 'PROBE_RECOVERY_THRESHOLD', schema: count(1), def: L.recoveryThreshold },
+  startupGraceMs: { env: 'STARTUP_GRACE_MS', schema: ms(0), def: L.startupGraceMs },
+  backoffInitialMs: { env: 'RESTART_BACKOFF_INITIAL_MS', schema: ms(0), def: DefaultBackoff.initialMs },
+  backoffMaxMs: { env: 'RESTART_BACKOFF_MAX_MS', schema: ms(0), def: DefaultBackoff.maxMs },
+  breakerMaxExits: { env: 'BREAKER_MAX_EXITS', schema: count(1), def: L.breakerMaxExits },
+  breakerWindowMs: { env: 'BREAKER_WINDOW_MS', schema: ms(1000), def: L.breakerWindowMs },
   stopTimeoutMs: { env: 'STOP_TIMEOUT_MS', schema: ms(100), def: 10_000 },
-  humanRetryMs: { env: 'HUMAN_RETRY_MS', schema: ms(1000), def: 600_000 },
-  approvalTimeoutMs: { env: 'APPROVAL_TIMEOUT_MS', schema: ms(1000), def: 900_000 },
-  snapshotAfterMs: { env: 'SNAPSHOT_AFTER_MS', schema: ms(0), def: 30_000 },
+  humanRetryMs: { env: 'HUMAN_RETRY_MS', schema: ms(1000), def: L.humanRetryMs },
+  approvalTimeoutMs: { env: 'APPROVAL_TIMEOUT_MS', schema: ms(1000), def: L.approvalTimeoutMs },
+  snapshotAfterMs: { env: 'SNAPSHOT_AFTER_MS', schema: ms(0), def: L.snapshotAfterMs },
   knownGoodGenerations: { env: 'KNOWN_GOOD_GENERATIONS', schema: count(1), def: 5 },
-} as const satisfies Record<keyof TargetConfig, { env: string; schema: z.ZodType; def: unknown }>;
-
-type TargetKey = keyof typeof TARGET_FIELDS;
+} as const satisfies Record<string, Field>;
 
 const MEDIC_FIELDS = {
-  httpPort: { env: 'MEDIC_HTTP_PORT', schema: z.coerce.number().int().min(1).max(65535), def: 18790 },
+  httpPort: { env: 'MEDIC_HTTP_PORT', schema: port, def: 18790 },
   dataDir: { env: 'MEDIC_DATA_DIR', schema: text, def: '~/.clawmedic' },
   logLevel: { env: 'LOG_LEVEL', schema: z.enum(['debug', 'info', 'warn', 'error']), def: 'info' },
   logFormat: { env: 'LOG_FORMAT', schema: z.enum(['pretty', 'json']), def: 'pretty' },
+  /** Bearer token for the local API's write endpoints; generated into the data dir when unset. */
   apiToken: { env: 'MEDIC_API_TOKEN', schema: z.string().min(16).nullable(), def: null },
   targetsFile: { env: 'MEDIC_TARGETS_FILE', schema: text.nullable(), def: null },
-} as const;
+} as const satisfies Record<string, Field>;
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
 const snowflakes = z
@@ -146,9 +83,11 @@ const snowflakes = z
 const DISCORD_FIELDS = {
   token: { env: 'DISCORD_TOKEN', schema: z.string().min(20).nullable(), def: null },
   guildId: { env: 'DISCORD_GUILD_ID', schema: snowflake.nullable(), def: null },
+  /** The incident channel. */
   channelId: { env: 'DISCORD_CHANNEL_ID', schema: snowflake.nullable(), def: null },
   operatorRoleIds: { env: 'DISCORD_OPERATOR_ROLE_IDS', schema: snowflakes, def: [] },
   operatorUserIds: { env: 'DISCORD_OPERATOR_USER_IDS', schema: snowflakes, def: [] },
+  /** Who level 4 mentions, e.g. `<@&123>` (a role) or `<@456>` (a user); null: nobody. */
   oncallMention: {
     env: 'DISCORD_ONCALL_MENTION',
     schema: z
@@ -158,36 +97,109 @@ const DISCORD_FIELDS = {
       .nullable(),
     def: null,
   },
+  /** REST base override (tests, proxies); null: Discord's. */
   apiUrl: { env: 'DISCORD_API_URL', schema: url.transform((v) => v.replace(/\/+$/, '')).nullable(), def: null },
+  /** Anyone in the guild may run /status (else operators only). */
   statusPublic: { env: 'DISCORD_STATUS_PUBLIC', schema: z.enum(['true', 'false']).transform((v) => v === 'true'), def: false },
-} as const;
+} as const satisfies Record<string, Field>;
 
 const AGENT_FIELDS = {
+  /** auto: on when the command is found and ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is set. */
   enabled: { env: 'AGENT_ENABLED', schema: z.enum(['auto', 'true', 'false']), def: 'auto' },
+  /** The agent CLI (Claude Code): a name looked up in PATH (then clawmedic's own pinned copy) or a path. */
   command: { env: 'AGENT_COMMAND', schema: text, def: 'claude' },
+  /** Extra arguments for it. */
   args: { env: 'AGENT_ARGS', schema: z.string().transform((v) => v.split(/\s+/).filter(Boolean)), def: [] },
   timeoutMs: { env: 'AGENT_TIMEOUT_MS', schema: ms(10_000), def: 600_000 },
   idleTimeoutMs: { env: 'AGENT_IDLE_TIMEOUT_MS', schema: ms(1_000), def: 120_000 },
-  approvalTimeoutMs: { env: 'AGENT_APPROVAL_TIMEOUT_MS', schema: ms(1_000), def: 300_000 },
+  approvalTimeoutMs: { env: 'AGENT_APPROVAL_TIMEOUT_MS', schema: ms(1_000), def: L.agentApprovalTimeoutMs },
+  /** Command prefixes the agent may run without asking (read-only diagnostics); empty: ask for everything. */
   autoAllow: { env: 'AGENT_AUTO_ALLOW', schema: text.transform((v) => parseAutoAllow(v)), def: parseAutoAllow('default') },
+  /** The CLI's own config dir, owned by clawmedic; null: <MEDIC_DATA_DIR>/agent/claude-config. */
   configDir: { env: 'AGENT_CONFIG_DIR', schema: text.nullable(), def: null },
-} as const satisfies Record<keyof AgentConfig, { env: string; schema: z.ZodType; def: unknown }>;
+} as const satisfies Record<string, Field>;
+
+export type TargetConfig = Parsed<typeof TARGET_FIELDS>;
+
+type DiscordFields = Parsed<typeof DISCORD_FIELDS>;
+/** The bot's settings; present only when DISCORD_TOKEN is set, and then with its guild and channel. */
+export type DiscordConfig = Omit<DiscordFields, 'token' | 'guildId' | 'channelId'> & {
+  [K in 'token' | 'guildId' | 'channelId']: NonNullable<DiscordFields[K]>;
+};
+
+/** Level 3: the AI agent. Whether it can run (command found, credentials set) is decided at start-up. */
+export type AgentConfig = Parsed<typeof AGENT_FIELDS>;
+
+/** The medic's own settings (port, data dir, log, API token). */
+export type MedicSettings = Parsed<typeof MEDIC_FIELDS>;
+
+export type MedicConfig = MedicSettings & {
+  targets: TargetConfig[];
+  agent: AgentConfig;
+  /** Null when DISCORD_TOKEN is unset: the medic runs without the bot. */
+  discord: DiscordConfig | null;
+  httpHost: '127.0.0.1';
+};
 
 /** Every variable clawmedic reads, for docs and `check-config`. */
-export const CONFIG_VARIABLES = [
-  ...Object.values(TARGET_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
-  ...Object.values(MEDIC_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
-  ...Object.values(DISCORD_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
-  ...Object.values(AGENT_FIELDS).map((f) => ({ name: f.env, default: f.def as unknown })),
-];
+export const CONFIG_VARIABLES = [TARGET_FIELDS, MEDIC_FIELDS, DISCORD_FIELDS, AGENT_FIELDS].flatMap((table) =>
+  Object.values(table).map((f: Field) => ({ name: f.env, default: f.def })),
+);
+
+/** Parses each field of `table` from `raw(field)`; a problem is recorded (with `fix`) and the default kept. */
+function parseTable<T extends Record<string, Field>>(
+  table: T,
+  raw: (key: string, field: Field) => unknown,
+  where: (key: string, field: Field) => string,
+  fix: (field: Field) => string,
+  problems: string[],
+): Parsed<T> {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(table)) out[key] = parseField(spec, raw(key, spec), where(key, spec), fix(spec), problems);
+  return out as Parsed<T>;
+}
+
+/** Parses one field; on failure records a problem with how to fix it and returns the default. */
+function parseField(spec: Field, raw: unknown, where: string, fix: string, problems: string[]): unknown {
+  if (raw === undefined || raw === '') return spec.def;
+  const parsed = spec.schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  problems.push(`${describeIssue(where, raw, parsed.error.issues[0]!)}: ${fix}`);
+  return spec.def;
+}
+
+function describeIssue(where: string, value: unknown, issue: z.core.$ZodIssue): string {
+  const got = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+  const i = issue as z.core.$ZodIssue & { expected?: string; minimum?: unknown; maximum?: unknown; values?: unknown[]; format?: string };
+  let rule: string;
+  if (i.code === 'invalid_type' && (i.expected === 'number' || i.expected === 'int')) rule = 'must be a whole number';
+  else if (i.code === 'too_small') rule = typeof value === 'string' && !/^-?\d/.test(value) ? 'must not be empty' : `must be at least ${String(i.minimum)}`;
+  else if (i.code === 'too_big') rule = `must be at most ${String(i.maximum)}`;
+  else if (i.code === 'invalid_value' && i.values) rule = `must be one of ${i.values.join(', ')}`;
+  else if (i.code === 'invalid_format' && i.format === 'url') rule = 'must be an http(s) URL such as http://127.0.0.1:18789/healthz';
+  else if (i.code === 'invalid_format' && i.format === 'regex') rule = issue.message; // the schema says what it wants
+  else rule = issue.message.toLowerCase();
+  return `${where} ${rule} (got ${got})`;
+}
+
+const envFix = (f: Field) => `fix ${f.env} in .env, see .env.example`;
+const fromEnv = (env: NodeJS.ProcessEnv) => (_key: string, f: Field) => env[f.env];
+const envName = (_key: string, f: Field) => f.env;
+
+function expandHome(path: string, home: string): string {
+  return path === '~' || path.startsWith('~/') ? home + path.slice(1) : path;
+}
+
+/** The medic's own settings (port, data dir, log), as `loadConfig` reads them; for the guardian. */
+export function loadMedicSettings(env: NodeJS.ProcessEnv = process.env): MedicSettings {
+  const problems: string[] = [];
+  const medic = parseTable(MEDIC_FIELDS, fromEnv(env), envName, (f) => `set it in .env (default ${String(f.def)}), see .env.example`, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return medic;
+}
 
 function loadAgent(env: NodeJS.ProcessEnv, home: string, cwd: string, problems: string[]): AgentConfig {
-  const a = Object.fromEntries(
-    Object.entries(AGENT_FIELDS).map(([key, spec]) => [
-      key,
-      field(spec, env[spec.env], spec.env, `fix ${spec.env} in .env, see .env.example`, problems),
-    ]),
-  ) as unknown as AgentConfig;
+  const a = parseTable(AGENT_FIELDS, fromEnv(env), envName, envFix, problems);
   if (a.approvalTimeoutMs >= a.timeoutMs) {
     problems.push(
       `AGENT_APPROVAL_TIMEOUT_MS (${a.approvalTimeoutMs}) must be below AGENT_TIMEOUT_MS (${a.timeoutMs}): the session would end before an operator's answer counts`,
@@ -201,54 +213,36 @@ function loadAgent(env: NodeJS.ProcessEnv, home: string, cwd: string, problems: 
 }
 
 function loadDiscord(env: NodeJS.ProcessEnv, problems: string[]): DiscordConfig | null {
-  const d = Object.fromEntries(
-    Object.entries(DISCORD_FIELDS).map(([key, spec]) => [
-      key,
-      field(spec, env[spec.env], spec.env, `fix ${spec.env} in .env, see .env.example`, problems),
-    ]),
-  ) as Record<keyof typeof DISCORD_FIELDS, unknown>;
+  const d = parseTable(DISCORD_FIELDS, fromEnv(env), envName, envFix, problems);
   if (!d.token) return null;
   const missing = (['guildId', 'channelId'] as const).filter((k) => !d[k]).map((k) => DISCORD_FIELDS[k].env);
   for (const name of missing) problems.push(`${name} is missing: DISCORD_TOKEN is set, so the bot needs it (see .env.example)`);
-  if (!(d.operatorRoleIds as string[]).length && !(d.operatorUserIds as string[]).length) {
+  if (!d.operatorRoleIds.length && !d.operatorUserIds.length) {
     problems.push(
       'DISCORD_OPERATOR_ROLE_IDS and DISCORD_OPERATOR_USER_IDS are both empty: nobody could recover, approve or abort from Discord; set at least one',
     );
   }
-  return d as unknown as DiscordConfig;
+  return d as DiscordConfig;
 }
 
-function expandHome(path: string, home: string): string {
-  return path === '~' || path.startsWith('~/') ? home + path.slice(1) : path;
-}
-
-function describeIssue(where: string, value: unknown, issue: z.core.$ZodIssue): string {
-  const got = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
-  const i = issue as z.core.$ZodIssue & { expected?: string; minimum?: unknown; maximum?: unknown; values?: unknown[]; format?: string };
-  let rule: string;
-  if (i.code === 'invalid_type' && (i.expected === 'number' || i.expected === 'int')) rule = 'must be a whole number';
-  else if (i.code === 'too_small') rule = typeof value === 'string' && !/^-?\d/.test(value) ? 'must not be empty' : `must be at least ${String(i.minimum)}`;
-  else if (i.code === 'too_big') rule = `must be at most ${String(i.maximum)}`;
-  else if (i.code === 'invalid_value' && i.values) rule = `must be one of ${i.values.join(', ')}`;
-  else if (i.code === 'invalid_format' && i.format === 'url') rule = 'must be an http(s) URL such as http://127.0.0.1:18789/healthz';
-  else if (i.code === 'invalid_format' && i.format === 'regex') rule = 'may hold only letters, digits, - and _ (at most 32)';
-  else rule = issue.message.toLowerCase();
-  return `${where} ${rule} (got ${got})`;
-}
-
-/** Parses one field; on failure records a problem with how to fix it and returns the default. */
-function field<T>(
-  spec: { schema: z.ZodType; def: unknown },
-  raw: unknown,
-  where: string,
-  fix: string,
-  problems: string[],
-): T {
-  if (raw === undefined || raw === '') return spec.def as T;
-  const parsed = spec.schema.safeParse(raw);
-  if (parsed.success) return parsed.data as T;
-  problems.push(`${describeIssue(where, raw, parsed.error.issues[0]!)}: ${fix}`);
-  return spec.def as T;
+function checkTargets(targets: TargetConfig[], home: string, cwd: string, problems: string[]): void {
+  const names = new Set<string>();
+  for (const t of targets) {
+    if (names.has(t.name)) problems.push(`target name '${t.name}' is used twice: names must be unique`);
+    names.add(t.name);
+    if (t.backoffMaxMs < t.backoffInitialMs) problems.push(`target '${t.name}': RESTART_BACKOFF_MAX_MS must be >= RESTART_BACKOFF_INITIAL_MS`);
+    if (t.probeTimeoutMs >= t.probeIntervalMs) {
+      problems.push(`target '${t.name}': PROBE_TIMEOUT_MS (${t.probeTimeoutMs}) must be below PROBE_INTERVAL_MS (${t.probeIntervalMs})`);
+    }
+    if (t.command && t.restartCommand) {
+      problems.push(
+        `target '${t.name}': set GATEWAY_COMMAND (the medic runs the gateway) or GATEWAY_RESTART_COMMAND (a service manager runs it), not both`,
+      );
+    }
+    t.configPath = resolve(cwd, expandHome(t.configPath, home));
+    if (t.cwd) t.cwd = resolve(cwd, expandHome(t.cwd, home));
+    if (t.logFile) t.logFile = resolve(cwd, expandHome(t.logFile, home));
+  }
 }
 
 /**
@@ -258,58 +252,23 @@ function field<T>(
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MedicConfig {
   const problems: string[] = [];
   const home = env.HOME ?? homedir();
-  const medic = Object.fromEntries(
-    Object.entries(MEDIC_FIELDS).map(([key, spec]) => [
-      key,
-      field(spec, env[spec.env], spec.env, `set it in .env (default ${String(spec.def)}), see .env.example`, problems),
-    ]),
-  ) as { [K in keyof typeof MEDIC_FIELDS]: unknown };
-
-  const fromEnv = {} as Record<TargetKey, unknown>;
-  for (const [key, spec] of Object.entries(TARGET_FIELDS) as [TargetKey, (typeof TARGET_FIELDS)[TargetKey]][]) {
-    fromEnv[key] = field(spec, env[spec.env], spec.env, `fix ${spec.env} in .env, see .env.example`, problems);
-  }
-
-  let targets: Record<TargetKey, unknown>[] = [fromEnv];
-  const targetsFile = medic.targetsFile as string | null;
-  if (targetsFile) targets = readTargetsFile(resolve(cwd, expandHome(targetsFile, home)), fromEnv, problems);
-
-  const names = new Set<string>();
-  for (const t of targets) {
-    if (names.has(t.name as string)) problems.push(`target name '${String(t.name)}' is used twice: names must be unique`);
-    names.add(t.name as string);
-    if ((t.backoffMaxMs as number) < (t.backoffInitialMs as number)) {
-      problems.push(`target '${String(t.name)}': RESTART_BACKOFF_MAX_MS must be >= RESTART_BACKOFF_INITIAL_MS`);
-    }
-    if ((t.probeTimeoutMs as number) >= (t.probeIntervalMs as number)) {
-      problems.push(
-        `target '${String(t.name)}': PROBE_TIMEOUT_MS (${String(t.probeTimeoutMs)}) must be below PROBE_INTERVAL_MS (${String(t.probeIntervalMs)})`,
-      );
-    }
-    if (t.command && t.restartCommand) {
-      problems.push(
-        `target '${String(t.name)}': set GATEWAY_COMMAND (the medic runs the gateway) or GATEWAY_RESTART_COMMAND (a service manager runs it), not both`,
-      );
-    }
-    t.configPath = resolve(cwd, expandHome(t.configPath as string, home));
-    if (t.cwd) t.cwd = resolve(cwd, expandHome(t.cwd as string, home));
-    if (t.logFile) t.logFile = resolve(cwd, expandHome(t.logFile as string, home));
-  }
+  const medic = parseTable(MEDIC_FIELDS, fromEnv(env), envName, (f) => `set it in .env (default ${String(f.def)}), see .env.example`, problems);
+  const fromEnvTarget = parseTable(TARGET_FIELDS, fromEnv(env), envName, envFix, problems);
+  const targets = medic.targetsFile
+    ? readTargetsFile(resolve(cwd, expandHome(medic.targetsFile, home)), fromEnvTarget, problems)
+    : [fromEnvTarget];
+  checkTargets(targets, home, cwd, problems);
   const discord = loadDiscord(env, problems);
   const agent = loadAgent(env, home, cwd, problems);
   if (problems.length) throw new ConfigError(problems);
-  const dataDir = expandHome(medic.dataDir as string, home);
+  const dataDir = expandHome(medic.dataDir, home);
   return {
-    targets: targets as unknown as TargetConfig[],
+    ...medic,
+    targets,
     agent,
     discord,
     httpHost: '127.0.0.1',
-    httpPort: medic.httpPort as number,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
-    logLevel: medic.logLevel as MedicConfig['logLevel'],
-    logFormat: medic.logFormat as MedicConfig['logFormat'],
-    apiToken: medic.apiToken as string | null,
-    targetsFile,
   };
 }
 
@@ -317,11 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
  * A targets file: `{ "targets": [ { "name": "...", "command": "...", ... } ] }`, keys as in
  * `TargetConfig`; the env values are the defaults of every target.
  */
-function readTargetsFile(
-  path: string,
-  defaults: Record<TargetKey, unknown>,
-  problems: string[],
-): Record<TargetKey, unknown>[] {
+function readTargetsFile(path: string, defaults: TargetConfig, problems: string[]): TargetConfig[] {
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
@@ -340,18 +295,18 @@ function readTargetsFile(
       problems.push(`${where} must be an object`);
       return { ...defaults };
     }
-    const out = { ...defaults };
+    const out: Record<string, unknown> = { ...defaults };
     for (const [key, raw] of Object.entries(entry as Record<string, unknown>)) {
-      const spec = TARGET_FIELDS[key as TargetKey];
+      const spec = (TARGET_FIELDS as Record<string, Field>)[key];
       if (!spec) {
         const known = Object.keys(TARGET_FIELDS);
         const near = known.find((k) => k.toLowerCase() === key.toLowerCase());
         problems.push(`${where}: unknown key '${key}'${near ? `: did you mean '${near}'?` : `; known keys: ${known.join(', ')}`}`);
         continue;
       }
-      out[key as TargetKey] = field(spec, raw === null ? undefined : raw, `${where}.${key}`, 'fix it in the targets file', problems);
+      out[key] = parseField(spec, raw === null ? undefined : raw, `${where}.${key}`, 'fix it in the targets file', problems);
     }
     if (!('name' in (entry as object))) problems.push(`${where}: 'name' is required`);
-    return out;
+    return out as TargetConfig;
   });
 }

@@ -6,7 +6,7 @@ import type { AgentSetup } from './agent/setup.js';
 import type { MedicConfig, TargetConfig } from './config.js';
 import { RequestRejectedError } from './errors.js';
 import type { MedicEvents } from './recovery/events.js';
-import { exponentialBackoff, type LadderOptions } from './recovery/ladder/index.js';
+import { DefaultLadderOptions, exponentialBackoff, type LadderOptions } from './recovery/ladder/index.js';
 import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './recovery/ports.js';
 import type { Redactor } from './recovery/redact.js';
 import { TargetWatchdog, type TargetStatus } from './recovery/watchdog/index.js';
@@ -35,8 +35,10 @@ export interface MedicStatus {
   targets: (TargetStatus & { recentOutput?: string[] })[];
 }
 
+/** A target's ladder options: the defaults (`DefaultLadderOptions`) with the target's settings over them. */
 export function ladderOptionsFor(t: TargetConfig, agent?: AgentSetup | null): LadderOptions {
   return {
+    ...DefaultLadderOptions,
     ...(agent ? { agentEnabled: true, agentApprovalTimeoutMs: agent.approvalTimeoutMs, agentAutoAllow: agent.autoAllow } : {}),
     supervised: t.command !== null,
     failureThreshold: t.failureThreshold,
@@ -45,7 +47,6 @@ export function ladderOptionsFor(t: TargetConfig, agent?: AgentSetup | null): La
     backoff: exponentialBackoff(t.backoffInitialMs, t.backoffMaxMs),
     breakerMaxExits: t.breakerMaxExits,
     breakerWindowMs: t.breakerWindowMs,
-    maxDoctorRuns: 2,
     snapshotAfterMs: t.snapshotAfterMs,
     humanRetryMs: t.humanRetryMs,
     approvalTimeoutMs: t.approvalTimeoutMs,

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
-import { loadConfig } from '../config.js';
+import { loadConfig, loadMedicSettings, type MedicSettings } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { Logger } from '../recovery/ports.js';
@@ -210,24 +210,29 @@ export function unitPath(shellPath: string | undefined): string {
   return unique.length ? unique.join(':') : '/usr/local/bin:/usr/bin:/bin';
 }
 
-/** One guardian pass with the units of `platform` and the medic's port from `env`. */
+/**
+ * One guardian pass with the units of `platform` and the medic's port and log settings as the
+ * medic reads them (`loadMedicSettings`: the same schema and defaults). Only the medic's own
+ * settings: a broken target setting must not stop the guardian from loading the units.
+ */
 async function guardian(platform: Platform, env: NodeJS.ProcessEnv, deps: DeployDeps): Promise<number> {
-  const raw = env.MEDIC_HTTP_PORT || '18790';
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) throw new UsageError(`MEDIC_HTTP_PORT must be a port number (got '${raw}')`);
+  let settings: MedicSettings;
+  try {
+    settings = loadMedicSettings(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    deps.err(`${err.message}\n\nThe guardian reads the medic's .env: fix it there.`);
+    return 2;
+  }
   const home = homeOf(env);
   const log =
     deps.log ??
-    createLogger({
-      level: env.LOG_LEVEL === 'debug' ? 'debug' : 'info',
-      format: env.LOG_FORMAT === 'json' ? 'json' : 'pretty',
-      redactor: new Redactor(secretValuesFromEnv(env)),
-    });
+    createLogger({ level: settings.logLevel, format: settings.logFormat, redactor: new Redactor(secretValuesFromEnv(env)) });
   const medic = unitRef(platform, home, 'medic');
   const result = await runGuardianOnce({
     serviceManager: deps.serviceManager(platform, deps.uid),
     units: { medic, gateway: unitRef(platform, home, 'gateway') },
-    medicHealthUrl: `http://127.0.0.1:${port}/healthz`,
+    medicHealthUrl: `http://127.0.0.1:${settings.httpPort}/healthz`,
     medicUnloadsGateway: platform === 'launchd',
     log,
     ...(deps.probe ? { probe: deps.probe } : {}),

@@ -95,7 +95,6 @@ export function agentPermission(c: Step, requestId: string, tool: string, comman
   }
   if (inc.approval) return answer(false, 'clawmedic', `another question is open (${inc.approval.id})`);
   inc.agent.asks += 1;
-  const timeout = c.o.agentApprovalTimeoutMs ?? 300_000;
   inc.approval = {
     id: `${inc.id}-t${inc.agent.asks}`,
     kind: 'agent-tool',
@@ -103,7 +102,7 @@ export function agentPermission(c: Step, requestId: string, tool: string, comman
     command,
     question: `The AI agent wants to run ${tool}${description ? ` (${description})` : ''}. Allow it?`,
     requestedAt: c.now,
-    expiresAt: c.now + timeout,
+    expiresAt: c.now + c.o.agentApprovalTimeoutMs,
     tool,
     description,
     requestId,

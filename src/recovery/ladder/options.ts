@@ -33,8 +33,8 @@ export interface LadderOptions {
   approvalTimeoutMs: number;
   /** Level 3: the AI agent is configured; without it the ladder goes from level 2 to a human. */
   agentEnabled?: boolean;
-  /** An agent's tool call nobody answered counts as denied after this long (default 5 min). */
-  agentApprovalTimeoutMs?: number;
+  /** An agent's tool call nobody answered counts as denied after this long. */
+  agentApprovalTimeoutMs: number;
   /** Tool calls of the agent allowed without asking (read-only diagnostics); default: none. */
   agentAutoAllow?: (tool: string, command: string) => boolean;
 }
@@ -48,6 +48,13 @@ export function exponentialBackoff(initialMs: number, maxMs: number): BackoffFun
   };
 }
 
+/** The default restart backoff: its first delay and its cap (RESTART_BACKOFF_INITIAL_MS, RESTART_BACKOFF_MAX_MS). */
+export const DefaultBackoff = { initialMs: 1_000, maxMs: 30_000 } as const;
+
+/**
+ * The ladder's defaults, in one place: `config.ts` starts every target's settings from here
+ * and the unit tests drive the ladder with them.
+ */
 export const DefaultLadderOptions = {
   /** Default: true when GATEWAY_COMMAND is set. */
   supervised: true,
@@ -58,7 +65,7 @@ export const DefaultLadderOptions = {
   /** Default 60 s: OpenClaw takes 10-25 s from exec to its first 200. */
   startupGraceMs: 60_000,
   /** Default: immediate, then 1 s, 2 s, 4 s ... capped at 30 s. */
-  backoff: exponentialBackoff(1_000, 30_000),
+  backoff: exponentialBackoff(DefaultBackoff.initialMs, DefaultBackoff.maxMs),
   /** Default 5 exits ... */
   breakerMaxExits: 5,
   /** ... within 2 minutes. */
@@ -71,4 +78,6 @@ export const DefaultLadderOptions = {
   humanRetryMs: 600_000,
   /** Default 15 minutes. */
   approvalTimeoutMs: 900_000,
+  /** Default 5 minutes (AGENT_APPROVAL_TIMEOUT_MS). */
+  agentApprovalTimeoutMs: 300_000,
 } as const satisfies LadderOptions;
