@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LadderRecord } from '../../src/recovery/types.js';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
-import { brokenCopies, type ChaosSetup, chaosConfigured, ChaosWorld, type InProcessMedic, type Recovery, writeConfig } from './harness.js';
+import { brokenCopies, type ChaosSetup, chaosConfigured, ChaosWorld, expectResolved, type InProcessMedic, type Recovery, writeConfig } from './harness.js';
 
 const world = new ChaosWorld();
 let setup: ChaosSetup;
@@ -57,8 +57,7 @@ async function breakThenKill(scenario: string, brokenText: string): Promise<Reco
   process.kill(victim.pid!, 'SIGKILL');
   const r = await world.recovered(m, scenario, { faultAt, before, trace, note: 'fault = the kill -9; the file was broken just before' });
   expect(r.calm.pid).not.toBe(victim.pid);
-  expect(r.incidents).toHaveLength(1);
-  expect(r.incidents[0]).toMatchObject({ state: 'resolved', maxLevel: 2, outcome: 'fixed by restore-config', latent: true, doctorRuns: 0 });
+  expectResolved(r, { maxLevel: 2, outcome: 'fixed by restore-config', latent: true, doctorRuns: 0 });
   expect(r.texts[0]).toMatch(/^the config on disk is broken while the gateway runs: /);
   expect(r.texts).toContain('gateway was killed by SIGKILL again');
   expectRestored(r, copies, brokenText);
@@ -112,8 +111,7 @@ describe.skipIf(!chaosConfigured)('broken configs: restored from the medic\'s ow
       trace,
       note: killed ? 'fault = the edit; OpenClaw came back on its own, then kill -9' : 'fault = the edit; restored during OpenClaw\'s own restart',
     });
-    expect(r.incidents).toHaveLength(1);
-    expect(r.incidents[0]).toMatchObject({ state: 'resolved', maxLevel: 2, outcome: 'fixed by restore-config', latent: true, doctorRuns: 0 });
+    expectResolved(r, { maxLevel: 2, outcome: 'fixed by restore-config', latent: true, doctorRuns: 0 });
     expect(r.texts[0]).toMatch(/gateway\.mode: missing/);
     // Either way the gateway that answers now was cold-started from the restored file.
     expect(r.calm.pid).not.toBe(victim.pid);
@@ -145,8 +143,7 @@ describe.skipIf(!chaosConfigured)('broken configs: restored from the medic\'s ow
     await m.target().decide(null, true, 'chaos');
     const r = await world.recovered(m, scenario, { faultAt, before, trace, note: 'fault = the edit; approved at once' });
     expect(r.calm.pid).toBe(victim.pid); // no restart
-    expect(r.incidents).toHaveLength(1);
-    expect(r.incidents[0]).toMatchObject({ state: 'resolved', maxLevel: 2, restarts: 0, latent: true });
+    expectResolved(r, { maxLevel: 2, restarts: 0, latent: true });
     // Resolved by whichever comes first: the restore's result, or the next probe's look at the
     // file (valid again) while `openclaw config validate` still runs.
     expect(r.incidents[0]!.outcome).toBe('fixed by restore-config'); // the restore's own result closes it
@@ -172,9 +169,7 @@ describe.skipIf(!chaosConfigured)('broken configs: restored from the medic\'s ow
     m = await world.startMedic(setup);
     const trace = world.trace(m);
     const r = await world.recovered(m, scenario, { faultAt, before, trace, note: 'fault = the medic starting on the broken file' });
-    expect(r.incidents).toHaveLength(1);
-    expect(r.incidents[0]).toMatchObject({
-      state: 'resolved',
+    expectResolved(r, {
       maxLevel: 2,
       cause: 'gateway exited with code 78 (bad config)',
       outcome: 'fixed by restore-config',

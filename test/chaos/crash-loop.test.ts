@@ -9,7 +9,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { shellQuote } from '../fixtures/gateways.js';
-import { chaosConfigured, ChaosWorld } from './harness.js';
+import { chaosConfigured, ChaosWorld, expectResolved } from './harness.js';
 
 const CRASHES = 5;
 
@@ -48,9 +48,7 @@ describe.skipIf(!chaosConfigured)('a crash loop', () => {
     const trace = world.trace(m);
     const r = await world.recovered(m, 'crash loop (5 failed starts)', { faultAt, before: new Set(), trace, note: 'fault = the medic starting' });
 
-    expect(r.incidents).toHaveLength(1);
-    expect(r.incidents[0]).toMatchObject({
-      state: 'resolved',
+    expectResolved(r, {
       maxLevel: 2,
       cause: 'gateway exited with code 1',
       outcome: 'fixed by doctor',

@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { runMedic, type RunningMedic } from '../../src/main.js';
 import type { MedicStatus } from '../../src/medic.js';
 import type { IncidentWithTimeline } from '../../src/recovery/ports.js';
@@ -185,6 +185,13 @@ export interface Recovery {
   healthyAt: number;
   calm: TargetView;
   measurement: Measurement;
+}
+
+/** The fault opened exactly one incident, and it closed: resolved, with `expected`'s fields. */
+export function expectResolved(r: Recovery, expected: Partial<Incident>): Incident {
+  expect(r.incidents).toHaveLength(1);
+  expect(r.incidents[0]).toMatchObject({ state: 'resolved', ...expected });
+  return r.incidents[0]!;
 }
 
 export class ChaosWorld {

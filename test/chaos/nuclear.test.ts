@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
-import { brokenCopies, chaosConfigured, ChaosWorld } from './harness.js';
+import { brokenCopies, chaosConfigured, ChaosWorld, expectResolved } from './harness.js';
 
 const world = new ChaosWorld();
 
@@ -38,9 +38,7 @@ describe.skipIf(!chaosConfigured)('nuclear', () => {
     const second = await world.spawnMedicProcess(setup, 'medic-2');
     const r = await world.recovered(second, 'nuclear', { faultAt, before, trace, note: 'fault = the gateway kill -9 (medic dead, config deleted); medic started right after' });
 
-    expect(r.incidents).toHaveLength(1);
-    expect(r.incidents[0]).toMatchObject({
-      state: 'resolved',
+    expectResolved(r, {
       maxLevel: 2,
       cause: 'gateway exited with code 78 (bad config)',
       outcome: 'fixed by restore-config',

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isPortListening } from '../../src/recovery/repair/port-holder.js';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
-import { chaosConfigured, ChaosWorld } from './harness.js';
+import { chaosConfigured, ChaosWorld, expectResolved } from './harness.js';
 
 const world = new ChaosWorld();
 
@@ -42,8 +42,7 @@ describe.skipIf(!chaosConfigured)('a squatted port', () => {
       note: `fault = the medic starting; asked after ${(askedAfterMs / 1000).toFixed(1)} s, approved at once`,
     });
     await waitFor(() => !isAlive(squatter.pid!), { what: 'the squatter to be stopped' });
-    expect(r.incidents).toHaveLength(1);
-    expect(r.incidents[0]).toMatchObject({ state: 'resolved', maxLevel: 2, outcome: 'fixed by stop-port-holder', tried: ['stop-port-holder'] });
+    expectResolved(r, { maxLevel: 2, outcome: 'fixed by stop-port-holder', tried: ['stop-port-holder'] });
     expect(r.texts[0]).toBe('gateway exited with code 1 (port already in use)');
     expect(r.texts).toContain('level 2: the port is in use; finding out who holds it');
     expect(r.texts.find((t) => t.startsWith('diagnosis: '))).toContain(`port held by pid ${squatter.pid} (`);

@@ -35,13 +35,12 @@ async function serve(handler: http.RequestListener): Promise<number> {
 }
 
 describe('HttpProbe', () => {
-  it('reports a healthy gateway as ok with its status and timing', async () => {
+  it('reports a healthy gateway as ok with its status, timed by the injected clock', async () => {
     const { port } = await startDemoGateway();
-    const before = Date.now();
-    const result = await probeAt(port).check();
-    expect(result).toMatchObject({ ok: true, status: 200, error: null });
-    expect(result.at).toBeGreaterThanOrEqual(before);
-    expect(result.latencyMs).toBeGreaterThanOrEqual(0);
+    const readings = [1_000_000, 1_000_042]; // the start of the request, then its answer
+    const clock = { now: () => readings.shift() ?? 1_000_042, sleep: systemClock.sleep };
+    const probe = new HttpProbe({ url: `http://127.0.0.1:${port}/healthz`, timeoutMs: 3_000, clock });
+    expect(await probe.check()).toEqual({ ok: true, at: 1_000_000, latencyMs: 42, status: 200, error: null });
   });
 
   it('reports a non-2xx answer as "HTTP <status>"', async () => {

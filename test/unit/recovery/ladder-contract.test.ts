@@ -76,11 +76,8 @@ describe('unsupervised (a service manager owns the gateway)', () => {
     expect(h.state.health).toBe('up');
   });
 
-  // BUG: `start()` counts a restart only when `process.startedAt` or `process.lastExit` is set.
-  // Unsupervised, neither is set after Boot (there are no exits), so the first restart command
-  // is not counted: the incident says "0 restarts" after a restart. Fix: count every start when
-  // `!options.supervised` (there StartGateway is always a restart), e.g.
-  // `if (!this.o.supervised || s.process.startedAt !== null || s.process.lastExit !== null)`.
+  // Unsupervised, neither `process.startedAt` nor `process.lastExit` is set after Boot (there are
+  // no exits), yet every StartGateway is a restart command and must be counted.
   it('counts the restart command in the incident', () => {
     const h = unsupervised();
     h.send(boot());
@@ -92,11 +89,8 @@ describe('unsupervised (a service manager owns the gateway)', () => {
     expect(savedIncidents(back)[0]?.outcome).toBe('1 restart');
   });
 
-  // BUG: the ladder never takes `health` down on an unsupervised restart (no exit event comes),
-  // so after an operator's restart of a healthy gateway `health` stays 'up' and
-  // `probeSucceeded` (which resolves only on a transition to 'up') never closes the incident.
-  // Fix: in `started()`, when `health === 'up'`, set it to 'unknown' (and `healthySince` to
-  // null) so that `recoveryThreshold` good probes after every (re)start are needed and resolve.
+  // No exit event comes on an unsupervised restart, so `started()` takes `health` from 'up' to
+  // 'unknown': the good probes after the restart are a transition to 'up' and close the incident.
   it('resolves an operator restart of a healthy gateway', () => {
     const h = unsupervised();
     h.send(boot());
@@ -155,12 +149,9 @@ describe('GatewayStopped (supervised)', () => {
     expect(h.state.afterStop).toBeNull();
   });
 
-  // BUG: `stopped()` clears `pending` whatever it is. The loop sends GatewayStopped when its
-  // `stop()` found nothing running, which happens when the gateway died just before the stop:
-  // its ProcessExited arrives first (while 'stopping') and already started the next run. The
-  // late GatewayStopped then erases the start in flight (pending null, status 'stopped'):
-  // single flight is broken, `checkRecover` accepts a request and a second StartGateway can
-  // follow. Fix: in `stopped()`, return early unless `s.pending?.work === 'stop'`.
+  // The loop sends GatewayStopped when its `stop()` found nothing running: the gateway died just
+  // before the stop, and its ProcessExited (seen while 'stopping') already started the next run.
+  // The late GatewayStopped must not erase that start in flight (single flight).
   it('ignores a GatewayStopped that arrives after the exit already continued', () => {
     const h = new LadderHarness();
     h.bootHealthy(100);

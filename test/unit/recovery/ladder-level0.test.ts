@@ -254,10 +254,9 @@ describe('circuit breaker', () => {
     expect(workTypes(fifth)).toEqual(['Diagnose']);
   });
 
-  // BUG: `startFailed` passes `unstable = !process.becameHealthy`, but `becameHealthy` still
-  // describes the previous process (only `started()` resets it). After a healthy gateway dies,
-  // every failed start is taken as a "stable" exit: not counted by the breaker, no backoff
-  // (attempt stays 0, delay 0), so the ladder retries a start that cannot work in a tight loop.
+  // `becameHealthy` still describes the previous process when a start fails (only `started()`
+  // resets it): a failed start must count as unstable anyway, or a healthy gateway that died
+  // would be retried in a tight loop, never reaching the backoff or the breaker.
   it('counts failed starts after a healthy gateway died: backoff, then the breaker', () => {
     const h = new LadderHarness();
     h.bootHealthy(100);

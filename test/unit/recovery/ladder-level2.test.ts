@@ -281,10 +281,8 @@ describe('level 4: waiting for a human', () => {
     expect(h.openIncident.state).toBe('waiting_human');
   });
 
-  // BUG: `tick()` lets the half-open retry through without looking at `paused`: an operator who
-  // paused automatic actions (e.g. to work on the box) still gets a StartGateway every
-  // humanRetryMs. Fix: add `&& !s.paused` to the half-open condition in `tick()` (and let
-  // `nextWakeAt` skip `incident.retryAt` while paused).
+  // An operator who paused automatic actions (e.g. to work on the box) gets no half-open
+  // StartGateway every humanRetryMs, and `nextWakeAt` skips `incident.retryAt` while paused.
   it('does not let a half-open restart through while paused', () => {
     const h = exhausted();
     h.send(pause('alice', null));

