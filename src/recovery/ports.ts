@@ -1,5 +1,5 @@
 /**
- * Narrow ports between the ladder's loop (`watchdog.ts`) and the world. Each has one
+ * Narrow ports between the ladder's loop (`watchdog/`) and the world. Each has one
  * default adapter; tests swap any of them. Only the methods that are called are declared.
  */
 import type { AgentOutcome, Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, RepairStep, TargetState } from './types.js';
