@@ -183,6 +183,7 @@ function describeIssue(where: string, value: unknown, issue: z.core.$ZodIssue): 
 }
 
 const envFix = (f: Field) => `fix ${f.env} in .env, see .env.example`;
+const medicFix = (f: Field) => `set it in .env (default ${String(f.def)}), see .env.example`;
 const fromEnv = (env: NodeJS.ProcessEnv) => (_key: string, f: Field) => env[f.env];
 const envName = (_key: string, f: Field) => f.env;
 
@@ -193,7 +194,7 @@ function expandHome(path: string, home: string): string {
 /** The medic's own settings (port, data dir, log), as `loadConfig` reads them; for the guardian. */
 export function loadMedicSettings(env: NodeJS.ProcessEnv = process.env): MedicSettings {
   const problems: string[] = [];
-  const medic = parseTable(MEDIC_FIELDS, fromEnv(env), envName, (f) => `set it in .env (default ${String(f.def)}), see .env.example`, problems);
+  const medic = parseTable(MEDIC_FIELDS, fromEnv(env), envName, medicFix, problems);
   if (problems.length) throw new ConfigError(problems);
   return medic;
 }
@@ -252,7 +253,7 @@ function checkTargets(targets: TargetConfig[], home: string, cwd: string, proble
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MedicConfig {
   const problems: string[] = [];
   const home = env.HOME ?? homedir();
-  const medic = parseTable(MEDIC_FIELDS, fromEnv(env), envName, (f) => `set it in .env (default ${String(f.def)}), see .env.example`, problems);
+  const medic = parseTable(MEDIC_FIELDS, fromEnv(env), envName, medicFix, problems);
   const fromEnvTarget = parseTable(TARGET_FIELDS, fromEnv(env), envName, envFix, problems);
   const targets = medic.targetsFile
     ? readTargetsFile(resolve(cwd, expandHome(medic.targetsFile, home)), fromEnvTarget, problems)
