@@ -142,6 +142,8 @@ class LadderStep implements LadderCore {
         return this.probeFailed(e.result);
       case 'GatewayStarted':
         return this.started(e.pid);
+      case 'GatewayServing':
+        return this.serving(e.pid);
       case 'GatewayStartFailed':
         return this.startFailed(e.error, e.permanent);
       case 'GatewayStopped':
@@ -247,6 +249,15 @@ class LadderStep implements LadderCore {
     s.probe.successes = 0;
     s.snapshotTaken = false;
     if (s.incident) this.record('step', pid !== null ? `gateway started (pid ${pid})` : 'restart command finished');
+  }
+
+  /** The pid shown is the one serving the port, not the shell or wrapper it was started as. */
+  private serving(pid: number): void {
+    const s = this.s;
+    if (s.process.status !== 'running' || s.process.pid === pid) return; // late news of an ended run
+    const was = s.process.pid;
+    s.process.pid = pid;
+    if (s.incident) this.record('step', `gateway listening as pid ${pid}${was !== null ? ` (started as pid ${was})` : ''}`);
   }
 
   private startFailed(error: string, permanent: boolean): void {
