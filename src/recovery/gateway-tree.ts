@@ -9,15 +9,23 @@
  * A stop reaches all of them, and the pid the medic shows is the one of them that listens on
  * the gateway's port. Linux reads /proc; elsewhere only the leader and its group are known.
  */
-import type { ProcessIdentity } from './pid-record.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isSameProcess, type ProcessIdentity } from './pid-record.js';
 import { pidExists, signalGroup } from './process-group.js';
 import { descendantsIn, isRunning, readStat, snapshot, type ProcStat } from './process-table.js';
-import { holdsSocket } from './repair/port-holder.js';
+import { holdsSocket, listenerInodes } from './repair/port-holder.js';
+
+/** How often a stop checks whether every process of the tree is gone. */
+const GONE_POLL_MS = 100;
 
 export class GatewayTree {
+  /** The process of the tree listening on the gateway's port, once found. */
+  serving: ProcessIdentity | null = null;
   /** Members seen so far, the leader excluded: pid -> start time. */
   private readonly known = new Map<number, string>();
   private leaderGone = false;
+  /** The port's listening sockets when `serving` was last looked for. */
+  private listening: string | null = null;
 
   /** `startTime` null: not read yet (our own child, whose pid cannot be recycled before its exit is seen). */
   constructor(readonly leader: { pid: number; startTime: string | null }) {}
@@ -67,10 +75,55 @@ export class GatewayTree {
   }
 
   /**
+   * Looks for the process listening on `port` again when the port's listening sockets changed
+   * or the known listener is gone (else only notes new members); true when `serving` changed.
+   */
+  async updateServing(port: number | null): Promise<boolean> {
+    const inodes = port === null ? null : await listenerInodes(port);
+    const listening = inodes === null ? '' : [...inodes].sort().join(',');
+    const known = this.serving;
+    if (listening === '' || (listening === this.listening && known !== null && (await isSameProcess(known.pid, known.startTime)))) {
+      this.listening = listening;
+      this.refresh(); // a new process may leave the group or lose its parent later: know it now
+      return false;
+    }
+    this.listening = listening;
+    const found = await this.holderOf(inodes!);
+    if (found === null || found.pid === known?.pid) return false;
+    this.serving = found;
+    return true;
+  }
+
+  /**
+   * SIGTERM to every process of the tree, up to `graceMs` for all of them to be gone (the
+   * leader included, per `leaderDone`), then SIGKILL to the same set (`onKill` called first).
+   * Resolves whether everything is gone.
+   */
+  async stop(graceMs: number, killWaitMs: number, leaderDone: () => boolean, onKill: () => void = () => {}): Promise<boolean> {
+    if (await this.signalUntilGone('SIGTERM', graceMs, leaderDone)) return true;
+    onKill();
+    return this.signalUntilGone('SIGKILL', killWaitMs, leaderDone);
+  }
+
+  /** Sends `signal` to every process of the tree and waits up to `ms` for all to be gone; SIGKILL is repeated for late forks. */
+  private async signalUntilGone(signal: NodeJS.Signals, ms: number, leaderDone: () => boolean): Promise<boolean> {
+    const gone = () => leaderDone() && this.refresh().length === 0;
+    if (gone()) return true;
+    this.signal(signal);
+    const until = Date.now() + ms;
+    for (;;) {
+      await sleep(GONE_POLL_MS);
+      if (gone()) return true;
+      if (Date.now() >= until) return false;
+      if (signal === 'SIGKILL') this.signal(signal);
+    }
+  }
+
+  /**
    * The process of the tree holding one of the listening sockets `inodes`: the leader first,
    * then the members, parents before children; null when none does.
    */
-  async holderOf(inodes: Set<string>): Promise<ProcessIdentity | null> {
+  private async holderOf(inodes: Set<string>): Promise<ProcessIdentity | null> {
     const procs = snapshot();
     const members = this.refresh(procs);
     const leader = this.leaderRuns(procs) ? procs.get(this.leader.pid) : undefined;

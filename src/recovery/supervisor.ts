@@ -13,23 +13,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { renameSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayStartError } from '../errors.js';
 import { GatewayTree } from './gateway-tree.js';
 import { LogTail } from './log-tail.js';
-import {
-  isSameProcess,
-  readPidRecord,
-  readProcessStartTime,
-  removePidRecord,
-  writePidRecord,
-  type ProcessIdentity,
-} from './pid-record.js';
-import { spawnGroupLeader } from './process-group.js';
+import { isSameProcess, readPidRecord, readProcessStartTime, removePidRecord, writePidRecord } from './pid-record.js';
+import { signalOfShellCode, spawnGroupLeader } from './process-group.js';
 import type { Clock, GatewayProcess, Logger } from './ports.js';
-import { listenerInodes } from './repair/port-holder.js';
 import type { ExitInfo } from './types.js';
 
 export { readPidRecord, type PidRecord } from './pid-record.js';
@@ -72,8 +62,6 @@ export const DefaultChildSupervisorOptions = {
   watchMs: 500,
   /** How long to wait for the exit after SIGKILL before giving up on it. */
   killWaitMs: 5_000,
-  /** How often a stop checks whether every process of the run is gone. */
-  gonePollMs: 100,
 } as const;
 
 interface Run {
@@ -83,11 +71,8 @@ interface Run {
   child: ChildProcess | null;
   /** Read right after the spawn; known for an adopted gateway: a recycled pid is never taken for it. */
   startTime: string | null;
+  /** Every process of the run, and the one serving the port. */
   tree: GatewayTree;
-  /** The process listening on the port, once found. */
-  serving: ProcessIdentity | null;
-  /** The listening sockets on the port when `serving` was last looked for. */
-  listening: string | null;
   /** Lines of the log before this run, so a hint reads only this run's output. */
   outputMark: number;
   /** How the spawned process ended (unknown for an adopted one: null code and signal). */
@@ -129,6 +114,7 @@ export class ChildSupervisor implements GatewayProcess {
     const tree = new GatewayTree({ pid: record.pid, startTime: record.startTime });
     const serving = record.serving && (await isSameProcess(record.serving.pid, record.serving.startTime)) ? record.serving : null;
     if (serving) tree.remember(serving);
+    tree.serving = serving;
     if (!(await isSameProcess(record.pid, record.startTime))) {
       // The process the gateway was started as is gone: a gateway left under it is an orphan
       // that a new start would fight for the port.
@@ -136,7 +122,7 @@ export class ChildSupervisor implements GatewayProcess {
       const left = tree.refresh().map((p) => p.pid);
       if (left.length > 0) {
         log.warn('the gateway a previous medic started outlived the process it was started as; stopping it', { target, pid: record.pid, left });
-        await this.stopTree(tree, () => true, DefaultChildSupervisorOptions.urgentStopMs);
+        await this.stopLeftovers(tree);
       } else {
         log.info('cleared a stale gateway pid record', { target, pid: record.pid });
       }
@@ -144,7 +130,6 @@ export class ChildSupervisor implements GatewayProcess {
       return null;
     }
     const run = this.beginRun(record.pid, null, record.startTime, tree, this.markOutput());
-    run.serving = serving;
     this.watch(run);
     log.info('adopted the running gateway', { target, pid: shownPid(run), spawnedPid: record.pid });
     return shownPid(run);
@@ -232,8 +217,6 @@ export class ChildSupervisor implements GatewayProcess {
       child,
       startTime,
       tree,
-      serving: null,
-      listening: null,
       outputMark,
       leaderExit: null,
       finished: false,
@@ -272,7 +255,7 @@ export class ChildSupervisor implements GatewayProcess {
         left,
       });
     }
-    await this.stopTree(run.tree, () => true, DefaultChildSupervisorOptions.urgentStopMs);
+    await this.stopLeftovers(run.tree);
     this.finishRun(run);
   }
 
@@ -291,14 +274,7 @@ export class ChildSupervisor implements GatewayProcess {
     if (this.run === run) this.run = null;
     run.resolveExit(exit);
     this.options.log.info('gateway exited', { target: this.options.target, pid: shownPid(run), code, signal, hint: exit.hint });
-    if (this.closed) return;
-    for (const listener of this.listeners) {
-      try {
-        listener(exit);
-      } catch (err) {
-        this.options.log.error('an exit listener threw', { target: this.options.target, error: String(err) });
-      }
-    }
+    if (!this.closed) tell(this.listeners, exit, this.options.log, this.options.target);
   }
 
   private readHint(run: Run, code: number | null): ExitInfo['hint'] {
@@ -315,12 +291,8 @@ export class ChildSupervisor implements GatewayProcess {
     const pid = shownPid(run);
     log.info('stopping the gateway', { target, pid, reason });
     const leaderDone = () => (run.child ? run.leaderExit !== null : !run.tree.leaderRuns());
-    if (await this.signalTree(run.tree, leaderDone, 'SIGTERM', graceMs)) {
-      this.finishRun(run);
-      return true;
-    }
-    log.warn('the gateway ignored SIGTERM; sending SIGKILL', { target, pid, waitedMs: graceMs });
-    if (await this.signalTree(run.tree, leaderDone, 'SIGKILL', DefaultChildSupervisorOptions.killWaitMs)) {
+    const onKill = () => log.warn('the gateway ignored SIGTERM; sending SIGKILL', { target, pid, waitedMs: graceMs });
+    if (await run.tree.stop(graceMs, DefaultChildSupervisorOptions.killWaitMs, leaderDone, onKill)) {
       this.finishRun(run);
       return true;
     }
@@ -329,31 +301,12 @@ export class ChildSupervisor implements GatewayProcess {
     return true;
   }
 
-  /** SIGTERM, `graceMs`, then SIGKILL to everything of `tree`; resolves once it is all gone (or given up). */
-  private async stopTree(tree: GatewayTree, leaderDone: () => boolean, graceMs: number): Promise<void> {
-    if (await this.signalTree(tree, leaderDone, 'SIGTERM', graceMs)) return;
-    if (await this.signalTree(tree, leaderDone, 'SIGKILL', DefaultChildSupervisorOptions.killWaitMs)) return;
-    this.options.log.error('processes of the gateway survived SIGKILL (uninterruptible?)', {
-      target: this.options.target,
-      left: tree.refresh().map((p) => p.pid),
-    });
-  }
-
-  /**
-   * Sends `signal` to every process of the tree, then waits up to `ms` for all of them (the
-   * leader included, per `leaderDone`) to be gone. SIGKILL is repeated for anything that forks meanwhile.
-   */
-  private async signalTree(tree: GatewayTree, leaderDone: () => boolean, signal: NodeJS.Signals, ms: number): Promise<boolean> {
-    const gone = () => leaderDone() && tree.refresh().length === 0;
-    if (gone()) return true;
-    tree.signal(signal);
-    const until = Date.now() + ms;
-    for (;;) {
-      await sleep(DefaultChildSupervisorOptions.gonePollMs);
-      if (gone()) return true;
-      if (Date.now() >= until) return false;
-      if (signal === 'SIGKILL') tree.signal(signal);
-    }
+  /** Stops what is left of a run whose leader is gone: SIGTERM, a short grace, SIGKILL. */
+  private async stopLeftovers(tree: GatewayTree): Promise<void> {
+    const { urgentStopMs, killWaitMs } = DefaultChildSupervisorOptions;
+    if (await tree.stop(urgentStopMs, killWaitMs, () => true)) return;
+    const left = tree.refresh().map((p) => p.pid);
+    this.options.log.error('processes of the gateway survived SIGKILL (uninterruptible?)', { target: this.options.target, left });
   }
 
   /** Watches the run's processes until it ends: who serves the port, and whether an adopted leader still runs. */
@@ -378,39 +331,21 @@ export class ChildSupervisor implements GatewayProcess {
     run.watch = setTimeout(() => void tick(), DefaultChildSupervisorOptions.watchMs).unref();
   }
 
-  /** Looks for the listener again when the port's listening sockets changed or the known one is gone. */
+  /** Tells the listeners when the process serving the port changed. */
   private async findServing(run: Run): Promise<void> {
     const port = this.options.port ?? null;
-    const inodes = port === null ? null : await listenerInodes(port);
-    if (inodes === null || inodes.size === 0) {
-      run.listening = '';
-      run.tree.refresh(); // remember new processes: one may leave the group or lose its parent later
-      return;
-    }
-    const listening = [...inodes].sort().join(',');
-    const known = run.serving;
-    if (listening === run.listening && known !== null && (await isSameProcess(known.pid, known.startTime))) {
-      run.tree.refresh();
-      return;
-    }
-    run.listening = listening;
-    const found = await run.tree.holderOf(inodes);
-    if (found === null || found.pid === known?.pid || run.finished || run.leaderExit !== null || this.closed) return;
-    run.serving = found;
+    if (!(await run.tree.updateServing(port))) return;
+    const pid = run.tree.serving!.pid;
+    if (run.finished || run.leaderExit !== null || this.closed) return;
     this.writeRecord(run);
-    this.options.log.info('the gateway listens on its port', { target: this.options.target, pid: found.pid, spawnedPid: run.pid, port });
-    for (const listener of this.servingListeners) {
-      try {
-        listener(found.pid);
-      } catch (err) {
-        this.options.log.error('a serving listener threw', { target: this.options.target, error: String(err) });
-      }
-    }
+    this.options.log.info('the gateway listens on its port', { target: this.options.target, pid, spawnedPid: run.pid, port });
+    tell(this.servingListeners, pid, this.options.log, this.options.target);
   }
 
   private writeRecord(run: Run): void {
     if (run.startTime === null) return;
-    const { pid, startTime, serving } = run;
+    const { pid, startTime } = run;
+    const serving = run.tree.serving;
     writePidRecord(this.options.dataDir, { pid, startTime, command: this.options.command, ...(serving ? { serving } : {}) });
   }
 
@@ -431,12 +366,16 @@ export class ChildSupervisor implements GatewayProcess {
 
 /** The pid the medic shows and acts on: the listener once found, else the spawned process. */
 function shownPid(run: Run): number {
-  return run.serving?.pid ?? run.pid;
+  return run.tree.serving?.pid ?? run.pid;
 }
 
-/** The signal a shell's exit code 128+N stands for (N a known signal), else null. */
-function signalOfShellCode(code: number | null): string | null {
-  if (code === null || code <= 128) return null;
-  const number = code - 128;
-  return Object.entries(osConstants.signals).find(([, n]) => n === number)?.[0] ?? null;
+/** Calls each listener; one that throws is logged and the others still run. */
+function tell<T>(listeners: Array<(value: T) => void>, value: T, log: Logger, target: string): void {
+  for (const listener of listeners) {
+    try {
+      listener(value);
+    } catch (err) {
+      log.error('a gateway listener threw', { target, error: String(err) });
+    }
+  }
 }
