@@ -26,6 +26,8 @@ export class GatewayTree {
   private leaderGone = false;
   /** The port's listening sockets when `serving` was last looked for. */
   private listening: string | null = null;
+  /** Members outside the leader's group and session, as of the last refresh. */
+  private outside: ProcessIdentity[] = [];
 
   /** `startTime` null: not read yet (our own child, whose pid cannot be recycled before its exit is seen). */
   constructor(readonly leader: { pid: number; startTime: string | null }) {}
@@ -65,13 +67,21 @@ export class GatewayTree {
       const p = procs.get(pid);
       if (isRunning(p) && pid !== process.pid && pid > 1 && !this.known.has(pid)) this.known.set(pid, String(p.startTime));
     }
-    return [...this.known].map(([pid, startTime]) => ({ pid, startTime }));
+    const members = [...this.known].map(([pid, startTime]) => ({ pid, startTime }));
+    const away = (m: ProcessIdentity) => {
+      const p = procs.get(m.pid);
+      return p !== undefined && p.pgrp !== this.leader.pid && p.session !== this.leader.pid;
+    };
+    this.outside = members.filter(away);
+    return members;
   }
 
-  /** Whether the leader or any member still runs. */
-  runs(): boolean {
-    const procs = snapshot();
-    return this.leaderRuns(procs) || this.refresh(procs).length > 0;
+  /**
+   * The members that left the leader's group and session (setsid()): once their parent is gone
+   * nothing but a record of them leads back to them, so they go into the pid record too.
+   */
+  outsiders(): ProcessIdentity[] {
+    return this.outside;
   }
 
   /**

@@ -27,6 +27,8 @@ export interface PidRecord extends ProcessIdentity {
   command: string;
   /** The process listening on the gateway's port, once found (the spawned one or a descendant). */
   serving?: ProcessIdentity;
+  /** Processes of the gateway outside the spawned one's group and session (setsid()'d helpers). */
+  outsiders?: ProcessIdentity[];
 }
 
 /** Every pid a record names: the spawned process and the one serving the port. */
@@ -112,7 +114,13 @@ function parsePidRecord(text: string): PidRecord | null {
   const leader = parseIdentity(value);
   if (!leader) return null;
   const serving = parseIdentity(value.serving);
-  return { ...leader, command: typeof value.command === 'string' ? value.command : '', ...(serving ? { serving } : {}) };
+  const outsiders = Array.isArray(value.outsiders) ? value.outsiders.map(parseIdentity).filter((p) => p !== null) : [];
+  return {
+    ...leader,
+    command: typeof value.command === 'string' ? value.command : '',
+    ...(serving ? { serving } : {}),
+    ...(outsiders.length > 0 ? { outsiders } : {}),
+  };
 }
 
 function parseIdentity(value: unknown): ProcessIdentity | null {

@@ -73,6 +73,8 @@ interface Run {
   startTime: string | null;
   /** Every process of the run, and the one serving the port. */
   tree: GatewayTree;
+  /** The outsiders (see GatewayTree) in the pid record, as a key. */
+  recorded: string;
   /** Lines of the log before this run, so a hint reads only this run's output. */
   outputMark: number;
   /** How the spawned process ended (unknown for an adopted one: null code and signal). */
@@ -115,6 +117,7 @@ export class ChildSupervisor implements GatewayProcess {
     const serving = record.serving && (await isSameProcess(record.serving.pid, record.serving.startTime)) ? record.serving : null;
     if (serving) tree.remember(serving);
     tree.serving = serving;
+    for (const p of record.outsiders ?? []) if (await isSameProcess(p.pid, p.startTime)) tree.remember(p);
     if (!(await isSameProcess(record.pid, record.startTime))) {
       // The process the gateway was started as is gone: a gateway left under it is an orphan
       // that a new start would fight for the port.
@@ -217,6 +220,7 @@ export class ChildSupervisor implements GatewayProcess {
       child,
       startTime,
       tree,
+      recorded: '',
       outputMark,
       leaderExit: null,
       finished: false,
@@ -322,6 +326,7 @@ export class ChildSupervisor implements GatewayProcess {
           run.ending = this.endRun(run); // a stop that gave up on SIGKILL left the run open
         } else if (run.leaderExit === null && !run.stopping) {
           await this.findServing(run);
+          if (outsidersKey(run.tree) !== run.recorded && !run.finished) this.writeRecord(run);
         }
       } catch (err) {
         this.options.log.debug('could not read the gateway processes', { target: this.options.target, err: String(err) });
@@ -344,9 +349,17 @@ export class ChildSupervisor implements GatewayProcess {
 
   private writeRecord(run: Run): void {
     if (run.startTime === null) return;
-    const { pid, startTime } = run;
-    const serving = run.tree.serving;
-    writePidRecord(this.options.dataDir, { pid, startTime, command: this.options.command, ...(serving ? { serving } : {}) });
+    const { pid, startTime, tree } = run;
+    const serving = tree.serving;
+    const outsiders = tree.outsiders();
+    run.recorded = outsidersKey(tree);
+    writePidRecord(this.options.dataDir, {
+      pid,
+      startTime,
+      command: this.options.command,
+      ...(serving ? { serving } : {}),
+      ...(outsiders.length > 0 ? { outsiders } : {}),
+    });
   }
 
   private rotateLog(): void {
@@ -367,6 +380,13 @@ export class ChildSupervisor implements GatewayProcess {
 /** The pid the medic shows and acts on: the listener once found, else the spawned process. */
 function shownPid(run: Run): number {
   return run.tree.serving?.pid ?? run.pid;
+}
+
+function outsidersKey(tree: GatewayTree): string {
+  return tree
+    .outsiders()
+    .map((p) => `${p.pid}@${p.startTime}`)
+    .join(',');
 }
 
 /** Calls each listener; one that throws is logged and the others still run. */

@@ -21,6 +21,8 @@ import {
   freePort,
   isAlive,
   plainGatewayCommand,
+  RelaunchWrapperPath,
+  shellQuote,
   waitFor,
   type CommandShape,
 } from '../fixtures/gateways.js';
@@ -198,6 +200,33 @@ describe('a plain command line: exits and re-listening', () => {
     const two = await servingGateway(h);
     expect(two).not.toBe(one);
     expect(h.exits).toEqual([]);
+  });
+
+  it('a helper that setsid()s away is recorded, and stopped by the next medic once its parents are gone', async () => {
+    const port = await freePort();
+    // A helper in its own session (like OpenClaw's spawn broker) beside the gateway.
+    const helper = `${shellQuote(process.execPath)} ${shellQuote(RelaunchWrapperPath)} --setsid -- sleep 1000`;
+    const command = `${helper} & ${plainGatewayCommand({ port })}`;
+    const a = await makeSupervisor(command, port);
+    const leader = janitor.track(await a.supervisor.start());
+    const listener = await servingGateway(a);
+    const wrapper = await waitFor(() => descendants(leader).find((pid) => pid !== listener && readStat(pid)?.session === leader), {
+      what: 'the helper wrapper',
+    });
+    const sleeper = await waitFor(() => descendants(wrapper)[0], { what: 'the setsid()ed helper' });
+    janitor.track(wrapper);
+    janitor.track(sleeper);
+    expect(readStat(sleeper)?.session).toBe(sleeper);
+    await waitFor(() => readPidRecord(a.dataDir)?.outsiders?.some((p) => p.pid === sleeper), { what: 'the helper in the pid record' });
+    await a.supervisor.close(false);
+    // Its parents die while no medic runs: only the record leads back to it.
+    for (const pid of [leader, wrapper]) process.kill(pid, 'SIGKILL');
+    await waitFor(() => !isAlive(leader) && !isAlive(wrapper), { what: 'the shell and the wrapper to die' });
+    expect(readStat(sleeper)?.ppid).not.toBe(wrapper);
+
+    const b = await makeSupervisor(command, port, { dataDir: a.dataDir });
+    await expect(b.supervisor.adoptOrClear()).resolves.toBeNull();
+    expect([listener, sleeper].filter(isAlive)).toEqual([]);
   });
 
   it('falls back to the spawned pid until something listens', async () => {
