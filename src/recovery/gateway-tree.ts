@@ -116,7 +116,7 @@ export class GatewayTree {
   }
 
   /** Sends `signal` to every process of the tree and waits up to `ms` for all to be gone; SIGKILL is repeated for late forks. */
-  private async signalUntilGone(signal: NodeJS.Signals, ms: number, leaderDone: () => boolean): Promise<boolean> {
+  async signalUntilGone(signal: NodeJS.Signals, ms: number, leaderDone: () => boolean): Promise<boolean> {
     const gone = () => leaderDone() && this.refresh().length === 0;
     if (gone()) return true;
     this.signal(signal);

@@ -124,7 +124,7 @@ export class ChildSupervisor implements GatewayProcess {
       tree.markLeaderGone();
       const left = tree.refresh().map((p) => p.pid);
       if (left.length > 0) {
-        log.warn('the gateway a previous medic started outlived the process it was started as; stopping it', { target, pid: record.pid, left });
+        log.warn('the gateway a previous medic started outlived the process it was started as; killing it', { target, pid: record.pid, left });
         await this.stopLeftovers(tree);
       } else {
         log.info('cleared a stale gateway pid record', { target, pid: record.pid });
@@ -253,7 +253,7 @@ export class ChildSupervisor implements GatewayProcess {
   private async endRun(run: Run): Promise<void> {
     const left = run.tree.refresh().map((p) => p.pid);
     if (left.length > 0) {
-      this.options.log.warn('the gateway process ended but left processes running; stopping them so the port is free', {
+      this.options.log.warn('the gateway process ended but left processes running; killing them so the port is free', {
         target: this.options.target,
         pid: run.pid,
         left,
@@ -305,10 +305,12 @@ export class ChildSupervisor implements GatewayProcess {
     return true;
   }
 
-  /** Stops what is left of a run whose leader is gone: SIGTERM, a short grace, SIGKILL. */
+  /**
+   * Kills what is left of a run whose leader is gone, at once: it is a gateway that lost its
+   * wrapper (as good as crashed) or helpers of one that died, and the next start waits for its port.
+   */
   private async stopLeftovers(tree: GatewayTree): Promise<void> {
-    const { urgentStopMs, killWaitMs } = DefaultChildSupervisorOptions;
-    if (await tree.stop(urgentStopMs, killWaitMs, () => true)) return;
+    if (await tree.signalUntilGone('SIGKILL', DefaultChildSupervisorOptions.killWaitMs, () => true)) return;
     const left = tree.refresh().map((p) => p.pid);
     this.options.log.error('processes of the gateway survived SIGKILL (uninterruptible?)', { target: this.options.target, left });
   }

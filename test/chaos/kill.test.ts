@@ -108,7 +108,7 @@ describe.skipIf(!chaosConfigured)('the real gateway killed and frozen', () => {
     expect(await listeners()).toContain(r.calm.pid);
     expect(r.incidents).toHaveLength(1);
     expect(r.incidents[0]).toMatchObject({ state: 'resolved', maxLevel: 0, cause: 'gateway was killed by SIGKILL', outcome: '1 restart' });
-    const stopped = m.log.entries.find((e) => e.msg === 'the gateway process ended but left processes running; stopping them so the port is free');
+    const stopped = m.log.entries.find((e) => e.msg === 'the gateway process ended but left processes running; killing them so the port is free');
     expect(stopped?.fields?.['left']).toContain(victim.pid);
   });
 
