@@ -11,10 +11,12 @@ import { startApiServer, type ApiServer } from './api/server.js';
 import { Medic, type TargetAdapters } from './medic.js';
 import { systemClock } from './recovery/clock.js';
 import { MedicEvents } from './recovery/events.js';
+import { recordedPids } from './recovery/pid-record.js';
 import type { Clock, Logger, Store } from './recovery/ports.js';
 import { HttpProbe } from './recovery/probe.js';
 import { Redactor, secretValuesFromEnv, secretValuesFromFile } from './recovery/redact.js';
 import { ConfigGuard } from './recovery/repair/config-guard.js';
+import { portFromUrl } from './recovery/repair/port-holder.js';
 import { GatewayRepairKit } from './recovery/repair/repairs.js';
 import { ServiceGateway } from './recovery/service-gateway.js';
 import { ChildSupervisor, readPidRecord } from './recovery/supervisor.js';
@@ -136,6 +138,7 @@ export function defaultAdapters(
     ? new ChildSupervisor({
         target: t.name,
         command: t.command,
+        port: portFromUrl(t.healthUrl),
         dataDir,
         stopTimeoutMs: t.stopTimeoutMs,
         log: deps.log,
@@ -170,10 +173,7 @@ export function defaultAdapters(
     env: deps.env,
     gatewayCommand: t.command,
     log: deps.log,
-    knownPids: () => {
-      const rec = readPidRecord(dataDir);
-      return rec ? [rec.pid] : [];
-    },
+    knownPids: () => recordedPids(readPidRecord(dataDir)),
   });
   const probe = new HttpProbe({ url: t.healthUrl, timeoutMs: t.probeTimeoutMs, clock: deps.clock });
   return { gateway, probe, repairs };

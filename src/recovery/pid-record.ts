@@ -3,6 +3,9 @@
  * (after a crash or kill -9 of this one) can adopt the gateway instead of starting
  * a second one that fights it for the port. A pid alone is not an identity: pids
  * are recycled, so the record also holds the process's start time.
+ *
+ * It names two processes: the one the medic spawned (`/bin/sh -c …`, or a wrapper that
+ * re-launched the gateway as its child) and, once found, the one serving the port.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -12,11 +15,26 @@ import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
-export interface PidRecord {
+/** One process instance: a pid and when it started (a recycled pid has another start time). */
+export interface ProcessIdentity {
   pid: number;
-  /** Identifies the process instance: /proc/<pid>/stat field 22 on Linux, `ps -o lstart=` elsewhere. */
+  /** /proc/<pid>/stat field 22 on Linux, `ps -o lstart=` elsewhere. */
   startTime: string;
+}
+
+export interface PidRecord extends ProcessIdentity {
+  /** `pid` is the process the medic spawned. */
   command: string;
+  /** The process listening on the gateway's port, once found (the spawned one or a descendant). */
+  serving?: ProcessIdentity;
+  /** Processes of the gateway outside the spawned one's group and session (setsid()'d helpers). */
+  outsiders?: ProcessIdentity[];
+}
+
+/** Every pid a record names: the spawned process and the one serving the port. */
+export function recordedPids(record: PidRecord | null): number[] {
+  if (!record) return [];
+  return record.serving && record.serving.pid !== record.pid ? [record.pid, record.serving.pid] : [record.pid];
 }
 
 /** Where the record of the gateway spawned for this data directory lives. */
@@ -93,8 +111,22 @@ export async function isSameProcess(pid: number, startTime: string): Promise<boo
 function parsePidRecord(text: string): PidRecord | null {
   const value = JSON.parse(text) as Partial<PidRecord> | null;
   if (value === null || typeof value !== 'object') return null;
-  const { pid, startTime, command } = value;
+  const leader = parseIdentity(value);
+  if (!leader) return null;
+  const serving = parseIdentity(value.serving);
+  const outsiders = Array.isArray(value.outsiders) ? value.outsiders.map(parseIdentity).filter((p) => p !== null) : [];
+  return {
+    ...leader,
+    command: typeof value.command === 'string' ? value.command : '',
+    ...(serving ? { serving } : {}),
+    ...(outsiders.length > 0 ? { outsiders } : {}),
+  };
+}
+
+function parseIdentity(value: unknown): ProcessIdentity | null {
+  if (value === null || typeof value !== 'object') return null;
+  const { pid, startTime } = value as Partial<ProcessIdentity>;
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return null;
   if (typeof startTime !== 'string' || startTime === '') return null;
-  return { pid, startTime, command: typeof command === 'string' ? command : '' };
+  return { pid, startTime };
 }

@@ -46,6 +46,12 @@ export interface GatewayProcess {
   stop(reason: string, urgent?: boolean): Promise<boolean>;
   /** Every exit of a supervised gateway, including the ones `stop` caused. */
   onExit(listener: (exit: ExitInfo) => void): void;
+  /**
+   * A supervised gateway's port is served by another process than the one `start` (or
+   * `adoptOrClear`) named: a descendant of the spawned shell or wrapper, found once it
+   * listens, or a new one after the gateway listened again. That pid is the one to show.
+   */
+  onServing(listener: (pid: number) => void): void;
   /** The last lines the gateway printed (stdout and stderr), oldest first. */
   recentOutput(lines?: number): string[];
   /** Stops watching (and, when `stopGateway`, stops the gateway too). */

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface SpawnGroupOptions {
@@ -37,6 +38,17 @@ export async function spawnGroupLeader(command: string, options: SpawnGroupOptio
     // The child holds its own copy of the fd.
     closeSync(fd);
   }
+}
+
+/**
+ * The signal that `sh -c`'s exit code 128+N stands for: a shell reports a command killed by
+ * signal N that way. Null for other codes.
+ */
+export function signalOfShellCode(code: number | null): NodeJS.Signals | null {
+  if (code === null || code <= 128) return null;
+  const number = code - 128;
+  const found = Object.entries(osConstants.signals).find(([, n]) => n === number);
+  return found ? (found[0] as NodeJS.Signals) : null;
 }
 
 /** Signals the process group led by `pid`; a group already gone is not an error. */

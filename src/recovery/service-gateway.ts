@@ -87,6 +87,9 @@ export class ServiceGateway implements GatewayProcess {
   /** Exits of a service are invisible to the medic: the probe notices them instead. */
   onExit(_listener: (exit: ExitInfo) => void): void {}
 
+  /** The service's pid stays unknown: its manager owns it. */
+  onServing(_listener: (pid: number) => void): void {}
+
   recentOutput(lines?: number): string[] {
     return this.tail?.lines(lines) ?? [];
   }

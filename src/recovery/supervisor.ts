@@ -3,15 +3,22 @@
  * (so a stop reaches its helpers too), writes to a log file rather than a pipe
  * (so it outlives a kill -9 of the medic without EPIPE), and leaves a pid record
  * that the next medic uses to adopt it instead of starting a second gateway.
+ *
+ * The process spawned is `/bin/sh -c <command>`, which for a plain command line stays
+ * as the gateway's parent (Debian's sh does not exec the last command), and the gateway
+ * may itself run under a wrapper or leave the group: every process of the run is tracked
+ * (gateway-tree.ts), the pid shown is the one listening on the port, a stop reaches all
+ * of them, and an exit is reported only once none of them is left.
  */
 import type { ChildProcess } from 'node:child_process';
 import { renameSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GatewayStartError } from '../errors.js';
+import { GatewayTree } from './gateway-tree.js';
 import { LogTail } from './log-tail.js';
 import { isSameProcess, readPidRecord, readProcessStartTime, removePidRecord, writePidRecord } from './pid-record.js';
-import { pidExists, settlesWithin, signalGroup, spawnGroupLeader } from './process-group.js';
+import { signalOfShellCode, spawnGroupLeader } from './process-group.js';
 import type { Clock, GatewayProcess, Logger } from './ports.js';
 import type { ExitInfo } from './types.js';
 
@@ -21,6 +28,11 @@ export interface ChildSupervisorOptions {
   target: string;
   /** A shell command line, run with `/bin/sh -c`. */
   command: string;
+  /**
+   * The gateway's port (the health URL's): the process of the run listening on it is the one
+   * shown and recorded. Null: the spawned pid is shown.
+   */
+  port?: number | null;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** A per-target directory the caller owns (created if missing): gateway.log, gateway.pid.json. */
@@ -43,25 +55,38 @@ export const DefaultChildSupervisorOptions = {
   outputLines: 500,
   /** A log over 5 MB at a start is renamed to gateway.log.1 first. */
   rotateBytes: 5 * 1024 * 1024,
-  /** How often an adopted gateway (not our child: no exit event) is checked. */
-  adoptedPollMs: 500,
+  /**
+   * How often the run's processes are read from /proc: who listens on the port (found within
+   * this of the gateway's listen), and whether an adopted gateway (no exit event) still runs.
+   */
+  watchMs: 500,
   /** How long to wait for the exit after SIGKILL before giving up on it. */
   killWaitMs: 5_000,
 } as const;
 
 interface Run {
+  /** The process spawned (`/bin/sh -c …`) or adopted: the leader of the run's process group. */
   pid: number;
   /** Null for an adopted gateway: not our child, so no exit event. */
   child: ChildProcess | null;
-  /** Known for an adopted gateway: checked before each signal, so a recycled pid is never hit. */
+  /** Read right after the spawn; known for an adopted gateway: a recycled pid is never taken for it. */
   startTime: string | null;
+  /** Every process of the run, and the one serving the port. */
+  tree: GatewayTree;
+  /** The outsiders (see GatewayTree) in the pid record, as a key. */
+  recorded: string;
   /** Lines of the log before this run, so a hint reads only this run's output. */
   outputMark: number;
-  exited: boolean;
+  /** How the spawned process ended (unknown for an adopted one: null code and signal). */
+  leaderExit: { code: number | null; signal: string | null } | null;
+  /** The exit was reported: nothing of the run is left. */
+  finished: boolean;
   exit: Promise<ExitInfo>;
   resolveExit: (exit: ExitInfo) => void;
   stopping: Promise<boolean> | null;
-  poll: NodeJS.Timeout | null;
+  /** The spawned process ended by itself: what it left is being stopped before the exit is reported. */
+  ending: Promise<void> | null;
+  watch: NodeJS.Timeout | null;
 }
 
 /** Spawns, watches and stops the gateway as a child process (`supervised` = true). */
@@ -72,6 +97,7 @@ export class ChildSupervisor implements GatewayProcess {
   private readonly logPath: string;
   private readonly tail: LogTail;
   private readonly listeners: Array<(exit: ExitInfo) => void> = [];
+  private readonly servingListeners: Array<(pid: number) => void> = [];
   private run: Run | null = null;
   private closed = false;
 
@@ -83,25 +109,39 @@ export class ChildSupervisor implements GatewayProcess {
   }
 
   async adoptOrClear(): Promise<number | null> {
-    if (this.run) return this.run.pid;
+    if (this.run) return shownPid(this.run);
     const { dataDir, target, log } = this.options;
     const record = readPidRecord(dataDir);
     if (!record) return null;
+    const tree = new GatewayTree({ pid: record.pid, startTime: record.startTime });
+    const serving = record.serving && (await isSameProcess(record.serving.pid, record.serving.startTime)) ? record.serving : null;
+    if (serving) tree.remember(serving);
+    tree.serving = serving;
+    for (const p of record.outsiders ?? []) if (await isSameProcess(p.pid, p.startTime)) tree.remember(p);
     if (!(await isSameProcess(record.pid, record.startTime))) {
+      // The process the gateway was started as is gone: a gateway left under it is an orphan
+      // that a new start would fight for the port.
+      tree.markLeaderGone();
+      const left = tree.refresh().map((p) => p.pid);
+      if (left.length > 0) {
+        log.warn('the gateway a previous medic started outlived the process it was started as; killing it', { target, pid: record.pid, left });
+        await this.stopLeftovers(tree);
+      } else {
+        log.info('cleared a stale gateway pid record', { target, pid: record.pid });
+      }
       removePidRecord(dataDir, record.pid);
-      log.info('cleared a stale gateway pid record', { target, pid: record.pid });
       return null;
     }
-    const run = this.beginRun(record.pid, null, record.startTime, this.markOutput());
-    this.pollAdopted(run, record.startTime);
-    log.info('adopted the running gateway', { target, pid: record.pid });
-    return record.pid;
+    const run = this.beginRun(record.pid, null, record.startTime, tree, this.markOutput());
+    this.watch(run);
+    log.info('adopted the running gateway', { target, pid: shownPid(run), spawnedPid: record.pid });
+    return shownPid(run);
   }
 
   async start(): Promise<number | null> {
     const { target, command, dataDir, log } = this.options;
     if (this.closed) throw new GatewayStartError('the supervisor is closed', target);
-    if (this.run) throw new GatewayStartError(`a gateway is already running (pid ${this.run.pid})`, target);
+    if (this.run) throw new GatewayStartError(`a gateway is already running (pid ${shownPid(this.run)})`, target);
     let child: ChildProcess;
     let outputMark: number;
     try {
@@ -113,14 +153,20 @@ export class ChildSupervisor implements GatewayProcess {
       throw new GatewayStartError(`could not spawn the gateway: ${(err as Error).message}`, target, { cause: err });
     }
     const pid = child.pid as number;
-    const run = this.beginRun(pid, child, null, outputMark);
-    child.on('exit', (code, signal) => this.finishRun(run, code, signal));
+    const tree = new GatewayTree({ pid, startTime: null });
+    const run = this.beginRun(pid, child, null, tree, outputMark);
+    child.on('exit', (code, signal) => this.leaderExited(run, code, signal));
     const startTime = await readProcessStartTime(pid);
     // A gateway that died at once was already handled; a record now would be stale.
-    if (!run.exited) {
-      if (startTime !== null) writePidRecord(dataDir, { pid, startTime, command });
-      else log.warn('could not read the gateway start time: it cannot be adopted later', { target, pid });
+    if (run.leaderExit === null) {
+      if (startTime !== null) {
+        run.startTime = tree.leader.startTime = startTime;
+        this.writeRecord(run);
+      } else {
+        log.warn('could not read the gateway start time: it cannot be adopted later', { target, pid });
+      }
     }
+    this.watch(run);
     log.info('gateway started', { target, pid, command });
     return pid;
   }
@@ -128,6 +174,7 @@ export class ChildSupervisor implements GatewayProcess {
   stop(reason: string, urgent = false): Promise<boolean> {
     const run = this.run;
     if (!run) return Promise.resolve(false);
+    if (run.ending) return run.ending.then(() => true);
     // A gateway that does not answer probes cannot be expected to act on SIGTERM for long.
     const graceMs = urgent ? Math.min(this.stopTimeoutMs, DefaultChildSupervisorOptions.urgentStopMs) : this.stopTimeoutMs;
     run.stopping ??= this.stopRun(run, reason, graceMs);
@@ -136,6 +183,10 @@ export class ChildSupervisor implements GatewayProcess {
 
   onExit(listener: (exit: ExitInfo) => void): void {
     this.listeners.push(listener);
+  }
+
+  onServing(listener: (pid: number) => void): void {
+    this.servingListeners.push(listener);
   }
 
   recentOutput(lines?: number): string[] {
@@ -147,9 +198,11 @@ export class ChildSupervisor implements GatewayProcess {
     if (stopGateway) await this.stop('the medic is closing');
     const run = this.run;
     if (!run) return;
+    // What a gateway that already died left behind is stopped all the same: nobody would adopt it.
+    if (run.ending) await run.ending;
     // Leave the gateway running for the next medic to adopt; let this process exit without it.
-    if (run.poll) clearTimeout(run.poll);
-    run.poll = null;
+    if (run.watch) clearTimeout(run.watch);
+    run.watch = null;
     run.child?.unref();
   }
 
@@ -159,34 +212,73 @@ export class ChildSupervisor implements GatewayProcess {
     return this.tail.mark;
   }
 
-  private beginRun(pid: number, child: ChildProcess | null, startTime: string | null, outputMark: number): Run {
+  private beginRun(pid: number, child: ChildProcess | null, startTime: string | null, tree: GatewayTree, outputMark: number): Run {
     let resolveExit!: (exit: ExitInfo) => void;
     const exit = new Promise<ExitInfo>((resolve) => (resolveExit = resolve));
-    const run: Run = { pid, child, startTime, outputMark, exited: false, exit, resolveExit, stopping: null, poll: null };
+    const run: Run = {
+      pid,
+      child,
+      startTime,
+      tree,
+      recorded: '',
+      outputMark,
+      leaderExit: null,
+      finished: false,
+      exit,
+      resolveExit,
+      stopping: null,
+      ending: null,
+      watch: null,
+    };
     this.run = run;
     return run;
   }
 
-  private finishRun(run: Run, code: number | null, signal: string | null): void {
-    if (run.exited) return;
-    run.exited = true;
-    if (run.poll) clearTimeout(run.poll);
-    // Helpers the gateway left in its group would hold the port against the next start. An
-    // adopted pid is only reused as a group id when no process holds it: never hit a stranger's group.
-    if (run.child || !pidExists(run.pid)) signalGroup(run.pid, 'SIGKILL');
+  /** The spawned process ended. The run ends once nothing of it is left, never before. */
+  private leaderExited(run: Run, code: number | null, signal: string | null): void {
+    if (run.leaderExit !== null || run.finished) return;
+    // A closed supervisor left the gateway to the next medic, which will find out what is left of it.
+    if (this.closed && !run.stopping) return;
+    run.leaderExit = { code, signal };
+    run.tree.markLeaderGone();
+    // A stop in progress reports the exit itself, once every process is gone.
+    if (!run.stopping) run.ending = this.endRun(run);
+  }
+
+  /**
+   * The spawned process ended by itself: a wrapper killed, or a shell whose gateway exited.
+   * Whatever it left (the real gateway under a killed wrapper, helpers) would hold the port
+   * against the next start: it is stopped first, and only then is the exit reported.
+   */
+  private async endRun(run: Run): Promise<void> {
+    const left = run.tree.refresh().map((p) => p.pid);
+    if (left.length > 0) {
+      this.options.log.warn('the gateway process ended but left processes running; killing them so the port is free', {
+        target: this.options.target,
+        pid: run.pid,
+        left,
+      });
+    }
+    await this.stopLeftovers(run.tree);
+    this.finishRun(run);
+  }
+
+  private finishRun(run: Run): void {
+    if (run.finished) return;
+    run.finished = true;
+    if (run.watch) clearTimeout(run.watch);
+    run.watch = null;
     removePidRecord(this.options.dataDir, run.pid);
+    const ended = run.leaderExit ?? { code: null, signal: null };
+    // `sh -c` reports a command killed by signal N as exit code 128+N.
+    const shellSignal = run.child ? signalOfShellCode(ended.code) : null;
+    const code = shellSignal ? null : ended.code;
+    const signal = shellSignal ?? ended.signal;
     const exit: ExitInfo = { code, signal, at: this.now(), hint: this.readHint(run, code) };
     if (this.run === run) this.run = null;
     run.resolveExit(exit);
-    this.options.log.info('gateway exited', { target: this.options.target, pid: run.pid, code, signal, hint: exit.hint });
-    if (this.closed) return;
-    for (const listener of this.listeners) {
-      try {
-        listener(exit);
-      } catch (err) {
-        this.options.log.error('an exit listener threw', { target: this.options.target, error: String(err) });
-      }
-    }
+    this.options.log.info('gateway exited', { target: this.options.target, pid: shownPid(run), code, signal, hint: exit.hint });
+    if (!this.closed) tell(this.listeners, exit, this.options.log, this.options.target);
   }
 
   private readHint(run: Run, code: number | null): ExitInfo['hint'] {
@@ -200,33 +292,76 @@ export class ChildSupervisor implements GatewayProcess {
 
   private async stopRun(run: Run, reason: string, graceMs: number): Promise<boolean> {
     const { target, log } = this.options;
-    log.info('stopping the gateway', { target, pid: run.pid, reason });
-    if (run.startTime !== null && !(await isSameProcess(run.pid, run.startTime))) {
-      this.finishRun(run, null, null);
+    const pid = shownPid(run);
+    log.info('stopping the gateway', { target, pid, reason });
+    const leaderDone = () => (run.child ? run.leaderExit !== null : !run.tree.leaderRuns());
+    const onKill = () => log.warn('the gateway ignored SIGTERM; sending SIGKILL', { target, pid, waitedMs: graceMs });
+    if (await run.tree.stop(graceMs, DefaultChildSupervisorOptions.killWaitMs, leaderDone, onKill)) {
+      this.finishRun(run);
       return true;
     }
-    signalGroup(run.pid, 'SIGTERM');
-    if (await settlesWithin(run.exit, graceMs)) return true;
-    log.warn('the gateway ignored SIGTERM; sending SIGKILL', { target, pid: run.pid, waitedMs: graceMs });
-    signalGroup(run.pid, 'SIGKILL');
-    if (await settlesWithin(run.exit, DefaultChildSupervisorOptions.killWaitMs)) return true;
-    log.error('the gateway survived SIGKILL (uninterruptible?); it is still counted as running', { target, pid: run.pid });
+    log.error('the gateway survived SIGKILL (uninterruptible?); it is still counted as running', { target, pid });
     run.stopping = null;
     return true;
   }
 
-  private pollAdopted(run: Run, startTime: string): void {
-    const check = async (): Promise<void> => {
-      run.poll = null;
-      if (run.exited) return;
-      if (!(await isSameProcess(run.pid, startTime))) {
-        // Not our child: neither its exit code nor its signal can be known.
-        this.finishRun(run, null, null);
-        return;
+  /**
+   * Kills what is left of a run whose leader is gone, at once: it is a gateway that lost its
+   * wrapper (as good as crashed) or helpers of one that died, and the next start waits for its port.
+   */
+  private async stopLeftovers(tree: GatewayTree): Promise<void> {
+    if (await tree.signalUntilGone('SIGKILL', DefaultChildSupervisorOptions.killWaitMs, () => true)) return;
+    const left = tree.refresh().map((p) => p.pid);
+    this.options.log.error('processes of the gateway survived SIGKILL (uninterruptible?)', { target: this.options.target, left });
+  }
+
+  /** Watches the run's processes until it ends: who serves the port, and whether an adopted leader still runs. */
+  private watch(run: Run): void {
+    const tick = async (): Promise<void> => {
+      run.watch = null;
+      if (run.finished || this.closed) return;
+      try {
+        if (run.leaderExit === null && !run.child && !(await isSameProcess(run.pid, run.startTime ?? ''))) {
+          // Not our child: neither its exit code nor its signal can be known.
+          this.leaderExited(run, null, null);
+        } else if (run.leaderExit !== null && !run.stopping && !run.ending) {
+          run.ending = this.endRun(run); // a stop that gave up on SIGKILL left the run open
+        } else if (run.leaderExit === null && !run.stopping) {
+          await this.findServing(run);
+          if (outsidersKey(run.tree) !== run.recorded && !run.finished) this.writeRecord(run);
+        }
+      } catch (err) {
+        this.options.log.debug('could not read the gateway processes', { target: this.options.target, err: String(err) });
       }
-      if (!this.closed) run.poll = setTimeout(() => void check(), DefaultChildSupervisorOptions.adoptedPollMs).unref();
+      if (!run.finished && !this.closed) run.watch = setTimeout(() => void tick(), DefaultChildSupervisorOptions.watchMs).unref();
     };
-    run.poll = setTimeout(() => void check(), DefaultChildSupervisorOptions.adoptedPollMs).unref();
+    run.watch = setTimeout(() => void tick(), DefaultChildSupervisorOptions.watchMs).unref();
+  }
+
+  /** Tells the listeners when the process serving the port changed. */
+  private async findServing(run: Run): Promise<void> {
+    const port = this.options.port ?? null;
+    if (!(await run.tree.updateServing(port))) return;
+    const pid = run.tree.serving!.pid;
+    if (run.finished || run.leaderExit !== null || this.closed) return;
+    this.writeRecord(run);
+    this.options.log.info('the gateway listens on its port', { target: this.options.target, pid, spawnedPid: run.pid, port });
+    tell(this.servingListeners, pid, this.options.log, this.options.target);
+  }
+
+  private writeRecord(run: Run): void {
+    if (run.startTime === null) return;
+    const { pid, startTime, tree } = run;
+    const serving = tree.serving;
+    const outsiders = tree.outsiders();
+    run.recorded = outsidersKey(tree);
+    writePidRecord(this.options.dataDir, {
+      pid,
+      startTime,
+      command: this.options.command,
+      ...(serving ? { serving } : {}),
+      ...(outsiders.length > 0 ? { outsiders } : {}),
+    });
   }
 
   private rotateLog(): void {
@@ -241,5 +376,28 @@ export class ChildSupervisor implements GatewayProcess {
 
   private now(): number {
     return this.options.clock?.now() ?? Date.now();
+  }
+}
+
+/** The pid the medic shows and acts on: the listener once found, else the spawned process. */
+function shownPid(run: Run): number {
+  return run.tree.serving?.pid ?? run.pid;
+}
+
+function outsidersKey(tree: GatewayTree): string {
+  return tree
+    .outsiders()
+    .map((p) => `${p.pid}@${p.startTime}`)
+    .join(',');
+}
+
+/** Calls each listener; one that throws is logged and the others still run. */
+function tell<T>(listeners: Array<(value: T) => void>, value: T, log: Logger, target: string): void {
+  for (const listener of listeners) {
+    try {
+      listener(value);
+    } catch (err) {
+      log.error('a gateway listener threw', { target, error: String(err) });
+    }
   }
 }

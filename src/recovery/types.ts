@@ -162,6 +162,8 @@ export type LadderEvent =
   | { type: 'ProbeSucceeded'; result: ProbeResult }
   | { type: 'ProbeFailed'; result: ProbeResult }
   | { type: 'GatewayStarted'; pid: number | null }
+  /** The running gateway's port is served by `pid` (a descendant of the started pid, or a new listener). */
+  | { type: 'GatewayServing'; pid: number }
   | { type: 'GatewayStartFailed'; error: string; permanent: boolean }
   | { type: 'GatewayStopped' }
   | { type: 'ProcessExited'; exit: ExitInfo }

@@ -30,17 +30,17 @@ describe.skipIf(!chaosConfigured)('a crash loop', () => {
           script,
           [
             '#!/bin/sh',
-            `# The first ${CRASHES} starts get the wrong Node; exec keeps the gateway's pid the medic's child.`,
+            `# The first ${CRASHES} starts get the wrong Node. Written as a user would: no exec, sh stays the gateway's parent.`,
             `n=$(( $(cat ${shellQuote(join(dir, 'starts'))} 2>/dev/null || echo 0) + 1 ))`,
             `echo "$n" > ${shellQuote(join(dir, 'starts'))}`,
             // Without Node 24 on PATH: OpenClaw would otherwise find it there and re-spawn itself with it.
-            `if [ "$n" -le ${CRASHES} ]; then PATH=${shellQuote(process.env.PATH ?? '/usr/bin:/bin')} exec ${shellQuote(process.execPath)} ${shellQuote(openclaw)} "$@"; fi`,
-            `exec ${shellQuote(node)} ${shellQuote(openclaw)} "$@"`,
+            `if [ "$n" -le ${CRASHES} ]; then PATH=${shellQuote(process.env.PATH ?? '/usr/bin:/bin')} ${shellQuote(process.execPath)} ${shellQuote(openclaw)} "$@"; exit $?; fi`,
+            `${shellQuote(node)} ${shellQuote(openclaw)} "$@"`,
             '',
           ].join('\n'),
         );
         chmodSync(script, 0o755);
-        return `exec ${shellQuote(script)} gateway run --port ${gatewayPort} --bind loopback`;
+        return `${shellQuote(script)} gateway run --port ${gatewayPort} --bind loopback`;
       },
     });
     const faultAt = Date.now();

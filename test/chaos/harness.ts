@@ -17,7 +17,7 @@ import type { MedicStatus } from '../../src/medic.js';
 import type { IncidentWithTimeline } from '../../src/recovery/ports.js';
 import type { Incident, LadderRecord } from '../../src/recovery/types.js';
 import type { TargetWatchdog } from '../../src/recovery/watchdog.js';
-import { captureLogger, freePort, shellQuote, TempDirs, waitFor } from '../fixtures/gateways.js';
+import { captureLogger, freePort, TempDirs, waitFor } from '../fixtures/gateways.js';
 import type { OpenClawInstall } from './openclaw.js';
 import { firstOk, getJson, HealthTrace, TreeJanitor } from './processes.js';
 import { appendMeasurement, type Measurement } from './report.js';
@@ -204,10 +204,12 @@ export class ChaosWorld {
   private readonly views: MedicView[] = [];
   private readonly traces: HealthTrace[] = [];
 
-  /** `GATEWAY_COMMAND` running the installed OpenClaw with its Node on `port`, loopback only. */
+  /**
+   * `GATEWAY_COMMAND` as a user writes it: a plain command line, no `exec`, `openclaw` found on
+   * PATH (the env puts the installed OpenClaw and its Node first), on `port`, loopback only.
+   */
   gatewayCommand(port: number): string {
-    const { node, openclaw } = this.install;
-    return `exec ${shellQuote(node)} ${shellQuote(openclaw)} gateway run --port ${port} --bind loopback`;
+    return `openclaw gateway run --port ${port} --bind loopback`;
   }
 
   /** A fresh isolated world: temp dir, ports, the minimal config, and the medic's env. */

@@ -1,13 +1,42 @@
 /**
  * Levels 0 and 1 against the real OpenClaw gateway: ten `kill -9`s in a row (the article's
- * Test 1), then a gateway frozen with SIGSTOP. One medic and one isolated gateway for both.
+ * Test 1), a kill -9 of the shell the plain GATEWAY_COMMAND runs under, then a gateway frozen
+ * with SIGSTOP. One medic and one isolated gateway for all. The pid killed is the one /status
+ * shows, which must be the process listening on the port (not the shell it was started as).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readPidRecord } from '../../src/recovery/pid-record.js';
+import { descendants } from '../../src/recovery/process-table.js';
+import { listPortHolders } from '../../src/recovery/repair/port-holder.js';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
 import { chaosConfigured, ChaosWorld, expectResolved, type InProcessMedic } from './harness.js';
 
 const world = new ChaosWorld();
 let m: InProcessMedic;
+
+/** The processes listening on the gateway's port now (pid 0: one whose owner was not found). */
+async function listeners(): Promise<number[]> {
+  return (await listPortHolders(m.setup.gatewayPort)).map((h) => h.pid);
+}
+
+/** The most processes seen listening on the port at once, sampled every 100 ms until `stop()`. */
+function sampleListeners(): { stop(): Promise<number> } {
+  let most = 0;
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      most = Math.max(most, new Set((await listeners().catch(() => [])).filter((pid) => pid > 0)).size);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    stop: async () => {
+      on = false;
+      await loop;
+      return most;
+    },
+  };
+}
 
 describe.skipIf(!chaosConfigured)('the real gateway killed and frozen', () => {
   beforeAll(async () => {
@@ -42,8 +71,9 @@ describe.skipIf(!chaosConfigured)('the real gateway killed and frozen', () => {
         tried: [],
       });
       expect(r.texts[0]).toBe('gateway was killed by SIGKILL');
-      expect(r.texts).toContain(`gateway started (pid ${r.calm.pid})`);
+      expect(r.texts.filter((t) => /^gateway started \(pid \d+\)$/.test(t))).toHaveLength(1);
       expect(r.texts.at(-1)).toMatch(/^resolved after \d+\.\d s at level 0 \(1 restart\)$/);
+      expect(await listeners()).toContain(r.calm.pid);
     }
     const incidents = (await m.incidents()).filter((i) => !before.has(i.id));
     expect(incidents).toHaveLength(10);
@@ -51,6 +81,33 @@ describe.skipIf(!chaosConfigured)('the real gateway killed and frozen', () => {
     expect(killed.size).toBe(10);
     // The gateway's helpers go with it: nothing of the ten killed runs is left.
     await waitFor(() => [...killed].every((pid) => !isAlive(pid)), { what: 'every killed gateway to be gone' });
+  });
+
+  it('kill -9 of the shell the gateway was started as: its gateway is stopped before the next starts, never two', async () => {
+    const victim = await world.waitCalm(m, 'healthy before killing the shell');
+    expect(await listeners()).toContain(victim.pid);
+    const record = readPidRecord(m.setup.targetDir);
+    expect(record?.serving?.pid).toBe(victim.pid);
+    const shell = record!.pid;
+    expect(shell).not.toBe(victim.pid);
+    const old = [shell, ...descendants(shell), victim.pid!, ...descendants(victim.pid!)];
+    for (const pid of old) world.janitor.track(pid);
+    const before = await world.incidentIds(m);
+    const trace = world.trace(m);
+    await waitFor(() => trace.isUp(), { what: 'the trace to see the gateway up' });
+    const sampler = sampleListeners();
+    const faultAt = Date.now();
+    process.kill(shell, 'SIGKILL');
+    const r = await world.recovered(m, 'kill -9 of the shell', { faultAt, before, trace, note: 'the gateway under it is stopped first' });
+
+    expect(await sampler.stop()).toBe(1);
+    expect(old.filter(isAlive)).toEqual([]);
+    expect(r.calm.pid).not.toBe(victim.pid);
+    expect(await listeners()).toContain(r.calm.pid);
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]).toMatchObject({ state: 'resolved', maxLevel: 0, cause: 'gateway was killed by SIGKILL', outcome: '1 restart' });
+    const stopped = m.log.entries.find((e) => e.msg === 'the gateway process ended but left processes running; killing them so the port is free');
+    expect(stopped?.fields?.['left']).toContain(victim.pid);
   });
 
   it('frozen with SIGSTOP: level 1 stops it (SIGTERM, a 2 s grace, SIGKILL) and starts a new one', async () => {
@@ -67,7 +124,7 @@ describe.skipIf(!chaosConfigured)('the real gateway killed and frozen', () => {
     expectResolved(r, { maxLevel: 1, outcome: '1 restart' });
     expect(r.incidents[0]!.cause).toMatch(/^gateway not answering: (timeout after 800 ms|connection reset)/);
     expect(r.texts).toContain('level 1: alive but not answering: restarting it');
-    expect(r.texts).toContain(`gateway started (pid ${r.calm.pid})`);
+    expect(await listeners()).toContain(r.calm.pid);
     // A stopped process cannot act on SIGTERM: the short grace ran out and SIGKILL ended it.
     const gaveUp = m.log.entries.find((e) => e.msg === 'the gateway ignored SIGTERM; sending SIGKILL' && e.fields?.['pid'] === victim.pid);
     expect(gaveUp?.fields).toMatchObject({ waitedMs: 2000 });

@@ -14,7 +14,7 @@ import { newStep, type Step, type StepContext } from './context.js';
 import { halfOpenRetry } from './incident.js';
 import { abortRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
 import { configChanged, diagnosed, repairFinished } from './repair.js';
-import { boot, dueRestart, exited, probeFailed, probeSucceeded, started, startFailed, stopped } from './supervise.js';
+import { boot, dueRestart, exited, probeFailed, probeSucceeded, serving, started, startFailed, stopped } from './supervise.js';
 
 type Handlers = { [K in LadderEvent['type']]: (c: Step, e: Extract<LadderEvent, { type: K }>) => void };
 
@@ -30,6 +30,7 @@ const HANDLERS: Handlers = {
   ProbeSucceeded: (c, e) => probeSucceeded(c, e.result),
   ProbeFailed: (c, e) => probeFailed(c, e.result),
   GatewayStarted: (c, e) => started(c, e.pid),
+  GatewayServing: (c, e) => serving(c, e.pid),
   GatewayStartFailed: (c, e) => startFailed(c, e.error, e.permanent),
   GatewayStopped: (c) => stopped(c),
   ProcessExited: (c, e) => exited(c, e.exit),

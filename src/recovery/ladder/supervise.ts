@@ -69,6 +69,15 @@ export function started(c: Step, pid: number | null): void {
   if (s.incident) record(c, 'step', pid !== null ? `gateway started (pid ${pid})` : 'restart command finished');
 }
 
+/** The pid shown is the one serving the port, not the shell or wrapper it was started as. */
+export function serving(c: Step, pid: number): void {
+  const s = c.s;
+  if (s.process.status !== 'running' || s.process.pid === pid) return; // late news of an ended run
+  const was = s.process.pid;
+  s.process.pid = pid;
+  if (s.incident) record(c, 'step', `gateway listening as pid ${pid}${was !== null ? ` (started as pid ${was})` : ''}`);
+}
+
 export function startFailed(c: Step, error: string, permanent: boolean): void {
   c.s.pending = null;
   if (c.o.supervised) {

@@ -50,6 +50,21 @@ export async function isPortListening(port: number): Promise<boolean> {
   return sockets === null ? (await listWithLsof(port)).length > 0 : sockets.size > 0;
 }
 
+/** The inodes of the listening sockets on `port` (loopback or wildcard); null when /proc/net is absent (not Linux). */
+export async function listenerInodes(port: number): Promise<Set<string> | null> {
+  const sockets = await listeningSockets(port);
+  return sockets === null ? null : new Set(sockets.keys());
+}
+
+/** Whether `pid` has one of these sockets open (false when it is gone or its fds are not readable). */
+export async function holdsSocket(pid: number, inodes: Set<string>): Promise<boolean> {
+  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
+    const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''));
+    if (m?.[1] && inodes.has(m[1])) return true;
+  }
+  return false;
+}
+
 /** Socket inode -> owner uid of each listener on `port`; null when /proc/net is absent (not Linux). */
 async function listeningSockets(port: number): Promise<Map<string, number> | null> {
   const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((p) => readFile(p, 'utf8').catch(() => null)));
@@ -91,14 +106,7 @@ function isLoopbackOrAny(hex: string): boolean {
 
 async function pidsOwningSockets(inodes: Set<string>): Promise<number[]> {
   const entries = (await readdir('/proc').catch(() => [] as string[])).filter((e) => /^\d+$/.test(e));
-  const owns = async (pid: string): Promise<boolean> => {
-    for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
-      const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''));
-      if (m?.[1] && inodes.has(m[1])) return true;
-    }
-    return false;
-  };
-  const found = await Promise.all(entries.map(async (pid) => ((await owns(pid)) ? Number(pid) : null)));
+  const found = await Promise.all(entries.map(async (pid) => ((await holdsSocket(Number(pid), inodes)) ? Number(pid) : null)));
   return found.filter((pid): pid is number => pid !== null).sort((a, b) => a - b);
 }
 

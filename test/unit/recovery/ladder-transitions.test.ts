@@ -162,6 +162,7 @@ const table: Row[] = [
   { from: 'starting: booted, start in flight', event: started(100), to: 'starting', work: [] },
   { from: 'starting: booted, start in flight', event: startFailed(), to: 'restarting', work: ['StartGateway'] },
   { from: 'starting: running, one good probe', event: probeOk(), to: 'healthy', work: [] },
+  { from: 'starting: running, one good probe', event: { type: 'GatewayServing', pid: 101 }, to: 'starting', work: [] }, // the listener behind a wrapper: its pid is shown
   { from: 'healthy', event: probeOk(), to: 'healthy', work: ['SnapshotConfig'] }, // healthy for snapshotAfterMs: last-known-good
   { from: 'healthy', event: tick(), to: 'healthy', work: [] },
   { from: 'healthy', event: boot(100), to: 'starting', work: [] },

@@ -95,6 +95,8 @@ class FakeGateway implements GatewayProcess {
     this.listener = listener;
   }
 
+  onServing(): void {}
+
   recentOutput(lines = 30): string[] {
     return this.output.slice(-lines);
   }

@@ -1,0 +1,180 @@
+/**
+ * Every process of one gateway run. The medic spawns `/bin/sh -c <command>`, and the gateway
+ * is rarely that process: Debian's sh forks a plain command line, OpenClaw under an unusable
+ * Node re-launches itself and stays as its child's wrapper, and a gateway may setsid() out of
+ * the process group. The tree is what lies below the spawned process (the leader), its process
+ * group and session, and every process once seen among them: an orphan is reparented to init
+ * when its wrapper dies, and a setsid()'d one has left the group, yet both are still the gateway.
+ *
+ * A stop reaches all of them, and the pid the medic shows is the one of them that listens on
+ * the gateway's port. Linux reads /proc; elsewhere only the leader and its group are known.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isSameProcess, type ProcessIdentity } from './pid-record.js';
+import { pidExists, signalGroup } from './process-group.js';
+import { descendantsIn, isRunning, readStat, snapshot, type ProcStat } from './process-table.js';
+import { holdsSocket, listenerInodes } from './repair/port-holder.js';
+
+/** How often a stop checks whether every process of the tree is gone. */
+const GONE_POLL_MS = 100;
+
+export class GatewayTree {
+  /** The process of the tree listening on the gateway's port, once found. */
+  serving: ProcessIdentity | null = null;
+  /** Members seen so far, the leader excluded: pid -> start time. */
+  private readonly known = new Map<number, string>();
+  private leaderGone = false;
+  /** The port's listening sockets when `serving` was last looked for. */
+  private listening: string | null = null;
+  /** Members outside the leader's group and session, as of the last refresh. */
+  private outside: ProcessIdentity[] = [];
+
+  /** `startTime` null: not read yet (our own child, whose pid cannot be recycled before its exit is seen). */
+  constructor(readonly leader: { pid: number; startTime: string | null }) {}
+
+  /** A process known from elsewhere (a previous medic's pid record) belongs to the tree while it runs. */
+  remember(p: ProcessIdentity): void {
+    if (p.pid !== this.leader.pid) this.known.set(p.pid, p.startTime);
+  }
+
+  /** The leader has exited (its exit event came, or it is no longer the process that was spawned). */
+  markLeaderGone(): void {
+    this.leaderGone = true;
+  }
+
+  /** Whether the leader still runs as the process that was spawned. */
+  leaderRuns(procs: Map<number, ProcStat> = snapshot()): boolean {
+    if (this.leaderGone) return false;
+    if (procs.size === 0) return pidExists(this.leader.pid); // no /proc
+    const p = procs.get(this.leader.pid);
+    return isRunning(p) && (this.leader.startTime === null || String(p.startTime) === this.leader.startTime);
+  }
+
+  /** Re-reads /proc and returns the members still running (the leader excluded), parents first. */
+  refresh(procs: Map<number, ProcStat> = snapshot()): ProcessIdentity[] {
+    for (const [pid, start] of this.known) {
+      const p = procs.get(pid);
+      if (procs.size > 0 && (!isRunning(p) || String(p.startTime) !== start)) this.known.delete(pid);
+    }
+    const leaderRuns = this.leaderRuns(procs);
+    const found = descendantsIn(procs, leaderRuns ? [this.leader.pid, ...this.known.keys()] : [...this.known.keys()]);
+    if (this.idsAreOurs(procs)) {
+      for (const p of procs.values()) {
+        if (p.pid !== this.leader.pid && (p.pgrp === this.leader.pid || p.session === this.leader.pid)) found.push(p.pid);
+      }
+    }
+    for (const pid of found) {
+      const p = procs.get(pid);
+      if (isRunning(p) && pid !== process.pid && pid > 1 && !this.known.has(pid)) this.known.set(pid, String(p.startTime));
+    }
+    const members = [...this.known].map(([pid, startTime]) => ({ pid, startTime }));
+    const away = (m: ProcessIdentity) => {
+      const p = procs.get(m.pid);
+      return p !== undefined && p.pgrp !== this.leader.pid && p.session !== this.leader.pid;
+    };
+    this.outside = members.filter(away);
+    return members;
+  }
+
+  /**
+   * The members that left the leader's group and session (setsid()): once their parent is gone
+   * nothing but a record of them leads back to them, so they go into the pid record too.
+   */
+  outsiders(): ProcessIdentity[] {
+    return this.outside;
+  }
+
+  /**
+   * Looks for the process listening on `port` again when the port's listening sockets changed
+   * or the known listener is gone (else only notes new members); true when `serving` changed.
+   */
+  async updateServing(port: number | null): Promise<boolean> {
+    const inodes = port === null ? null : await listenerInodes(port);
+    const listening = inodes === null ? '' : [...inodes].sort().join(',');
+    const known = this.serving;
+    if (listening === '' || (listening === this.listening && known !== null && (await isSameProcess(known.pid, known.startTime)))) {
+      this.listening = listening;
+      this.refresh(); // a new process may leave the group or lose its parent later: know it now
+      return false;
+    }
+    this.listening = listening;
+    const found = await this.holderOf(inodes!);
+    if (found === null || found.pid === known?.pid) return false;
+    this.serving = found;
+    return true;
+  }
+
+  /**
+   * SIGTERM to every process of the tree, up to `graceMs` for all of them to be gone (the
+   * leader included, per `leaderDone`), then SIGKILL to the same set (`onKill` called first).
+   * Resolves whether everything is gone.
+   */
+  async stop(graceMs: number, killWaitMs: number, leaderDone: () => boolean, onKill: () => void = () => {}): Promise<boolean> {
+    if (await this.signalUntilGone('SIGTERM', graceMs, leaderDone)) return true;
+    onKill();
+    return this.signalUntilGone('SIGKILL', killWaitMs, leaderDone);
+  }
+
+  /** Sends `signal` to every process of the tree and waits up to `ms` for all to be gone; SIGKILL is repeated for late forks. */
+  async signalUntilGone(signal: NodeJS.Signals, ms: number, leaderDone: () => boolean): Promise<boolean> {
+    const gone = () => leaderDone() && this.refresh().length === 0;
+    if (gone()) return true;
+    this.signal(signal);
+    const until = Date.now() + ms;
+    for (;;) {
+      await sleep(GONE_POLL_MS);
+      if (gone()) return true;
+      if (Date.now() >= until) return false;
+      if (signal === 'SIGKILL') this.signal(signal);
+    }
+  }
+
+  /**
+   * The process of the tree holding one of the listening sockets `inodes`: the leader first,
+   * then the members, parents before children; null when none does.
+   */
+  private async holderOf(inodes: Set<string>): Promise<ProcessIdentity | null> {
+    const procs = snapshot();
+    const members = this.refresh(procs);
+    const leader = this.leaderRuns(procs) ? procs.get(this.leader.pid) : undefined;
+    const candidates = leader ? [{ pid: leader.pid, startTime: String(leader.startTime) }, ...members] : members;
+    for (const c of candidates) if (await holdsSocket(c.pid, inodes)) return c;
+    return null;
+  }
+
+  /**
+   * Sends `signal` to the leader's process group and to each member one by one (its start time
+   * checked right before), so a gateway that left the group or lost its parent gets it too.
+   */
+  signal(signal: NodeJS.Signals): void {
+    const procs = snapshot();
+    const members = this.refresh(procs);
+    if (this.idsAreOurs(procs)) signalGroup(this.leader.pid, signal);
+    if (this.leaderRuns(procs)) signalPid(this.leader.pid, signal);
+    for (const m of members) {
+      const now = readStat(m.pid);
+      if (procs.size === 0 || (now && String(now.startTime) === m.startTime)) signalPid(m.pid, signal);
+    }
+  }
+
+  /**
+   * Whether processes in the leader's group or session are ours. The kernel does not give the
+   * leader's pid to another process while its group or session has members; once another process
+   * has it, a group or session with that id is the newcomer's.
+   */
+  private idsAreOurs(procs: Map<number, ProcStat>): boolean {
+    if (procs.size === 0) return this.leaderRuns(procs) || !pidExists(this.leader.pid);
+    const p = procs.get(this.leader.pid);
+    if (p === undefined) return true;
+    if (this.leader.startTime === null) return !this.leaderGone;
+    return String(p.startTime) === this.leader.startTime;
+  }
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Gone already.
+  }
+}

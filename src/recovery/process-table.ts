@@ -1,0 +1,102 @@
+/**
+ * The process table, read from /proc (Linux): every process's parent, group, session and
+ * start time, and the descendants of a set of processes. Shared by the agent's PTY session
+ * and the gateway supervisor, which both must reach every process a child left behind.
+ *
+ * /proc/<pid>/task/<tid>/children needs CONFIG_PROC_CHILDREN, which is not always built in,
+ * so the tree is built from the ppid field of every /proc/<pid>/stat. Processes come and go
+ * while /proc is read: a process that vanished between readdir and read is simply skipped.
+ * Elsewhere (no /proc) the table is empty.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  /** One letter: R, S, D, Z (zombie), T, X (dead), ... */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  /** Session id (the pid of the session leader). */
+  session: number;
+  /** Clock ticks since boot at which the process started: with the pid, identifies a process across pid reuse. */
+  startTime: number;
+}
+
+/** Parses /proc/<pid>/stat; null when the process is gone (or is not readable). */
+export function readStat(pid: number): ProcStat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  return parseStat(pid, text);
+}
+
+/** `pid (comm) S ppid pgrp ...`: comm may hold spaces and parentheses, so fields are taken after the LAST ')'. */
+export function parseStat(pid: number, text: string): ProcStat | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const fields = text.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state) of proc(5); starttime is field 22.
+  const state = fields[0];
+  const ppid = Number(fields[1]);
+  const pgrp = Number(fields[2]);
+  const session = Number(fields[3]);
+  const startTime = Number(fields[19]);
+  if (state === undefined || !Number.isFinite(ppid) || !Number.isFinite(startTime)) return null;
+  return { pid, state, ppid, pgrp, session, startTime };
+}
+
+/** A snapshot of every process: pid -> stat. */
+export function snapshot(): Map<number, ProcStat> {
+  const procs = new Map<number, ProcStat>();
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return procs;
+  }
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue; // not a pid directory
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readStat(pid);
+    if (stat) procs.set(pid, stat);
+  }
+  return procs;
+}
+
+/** Descendants of any of `roots` in `procs` (the roots themselves excluded), parents before children. */
+export function descendantsIn(procs: Map<number, ProcStat>, roots: Iterable<number>): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of procs.values()) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
+  const rootSet = new Set(roots);
+  const seen = new Set<number>(rootSet);
+  const out: number[] = [];
+  const queue = [...rootSet];
+  for (let i = 0; i < queue.length; i++) {
+    for (const child of children.get(queue[i]!) ?? []) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/** Every process below `pid` (children, grandchildren, ...), parents before children; [] when none or gone. */
+export function descendants(pid: number): number[] {
+  return descendantsIn(snapshot(), [pid]);
+}
+
+/** Whether a process in the table still runs: a zombie (or a dead entry) is as good as gone. */
+export function isRunning(p: ProcStat | undefined): p is ProcStat {
+  return p !== undefined && p.state !== 'Z' && p.state !== 'X';
+}
