@@ -74,6 +74,7 @@ export class MedicBot {
         statusPublic: config.statusPublic,
         botStatus: () => this.link.status(),
         log: o.log,
+        guildId: config.guildId,
       });
     });
     this.client.on(Events.Error, (err) => o.log.warn(`Discord client error: ${err.message}`));
