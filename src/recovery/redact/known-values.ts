@@ -27,33 +27,34 @@ export class KnownValue {
     return occurrences(text, this.value);
   }
 
-  /** Where the value stands in any form: as is, encoded, escaped, or cut by a line break. */
-  anyForm(text: string): Span[] {
+  /** Where the value stands in any form: as is, encoded, escaped, or cut by a line break (`lines`: the text split at \n). */
+  anyForm(text: string, lines: readonly string[] = text.split('\n')): Span[] {
     const spans = this.exact(text);
     for (const form of this.encoded) spans.push(...occurrences(text, form));
     if (text.includes('%') || text.includes('\\')) {
       for (const m of text.matchAll(this.escaped)) spans.push({ start: m.index, end: m.index + m[0].length });
     }
-    spans.push(...this.pieces(text));
+    spans.push(...this.pieces(lines));
     return spans;
   }
 
   /** A line that ends with the value's beginning, or starts (after its indent) with its end: a wrap cut it there. */
-  private pieces(text: string): Span[] {
+  private pieces(lines: readonly string[]): Span[] {
     const v = this.value;
     if (v.length <= MIN_PIECE_LENGTH) return [];
     const spans: Span[] = [];
     let from = 0;
-    for (const line of text.split('\n')) {
-      for (let k = v.length - 1; k >= MIN_PIECE_LENGTH; k--) {
-        if (line.endsWith(v.slice(0, k))) {
+    for (const line of lines) {
+      // (The first character is compared before any slice is made: most lines fail there.)
+      for (let k = Math.min(v.length - 1, line.length); k >= MIN_PIECE_LENGTH; k--) {
+        if (line.charCodeAt(line.length - k) === v.charCodeAt(0) && line.endsWith(v.slice(0, k))) {
           spans.push({ start: from + line.length - k, end: from + line.length });
           break;
         }
       }
       const indent = /^[\s│┃⎿]*/u.exec(line)![0].length;
-      for (let k = v.length - 1; k >= MIN_PIECE_LENGTH; k--) {
-        if (line.startsWith(v.slice(v.length - k), indent)) {
+      for (let k = Math.min(v.length - 1, line.length - indent); k >= MIN_PIECE_LENGTH; k--) {
+        if (line.charCodeAt(indent) === v.charCodeAt(v.length - k) && line.startsWith(v.slice(v.length - k), indent)) {
           spans.push({ start: from + indent, end: from + indent + k });
           break;
         }
@@ -100,5 +101,8 @@ function charForms(ch: string): string {
   if (code < 0x100) forms.push(`\\\\x${hex(code, 2)}`);
   if (ch === ' ') forms.push('\\+');
   if (ch === '/') forms.push('\\\\/');
+  // As a JSON string escapes it.
+  if (ch === '"') forms.push('\\\\"');
+  if (ch === '\\') forms.push('\\\\\\\\');
   return `(?:${forms.join('|')})`;
 }

@@ -80,8 +80,13 @@ export class Redactor {
 
   private findAll(text: string): { span: Span; what: string }[] {
     const found: { span: Span; what: string }[] = [];
-    for (const v of this.values) for (const span of v.anyForm(text)) found.push({ span, what: 'a secret the medic knows (in some form)' });
-    for (const pattern of PATTERNS) for (const span of matches(text, pattern)) found.push({ span, what: pattern.name });
+    const lines = text.split('\n');
+    for (const v of this.values) for (const span of v.anyForm(text, lines)) found.push({ span, what: 'a secret the medic knows (in some form)' });
+    const lower = text.toLowerCase();
+    for (const pattern of PATTERNS) {
+      if (pattern.needs && !pattern.needs.some((n) => lower.includes(n))) continue;
+      for (const span of matches(text, pattern)) found.push({ span, what: pattern.name });
+    }
     return found;
   }
 }

@@ -86,3 +86,28 @@ describe('secretValuesFromDoc: the keys of a gateway config that hold credential
     expect(secretValuesFromEnv(env).sort()).toEqual(['aws-secret-2', 'https://hooks.example/1', 'https://k@sentry/3']);
   });
 });
+
+describe('Redactor on JSON text (the watchdog redacts incidents as JSON)', () => {
+  it('keeps it valid and masks a known value with quotes and backslashes in it', () => {
+    const odd = 'pa"ss\\word-123';
+    const k = new Redactor([odd]);
+    const doc = {
+      url: 'http://user:pw-in-url@host/x',
+      next: 'a@b',
+      key: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
+      after: 'still here',
+      odd: `say ${odd}`,
+      head: 'Authorization: Bearer abcdefghijklmnop1234',
+    };
+    const out = k.redact(JSON.stringify(doc));
+    const back = JSON.parse(out) as typeof doc;
+    expect(back).toEqual({
+      url: 'http://user:[REDACTED]@host/x',
+      next: 'a@b',
+      key: '-----BEGIN PRIVATE KEY-----[REDACTED]',
+      after: 'still here',
+      odd: 'say [REDACTED]',
+      head: 'Authorization: Bearer [REDACTED]',
+    });
+  });
+});
