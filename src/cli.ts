@@ -23,9 +23,10 @@ Usage:
   clawmedic incidents [ID] [--json]      recent incidents, or one with its timeline
   clawmedic recover <target> --level N [--note TEXT]
                                          run a ladder level by hand (0/1 restart, 2 repair, 3 AI agent, 4 human)
-  clawmedic approve <target> [--deny] [--for-incident]
-                                         answer the open question (a port holder, a config restore,
-                                         an AI agent's action; --for-incident: its later actions too)
+  clawmedic approve <target> <question-id> [--deny] [--for-incident]
+                                         answer that question (a port holder, a config restore, an AI
+                                         agent's action; --for-incident: its later actions too); without
+                                         an id, shows the open question and its id
   clawmedic abort <target> [--note TEXT] stop automatic actions for the open incident (ends the agent)
   clawmedic pause <target> [--minutes N] maintenance: watch but do not act
   clawmedic resume <target>
@@ -63,7 +64,7 @@ export async function main(argv: string[], env = loadEnv()): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const [command, arg] = positionals;
+  const [command, arg, arg2] = positionals;
   if (values.help || !command || command === 'help') {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
@@ -103,8 +104,10 @@ export async function main(argv: string[], env = loadEnv()): Promise<number> {
     case 'approve': {
       if (!arg) return usage('approve needs a target name');
       if (values.deny && values['for-incident']) return usage('--deny and --for-incident do not go together');
+      if (!arg2) return showQuestion(loadConfig(env), arg);
       const payload = {
         target: arg,
+        approval: arg2,
         by: `cli:${userInfo().username}`,
         approved: !values.deny,
         scope: values['for-incident'] ? 'incident' : 'once',
@@ -133,6 +136,17 @@ export async function main(argv: string[], env = loadEnv()): Promise<number> {
     default:
       return usage(`unknown command '${command}'`);
   }
+}
+
+/** `approve <target>` without an id: what is asked and how to answer it; nothing is answered. */
+async function showQuestion(config: MedicConfig, target: string): Promise<number> {
+  const status = (await api(config, 'GET', '/status')) as { targets: { name: string; incident: { approval: { id: string; question: string; command: string } | null } | null }[] };
+  const t = status.targets.find((x) => x.name === target);
+  if (!t) throw new ApiError(`unknown target '${target}'; targets: ${status.targets.map((x) => x.name).join(', ')}`);
+  const open = t.incident?.approval;
+  if (!open) throw new ApiError(`${target} has no question waiting for an answer`);
+  console.error(`${target} asks (${open.id}): ${open.question}\n  ${open.command}\nAnswer it by its id: clawmedic approve ${target} ${open.id} [--deny]`);
+  return 2;
 }
 
 function usage(problem: string): number {

@@ -3,7 +3,7 @@
  * newcomer sees level 0 (a crash, restarted) and level 2 (a corrupted config, restored
  * from the medic's last-known-good copy) within a minute, without OpenClaw.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +27,9 @@ export async function runDemo(
   env: NodeJS.ProcessEnv,
   run: (env: NodeJS.ProcessEnv) => Promise<number>,
 ): Promise<number> {
-  const dataDir = env.MEDIC_DATA_DIR ?? join(tmpdir(), `clawmedic-demo-${process.getuid?.() ?? 'user'}`);
-  mkdirSync(dataDir, { recursive: true });
+  // A fresh private directory each run: a fixed name under /tmp could be planted (a symlink) by another user.
+  const dataDir = env.MEDIC_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'clawmedic-demo-'));
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const port = await freePort();
   const configPath = join(dataDir, 'demo-gateway.json');
   writeFileSync(configPath, JSON.stringify({ gateway: { mode: 'local', port } }, null, 2));
@@ -59,11 +60,15 @@ export async function runDemo(
       '',
     ].join('\n'),
   );
-  setTimeout(() => {
+  const corrupt = setTimeout(() => {
     const doc = JSON.parse(readFileSync(configPath, 'utf8')) as { gateway: Record<string, unknown> };
     delete doc.gateway.mode;
     writeFileSync(configPath, JSON.stringify(doc, null, 2));
     console.log('\n>>> demo: deleted gateway.mode from the config; the next crash will need level 2\n');
   }, CORRUPT_AT_MS).unref();
-  return run(demoEnv);
+  try {
+    return await run(demoEnv);
+  } finally {
+    clearTimeout(corrupt);
+  }
 }

@@ -80,12 +80,14 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   });
   // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run.
   const bot = config.discord
-    ? new (await import('./bot/bot.js')).MedicBot({ config: config.discord, medic, store, events, log, ...options.bot })
+    ? new (await import('./bot/bot.js')).MedicBot({ config: config.discord, medic, store, events, log, redactor, ...options.bot })
     : null;
   if (!bot) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
   let api: ApiServer | undefined;
   try {
     const token = await loadApiToken(config);
+    // A token the medic generated (in its data dir) is a secret like the ones from .env.
+    redactor.add([token]);
     // The bot subscribes before the first event; it logs in in the background and never blocks the ladder.
     bot?.start();
     await medic.start();

@@ -8,7 +8,7 @@ import { RequestRejectedError } from './errors.js';
 import type { MedicEvents } from './recovery/events.js';
 import { DefaultLadderOptions, exponentialBackoff, type LadderOptions } from './recovery/ladder/index.js';
 import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './recovery/ports.js';
-import type { Redactor } from './recovery/redact.js';
+import { refuseToShow, type Redactor } from './recovery/redact.js';
 import { TargetWatchdog, type TargetStatus } from './recovery/watchdog/index.js';
 
 export interface TargetAdapters {
@@ -36,10 +36,12 @@ export interface MedicStatus {
 }
 
 /** A target's ladder options: the defaults (`DefaultLadderOptions`) with the target's settings over them. */
-export function ladderOptionsFor(t: TargetConfig, agent?: AgentSetup | null): LadderOptions {
+export function ladderOptionsFor(t: TargetConfig, agent?: AgentSetup | null, redactor?: Redactor): LadderOptions {
   return {
     ...DefaultLadderOptions,
     ...(agent ? { agentEnabled: true, agentApprovalTimeoutMs: agent.approvalTimeoutMs, agentAutoAllow: agent.autoAllow } : {}),
+    // A command an operator could only be shown with part of it hidden is refused, never asked.
+    ...(agent && redactor ? { agentRefuse: (_tool: string, command: string) => refuseToShow(redactor, command) } : {}),
     supervised: t.command !== null,
     failureThreshold: t.failureThreshold,
     recoveryThreshold: t.recoveryThreshold,
@@ -65,7 +67,7 @@ export class Medic {
         t.name,
         new TargetWatchdog({
           name: t.name,
-          ladder: ladderOptionsFor(t, d.agent),
+          ladder: ladderOptionsFor(t, d.agent, d.redactor),
           probeIntervalMs: t.probeIntervalMs,
           ...adapters,
           store: d.store,

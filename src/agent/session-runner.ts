@@ -142,13 +142,14 @@ export class AgentSessionRunner implements AgentRunner {
       await session?.stop();
       await hooks.close();
     }
-    const transcript = [
+    // Redacted on logical lines: a secret the 120-column terminal wrapped is found whole.
+    const transcript = o.redactor.redactLines([
       `clawmedic AI agent session: ${request.incident.id}, run ${runNo}, ${o.driver.name}`,
       `ended: ${outcome}: ${detail}`,
       ...notes.map((n) => `note: ${n}`),
       '--- screen ---',
       ...(session?.transcript() ?? []),
-    ].map((l) => o.redactor.redact(l));
+    ]);
     const transcriptPath = await this.save(request.incident.id, runNo, transcript);
     return { outcome, detail: detail || outcome, transcript, transcriptPath };
   }

@@ -8,11 +8,12 @@ export type OperatorRequest =
   | { kind: 'abort'; target: string; note: string | null; by: string }
   | { kind: 'pause'; target: string; minutes: number | null; by: string }
   | { kind: 'resume'; target: string; by: string }
-  | { kind: 'approve'; target: string; approval: string | null; approved: boolean; scope: 'once' | 'incident'; by: string };
+  | { kind: 'approve'; target: string; approval: string; approved: boolean; scope: 'once' | 'incident'; by: string };
 
 const base = {
   target: z.string().min(1, 'target is required'),
-  by: z.string().min(1).max(100).default('api'),
+  /** Who asks, as the token holder says; recorded as `api:<by>`. */
+  by: z.string().min(1).max(100).optional(),
 };
 const schemas = {
   '/recover': z.object({
@@ -27,7 +28,8 @@ const schemas = {
   '/resume': z.object(base),
   '/approve': z.object({
     ...base,
-    approval: z.string().min(1).nullable().default(null),
+    // The answer names its question (GET /status: incident.approval.id): never whichever happens to be open.
+    approval: z.string({ message: 'approval is required: the id of the question you answer (GET /status shows it as incident.approval.id)' }).min(1),
     approved: z.boolean({ message: 'approved must be true or false' }),
     // AI agent questions: 'incident' also allows the agent's further actions until the incident ends.
     scope: z.enum(['once', 'incident'], { message: "scope must be 'once' or 'incident'" }).default('once'),
@@ -42,5 +44,7 @@ export function parseOperatorRequest(path: string, body: unknown): OperatorReque
     const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
     throw new RequestRejectedError(msg, 400);
   }
-  return { kind: path.slice(1), ...parsed.data } as OperatorRequest;
+  // Whatever name the token holder gives, the record says it came through the API: it cannot pass for a Discord operator.
+  const by = parsed.data.by === undefined ? 'api' : `api:${parsed.data.by}`;
+  return { kind: path.slice(1), ...parsed.data, by } as OperatorRequest;
 }

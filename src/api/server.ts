@@ -18,6 +18,12 @@ export interface ApiServerOptions {
   log: Logger;
   /** More sections for `/status` (the Discord link). */
   extras?: () => Record<string, unknown>;
+  /**
+   * Host names (without port) a request may name besides 127.0.0.1, localhost, [::1] and `host`:
+   * any other Host header is refused (421), so a web page that rebinds its DNS name to 127.0.0.1
+   * cannot read the API from a browser.
+   */
+  allowedHostNames?: readonly string[];
 }
 
 export interface ApiServer {
@@ -28,7 +34,11 @@ export interface ApiServer {
 const MAX_BODY = 64 * 1024;
 
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
+  let hostsAllowed: Set<string> = new Set();
   const server = createServer((req, res) => {
+    if (!hostsAllowed.has((req.headers.host ?? '').toLowerCase())) {
+      return send(res, 421, { error: `this API answers only to ${[...hostsAllowed][0]} (Host: ${req.headers.host ?? 'none'} refused)` });
+    }
     handle(o, req, res).catch((err: unknown) => {
       const status = err instanceof RequestRejectedError ? err.status : 500;
       if (status === 500) o.log.error(`API ${req.method} ${req.url} failed: ${(err as Error).message}`);
@@ -39,6 +49,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   await listen(server, o.port, o.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
+  hostsAllowed = allowedHosts([...LOOPBACK_NAMES, o.host, ...(o.allowedHostNames ?? [])], port);
   return {
     port,
     close: () =>
@@ -60,8 +71,38 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]', '::1'];
+
+/** `name:port` for each name (IPv6 in brackets), and the bare name too on port 80. */
+function allowedHosts(names: readonly string[], port: number): Set<string> {
+  const out = new Set<string>();
+  for (const raw of names) {
+    const name = raw.includes(':') && !raw.startsWith('[') ? `[${raw}]` : raw;
+    out.add(`${name}:${port}`.toLowerCase());
+    if (port === 80) out.add(name.toLowerCase());
+  }
+  return out;
+}
+
+/** The request's URL; a malformed one is the client's error (400), not the medic's. */
+function parseUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? '/', 'http://127.0.0.1');
+  } catch {
+    throw new RequestRejectedError(`malformed URL: ${raw ?? ''}`, 400);
+  }
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new RequestRejectedError(`malformed URL: bad percent-encoding in ${segment}`, 400);
+  }
+}
+
 async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const url = parseUrl(req.url);
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (req.method === 'GET') {
     if (path === '/healthz') return send(res, 200, { ok: true, ...o.medic.about() });
@@ -73,7 +114,7 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
     }
     const m = /^\/incidents\/([^/]+)$/.exec(path);
     if (m) {
-      const found = await o.store.getIncident(decodeURIComponent(m[1]!));
+      const found = await o.store.getIncident(decodeSegment(m[1]!));
       if (!found) throw new RequestRejectedError(`no incident ${m[1]}`, 404);
       return send(res, 200, found);
     }

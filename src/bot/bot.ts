@@ -7,6 +7,7 @@ import type { DiscordConfig } from '../config.js';
 import type { Medic } from '../medic.js';
 import type { MedicEvents } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
+import type { Redactor } from '../recovery/redact.js';
 import { handleInteraction } from '../commands/interactions.js';
 import { Authoriser } from './auth.js';
 import { DiscordLink, type LinkStatus } from './connection.js';
@@ -20,6 +21,8 @@ export interface BotOptions {
   store: Store;
   events: MedicEvents;
   log: Logger;
+  /** Masks secrets in what only the bot sees whole (the agent's wrapped screen lines). */
+  redactor?: Redactor;
   /** Extra discord.js client options (tests: identify throttler, guild timeout). */
   clientOptions?: Partial<ClientOptions>;
   /** Relay tuning (tests, benchmarks). */
@@ -58,6 +61,7 @@ export class MedicBot {
       oncallMention: config.oncallMention,
       whoMayAnswer: auth.describe(),
       log: o.log,
+      ...(o.redactor ? { redactor: o.redactor } : {}),
     });
     this.link = new DiscordLink(this.client, o.log, () => {
       void this.sync.catchUp().catch((err: Error) => o.log.error(`Discord catch-up failed: ${err.message}`));
@@ -70,6 +74,7 @@ export class MedicBot {
         statusPublic: config.statusPublic,
         botStatus: () => this.link.status(),
         log: o.log,
+        guildId: config.guildId,
       });
     });
     this.client.on(Events.Error, (err) => o.log.warn(`Discord client error: ${err.message}`));

@@ -7,6 +7,7 @@
 import type { Medic } from '../medic.js';
 import type { MedicEvents, MedicEventMap } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
+import type { Redactor } from '../recovery/redact.js';
 import type { Incident, LadderRecord } from '../recovery/types.js';
 import type { Relay } from './relay.js';
 import { renderAgentOutput, renderApproval, renderApprovalClosed, renderCard, renderRecord, truncate } from './render.js';
@@ -26,6 +27,8 @@ export interface IncidentSyncOptions {
   /** Shown on approval requests: who may answer. */
   whoMayAnswer: string;
   log: Logger;
+  /** The agent's screen lines are redacted again as logical lines (a secret the terminal wrapped). */
+  redactor?: Redactor;
 }
 
 const CLOSED = new Set(['resolved', 'aborted']);
@@ -140,7 +143,8 @@ export class IncidentSync {
   /** The agent's screen, as it happens: batched and rate-limited with the timeline of its incident. */
   private async agentOutput(e: MedicEventMap['agent-output'][0]): Promise<void> {
     await this.idsOf(e.incidentId);
-    this.o.relay.lines(e.incidentId, () => this.threadOf(e.incidentId), [renderAgentOutput(e.lines)]);
+    const lines = this.o.redactor ? this.o.redactor.redactLines(e.lines) : e.lines;
+    this.o.relay.lines(e.incidentId, () => this.threadOf(e.incidentId), [renderAgentOutput(lines)]);
   }
 
   /** The whole session, attached to the thread once it ended. */

@@ -101,7 +101,7 @@ export function renderApproval(target: string, approval: PendingApproval, whoMay
     row.addComponents(
       new ButtonBuilder().setCustomId(customId('grant', target, approval.id)).setLabel('Approve for this incident').setStyle(ButtonStyle.Primary),
     );
-    return { content: truncate(renderAgentQuestion(approval, whoMayAnswer), LIMITS.message), components: [row.toJSON()], allowedMentions: { parse: [] } };
+    return { ...renderAgentQuestion(approval, whoMayAnswer), components: [row.toJSON()], allowedMentions: { parse: [] } };
   }
   const content = [
     `❓ **Approval needed** (${approval.id})`,
@@ -127,15 +127,37 @@ export function renderApprovalClosed(
   return { content: truncate(content, LIMITS.message), components: [], allowedMentions: { parse: [] } };
 }
 
-/** An agent's tool call as a person judges it: the exact command in a code block, what it says it is for. */
-function renderAgentQuestion(a: PendingApproval, whoMayAnswer: string): string {
-  const command = truncate(a.command.replace(/```/g, "'''"), 1200);
-  return [
+/** Characters a reader cannot see or that reorder what they see (controls, bidi overrides, zero-width). */
+const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/**
+ * An agent's tool call as a person judges it: what it says it is for, and the command exactly as it
+ * runs (only exact known secret values masked, before it got here; see `Redactor.showExactly`).
+ * Never cut: a command too long for the message, or one a code block cannot hold as it is, is
+ * attached whole as a file, and the message says so and shows its beginning.
+ */
+function renderAgentQuestion(a: PendingApproval, whoMayAnswer: string): Pick<MessagePayload, 'content' | 'files'> {
+  const head = [
     `🤖 **The AI agent asks to run ${a.tool ?? 'a tool'}** (${a.id})`,
     ...(a.description ? [`What for, it says: ${truncate(a.description, 300)}`] : []),
-    `\`\`\`\n${command}\n\`\`\``,
-    `Who may answer: ${whoMayAnswer}. Unanswered ${ago(a.expiresAt)}, it counts as denied. "Approve for this incident" also allows every further action of the agent until the incident ends.`,
-  ].join('\n');
+  ];
+  const foot = `Who may answer: ${whoMayAnswer}. Unanswered ${ago(a.expiresAt)}, it counts as denied. "Approve for this incident" also allows every further action of the agent until the incident ends.`;
+  const invisible = a.command.match(INVISIBLE)?.length ?? 0;
+  const shown = a.command.replace(INVISIBLE, (ch) => `⟨U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
+  const block = (text: string) => `\`\`\`\n${text}\n\`\`\``;
+  const whole = [...head, block(shown), foot].join('\n');
+  if (!invisible && !a.command.includes('```') && whole.length <= LIMITS.message) return { content: whole };
+  const file = `${a.id}-command.txt`;
+  const why = [
+    `The command is ${a.command.length} characters long; it is attached whole as ${file}: read it there before you answer.`,
+    ...(invisible ? [`It contains ${invisible} invisible or reordering character(s), shown below as ⟨U+…⟩.`] : []),
+    ...(a.command.includes('```') ? ["It contains ``` (shown below as ''')."] : []),
+  ].join(' ');
+  const room = Math.max(0, LIMITS.message - [...head, why, block(''), foot].join('\n').length - 60);
+  const safe = shown.replace(/```/g, "'''");
+  const preview = safe.length <= room ? safe : `${safe.slice(0, room)}\n… (the rest is in ${file})`;
+  const content = truncate([...head, why, block(preview), foot].join('\n'), LIMITS.message);
+  return { content, files: [{ name: file, data: Buffer.from(a.command, 'utf8') }] };
 }
 
 /** Lines of the agent's screen for the thread: one code block per batch, no mention can fire. */

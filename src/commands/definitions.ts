@@ -28,7 +28,10 @@ export const COMMANDS = [
     .addStringOption((o) => o.setName('note').setDescription('Why (goes into the audit log)').setMaxLength(300)),
   new SlashCommandBuilder()
     .setName('approve')
-    .setDescription("Answer the ladder's open question for a gateway (operators)")
+    .setDescription("Answer one of the ladder's questions, named by its id (operators)")
+    .addStringOption((o) =>
+      o.setName('id').setDescription('The question, e.g. gw-1-t2 (its id is on the question)').setRequired(true).setAutocomplete(true),
+    )
     .addStringOption(target(false))
     .addBooleanOption((o) => o.setName('deny').setDescription('Deny instead of approve'))
     .addBooleanOption((o) =>

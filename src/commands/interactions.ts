@@ -20,12 +20,15 @@ export interface InteractionDeps {
   statusPublic: boolean;
   botStatus: () => { state: string; lastError: string | null };
   log: Logger;
+  /** The configured server: interactions from any other (or from a DM) are refused and audited. */
+  guildId: string;
 }
 
 const OPERATOR_ONLY = new Set(['recover', 'approve', 'abort', 'pause', 'resume']);
 
 export async function handleInteraction(i: Interaction, d: InteractionDeps): Promise<void> {
   try {
+    if (i.guildId !== d.guildId) return await otherGuild(i, d);
     if (i.isAutocomplete()) return await autocomplete(i, d);
     if (i.isChatInputCommand()) return await command(i, d);
     if (i.isButton()) return await button(i, d);
@@ -35,6 +38,15 @@ export async function handleInteraction(i: Interaction, d: InteractionDeps): Pro
       await i.editReply({ content: `⚠️ ${(err as Error).message}` }).catch(() => {});
     }
   }
+}
+
+/** An interaction from another server or a DM: nothing done, nothing shown, on the record. */
+async function otherGuild(i: Interaction, d: InteractionDeps): Promise<void> {
+  const from = i.guildId ? `server ${i.guildId}` : 'a direct message';
+  const what = i.isChatInputCommand() || i.isAutocomplete() ? `/${i.commandName}` : i.isButton() ? `button ${i.customId}` : `interaction type ${i.type}`;
+  await audit(d, i, '-', `refused ${what} from ${from}: clawmedic answers only in server ${d.guildId}`);
+  if (i.isAutocomplete()) return void (await i.respond([]));
+  if (i.isRepliable()) await i.reply({ content: '⛔ clawmedic answers only in its own server.', flags: MessageFlags.Ephemeral });
 }
 
 async function audit(d: InteractionDeps, i: Interaction, target: string, text: string): Promise<void> {
@@ -105,11 +117,20 @@ async function command(i: ChatInputCommandInteraction, d: InteractionDeps): Prom
         return void (await reply(`🔧 Level ${level} started on **${dog.name}**${id ? ` (incident ${id})` : ''}. Follow it in the incident thread.`));
       }
       case 'approve': {
-        const dog = resolveTarget(d, targetName, (t) => t.pendingApproval() !== null, 'have an open question');
+        // The answer names its question: a question asked after the operator read another is never answered by mistake.
+        const questionId = i.options.getString('id');
+        if (!questionId) {
+          const dog = resolveTarget(d, targetName, (t) => t.pendingApproval() !== null, 'have an open question');
+          const open = dog.pendingApproval();
+          if (!open) throw new RequestRejectedError(`${dog.name} has no question waiting for an answer`, 409);
+          return void (await reply(`Nothing done: name the question you answer, /approve id:${open.id} (it asks: ${open.question})`));
+        }
+        const dog = targetName ? d.medic.target(targetName) : d.medic.targets().find((t) => t.pendingApproval()?.id === questionId);
+        if (!dog) throw new RequestRejectedError(`question ${questionId} is not open (answered, expired or withdrawn); nothing done`, 409);
         const approved = !i.options.getBoolean('deny');
         const forIncident = approved && Boolean(i.options.getBoolean('for_incident'));
-        await audit(d, i, dog.name, `/approve ${approved ? 'approve' : 'deny'}${forIncident ? ' for the incident' : ''}`);
-        const id = await dog.decide(null, approved, by, forIncident ? 'incident' : 'once');
+        await audit(d, i, dog.name, `/approve ${questionId} ${approved ? 'approve' : 'deny'}${forIncident ? ' for the incident' : ''}`);
+        const id = await dog.decide(questionId, approved, by, forIncident ? 'incident' : 'once');
         return void (await reply(`${approved ? '✅ Approved' : '⛔ Denied'}: ${id}.`));
       }
       case 'abort': {
@@ -184,11 +205,16 @@ async function button(i: ButtonInteraction, d: InteractionDeps): Promise<void> {
   }
 }
 
+/** Suggestions only for someone who may run the command: others learn no target, incident or question. */
 async function autocomplete(i: AutocompleteInteraction, d: InteractionDeps): Promise<void> {
+  const mayRun = d.auth.isOperator(i) || (d.statusPublic && !OPERATOR_ONLY.has(i.commandName));
+  if (!mayRun) return void (await i.respond([]));
   const focused = i.options.getFocused(true);
   const typed = String(focused.value).toLowerCase();
   let names: string[];
-  if (focused.name === 'id') names = (await d.store.listIncidents({ limit: 25 })).map((inc) => inc.id);
+  if (focused.name === 'id' && i.commandName === 'approve') {
+    names = d.medic.targets().flatMap((t) => t.pendingApproval()?.id ?? []);
+  } else if (focused.name === 'id') names = (await d.store.listIncidents({ limit: 25 })).map((inc) => inc.id);
   else names = d.medic.targets().map((t) => t.name);
   await i.respond(names.filter((n) => n.toLowerCase().includes(typed)).slice(0, 25).map((n) => ({ name: n, value: n })));
 }

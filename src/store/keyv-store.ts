@@ -7,7 +7,7 @@
  * commit in issue order, sequences have no holes, so the next sequence is recovered on
  * open by a search for the first missing key. One writing process per database.
  */
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import { Keyv } from 'keyv';
@@ -74,7 +74,11 @@ export class KeyvStore implements Store {
    * `synchronous=FULL`: a resolved write is committed and fsynced.
    */
   static async openSqlite(path: string, options: KeyvStoreOptions = {}): Promise<KeyvStore> {
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // Incidents and the agent's questions are private: the file (and the -wal/-shm files SQLite makes
+    // with the same mode) is the owner's only, also when an older medic left it 0644.
+    await (await open(path, 'a', 0o600)).close();
+    await chmod(path, 0o600);
     const sqlite = new KeyvSqlite({ uri: `sqlite://${path}`, busyTimeout: 5_000 });
     try {
       await sqlite.query('PRAGMA journal_mode=WAL');

@@ -120,6 +120,8 @@ describe('incidents in Discord', () => {
     // A late answer (here /approve, as a click that raced the edit would be) does nothing harmful.
     const again = await m.fake.chatInput({ name: 'approve' });
     expect((await lastResponse(m.fake, again.id)).content).toBe('⚠️ gw has no question waiting for an answer');
+    const named = await m.fake.chatInput({ name: 'approve', options: [{ name: 'id', type: 3, value: 'gw-1-a1' }] });
+    expect((await lastResponse(m.fake, named.id)).content).toBe('⚠️ question gw-1-a1 is not open (answered, expired or withdrawn); nothing done');
 
     const audit = await m.running.store.listAudit({ limit: 100 });
     const ops = audit.filter((r) => r.kind === 'operator').map((r) => r.text);

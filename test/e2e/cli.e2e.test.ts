@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
@@ -148,6 +149,19 @@ describe('clawmedic run', () => {
     expect(approve.status).toBe(1);
     expect(approve.stderr).toContain('gw has no question waiting for an answer');
     expect(cli(env, 'approve', 'gw', '--deny', '--for-incident').status).toBe(2);
+    const named = cli(env, 'approve', 'gw', 'gw-1-a1');
+    expect(named.status).toBe(1);
+    expect(named.stderr).toContain('POST /approve: 409 gw has no question waiting for an answer');
+    // The local API answers only to its own host names (DNS rebinding).
+    const rebound = await new Promise<number>((ok, fail) =>
+      request({ host: '127.0.0.1', port: apiPort, path: '/status', headers: { host: `attacker.example:${apiPort}` } }, (res) => {
+        res.resume();
+        ok(res.statusCode ?? 0);
+      })
+        .on('error', fail)
+        .end(),
+    );
+    expect(rebound).toBe(421);
     medic.kill('SIGTERM');
     await new Promise((ok) => medic.once('exit', ok));
   });

@@ -85,6 +85,12 @@ export function agentPermission(c: Step, requestId: string, tool: string, comman
     c.actions.push({ type: 'AnswerAgent', requestId, allow, by, reason });
   };
   if (!inc?.agent || c.s.pending?.work !== 'agent') return answer(false, 'clawmedic', 'no agent session is running');
+  // Before policy and grants: nothing runs that could not be shown whole to a person.
+  const refused = c.o.agentRefuse?.(tool, command) ?? null;
+  if (refused) {
+    record(c, 'step', `agent: ${refused}: ${what}`);
+    return answer(false, 'clawmedic', refused);
+  }
   if (c.o.agentAutoAllow?.(tool, command)) {
     record(c, 'step', `agent: allowed by policy (read-only) ${what}`);
     return answer(true, 'policy', 'read-only diagnostics are allowed by policy');

@@ -37,6 +37,11 @@ export interface LadderOptions {
   agentApprovalTimeoutMs: number;
   /** Tool calls of the agent allowed without asking (read-only diagnostics); default: none. */
   agentAutoAllow?: (tool: string, command: string) => boolean;
+  /**
+   * Why a tool call of the agent is refused outright (e.g. showing it to an operator would mean
+   * hiding part of it: see `refuseToShow` in redact), or null; checked before the policy and grants.
+   */
+  agentRefuse?: (tool: string, command: string) => string | null;
 }
 
 /** Exponential backoff: immediate first, then `initialMs` doubling up to `maxMs`, with +/-20% jitter. */

@@ -1,0 +1,160 @@
+/** Interactions: only the configured server, suggestions only for who may act, /approve names its question. */
+import type { Interaction } from 'discord.js';
+import { describe, expect, it } from 'vitest';
+import { Authoriser } from '../../../src/bot/auth.js';
+import { handleInteraction, type InteractionDeps } from '../../../src/commands/interactions.js';
+import type { Medic } from '../../../src/medic.js';
+import type { PendingApproval } from '../../../src/recovery/types.js';
+import { KeyvStore } from '../../../src/store/keyv-store.js';
+import { captureLogger } from '../../fixtures/gateways.js';
+
+const GUILD = '111111111111111111';
+const OPERATOR = '222222222222222222';
+const OUTSIDER = '333333333333333333';
+
+interface Spec {
+  kind: 'command' | 'autocomplete' | 'button';
+  name?: string;
+  guildId?: string | null;
+  userId?: string;
+  options?: Record<string, string | boolean | number | null>;
+  focused?: { name: string; value: string };
+  customId?: string;
+}
+
+/** Just enough of a discord.js interaction for the handler; what it answers is kept. */
+function interaction(spec: Spec) {
+  const answers: { how: string; data: unknown }[] = [];
+  const userId = spec.userId ?? OPERATOR;
+  const i = {
+    type: spec.kind === 'button' ? 3 : spec.kind === 'autocomplete' ? 4 : 2,
+    guildId: spec.guildId === undefined ? GUILD : spec.guildId,
+    user: { id: userId, username: userId === OPERATOR ? 'op' : 'someone' },
+    member: null,
+    commandName: spec.name ?? 'status',
+    customId: spec.customId ?? '',
+    deferred: false,
+    replied: false,
+    isAutocomplete: () => spec.kind === 'autocomplete',
+    isChatInputCommand: () => spec.kind === 'command',
+    isButton: () => spec.kind === 'button',
+    isMessageComponent: () => spec.kind === 'button',
+    isRepliable: () => spec.kind !== 'autocomplete',
+    inGuild: () => Boolean(spec.guildId ?? GUILD),
+    message: { id: '444444444444444444' },
+    options: {
+      getFocused: () => spec.focused,
+      getString: (n: string) => (spec.options?.[n] as string | undefined) ?? null,
+      getBoolean: (n: string) => (spec.options?.[n] as boolean | undefined) ?? null,
+      getInteger: (n: string) => (spec.options?.[n] as number | undefined) ?? null,
+    },
+    deferReply: async () => void (i.deferred = true),
+    editReply: async (data: unknown) => void answers.push({ how: 'editReply', data }),
+    reply: async (data: unknown) => void answers.push({ how: 'reply', data }),
+    respond: async (data: unknown) => void answers.push({ how: 'respond', data }),
+  };
+  return { i: i as unknown as Interaction, answers };
+}
+
+const question = (id: string): PendingApproval => ({ id, kind: 'agent-tool', pid: 0, command: 'cp a b', question: 'The AI agent wants to run Bash. Allow it?', requestedAt: 0, expiresAt: 1 });
+
+async function deps(open: PendingApproval | null = question('gw-1-t2'), statusPublic = false) {
+  const decided: unknown[][] = [];
+  const dog = {
+    name: 'gw',
+    status: () => ({ incident: { id: 'gw-1', level: 3 } }),
+    pendingApproval: () => open,
+    decide: async (...args: unknown[]) => {
+      decided.push(args);
+      return String(args[0]);
+    },
+  };
+  const medic = { targets: () => [dog], target: () => dog } as unknown as Medic;
+  const store = await KeyvStore.inMemory();
+  const d: InteractionDeps = {
+    medic,
+    store,
+    auth: new Authoriser([], [OPERATOR]),
+    statusPublic,
+    botStatus: () => ({ state: 'connected', lastError: null }),
+    log: captureLogger(),
+    guildId: GUILD,
+  };
+  return { d, decided, store };
+}
+
+describe('interactions from elsewhere', () => {
+  it.each([
+    ['another server', '999999999999999999', 'server 999999999999999999'],
+    ['a direct message', null, 'a direct message'],
+  ])('from %s: refused, audited, nothing done', async (_what, guildId, from) => {
+    const { d, decided, store } = await deps();
+    const { i, answers } = interaction({ kind: 'command', name: 'approve', guildId, options: { id: 'gw-1-t2' } });
+    await handleInteraction(i, d);
+    expect(decided).toEqual([]);
+    expect(answers).toEqual([{ how: 'reply', data: { content: '⛔ clawmedic answers only in its own server.', flags: 64 } }]);
+    const audit = await store.listAudit({ limit: 10 });
+    expect(audit.map((r) => r.text)).toEqual([`discord:op (${OPERATOR}): refused /approve from ${from}: clawmedic answers only in server ${GUILD}`]);
+  });
+
+  it('autocomplete from another server gets nothing', async () => {
+    const { d } = await deps();
+    const { i, answers } = interaction({ kind: 'autocomplete', name: 'status', guildId: '999999999999999999', focused: { name: 'target', value: '' } });
+    await handleInteraction(i, d);
+    expect(answers).toEqual([{ how: 'respond', data: [] }]);
+  });
+});
+
+describe('autocomplete', () => {
+  it('suggests nothing to someone who may not run the command', async () => {
+    const { d } = await deps();
+    for (const name of ['approve', 'recover', 'status', 'incident']) {
+      const { i, answers } = interaction({ kind: 'autocomplete', name, userId: OUTSIDER, focused: { name: 'target', value: '' } });
+      await handleInteraction(i, d);
+      expect(answers).toEqual([{ how: 'respond', data: [] }]);
+    }
+  });
+
+  it('with DISCORD_STATUS_PUBLIC, everyone gets suggestions for the reading commands, not for acting ones', async () => {
+    const { d } = await deps(null, true);
+    const read = interaction({ kind: 'autocomplete', name: 'status', userId: OUTSIDER, focused: { name: 'target', value: 'g' } });
+    await handleInteraction(read.i, d);
+    expect(read.answers).toEqual([{ how: 'respond', data: [{ name: 'gw', value: 'gw' }] }]);
+    const act = interaction({ kind: 'autocomplete', name: 'recover', userId: OUTSIDER, focused: { name: 'target', value: 'g' } });
+    await handleInteraction(act.i, d);
+    expect(act.answers).toEqual([{ how: 'respond', data: [] }]);
+  });
+
+  it("an operator's /approve id suggests the open questions", async () => {
+    const { d } = await deps();
+    const { i, answers } = interaction({ kind: 'autocomplete', name: 'approve', focused: { name: 'id', value: '' } });
+    await handleInteraction(i, d);
+    expect(answers).toEqual([{ how: 'respond', data: [{ name: 'gw-1-t2', value: 'gw-1-t2' }] }]);
+  });
+});
+
+describe('/approve names its question', () => {
+  it('without an id: nothing is answered; the reply names the open question', async () => {
+    const { d, decided } = await deps();
+    const { i, answers } = interaction({ kind: 'command', name: 'approve' });
+    await handleInteraction(i, d);
+    expect(decided).toEqual([]);
+    expect(answers.at(-1)?.data).toMatchObject({ content: 'Nothing done: name the question you answer, /approve id:gw-1-t2 (it asks: The AI agent wants to run Bash. Allow it?)' });
+  });
+
+  it('with the id of the open question: that question is answered', async () => {
+    const { d, decided } = await deps();
+    const { i, answers } = interaction({ kind: 'command', name: 'approve', options: { id: 'gw-1-t2' } });
+    await handleInteraction(i, d);
+    expect(decided).toEqual([['gw-1-t2', true, `discord:op (${OPERATOR})`, 'once']]);
+    expect(answers.at(-1)?.data).toMatchObject({ content: '✅ Approved: gw-1-t2.' });
+  });
+
+  it('with the id of a question no longer open (another one is): nothing is answered', async () => {
+    const { d, decided } = await deps(question('gw-1-t3'));
+    const { i, answers } = interaction({ kind: 'command', name: 'approve', options: { id: 'gw-1-t2' } });
+    await handleInteraction(i, d);
+    expect(decided).toEqual([]);
+    expect(answers.at(-1)?.data).toMatchObject({ content: '⚠️ question gw-1-t2 is not open (answered, expired or withdrawn); nothing done' });
+  });
+});
