@@ -18,7 +18,7 @@ function table(rows: string[][]): string {
 }
 
 export function renderStatus(status: MedicStatus, now: number): string {
-  const rows = [['TARGET', 'HEALTH', 'PID', 'UPTIME', 'RESTARTS', 'LAST PROBE', 'INCIDENT']];
+  const rows = [['TARGET', 'HEALTH', 'PID', 'UPTIME', 'RESTARTS', 'LAST PROBE', 'PHASE', 'INCIDENT']];
   for (const t of status.targets) {
     const probe = t.lastProbe
       ? `${t.lastProbe.ok ? `${t.lastProbe.status} in ${t.lastProbe.latencyMs} ms` : t.lastProbe.error}, ${formatDuration(now - t.lastProbe.at)} ago`
@@ -31,6 +31,7 @@ export function renderStatus(status: MedicStatus, now: number): string {
       t.startedAt === null || t.process !== 'running' ? '-' : formatDuration(now - t.startedAt),
       String(t.restarts),
       probe,
+      t.phase,
       inc,
     ]);
   }

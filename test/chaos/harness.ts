@@ -16,7 +16,7 @@ import { runMedic, type RunningMedic } from '../../src/main.js';
 import type { MedicStatus } from '../../src/medic.js';
 import type { IncidentWithTimeline } from '../../src/recovery/ports.js';
 import type { Incident, LadderRecord } from '../../src/recovery/types.js';
-import type { TargetWatchdog } from '../../src/recovery/watchdog.js';
+import type { TargetWatchdog } from '../../src/recovery/watchdog/index.js';
 import { captureLogger, freePort, TempDirs, waitFor } from '../fixtures/gateways.js';
 import type { OpenClawInstall } from './openclaw.js';
 import { firstOk, getJson, HealthTrace, TreeJanitor } from './processes.js';

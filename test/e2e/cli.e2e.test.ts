@@ -142,6 +142,8 @@ describe('clawmedic run', () => {
     const table = cli(env, 'status');
     expect(table.status).toBe(0);
     expect(table.stdout).toMatch(/TARGET\s+HEALTH\s+PID/);
+    expect(table.stdout).toMatch(/LAST PROBE\s+PHASE\s+INCIDENT/);
+    expect(table.stdout).toMatch(/^gw\s.*\s(starting|restarting|healthy)\s+(gw-1 .*|-)$/m); // restarting, or already back
     expect(table.stdout).toMatch(/^gw\s/m);
     const recover = cli(env, 'recover', 'gw', '--level', '1', '--note', 'from the cli');
     expect([0, 1]).toContain(recover.status); // 1 when the previous restart is still in flight ("busy")
