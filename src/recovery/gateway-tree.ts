@@ -172,6 +172,7 @@ export class GatewayTree {
 }
 
 function signalPid(pid: number, signal: NodeJS.Signals): void {
+  if (pid <= 1 || pid === process.pid) return;
   try {
     process.kill(pid, signal);
   } catch {
