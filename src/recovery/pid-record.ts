@@ -126,7 +126,8 @@ function parsePidRecord(text: string): PidRecord | null {
 function parseIdentity(value: unknown): ProcessIdentity | null {
   if (value === null || typeof value !== 'object') return null;
   const { pid, startTime } = value as Partial<ProcessIdentity>;
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return null;
+  // pid 1 is init, never a gateway (and -1 would be every process as a group).
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1) return null;
   if (typeof startTime !== 'string' || startTime === '') return null;
   return { pid, startTime };
 }

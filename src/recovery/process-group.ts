@@ -53,6 +53,8 @@ export function signalOfShellCode(code: number | null): NodeJS.Signals | null {
 
 /** Signals the process group led by `pid`; a group already gone is not an error. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  // kill(-1) is every process this user may signal; the medic's own group is never a gateway's.
+  if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return;
   try {
     process.kill(-pid, signal);
   } catch {

@@ -191,7 +191,7 @@ describe('a plain command line: exits and re-listening', () => {
   it('a gateway that the command line starts again under a new pid is found again', async () => {
     const port = await freePort();
     // The first run crashes after a while; the shell then starts a second one on the same port.
-    const first = plainGatewayCommand({ port, mode: 'crash-after', afterMs: 1_500 });
+    const first = plainGatewayCommand({ port, mode: 'crash-after', afterMs: 3_000 });
     const h = await makeSupervisor(`${first}; ${plainGatewayCommand({ port })}`, port);
     janitor.track(await h.supervisor.start());
     await waitFor(() => h.served.length > 0, { timeoutMs: 15_000, what: 'the first listener' });
