@@ -52,14 +52,16 @@ describe('deployCommand usage', () => {
     [['reinstall'], "unknown deploy command 'reinstall'"],
   ])('%j exits 2: %s', async (argv, problem) => {
     expect(await run(argv)).toBe(2);
-    expect(err.join('\n')).toContain(problem);
-    expect(err.join('\n')).toContain('clawmedic install --systemd|--launchd [--dry-run]');
+    // One line: what is wrong, then the command's valid form.
+    expect(err).toHaveLength(1);
+    expect(err[0]).toContain(problem);
+    expect(err[0]).toContain(argv[0] === 'reinstall' ? 'clawmedic install --systemd|--launchd [--dry-run]' : `Usage: clawmedic ${argv[0]} `);
     expect(sm.calls).toEqual([]);
   });
 
   it('an unknown flag exits 2', async () => {
     expect(await run(['install', '--systemd', '--force'])).toBe(2);
-    expect(err[0]).toMatch(/Unknown option '--force'/);
+    expect(err).toEqual(['unknown option --force. Usage: clawmedic install --systemd|--launchd [--dry-run] [--env-file PATH] [--gateway-command CMD]']);
   });
 });
 
