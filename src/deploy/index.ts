@@ -4,7 +4,7 @@
  * builds the options and the adapters, and prints a readable report.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -46,6 +46,8 @@ export interface DeployDeps {
   err: (line: string) => void;
   /** Whether a person is reading (then the guardian prints its summary too). */
   interactive: boolean;
+  /** Folders that get cleaned up (the OS's temp, npx's cache): installing from one is warned about. */
+  temporaryDirs: string[];
 }
 
 function defaultDeps(): DeployDeps {
@@ -63,6 +65,7 @@ function defaultDeps(): DeployDeps {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
     interactive: Boolean(process.stdout.isTTY),
+    temporaryDirs: [...new Set([tmpdir(), '/tmp', '/var/tmp', join(homedir(), '.npm', '_npx')])],
   };
 }
 
@@ -204,6 +207,12 @@ function installOptions(platform: Platform, env: NodeJS.ProcessEnv, deps: Deploy
   if (gatewayArg === undefined && fromFile) deps.err(`note: the gateway unit runs GATEWAY_COMMAND from ${envFile}: ${fromFile}; the medic no longer starts it itself`);
 
   const config = loadConfig({ ...fileEnv, HOME: home, GATEWAY_COMMAND: '' }, deps.cwd);
+  for (const [what, path] of [['clawmedic', deps.clawmedicBin], ['the working folder', deps.cwd]] as const) {
+    const temp = deps.temporaryDirs.find((d) => path === d || path.startsWith(`${d}/`));
+    if (temp) {
+      deps.err(`warning: ${what} is in a temporary folder (${path}, under ${temp}): the units will break when it is cleaned up; install from a permanent clone of clawmedic instead`);
+    }
+  }
   const distCli = join(dirname(deps.clawmedicBin), '..', 'dist', 'cli.js');
   if (!existsSync(distCli)) deps.err(`warning: ${distCli} is missing: run \`npm run build\` before the units start`);
   return {

@@ -37,6 +37,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<DeployDe
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     interactive: false,
+    temporaryDirs: [],
     ...deps,
   });
 }
@@ -66,6 +67,14 @@ describe('deployCommand usage', () => {
 });
 
 describe('deployCommand install', () => {
+  it('warns when clawmedic or its working folder is in a temporary folder (units would break when it is cleaned)', async () => {
+    writeFileSync(join(home, '.env'), 'MEDIC_DATA_DIR=~/medic-data\n', { mode: 0o600 });
+    expect(await run(['install', '--systemd', '--dry-run'], {}, { temporaryDirs: [home] })).toBe(0);
+    expect(err).toEqual([
+      `warning: the working folder is in a temporary folder (${home}, under ${home}): the units will break when it is cleaned up; install from a permanent clone of clawmedic instead`,
+    ]);
+  });
+
   it('--dry-run prints the units built from the .env in the working directory and touches nothing', async () => {
     writeFileSync(join(home, '.env'), 'GATEWAY_COMMAND=openclaw gateway run --port 18789\nMEDIC_DATA_DIR=~/medic-data\n', { mode: 0o600 });
     expect(await run(['install', '--systemd', '--dry-run'])).toBe(0);
