@@ -163,3 +163,18 @@ export function withCarriedFlags(command: string, carried: CarriedSettings): { c
 export function secretFlags(carried: CarriedSettings): string[] {
   return carried.flags.map(flagName).filter((f) => /^--(token|password|secret|api-key)$/i.test(f));
 }
+
+/**
+ * The unit's text with the values of credential variables replaced by `[hidden]`, for what is
+ * printed (a dry run's diff): the file itself keeps them.
+ */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(/^(Environment=)(.*)$/gm, (line, head: string, value: string) =>
+      head +
+      value.replace(/(^|\s|")([A-Za-z_][A-Za-z0-9_]*)=((?:\\.|[^"\s])*)/g, (m, pre: string, name: string) => (SECRET_NAME.test(name) ? `${pre}${name}=[hidden]` : m)),
+    )
+    .replace(/(<key>([^<]*)<\/key>\s*<string>)([^<]*)(<\/string>)/g, (m, open: string, name: string, _v: string, close: string) =>
+      SECRET_NAME.test(name) ? `${open}[hidden]${close}` : m,
+    );
+}

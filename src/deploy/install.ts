@@ -6,7 +6,7 @@
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { readExistingGatewayUnit, SECRET_NAME, secretFlags, withCarriedFlags } from './carry-over.js';
+import { maskSecrets, readExistingGatewayUnit, SECRET_NAME, secretFlags, withCarriedFlags } from './carry-over.js';
 import { registeredUnits, unitDir, unitRef, unitRefs, UNIT_MARKER, type DeployOptions, type Platform, type UnitRef } from './options.js';
 import type { ServiceManager } from './service-manager.js';
 import { DeployOptionsError, renderUnits, type UnitFile } from './units.js';
@@ -201,9 +201,9 @@ export async function installUnits(installOptions: InstallOptions): Promise<Depl
   return { ok: true, lines };
 }
 
-/** The existing file against the new one, as a unified diff without its header lines. */
+/** The existing file against the new one, as a unified diff without its header line; credentials masked. */
 function unitDiff(path: string, before: string, after: string): string {
-  const patch = createTwoFilesPatch(`${path} (now)`, `${path} (after install)`, before, after, undefined, undefined, { context: 2 });
+  const patch = createTwoFilesPatch(`${path} (now)`, `${path} (after install)`, maskSecrets(before), maskSecrets(after), undefined, undefined, { context: 2 });
   return patch.split('\n').filter((l) => !l.startsWith('====')).join('\n').trimEnd();
 }
 

@@ -81,11 +81,13 @@ describe.each(['systemd', 'launchd'] as const)('install --%s over OpenClaw\'s ow
     if (platform === 'systemd') {
       expect(text).toMatch(/^-ExecStart=\/home\/ada\/.*gateway --port 18789$/m);
       expect(text).toContain('+ExecStart=/bin/sh -c "exec openclaw gateway run --port 18789"');
-      expect(text).toContain('+Environment=OPENCLAW_GATEWAY_TOKEN=tok-0123456789abcdef'.replace('=OPENCLAW', '="OPENCLAW') + '"');
+      expect(text).toContain('-Environment=OPENCLAW_GATEWAY_TOKEN=[hidden]');
+      expect(text).toContain('+Environment="OPENCLAW_GATEWAY_TOKEN=[hidden]"');
       expect(text).toContain('afterwards, to keep them running without a login session: loginctl enable-linger $USER');
     } else {
       expect(text).toContain('+    <string>exec openclaw gateway run --port 18789</string>');
     }
+    expect(text).not.toContain('tok-0123456789abcdef'); // the file keeps it; the terminal does not see it
     expect(readFileSync(path, 'utf8')).toBe(theirs);
     expect(existsSync(join(home, '.clawmedic'))).toBe(false);
     expect(sm.calls).toEqual([]);
