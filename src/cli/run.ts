@@ -3,7 +3,9 @@
  * announced in `~/.clawmedic/run` while it runs so the CLI finds it from any folder.
  */
 import { createServer } from 'node:net';
+import { homedir } from 'node:os';
 import { loadConfig } from '../config.js';
+import { describeDetection, detectGatewayService, serviceEnvironment } from '../deploy/detect.js';
 import { apiTokenFile, runMedic } from '../main.js';
 import { announceMedic, describeMedic, findMedics, type AnnouncedMedic } from './discovery.js';
 
@@ -43,7 +45,12 @@ async function checkPort(env: NodeJS.ProcessEnv, host: string, port: number): Pr
 }
 
 /** Runs the medic until a signal, then stops it and every gateway it supervises. Resolves with the exit code. */
-export async function runForeground(env: NodeJS.ProcessEnv): Promise<number> {
+export async function runForeground(given: NodeJS.ProcessEnv): Promise<number> {
+  // Zero config: OpenClaw's own gateway service, driven through the service manager.
+  const home = given.HOME || homedir();
+  const service = await detectGatewayService({ home, os: process.platform });
+  const serviceVars = service && serviceEnvironment(service, { home, uid: process.getuid?.() ?? 0 }, given);
+  const env = serviceVars ? { ...serviceVars, ...given } : given;
   const config = loadConfig(env);
   await checkPort(env, config.httpHost, config.httpPort);
   let medic: Awaited<ReturnType<typeof runMedic>>;
@@ -52,6 +59,7 @@ export async function runForeground(env: NodeJS.ProcessEnv): Promise<number> {
   } catch (err) {
     throw new StartError(`clawmedic could not start: ${(err as Error).message}`, 1);
   }
+  if (service && serviceVars) for (const line of describeDetection(service, serviceVars)) medic.log.info(line);
   const about = medic.medic.about();
   const announced: AnnouncedMedic | null = await announceMedic(env, {
     pid: about.pid,
