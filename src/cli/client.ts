@@ -22,6 +22,8 @@ export interface MedicEndpoint {
   url: string;
   /** How it was chosen, for messages: `the medic announced by pid 123`, `MEDIC_HTTP_PORT`... */
   how: string;
+  /** No medic announced itself and nothing chose one: the configuration's default URL is a last try (`how`: where none was announced). */
+  fallback?: boolean;
   /** The operator token; an `ApiError` (one line) when it cannot be read. */
   token(): Promise<string>;
 }
@@ -73,7 +75,7 @@ export async function resolveMedic(sel: Selection, env: NodeJS.ProcessEnv, healt
   }
   const config = loadConfig(env);
   const url = `http://${config.httpHost}:${config.httpPort}`;
-  return fromDir(url, config.dataDir, `none announced in ${announcementDir(env)}; the default ${url}`);
+  return { ...fromDir(url, config.dataDir, announcementDir(env)), fallback: true };
 }
 
 /** `http://host:port` from what `--url` got (`127.0.0.1:18790` too), or null when it is not one. */
@@ -120,6 +122,9 @@ export async function callApi(medic: MedicEndpoint, method: 'GET' | 'POST', path
   const notAnswering = (err: unknown) => {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     const cause = e.cause?.code ?? e.cause?.message ?? e.message;
+    if (medic.fallback) {
+      return new ApiError(`no clawmedic is running: none has announced itself in ${medic.how} and nothing answers on ${medic.url} (${cause}); start one with: clawmedic run (npm start)`);
+    }
     return new ApiError(`clawmedic is not answering on ${medic.url}${path} (${cause}; ${medic.how}): is it running? start it with: clawmedic run (npm start)`);
   };
   if (method === 'POST') {

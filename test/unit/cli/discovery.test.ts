@@ -1,10 +1,11 @@
 /** Finding the medic: announcements, stale entries, the token, several medics. */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError, resolveMedic } from '../../../src/cli/client.js';
+import { ApiError, callApi, resolveMedic } from '../../../src/cli/client.js';
 import { UsageError } from '../../../src/cli/commands.js';
 import { announceMedic, announcementDir, findMedics, type Announcement, type HealthCheck } from '../../../src/cli/discovery.js';
 
@@ -89,5 +90,23 @@ describe('resolveMedic', () => {
     expect((await resolveMedic({ url: '127.0.0.1:40001' }, env(), up)).url).toBe('http://127.0.0.1:40001');
     // MEDIC_HTTP_PORT from the environment or .env chooses too.
     expect((await resolveMedic({}, { ...env(), MEDIC_HTTP_PORT: '40009' }, up)).url).toBe('http://127.0.0.1:40009');
+  });
+});
+
+describe('no medic at all', () => {
+  it('one line: none announced, nothing answers on the default URL, how to start one', async () => {
+    const m = await resolveMedic({}, env(), answers({}));
+    expect(m.url).toBe('http://127.0.0.1:18790');
+    // The same endpoint on a port where nothing listens (18790 may be taken on a shared machine).
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const closed = { ...m, url: `http://127.0.0.1:${port}` };
+    await expect(callApi(closed, 'GET', '/status')).rejects.toThrow(
+      `no clawmedic is running: none has announced itself in ${join(home, '.clawmedic', 'run')} and nothing answers on http://127.0.0.1:${port} (ECONNREFUSED); start one with: clawmedic run (npm start)`,
+    );
   });
 });
