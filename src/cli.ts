@@ -1,42 +1,35 @@
 /**
  * The `clawmedic` command. Reads `.env` and argv, nothing more: `run` hands them to the
- * composition root; the other commands talk to a running medic over its local API.
+ * composition root; the other commands find a running medic (src/cli/client.ts) and talk to
+ * it over its local API. Every bad argument is one line and exit 2, never a stack trace.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
-import { loadConfig, type MedicConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { ConfigError } from './errors.js';
-import { loadApiToken, runMedic } from './main.js';
 import { renderIncident, renderIncidentList, renderStatus } from './cli-render.js';
 import { runDemo } from './demo.js';
 import { deployCommands } from './commands/deploy.js';
-import { deployCommand, DEPLOY_USAGE } from './deploy/index.js';
+import { deployCommand } from './deploy/index.js';
+import { VERSION } from './version.js';
+import { findCommand, parseCommand, renderHelp, usageError, usageLine, UsageError, wholeNumber, type ParsedCommand } from './cli/commands.js';
+import { ApiError, callApi, parseMedicUrl, resolveMedic } from './cli/client.js';
+import { runForeground, StartError } from './cli/run.js';
+import { sayWriteResult, type WriteResult } from './cli/sentences.js';
 
-const USAGE = `clawmedic: keeps an OpenClaw gateway alive
+/** Where the CLI writes; tests capture it. `width`: the terminal's columns (undefined: not a terminal). */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  width: number | undefined;
+}
 
-Usage:
-  clawmedic run                          run the medic in the foreground (what npm start runs)
-  clawmedic demo                         run a bundled demo gateway under the medic and break it
-  clawmedic status [--json]              health, pid, restarts and open incident of every target
-  clawmedic incidents [ID] [--json]      recent incidents, or one with its timeline
-  clawmedic recover <target> --level N [--note TEXT]
-                                         run a ladder level by hand (0/1 restart, 2 repair, 3 AI agent, 4 human)
-  clawmedic approve <target> <question-id> [--deny] [--for-incident]
-                                         answer that question (a port holder, a config restore, an AI
-                                         agent's action; --for-incident: its later actions too); without
-                                         an id, shows the open question and its id
-  clawmedic abort <target> [--note TEXT] stop automatic actions for the open incident (ends the agent)
-  clawmedic pause <target> [--minutes N] maintenance: watch but do not act
-  clawmedic resume <target>
-  clawmedic check-config                 validate the configuration and print it
-  clawmedic deploy-commands [--global]   register the Discord slash commands (guild-scoped by default)
-
-${DEPLOY_USAGE}
-
-Configuration comes from the environment and .env (see .env.example); MEDIC_ENV_FILE names another file.
-Exit codes: 0 ok, 1 failure (medic unreachable, request refused), 2 bad configuration or usage.`;
+const consoleIo = (): CliIo => ({
+  out: (t) => console.log(t),
+  err: (t) => console.error(t),
+  width: process.stdout.isTTY ? process.stdout.columns : undefined,
+});
 
 export function loadEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const file = base.MEDIC_ENV_FILE ?? '.env';
@@ -45,39 +38,74 @@ export function loadEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEn
   return { ...dotenv.parse(readFileSync(file)), ...base };
 }
 
-export async function main(argv: string[], env = loadEnv()): Promise<number> {
-  // deploy/ has its own flags (--systemd, --launchd, --dry-run ...).
-  if (argv[0] === 'install' || argv[0] === 'uninstall' || argv[0] === 'guardian') return deployCommand(argv, env);
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      level: { type: 'string' },
-      note: { type: 'string' },
-      minutes: { type: 'string' },
-      limit: { type: 'string' },
-      global: { type: 'boolean', default: false },
-      deny: { type: 'boolean', default: false },
-      'for-incident': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const [command, arg, arg2] = positionals;
-  if (values.help || !command || command === 'help') {
-    console.log(USAGE);
-    return command || values.help ? 0 : 2;
+/** Runs one command line; resolves with the exit code (0 ok, 1 failure, 2 bad usage or configuration). */
+export async function main(argv: string[], env = loadEnv(), io: CliIo = consoleIo()): Promise<number> {
+  try {
+    return await dispatch(argv, env, io);
+  } catch (err) {
+    return report(err, env, io);
   }
-  switch (command) {
+}
+
+function report(err: unknown, env: NodeJS.ProcessEnv, io: CliIo): number {
+  if (err instanceof UsageError) {
+    io.err(err.message);
+    return 2;
+  }
+  if (err instanceof ConfigError) {
+    io.err(`${err.message}\n\nFix the variables above in .env or the environment (see .env.example), then run: clawmedic check-config`);
+    return 2;
+  }
+  if (err instanceof StartError) {
+    io.err(err.message);
+    return err.exitCode;
+  }
+  if (err instanceof ApiError) {
+    io.err(err.message);
+    return 1;
+  }
+  // A bug: the message, and the stack only when asked for.
+  const e = err as Error;
+  io.err(`clawmedic failed: ${e.message ?? String(err)}${env.LOG_LEVEL === 'debug' ? `\n${e.stack}` : ' (LOG_LEVEL=debug shows where)'}`);
+  return 1;
+}
+
+async function dispatch(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  const first = argv[0];
+  if (first === '--version' || first === '-v' || first === 'version') {
+    io.out(`clawmedic ${VERSION}`);
+    return 0;
+  }
+  if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
+    io.out(renderHelp());
+    return first === undefined ? 2 : 0;
+  }
+  if (first.startsWith('-')) throw new UsageError(`unknown option ${first}: the command comes first, clawmedic <command> [options]; see clawmedic --help`);
+  const spec = findCommand(first);
+  if (!spec) throw new UsageError(`unknown command '${first}': see clawmedic --help for the commands`);
+  if (spec.delegated) {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      io.out(`Usage: ${usageLine(spec)}\n  ${spec.summary.join('\n  ')}`);
+      return 0;
+    }
+    // src/deploy parses its own flags (--systemd, --launchd, --dry-run ...).
+    return deployCommand(argv, env, { out: io.out, err: io.err });
+  }
+  const cmd = parseCommand(spec, argv);
+  if (cmd.help) {
+    io.out(`Usage: ${usageLine(spec)}\n  ${spec.summary.join('\n  ')}`);
+    return 0;
+  }
+  const { values } = cmd;
+  switch (spec.name) {
     case 'run':
       return runForeground(env);
     case 'demo':
       return runDemo(env, runForeground);
     case 'deploy-commands': {
       const config = loadConfig(env);
-      if (!config.discord) return usage('deploy-commands needs DISCORD_TOKEN, DISCORD_GUILD_ID and DISCORD_CHANNEL_ID (see .env.example)');
-      console.log(await deployCommands(config.discord, { global: values.global }));
+      if (!config.discord) throw usageError(spec, 'needs DISCORD_TOKEN, DISCORD_GUILD_ID and DISCORD_CHANNEL_ID (see .env.example)');
+      io.out(await deployCommands(config.discord, { global: values.global === true }));
       return 0;
     }
     case 'check-config': {
@@ -87,128 +115,99 @@ export async function main(argv: string[], env = loadEnv()): Promise<number> {
       console.log(`configuration ok: ${config.targets.length} target(s)`);
       return 0;
     }
-    case 'status': {
-      const status = await api(loadConfig(env), 'GET', '/status');
-      console.log(values.json ? JSON.stringify(status, null, 2) : renderStatus(status as never, Date.now()));
-      return 0;
-    }
-    case 'incidents': {
-      const config = loadConfig(env);
-      const body = arg
-        ? await api(config, 'GET', `/incidents/${encodeURIComponent(arg)}`)
-        : await api(config, 'GET', `/incidents?limit=${values.limit ?? 20}`);
-      if (values.json) console.log(JSON.stringify(body, null, 2));
-      else console.log(arg ? renderIncident(body as never) : renderIncidentList(body as never));
-      return 0;
-    }
-    case 'approve': {
-      if (!arg) return usage('approve needs a target name');
-      if (values.deny && values['for-incident']) return usage('--deny and --for-incident do not go together');
-      if (!arg2) return showQuestion(loadConfig(env), arg);
-      const payload = {
-        target: arg,
-        approval: arg2,
-        by: `cli:${userInfo().username}`,
-        approved: !values.deny,
-        scope: values['for-incident'] ? 'incident' : 'once',
-      };
-      console.log(JSON.stringify(await api(loadConfig(env), 'POST', '/approve', payload)));
-      return 0;
-    }
-    case 'recover':
-    case 'abort':
-    case 'pause':
-    case 'resume': {
-      if (!arg) return usage(`${command} needs a target name`);
-      const by = `cli:${userInfo().username}`;
-      const payload: Record<string, unknown> = { target: arg, by };
-      if (command === 'recover') {
-        const level = Number(values.level);
-        if (values.level === undefined || !Number.isInteger(level)) return usage('recover needs --level 0|1|2|3|4');
-        payload.level = level;
-      }
-      if (values.note !== undefined) payload.note = values.note;
-      if (values.minutes !== undefined) payload.minutes = Number(values.minutes);
-      const body = await api(loadConfig(env), 'POST', `/${command}`, payload);
-      console.log(JSON.stringify(body));
-      return 0;
-    }
     default:
-      return usage(`unknown command '${command}'`);
+      return apiCommand(cmd, env, io);
   }
 }
 
-/** `approve <target>` without an id: what is asked and how to answer it; nothing is answered. */
-async function showQuestion(config: MedicConfig, target: string): Promise<number> {
-  const status = (await api(config, 'GET', '/status')) as { targets: { name: string; incident: { approval: { id: string; question: string; command: string } | null } | null }[] };
+/** The commands that talk to a running medic. */
+async function apiCommand(cmd: ParsedCommand, env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  const { spec, values, arg } = cmd;
+  const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  // Arguments are checked before the medic is looked for: a bad one never waits on the network.
+  const write = writeRequest(cmd, str);
+  const limit = spec.name === 'incidents' && str('limit') !== undefined ? wholeNumber(spec, 'limit', str('limit')!, 1, 500, 'incidents') : 20;
+  const url = str('url');
+  if (url !== undefined && !parseMedicUrl(url)) throw usageError(spec, `--url must look like http://127.0.0.1:18790 (got '${url}')`);
+  const medic = await resolveMedic({ url, dataDir: str('data-dir') }, env);
+  const json = values.json === true;
+  const render = { width: io.width };
+  if (spec.name === 'status') {
+    const status = await callApi(medic, 'GET', '/status');
+    io.out(json ? JSON.stringify(status, null, 2) : renderStatus(status as never, Date.now(), render));
+    return 0;
+  }
+  if (spec.name === 'incidents') {
+    const body = arg ? await callApi(medic, 'GET', `/incidents/${encodeURIComponent(arg)}`) : await callApi(medic, 'GET', `/incidents?limit=${limit}`);
+    if (json) io.out(JSON.stringify(body, null, 2));
+    else io.out(arg ? renderIncident(body as never, render) : renderIncidentList(body as never, Date.now(), render));
+    return 0;
+  }
+  if (spec.name === 'approve' && cmd.id === undefined) return showQuestion(medic, cmd.arg!, io);
+  if (!write) throw new Error(`no handler for ${spec.name}`);
+  const body = (await callApi(medic, 'POST', `/${spec.name}`, write.payload)) as Record<string, unknown>;
+  io.out(json ? JSON.stringify(body, null, 2) : sayWriteResult(write.result(body), Date.now()));
+  return 0;
+}
+
+/** `approve <target>` without an id: what is asked and how to answer it; nothing is answered (exit 2). */
+async function showQuestion(medic: Parameters<typeof callApi>[0], target: string, io: CliIo): Promise<number> {
+  type Question = { id: string; question: string; command: string };
+  const status = (await callApi(medic, 'GET', '/status')) as { targets: { name: string; incident: { approval: Question | null } | null }[] };
   const t = status.targets.find((x) => x.name === target);
   if (!t) throw new ApiError(`unknown target '${target}'; targets: ${status.targets.map((x) => x.name).join(', ')}`);
   const open = t.incident?.approval;
   if (!open) throw new ApiError(`${target} has no question waiting for an answer`);
-  console.error(`${target} asks (${open.id}): ${open.question}\n  ${open.command}\nAnswer it by its id: clawmedic approve ${target} ${open.id} [--deny]`);
+  io.err(`${target} asks (${open.id}): ${open.question}\n  ${open.command}\nAnswer it by its id: clawmedic approve ${target} ${open.id} [--deny]`);
   return 2;
 }
 
-function usage(problem: string): number {
-  console.error(`${problem}\n\n${USAGE}`);
-  return 2;
+interface WriteRequest {
+  payload: Record<string, unknown>;
+  result(body: Record<string, unknown>): WriteResult;
 }
 
-/** Runs the medic until SIGINT/SIGTERM, then stops it and every gateway it supervises. */
-async function runForeground(env: NodeJS.ProcessEnv): Promise<number> {
-  const medic = await runMedic({ env });
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      medic.log.info(`${signal}: stopping clawmedic and the gateways it supervises`);
-      medic.stop().then(
-        () => resolve(0),
-        (err: Error) => {
-          medic.log.error(`shutdown failed: ${err.message}`);
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGHUP', () => shutdown('SIGHUP'));
-  });
-}
-
-class ApiError extends Error {
-  override readonly name = 'ApiError';
-}
-
-async function api(config: MedicConfig, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-  const url = `http://${config.httpHost}:${config.httpPort}${path}`;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (method === 'POST') headers.authorization = `Bearer ${await loadApiToken(config)}`;
-  let res: Response;
-  try {
-    res = await fetch(url, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(10_000) });
-  } catch (err) {
-    throw new ApiError(`clawmedic is not answering on ${url} (${(err as Error).message}): is it running? start it with: npm start`);
+function writeRequest(cmd: ParsedCommand, str: (name: string) => string | undefined): WriteRequest | null {
+  const { spec, values } = cmd;
+  const target = cmd.arg!;
+  const payload: Record<string, unknown> = { target, by: `cli:${userInfo().username}` };
+  const note = str('note');
+  if (note !== undefined) payload.note = note;
+  const incident = (b: Record<string, unknown>) => (typeof b.incident === 'string' ? b.incident : null);
+  switch (spec.name) {
+    case 'pause': {
+      const raw = str('minutes');
+      const minutes = raw === undefined ? null : wholeNumber(spec, 'minutes', raw, 1, 7 * 24 * 60, 'minutes');
+      if (minutes !== null) payload.minutes = minutes;
+      return { payload, result: () => ({ kind: 'pause', target, minutes }) };
+    }
+    case 'resume':
+      return { payload, result: () => ({ kind: 'resume', target }) };
+    case 'abort':
+      return { payload, result: (b) => ({ kind: 'abort', target, incident: incident(b) }) };
+    case 'recover': {
+      const raw = str('level');
+      if (raw === undefined) throw usageError(spec, 'needs --level 0, 1, 2, 3 or 4');
+      if (!/^[0-4]$/.test(raw.trim())) throw usageError(spec, `--level must be 0, 1, 2, 3 or 4 (got '${raw}')`);
+      const level = Number(raw);
+      payload.level = level;
+      return { payload, result: (b) => ({ kind: 'recover', target, level, incident: incident(b) }) };
+    }
+    case 'approve': {
+      if (values.deny === true && values['for-incident'] === true) throw usageError(spec, '--deny and --for-incident do not go together');
+      const approved = values.deny !== true;
+      const scope = values['for-incident'] === true ? 'incident' : 'once';
+      Object.assign(payload, { approval: cmd.id, approved, scope });
+      return {
+        payload,
+        result: (b) => ({ kind: 'approve', target, approved, scope, approval: typeof b.approval === 'string' ? b.approval : null }),
+      };
+    }
+    default:
+      return null;
   }
-  const json = (await res.json().catch(() => ({}))) as { error?: string };
-  if (!res.ok) throw new ApiError(`${method} ${path}: ${res.status} ${json.error ?? res.statusText}`);
-  return json;
 }
 
 export async function cli(argv = process.argv.slice(2)): Promise<void> {
-  try {
-    process.exitCode = await main(argv);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`${err.message}\n\nFix the variables above in .env or the environment (see .env.example), then run: clawmedic check-config`);
-      process.exitCode = 2;
-    } else if (err instanceof ApiError || (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      console.error((err as Error).message);
-      process.exitCode = (err as NodeJS.ErrnoException).code ? 2 : 1;
-    } else {
-      console.error(`clawmedic failed: ${(err as Error).stack ?? String(err)}`);
-      process.exitCode = 1;
-    }
-  }
+  process.exitCode = await main(argv);
 }

@@ -181,10 +181,15 @@ export function defaultAdapters(
   return { gateway, probe, repairs };
 }
 
+/** Where the generated API token lives (when MEDIC_API_TOKEN is unset): the CLI reads it there. */
+export function apiTokenFile(config: Pick<MedicConfig, 'dataDir'>): string {
+  return join(config.dataDir, 'api-token');
+}
+
 /** The token operator requests must carry: MEDIC_API_TOKEN, or one generated once into the data dir (0600). */
 export async function loadApiToken(config: MedicConfig): Promise<string> {
   if (config.apiToken) return config.apiToken;
-  const file = join(config.dataDir, 'api-token');
+  const file = apiTokenFile(config);
   const existing = await readFile(file, 'utf8').catch(() => '');
   if (existing.trim()) return existing.trim();
   const token = randomBytes(24).toString('base64url');

@@ -4,7 +4,7 @@
  * builds the options and the adapters, and prints a readable report.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,11 +21,12 @@ import { DefaultDeployOptions, unitRef, type DeployOptions, type Platform } from
 import { CommandServiceManager, type ServiceManager } from './service-manager.js';
 import { DeployOptionsError } from './units.js';
 
-export const DEPLOY_USAGE = `  clawmedic install --systemd|--launchd [--dry-run] [--env-file PATH] [--gateway-command CMD]
-                                         run the gateway, the medic and a guardian under systemd/launchd
-  clawmedic uninstall --systemd|--launchd [--dry-run]
-  clawmedic guardian --once [--systemd|--launchd]
-                                         one guardian pass (its timer runs it every 60 s)`;
+/** The valid form of each deploy command, for its one-line usage errors. */
+export const DEPLOY_SYNOPSES = {
+  install: 'clawmedic install --systemd|--launchd [--dry-run] [--env-file PATH] [--gateway-command CMD]',
+  uninstall: 'clawmedic uninstall --systemd|--launchd [--dry-run]',
+  guardian: 'clawmedic guardian --once [--systemd|--launchd]',
+} as const;
 
 /** What `deployCommand` takes from the world; tests replace any of it. */
 export interface DeployDeps {
@@ -45,6 +46,8 @@ export interface DeployDeps {
   err: (line: string) => void;
   /** Whether a person is reading (then the guardian prints its summary too). */
   interactive: boolean;
+  /** Folders that get cleaned up (the OS's temp, npx's cache): installing from one is warned about. */
+  temporaryDirs: string[];
 }
 
 function defaultDeps(): DeployDeps {
@@ -62,6 +65,7 @@ function defaultDeps(): DeployDeps {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
     interactive: Boolean(process.stdout.isTTY),
+    temporaryDirs: [...new Set([tmpdir(), '/tmp', '/var/tmp', join(homedir(), '.npm', '_npx')])],
   };
 }
 
@@ -77,19 +81,7 @@ class UsageError extends Error {
 export async function deployCommand(argv: string[], env: NodeJS.ProcessEnv, overrides: Partial<DeployDeps> = {}): Promise<number> {
   const deps = { ...defaultDeps(), ...overrides };
   try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        systemd: { type: 'boolean', default: false },
-        launchd: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        once: { type: 'boolean', default: false },
-        'env-file': { type: 'string' },
-        'gateway-command': { type: 'string' },
-      },
-    });
+    const { values, positionals } = parseDeployArgs(argv);
     const [command, extra] = positionals;
     if (extra !== undefined) throw new UsageError(`${command} takes no argument '${extra}'`);
     const chosen = values.systemd && values.launchd ? 'both' : values.systemd ? 'systemd' : values.launchd ? 'launchd' : null;
@@ -124,8 +116,9 @@ export async function deployCommand(argv: string[], env: NodeJS.ProcessEnv, over
         throw new UsageError(`unknown deploy command '${String(command)}'`);
     }
   } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      deps.err(`${(err as Error).message}\n\nUsage:\n${DEPLOY_USAGE}`);
+    if (err instanceof UsageError) {
+      const synopsis = DEPLOY_SYNOPSES[argv[0] as keyof typeof DEPLOY_SYNOPSES];
+      deps.err(`${err.message}. Usage: ${synopsis ?? Object.values(DEPLOY_SYNOPSES).join(' | ')}`);
       return 2;
     }
     if (err instanceof ConfigError) {
@@ -137,6 +130,37 @@ export async function deployCommand(argv: string[], env: NodeJS.ProcessEnv, over
       return 2;
     }
     throw err;
+  }
+}
+
+const DEPLOY_OPTIONS = {
+  systemd: { type: 'boolean', default: false },
+  launchd: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  once: { type: 'boolean', default: false },
+  'env-file': { type: 'string' },
+  'gateway-command': { type: 'string' },
+} as const;
+
+/** node:util's parseArgs, with its errors said in one line (which option, what is wrong). */
+function parseDeployArgs(argv: string[]) {
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (!a.startsWith('-')) continue;
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : '';
+    const opt = DEPLOY_OPTIONS[name as keyof typeof DEPLOY_OPTIONS];
+    if (!opt) throw new UsageError(`unknown option ${a.split('=')[0]}`);
+    if (opt.type === 'string' && !a.includes('=')) {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${a} needs a value`);
+      i++;
+    }
+  }
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: DEPLOY_OPTIONS });
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]!);
   }
 }
 
@@ -183,6 +207,12 @@ function installOptions(platform: Platform, env: NodeJS.ProcessEnv, deps: Deploy
   if (gatewayArg === undefined && fromFile) deps.err(`note: the gateway unit runs GATEWAY_COMMAND from ${envFile}: ${fromFile}; the medic no longer starts it itself`);
 
   const config = loadConfig({ ...fileEnv, HOME: home, GATEWAY_COMMAND: '' }, deps.cwd);
+  for (const [what, path] of [['clawmedic', deps.clawmedicBin], ['the working folder', deps.cwd]] as const) {
+    const temp = deps.temporaryDirs.find((d) => path === d || path.startsWith(`${d}/`));
+    if (temp) {
+      deps.err(`warning: ${what} is in a temporary folder (${path}, under ${temp}): the units will break when it is cleaned up; install from a permanent clone of clawmedic instead`);
+    }
+  }
   const distCli = join(dirname(deps.clawmedicBin), '..', 'dist', 'cli.js');
   if (!existsSync(distCli)) deps.err(`warning: ${distCli} is missing: run \`npm run build\` before the units start`);
   return {

@@ -5,9 +5,11 @@
  */
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { registeredUnits, unitDir, unitRefs, UNIT_MARKER, type DeployOptions, type Platform, type UnitRef } from './options.js';
+import { createTwoFilesPatch } from 'diff';
+import { maskSecrets, readExistingGatewayUnit, SECRET_NAME, secretFlags, withCarriedFlags } from './carry-over.js';
+import { registeredUnits, unitDir, unitRef, unitRefs, UNIT_MARKER, type DeployOptions, type Platform, type UnitRef } from './options.js';
 import type { ServiceManager } from './service-manager.js';
-import { renderUnits } from './units.js';
+import { DeployOptionsError, renderUnits, type UnitFile } from './units.js';
 
 /** The file operations the installer needs; tests pass an in-memory one or a temp HOME. */
 export interface DeployFs {
@@ -122,13 +124,18 @@ async function runSteps(steps: Step[], lines: string[], stopOnError: boolean): P
  * launchd. A file of the same name not written by clawmedic (OpenClaw's own gateway unit) is
  * copied to `<dataDir>/replaced-units/` first. Rendering errors throw before anything is touched.
  */
-export async function installUnits(o: InstallOptions): Promise<DeployReport> {
-  const fs = o.fs ?? nodeDeployFs;
-  const sm = o.serviceManager;
-  const files = renderUnits(o);
+export async function installUnits(installOptions: InstallOptions): Promise<DeployReport> {
+  const fs = installOptions.fs ?? nodeDeployFs;
+  const sm = installOptions.serviceManager;
+  const backupDir = join(installOptions.dataDir, 'replaced-units');
+  const gatewayRef = unitRef(installOptions.platform, installOptions.home, 'gateway');
+  const oldGateway = await fs.readFile(gatewayRef.path);
+  const carry = oldGateway === null ? null : carryOver(installOptions, gatewayRef.path, oldGateway, join(backupDir, basename(gatewayRef.path)));
+  const o = carry ? carry.options : installOptions;
+  const files = renderUnits(o).map((f): UnitFile => (f.role === 'gateway' && carry?.secret ? { ...f, mode: 0o600 } : f));
   const dir = unitDir(o.platform, o.home);
-  const backupDir = join(o.dataDir, 'replaced-units');
   const lines: string[] = [o.dryRun ? `dry run: clawmedic install --${o.platform} would do this (nothing is written, no command is run)` : `clawmedic install --${o.platform}`];
+  if (carry) lines.push(...carry.lines);
 
   const fileSteps: Step[] = [
     { describe: `mkdir -p ${dir} (mode 0755)`, run: () => fs.mkdir(dir, 0o755).then(() => null) },
@@ -171,9 +178,15 @@ export async function installUnits(o: InstallOptions): Promise<DeployReport> {
   ];
 
   if (o.dryRun) {
-    for (const file of files) lines.push('', `--- ${file.path} (mode ${octal(file.mode)}) ---`, file.content.trimEnd());
+    for (const file of files) {
+      const existing = await fs.readFile(file.path);
+      if (existing === null) lines.push('', `--- ${file.path} (mode ${octal(file.mode)}) ---`, file.content.trimEnd());
+      else if (existing === file.content) lines.push('', `--- ${file.path}: unchanged ---`);
+      else lines.push('', `--- ${file.path} (mode ${octal(file.mode)}): what changes ---`, unitDiff(file.path, existing, file.content));
+    }
     lines.push('', 'files and directories:', ...fileSteps.map((s) => `  ${s.describe}`));
     lines.push('', 'commands, in this order:', ...commandSteps.map((s) => `  ${s.describe}`));
+    if (o.platform === 'systemd') lines.push('', 'afterwards, to keep them running without a login session: loginctl enable-linger $USER');
     return { ok: true, lines };
   }
 
@@ -186,6 +199,48 @@ export async function installUnits(o: InstallOptions): Promise<DeployReport> {
   }
   lines.push(...afterInstall(o));
   return { ok: true, lines };
+}
+
+/** The existing file against the new one, as a unified diff without its header line; credentials masked. */
+function unitDiff(path: string, before: string, after: string): string {
+  const patch = createTwoFilesPatch(`${path} (now)`, `${path} (after install)`, maskSecrets(before), maskSecrets(after), undefined, undefined, { context: 2 });
+  return patch.split('\n').filter((l) => !l.startsWith('====')).join('\n').trimEnd();
+}
+
+interface CarryOver {
+  options: InstallOptions;
+  /** The carried environment holds a credential: the gateway unit is written 0600. */
+  secret: boolean;
+  lines: string[];
+}
+
+/**
+ * The existing gateway unit's settings, carried into the new one: its environment, its
+ * `EnvironmentFile=` lines, its gateway flags (`--port`) and node flags. A credential on its
+ * command line is refused (a unit file is no place for it): `DeployOptionsError` says which.
+ */
+function carryOver(o: InstallOptions, path: string, text: string, backup: string): CarryOver | null {
+  const carried = readExistingGatewayUnit(o.platform, path, text);
+  const secrets = secretFlags(carried);
+  if (secrets.length) {
+    throw new DeployOptionsError([
+      `${path} passes ${secrets.join(', ')} on the gateway's command line, which clawmedic will not copy into a unit file: move it into the gateway's config (gateway.auth in ~/.openclaw/openclaw.json) or an Environment= line of that unit (OPENCLAW_GATEWAY_TOKEN), then install again`,
+    ]);
+  }
+  const { command, added } = withCarriedFlags(o.gatewayCommand, carried);
+  const names = carried.env.map(([n]) => n);
+  const secret = names.some((n) => SECRET_NAME.test(n));
+  const ours = text.includes(UNIT_MARKER);
+  // clawmedic's own unit always has the PATH it wrote: not worth a word.
+  if (ours) carried.dropped = carried.dropped.filter((d) => !d.startsWith('PATH='));
+  if (!names.length && !carried.envFiles.length && !added.length && !carried.nodeOptions.length && !carried.dropped.length) return null;
+  const lines = [`carried over from ${path}${ours ? '' : ` (not written by clawmedic; a copy is kept in ${backup})`}:`];
+  if (names.length) lines.push(`  environment: ${names.join(', ')}${secret ? ' (it holds a credential: the gateway unit is written 0600)' : ''}`);
+  if (carried.envFiles.length) lines.push(`  EnvironmentFile: ${carried.envFiles.join(', ')}`);
+  if (added.length) lines.push(`  gateway flags: ${added.map((g) => g.join(' ')).join(' ')}`);
+  if (carried.nodeOptions.length) lines.push(`  node flags, into NODE_OPTIONS: ${carried.nodeOptions.join(' ')}`);
+  for (const d of carried.dropped) lines.push(`  not carried: ${d}`);
+  return { options: { ...o, gatewayCommand: command, carried }, secret, lines };
 }
 
 function afterInstall(o: DeployOptions): string[] {
@@ -212,17 +267,23 @@ export async function uninstallUnits(o: UninstallOptions): Promise<DeployReport>
   const fs = o.fs ?? nodeDeployFs;
   const sm = o.serviceManager;
   const lines: string[] = [o.dryRun ? `dry run: clawmedic uninstall --${o.platform} would do this (nothing is removed, no command is run)` : `clawmedic uninstall --${o.platform}`];
-  // The guardian first, so it cannot load again what is being unloaded.
-  const steps: Step[] = serviceSteps(sm, [...registeredUnits(o.platform, o.home)].reverse(), 'unload');
+  // Only what clawmedic wrote is stopped, disabled and removed: a unit of the same name that
+  // the user (or `openclaw gateway install`) wrote is left running, as it is.
+  const ours = new Set<string>();
+  const removals: Step[] = [];
   for (const ref of unitRefs(o.platform, o.home)) {
     const existing = await fs.readFile(ref.path);
     if (existing === null) continue;
     if (!existing.includes(UNIT_MARKER)) {
-      lines.push(`  ${ref.path} was not written by clawmedic: left in place`);
+      lines.push(`  ${ref.path} was not written by clawmedic: left in place, not stopped or disabled`);
       continue;
     }
-    steps.push({ describe: `rm ${ref.path}`, run: () => fs.remove(ref.path).then(() => `removed ${ref.path}`) });
+    ours.add(ref.name);
+    removals.push({ describe: `rm ${ref.path}`, run: () => fs.remove(ref.path).then(() => `removed ${ref.path}`) });
   }
+  // The guardian first, so it cannot load again what is being unloaded.
+  const units = [...registeredUnits(o.platform, o.home)].reverse().filter((u) => ours.has(u.name));
+  const steps: Step[] = [...serviceSteps(sm, units, 'unload'), ...removals];
   if (o.platform === 'systemd') {
     steps.push(reloadStep(sm));
   }
@@ -231,9 +292,9 @@ export async function uninstallUnits(o: UninstallOptions): Promise<DeployReport>
     return { ok: true, lines };
   }
   const ok = await runSteps(steps, lines, false);
-  lines.push(
-    ok ? 'done. The medic data directory (store, logs) is kept.' : 'some steps failed (above); run `clawmedic uninstall` again once fixed.',
-    '  the gateway is no longer kept running; `openclaw gateway install` gives it OpenClaw\'s own service again.',
-  );
+  lines.push(ok ? 'done. The medic data directory (store, logs) is kept.' : 'some steps failed (above); run `clawmedic uninstall` again once fixed.');
+  if (ours.has(unitRef(o.platform, o.home, 'gateway').name)) {
+    lines.push("  the gateway is no longer kept running; `openclaw gateway install` gives it OpenClaw's own service again.");
+  }
   return { ok, lines };
 }

@@ -4,6 +4,7 @@
  * to drive a gateway the service manager owns.
  */
 import { join } from 'node:path';
+import type { CarriedSettings } from './carry-over.js';
 import { shellQuote } from './escape.js';
 
 export type Platform = 'launchd' | 'systemd';
@@ -34,6 +35,8 @@ export interface DeployOptions {
   uid: number;
   /** `PATH` for every unit, so `openclaw` and `node` resolve as they did in the installing shell. */
   path: string;
+  /** The settings of the user's own gateway unit that the new one keeps (set by the installer). */
+  carried?: CarriedSettings;
 }
 
 export const DefaultDeployOptions = {
@@ -155,7 +158,10 @@ export function guardianEnvironment(o: DeployOptions): [string, string][] {
   ];
 }
 
-/** The gateway's environment: OpenClaw's service markers, as in its own units; its auth lives in its config. */
+/**
+ * The gateway's environment: OpenClaw's service markers, as in its own units, then what the
+ * user's own gateway unit set (its port, tokens, NODE_OPTIONS), carried over.
+ */
 export function gatewayEnvironment(o: DeployOptions): [string, string][] {
   const env: [string, string][] = [
     ['PATH', o.path],
@@ -163,6 +169,17 @@ export function gatewayEnvironment(o: DeployOptions): [string, string][] {
     ['OPENCLAW_SERVICE_KIND', 'gateway'],
   ];
   if (o.platform === 'systemd') env.push(['OPENCLAW_SYSTEMD_UNIT', UnitNames.systemd.gateway]);
+  const carried = o.carried;
+  if (!carried) return env;
+  const nodeOptions = carried.nodeOptions.join(' ');
+  let hasNodeOptions = false;
+  for (const [name, value] of carried.env) {
+    if (name === 'NODE_OPTIONS' && nodeOptions) {
+      hasNodeOptions = true;
+      env.push([name, [value, ...carried.nodeOptions.filter((f) => !value.split(/\s+/).includes(f))].join(' ').trim()]);
+    } else env.push([name, value]);
+  }
+  if (nodeOptions && !hasNodeOptions) env.push(['NODE_OPTIONS', nodeOptions]);
   return env;
 }
 

@@ -57,6 +57,7 @@ export function renderGatewayService(o: DeployOptions): string {
     `WorkingDirectory=${escapeSystemdPath(o.home, 'home')}`,
     execStart([['/bin/sh', 'shell'], ['-c', 'argument'], [gatewayShellCommand(o.gatewayCommand), 'gatewayCommand']]),
     ...environment(gatewayEnvironment(o)),
+    ...(o.carried?.envFiles ?? []).map((f) => `EnvironmentFile=${f.replace(/%/g, '%%')}`),
     'Restart=always',
     'RestartSec=5',
     'RestartPreventExitStatus=78',

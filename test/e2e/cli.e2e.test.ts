@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, waitFor } from '../fixtures/gateways.js';
+import { createServer } from 'node:net';
+import { freePort, isAlive, waitFor } from '../fixtures/gateways.js';
 import { E2eWorld } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../../bin/clawmedic.js', import.meta.url));
@@ -20,8 +21,8 @@ beforeAll(() => {
   }
 });
 
-function startCli(env: NodeJS.ProcessEnv): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [BIN, 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+function startCli(env: NodeJS.ProcessEnv, command: 'run' | 'demo' = 'run'): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [BIN, command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   world.janitor.track(child.pid);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -31,6 +32,25 @@ function startCli(env: NodeJS.ProcessEnv): ChildProcess & { output: () => string
 
 function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
   return spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 30_000 });
+}
+
+/** The CLI run from `cwd` (a folder with no .env), as a user in another terminal. */
+function cliIn(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { cwd, env, encoding: 'utf8', timeout: 30_000 });
+}
+
+async function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  return new Promise((ok) => child.once('exit', (code) => ok(code)));
+}
+
+/** The announcements in `home`'s ~/.clawmedic/run. */
+function announced(home: string): any[] {
+  const dir = join(home, '.clawmedic', 'run');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
 }
 
 async function api(port: number, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
@@ -153,7 +173,7 @@ describe('clawmedic run', () => {
     expect(cli(env, 'approve', 'gw', '--deny', '--for-incident').status).toBe(2);
     const named = cli(env, 'approve', 'gw', 'gw-1-a1');
     expect(named.status).toBe(1);
-    expect(named.stderr).toContain('POST /approve: 409 gw has no question waiting for an answer');
+    expect(named.stderr).toContain('POST /approve refused (409): gw has no question waiting for an answer');
     // The local API answers only to its own host names (DNS rebinding).
     const rebound = await new Promise<number>((ok, fail) =>
       request({ host: '127.0.0.1', port: apiPort, path: '/status', headers: { host: `attacker.example:${apiPort}` } }, (res) => {
@@ -189,5 +209,105 @@ describe('clawmedic (other commands)', () => {
     const r = cli({ PATH: process.env.PATH }, 'frobnicate');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("unknown command 'frobnicate'");
+  });
+});
+
+describe('the CLI finds its medic from any folder', () => {
+  it('answers the demo (data dir elsewhere, no MEDIC_HTTP_PORT here): status, pause, resume, approve', async () => {
+    const home = await world.dirs.make('clawmedic-home-');
+    const elsewhere = await world.dirs.make('clawmedic-cwd-');
+    // The demo keeps its data under TMPDIR; its API on a free port so tests never use 18790.
+    const demo = startCli({ PATH: process.env.PATH, HOME: home, TMPDIR: home, MEDIC_HTTP_PORT: String(await freePort()) }, 'demo');
+    const here = { PATH: process.env.PATH, HOME: home };
+    const [medic] = await waitFor(() => (announced(home).length ? announced(home) : null), { timeoutMs: 30_000, what: `the demo to announce itself\n${demo.output()}` });
+    expect(medic).toMatchObject({ pid: demo.pid, targets: ['demo'], tokenFile: join(medic.dataDir, 'api-token') });
+    expect(medic.dataDir.startsWith(home)).toBe(true);
+
+    const status = cliIn(elsewhere, here, 'status', '--json');
+    expect(status.stderr).toBe('');
+    const body = JSON.parse(status.stdout);
+    for (const t of body.targets) if (t.pid) world.janitor.track(t.pid);
+    expect(body.medic.pid).toBe(demo.pid);
+
+    const pause = cliIn(elsewhere, here, 'pause', 'demo', '--minutes', '1');
+    expect(pause.stderr).toBe('');
+    expect(pause.status).toBe(0);
+    expect(pause.stdout).toMatch(/^paused demo until \d\d:\d\d \S+ \(1 min\): watched but not acted on; clawmedic resume demo ends it sooner\n$/);
+    expect(JSON.parse(cliIn(elsewhere, here, 'status', '--json').stdout).targets[0].paused).toBeTruthy();
+    const resume = cliIn(elsewhere, here, 'resume', 'demo', '--json');
+    expect(resume.status).toBe(0);
+    expect(JSON.parse(resume.stdout)).toEqual({ target: 'demo', paused: false });
+    // Without an id: the open question is shown, nothing answered (none is open yet).
+    const show = cliIn(elsewhere, here, 'approve', 'demo');
+    expect(show.stderr).toBe('demo has no question waiting for an answer\n');
+    expect(show.status).toBe(1);
+    // The token was accepted: the medic itself says the question named is not open.
+    const approve = cliIn(elsewhere, here, 'approve', 'demo', 'demo-1-a1');
+    expect(approve.stderr).toBe('POST /approve refused (409): demo has no question waiting for an answer\n');
+    expect(approve.status).toBe(1);
+
+    demo.kill('SIGTERM');
+    expect(await exited(demo)).toBe(0);
+    expect(announced(home)).toEqual([]);
+  });
+
+  it('several medics: lists them and asks to choose; --data-dir and --url choose; a medic killed -9 is ignored', async () => {
+    const home = await world.dirs.make('clawmedic-home-');
+    const elsewhere = await world.dirs.make('clawmedic-cwd-');
+    const a = await world.envFor({ mode: 'ok' });
+    const b = await world.envFor({ mode: 'ok' });
+    const medicA = startCli({ ...a.env, HOME: home });
+    const medicB = startCli({ ...b.env, HOME: home });
+    await waitFor(() => announced(home).length === 2, { timeoutMs: 30_000, what: `two announcements\n${medicA.output()}\n${medicB.output()}` });
+    for (const port of [a.apiPort, b.apiPort]) for (const t of (await api(port, '/status')).body.targets) world.janitor.track(t.pid);
+    const here = { PATH: process.env.PATH, HOME: home };
+
+    const both = cliIn(elsewhere, here, 'status');
+    expect(both.status).toBe(2);
+    expect(both.stderr.trim().split('\n')).toHaveLength(1);
+    expect(both.stderr).toContain('2 clawmedics are running, choose one with --url or --data-dir: ');
+    expect(both.stderr).toContain(`pid ${medicA.pid} watching gw: --url http://127.0.0.1:${a.apiPort} or --data-dir ${a.env.MEDIC_DATA_DIR}`);
+    expect(both.stderr).toContain(`pid ${medicB.pid} watching gw: --url http://127.0.0.1:${b.apiPort} or --data-dir ${b.env.MEDIC_DATA_DIR}`);
+
+    const byDir = cliIn(elsewhere, here, 'status', '--json', '--data-dir', a.env.MEDIC_DATA_DIR!);
+    expect(JSON.parse(byDir.stdout).medic.pid).toBe(medicA.pid);
+    const byUrl = cliIn(elsewhere, here, 'pause', 'gw', '--url', `127.0.0.1:${b.apiPort}`);
+    expect(byUrl.stdout).toMatch(/^paused gw: it is watched but not acted on until clawmedic resume gw/);
+    expect((await api(b.apiPort, '/status')).body.targets[0].paused).toBeTruthy();
+    expect((await api(a.apiPort, '/status')).body.targets[0].paused).toBeFalsy();
+    const noSuch = cliIn(elsewhere, here, 'status', '--data-dir', join(home, 'nope'));
+    expect(noSuch.status).toBe(1);
+    expect(noSuch.stderr).toMatch(/^no running clawmedic uses the data dir .*nope; running: pid/);
+
+    // A second medic on a port in use: one line, exit 2, before any gateway starts.
+    const clash = cliIn(elsewhere, { ...a.env, HOME: home, MEDIC_DATA_DIR: join(home, 'third') }, 'run');
+    expect(clash.status).toBe(2);
+    expect(clash.stderr).toBe(`MEDIC_HTTP_PORT ${a.apiPort} is in use by another clawmedic (pid ${medicA.pid} watching gw: --url http://127.0.0.1:${a.apiPort} or --data-dir ${a.env.MEDIC_DATA_DIR}): stop it, or set MEDIC_HTTP_PORT to a free port\n`);
+
+    medicA.kill('SIGKILL');
+    await exited(medicA);
+    expect(announced(home)).toHaveLength(2); // left behind by kill -9
+    const one = cliIn(elsewhere, here, 'status', '--json');
+    expect(one.stderr).toBe('');
+    expect(JSON.parse(one.stdout).medic.pid).toBe(medicB.pid);
+    expect(announced(home).map((x) => x.pid)).toEqual([medicB.pid]); // the stale one is cleared
+
+    medicB.kill('SIGTERM');
+    expect(await exited(medicB)).toBe(0);
+    expect(announced(home)).toEqual([]);
+  });
+
+  it('run on a port another program holds: one line, exit 2', async () => {
+    const holder = createServer();
+    const port = await new Promise<number>((ok) => holder.listen(0, '127.0.0.1', () => ok((holder.address() as { port: number }).port)));
+    try {
+      const { env } = await world.envFor({ mode: 'ok' }, { MEDIC_HTTP_PORT: String(port) });
+      const r = cli(env, 'run');
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`MEDIC_HTTP_PORT ${port} is in use on 127.0.0.1 by another program: set MEDIC_HTTP_PORT to a free port (e.g. ${port + 1}) in .env or the environment\n`);
+      expect(r.stdout).toBe('');
+    } finally {
+      holder.close();
+    }
   });
 });

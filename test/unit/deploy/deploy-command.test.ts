@@ -37,6 +37,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv = {}, deps: Partial<DeployDe
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     interactive: false,
+    temporaryDirs: [],
     ...deps,
   });
 }
@@ -52,18 +53,28 @@ describe('deployCommand usage', () => {
     [['reinstall'], "unknown deploy command 'reinstall'"],
   ])('%j exits 2: %s', async (argv, problem) => {
     expect(await run(argv)).toBe(2);
-    expect(err.join('\n')).toContain(problem);
-    expect(err.join('\n')).toContain('clawmedic install --systemd|--launchd [--dry-run]');
+    // One line: what is wrong, then the command's valid form.
+    expect(err).toHaveLength(1);
+    expect(err[0]).toContain(problem);
+    expect(err[0]).toContain(argv[0] === 'reinstall' ? 'clawmedic install --systemd|--launchd [--dry-run]' : `Usage: clawmedic ${argv[0]} `);
     expect(sm.calls).toEqual([]);
   });
 
   it('an unknown flag exits 2', async () => {
     expect(await run(['install', '--systemd', '--force'])).toBe(2);
-    expect(err[0]).toMatch(/Unknown option '--force'/);
+    expect(err).toEqual(['unknown option --force. Usage: clawmedic install --systemd|--launchd [--dry-run] [--env-file PATH] [--gateway-command CMD]']);
   });
 });
 
 describe('deployCommand install', () => {
+  it('warns when clawmedic or its working folder is in a temporary folder (units would break when it is cleaned)', async () => {
+    writeFileSync(join(home, '.env'), 'MEDIC_DATA_DIR=~/medic-data\n', { mode: 0o600 });
+    expect(await run(['install', '--systemd', '--dry-run'], {}, { temporaryDirs: [home] })).toBe(0);
+    expect(err).toEqual([
+      `warning: the working folder is in a temporary folder (${home}, under ${home}): the units will break when it is cleaned up; install from a permanent clone of clawmedic instead`,
+    ]);
+  });
+
   it('--dry-run prints the units built from the .env in the working directory and touches nothing', async () => {
     writeFileSync(join(home, '.env'), 'GATEWAY_COMMAND=openclaw gateway run --port 18789\nMEDIC_DATA_DIR=~/medic-data\n', { mode: 0o600 });
     expect(await run(['install', '--systemd', '--dry-run'])).toBe(0);

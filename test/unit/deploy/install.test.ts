@@ -37,7 +37,9 @@ describe('installUnits', () => {
     for (const file of renderUnits(options(platform))) {
       expect(text).toContain(`--- ${file.path} (mode 0644) ---\n${file.content.trimEnd()}\n`);
     }
-    const commands = report.lines.slice(report.lines.indexOf('commands, in this order:') + 1);
+    const after = report.lines.slice(report.lines.indexOf('commands, in this order:') + 1);
+    const commands = after.includes('') ? after.slice(0, after.indexOf('')) : after;
+    if (platform === 'systemd') expect(after.at(-1)).toBe('afterwards, to keep them running without a login session: loginctl enable-linger $USER');
     expect(commands).toEqual(
       platform === 'systemd'
         ? ['  fakectl reload', '  fakectl load openclaw-gateway.service', '  fakectl load clawmedic.service', '  fakectl load clawmedic-guardian.timer']
@@ -168,13 +170,18 @@ describe('uninstallUnits', () => {
     );
   });
 
-  it('leaves a unit it did not write in place', async () => {
+  it('leaves a unit it did not write in place, running', async () => {
     const dir = join(home, '.config/systemd/user');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'openclaw-gateway.service'), "[Service]\nExecStart=/usr/bin/openclaw gateway\n");
-    const report = await uninstallUnits({ platform: 'systemd', home, dryRun: false, serviceManager: new FakeServiceManager() });
-    expect(report.lines).toContain(`  ${join(dir, 'openclaw-gateway.service')} was not written by clawmedic: left in place`);
+    const sm = new FakeServiceManager();
+    sm.loaded.add('openclaw-gateway.service');
+    const report = await uninstallUnits({ platform: 'systemd', home, dryRun: false, serviceManager: sm });
+    expect(report.lines).toContain(`  ${join(dir, 'openclaw-gateway.service')} was not written by clawmedic: left in place, not stopped or disabled`);
     expect(tree(dir)).toEqual(['openclaw-gateway.service']);
+    // Before issue 14 it planned `systemctl --user disable --now openclaw-gateway.service` here.
+    expect(sm.calls).toEqual(['reload-definitions']);
+    expect(sm.loaded.has('openclaw-gateway.service')).toBe(true);
   });
 
   it('goes on past a failing call (best effort) and reports it', async () => {
