@@ -14,7 +14,7 @@ import { MedicEvents } from './recovery/events.js';
 import { recordedPids } from './recovery/pid-record.js';
 import type { Clock, Logger, Store } from './recovery/ports.js';
 import { HttpProbe } from './recovery/probe.js';
-import { Redactor, secretValuesFromEnv, secretValuesFromFile } from './recovery/redact.js';
+import { Redactor, secretValuesFromEnv, secretValuesFromFile, secretValuesFromText } from './recovery/redact.js';
 import { ConfigGuard } from './recovery/repair/config-guard.js';
 import { portFromUrl } from './recovery/repair/port-holder.js';
 import { GatewayRepairKit } from './recovery/repair/repairs.js';
@@ -66,7 +66,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   const store = await openStore({ dataDir: config.dataDir });
   const events = new MedicEvents();
   const agent = options.agent !== undefined ? options.agent : defaultAgent(config, options.env, redactor, log);
-  const defaults = (t: TargetConfig) => () => defaultAdapters(config, t, { clock, log, env: options.env });
+  const defaults = (t: TargetConfig) => () => defaultAdapters(config, t, { clock, log, env: options.env, redactor });
   const medic = new Medic({
     config,
     store,
@@ -133,7 +133,7 @@ function defaultAgent(config: MedicConfig, env: NodeJS.ProcessEnv, redactor: Red
 export function defaultAdapters(
   config: MedicConfig,
   t: TargetConfig,
-  deps: { clock: Clock; log: Logger; env: NodeJS.ProcessEnv },
+  deps: { clock: Clock; log: Logger; env: NodeJS.ProcessEnv; redactor?: Redactor },
 ): TargetAdapters {
   const dataDir = targetDataDir(config, t.name);
   const gateway = t.command
@@ -163,6 +163,8 @@ export function defaultAdapters(
     kind: t.configKind,
     clock: deps.clock,
     log: deps.log,
+    // A token added or rotated in the config while the medic runs is masked from then on.
+    ...(deps.redactor ? { onRead: (text: string) => deps.redactor!.add(secretValuesFromText(text)) } : {}),
   });
   const repairs = new GatewayRepairKit({
     guard,

@@ -3,5 +3,5 @@
  * and `redact/secret-sources.ts` (where the values come from).
  */
 export { Redactor, refuseToShow, type ApprovalDisplay } from './redact/redactor.js';
-export { secretValuesFromDoc, secretValuesFromEnv, secretValuesFromFile } from './redact/secret-sources.js';
+export { secretValuesFromDoc, secretValuesFromEnv, secretValuesFromFile, secretValuesFromText } from './redact/secret-sources.js';
 export { MASK } from './redact/spans.js';

@@ -7,7 +7,7 @@
  * commit in issue order, sequences have no holes, so the next sequence is recovered on
  * open by a search for the first missing key. One writing process per database.
  */
-import { chmod, mkdir, open } from 'node:fs/promises';
+import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import { Keyv } from 'keyv';
@@ -75,6 +75,7 @@ export class KeyvStore implements Store {
    */
   static async openSqlite(path: string, options: KeyvStoreOptions = {}): Promise<KeyvStore> {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await makePrivate(dirname(path));
     // Incidents and the agent's questions are private: the file (and the -wal/-shm files SQLite makes
     // with the same mode) is the owner's only, also when an older medic left it 0644.
     await (await open(path, 'a', 0o600)).close();
@@ -293,4 +294,14 @@ async function findEnd(has: (seq: number) => Promise<boolean>, from: number): Pr
     else absent = mid;
   }
   return absent;
+}
+
+/**
+ * The data dir made the owner's only (0700) when it is ours and open to others; a shared sticky
+ * directory (such as /tmp given as the data dir by mistake) or someone else's is left as it is.
+ */
+async function makePrivate(dir: string): Promise<void> {
+  const st = await stat(dir);
+  const ours = process.getuid === undefined || st.uid === process.getuid();
+  if (ours && (st.mode & 0o077) !== 0 && (st.mode & 0o1000) === 0) await chmod(dir, 0o700);
 }

@@ -1,5 +1,5 @@
 /** The store's files are the owner's only: data dir 0700, the database and its WAL/SHM files 0600. */
-import { chmod, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -39,6 +39,21 @@ describe('KeyvStore on SQLite: file modes', () => {
     await chmod(path, 0o644);
     const store = await openStore({ dataDir: dir });
     expect(await mode(path)).toBe(0o600);
+    await store.close();
+  });
+
+  it('an existing data dir of ours open to others is made 0700; a shared sticky one is left alone', async () => {
+    const data = join(dir, 'old-data');
+    await mkdir(data);
+    await chmod(data, 0o755);
+    await (await openStore({ dataDir: data })).close();
+    expect(await mode(data)).toBe(0o700);
+    const shared = join(dir, 'shared');
+    await mkdir(shared);
+    await chmod(shared, 0o1777);
+    const store = await openStore({ dataDir: shared });
+    expect((await stat(shared)).mode & 0o7777).toBe(0o1777);
+    expect(await mode(join(shared, STORE_FILE))).toBe(0o600);
     await store.close();
   });
 });

@@ -44,7 +44,16 @@ function withoutScheme(value: string): string[] {
 /** The secret values of a JSON5 config file; none when it cannot be read or parsed (nothing to mask then). */
 export async function secretValuesFromFile(path: string): Promise<string[]> {
   try {
-    return secretValuesFromDoc(JSON5.parse(await readFile(path, 'utf8')));
+    return secretValuesFromText(await readFile(path, 'utf8'));
+  } catch {
+    return [];
+  }
+}
+
+/** The secret values of JSON5 config text; none when it does not parse. */
+export function secretValuesFromText(text: string): string[] {
+  try {
+    return secretValuesFromDoc(JSON5.parse(text));
   } catch {
     return [];
   }

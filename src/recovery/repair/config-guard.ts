@@ -31,6 +31,8 @@ export interface ConfigGuardOptions {
   kind: ConfigKind;
   clock: { now(): number };
   log: Logger;
+  /** Given the config's text each time it is read (every probe while it answers): its secrets are learnt as they change. */
+  onRead?: (text: string) => void;
 }
 
 const SNAPSHOT_NAME = /^(\d{15})\.json$/;
@@ -222,7 +224,9 @@ export class ConfigGuard {
 
   private async readConfig(): Promise<string | undefined> {
     try {
-      return await readFile(this.o.configPath, 'utf8');
+      const text = await readFile(this.o.configPath, 'utf8');
+      this.o.onRead?.(text);
+      return text;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
