@@ -17,15 +17,26 @@ export interface HookHandlers {
 }
 
 const MAX_BODY = 1_000_000;
-const MAX_COMMAND = 2_000;
+/** Tools whose input is a search over a tree: the pattern and the folder both matter. */
+const SEARCH_TOOLS = new Set(['Glob', 'Grep']);
+/** Bash input fields that change how a command runs: a call that sets one is named for it (never the plain `Bash`). */
+const BASH_MODIFIERS = ['dangerouslyDisableSandbox', 'run_in_background'];
 
-/** What a person needs to judge a tool call: the shell command, the file, or the input as JSON. */
+/**
+ * What a person needs to judge a tool call: the shell command, the file, or the input as JSON.
+ * Nothing is cut: the policy reads the whole command (a long one is a question, never allowed
+ * unasked), and what is shown to a person is the display's business.
+ */
 export function toolCallOf(payload: Record<string, unknown>): AgentToolCall {
-  const tool = typeof payload.tool_name === 'string' ? payload.tool_name : 'unknown';
+  let tool = typeof payload.tool_name === 'string' ? payload.tool_name : 'unknown';
   const input = (payload.tool_input ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
-  const command = str(input.command) ?? str(input.file_path) ?? str(input.url) ?? str(input.path) ?? JSON.stringify(input);
-  return { tool, command: command.slice(0, MAX_COMMAND), description: str(input.description) };
+  const modifiers = tool === 'Bash' ? BASH_MODIFIERS.filter((k) => input[k] !== undefined && input[k] !== false) : [];
+  if (modifiers.length) tool = `Bash (${modifiers.join(', ')})`;
+  const command = SEARCH_TOOLS.has(tool)
+    ? JSON.stringify(input)
+    : (str(input.command) ?? str(input.file_path) ?? str(input.url) ?? str(input.path) ?? JSON.stringify(input));
+  return { tool, command, description: str(input.description) };
 }
 
 export function permissionOutput(allow: boolean, reason: string): string {

@@ -106,10 +106,22 @@ describe('toolCallOf', () => {
     expect(toolCallOf({})).toEqual({ tool: 'unknown', command: '{}', description: null });
   });
 
-  it('cuts commands at 2000 characters', () => {
-    const call = toolCallOf({ tool_name: 'Bash', tool_input: { command: `echo ${'y'.repeat(5000)}` } });
-    expect(call.command).toHaveLength(2000);
-    expect(call.command).toBe(`echo ${'y'.repeat(1995)}`);
+  it('never cuts a command: the policy reads all of it (a long one is a question)', () => {
+    const command = `cat ${Array(400).fill('/dev/null').join(' ')} ; touch PWNED`;
+    const call = toolCallOf({ tool_name: 'Bash', tool_input: { command } });
+    expect(command.length).toBeGreaterThan(2000);
+    expect(call.command).toBe(command);
+  });
+
+  it('names a Bash call that asks to leave the sandbox or run in the background for it', () => {
+    expect(toolCallOf({ tool_name: 'Bash', tool_input: { command: 'ls', dangerouslyDisableSandbox: true } }).tool).toBe('Bash (dangerouslyDisableSandbox)');
+    expect(toolCallOf({ tool_name: 'Bash', tool_input: { command: 'ls', run_in_background: true } }).tool).toBe('Bash (run_in_background)');
+    expect(toolCallOf({ tool_name: 'Bash', tool_input: { command: 'ls', dangerouslyDisableSandbox: false } }).tool).toBe('Bash');
+  });
+
+  it('shows the whole input of Glob and Grep (the pattern and the folder both matter)', () => {
+    expect(toolCallOf({ tool_name: 'Grep', tool_input: { pattern: 'token', path: '/home/op/.openclaw' } }).command).toBe('{"pattern":"token","path":"/home/op/.openclaw"}');
+    expect(toolCallOf({ tool_name: 'Glob', tool_input: { pattern: '/home/op/.ssh/*' } }).command).toBe('{"pattern":"/home/op/.ssh/*"}');
   });
 });
 
