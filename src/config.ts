@@ -73,6 +73,8 @@ export interface AgentConfig {
   autoAllow: string[];
   /** The CLI's own config dir, owned by clawmedic; null: <MEDIC_DATA_DIR>/agent/claude-config. */
   configDir: string | null;
+  /** The OS sandbox around the agent's commands: auto (on when it can run, else every action asked), required, off. */
+  sandbox: 'auto' | 'required' | 'off';
 }
 
 export interface MedicConfig {
@@ -171,6 +173,7 @@ const AGENT_FIELDS = {
   approvalTimeoutMs: { env: 'AGENT_APPROVAL_TIMEOUT_MS', schema: ms(1_000), def: 300_000 },
   autoAllow: { env: 'AGENT_AUTO_ALLOW', schema: text.transform((v) => parseAutoAllow(v)), def: parseAutoAllow('default') },
   configDir: { env: 'AGENT_CONFIG_DIR', schema: text.nullable(), def: null },
+  sandbox: { env: 'AGENT_SANDBOX', schema: z.enum(['auto', 'required', 'off']), def: 'auto' },
 } as const satisfies Record<keyof AgentConfig, { env: string; schema: z.ZodType; def: unknown }>;
 
 /** Every variable clawmedic reads, for docs and `check-config`. */
