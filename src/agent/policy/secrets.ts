@@ -7,6 +7,7 @@
  * read) is asked, with that said plainly.
  */
 import { posix } from 'node:path';
+import { SECRET_KEY } from './options.js';
 
 export interface SecretPlaces {
   /** The home directory of the user the agent runs as (`~`). */
@@ -66,6 +67,8 @@ export class SecretGuard {
     const [program, ...args] = words;
     const dump = environmentDump(program ?? '', args);
     if (dump) return { level: 'refuse', what: dump };
+    const value = configValue(words);
+    if (value) return { level: 'warn', what: value };
     const recursive = isRecursive(program ?? '', args);
     let worst: SecretRead | null = null;
     for (const word of words.slice(1)) {
@@ -149,6 +152,16 @@ function environmentDump(program: string, args: readonly string[]): string | nul
     }
   }
   if (program === 'jq' && args.some((a) => /\benv\b|\$ENV/.test(a))) return 'the environment (jq env), which holds credentials';
+  return null;
+}
+
+/** `openclaw config get <key>` of a key (or a whole section) that may hold a credential. */
+function configValue(words: readonly string[]): string | null {
+  if (words[0] !== 'openclaw' || words[1] !== 'config' || words[2] !== 'get') return null;
+  const keys = words.slice(3).filter((w) => !w.startsWith('-'));
+  const key = keys[0];
+  if (keys.length !== 1 || !key) return 'the whole gateway config, which holds its tokens';
+  if (key.split('.').length < 2 || key.split('.').some((part) => SECRET_KEY.test(part))) return `the gateway config value ${key}, which may be a secret`;
   return null;
 }
 

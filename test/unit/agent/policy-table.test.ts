@@ -167,10 +167,6 @@ describe('options are checked after quote removal, against positive lists', () =
     ['jq -f /tmp/prog.jq /tmp/x.json', /-f/],
     ["jq 'import \"x\" as x; .' /tmp/a", /loads code/],
     ['grep --devices=read -r x /', /holds|recursive/],
-    ['openclaw config get gateway.auth.token', /secret/],
-    ['openclaw config get channels.discord.token', /secret/],
-    ['openclaw config get gateway', /whole section/],
-    ['openclaw config get', /exactly one key/],
     ['openclaw status --all', /--all/],
     ['openclaw --version; openclaw config set gateway.mode local', /not on the read-only list/],
     ['node --version --eval "1"', /--eval/],
@@ -226,6 +222,10 @@ describe('reads that would expose a secret are refused or asked, with that said'
     ['grep --file=/srv/medic/api-token x /tmp/a', 'refuse', /data dir|credentials file/],
     ['base64 /srv/medic/api-token', 'refuse', /data dir/],
     ['cp ~/.ssh/id_rsa /tmp/k', 'refuse', /credential store/],
+    ['openclaw config get gateway.auth.token', 'warn', /gateway\.auth\.token, which may be a secret/],
+    ['openclaw config get channels.discord.botToken --json', 'warn', /may be a secret/],
+    ['openclaw config get gateway', 'warn', /may be a secret/],
+    ['openclaw config get', 'warn', /whole gateway config/],
   ])('%j: %s', (command, level, what) => {
     const verdict = bash(command);
     expect(verdict.allow).toBe(false);
