@@ -84,6 +84,8 @@ export class ClaudeCodeDriver implements AgentDriver {
     const settings = {
       permissions: { defaultMode: 'default' },
       hooks: {
+        // Every tool call is decided by the medic before Claude Code's own read-only list can run it unasked.
+        PreToolUse: [{ matcher: '*', hooks: hook(Math.ceil(setup.approvalTimeoutMs / 1000) + 60) }],
         PermissionRequest: [{ matcher: '*', hooks: hook(Math.ceil(setup.approvalTimeoutMs / 1000) + 60) }],
         Stop: [{ hooks: hook(30) }],
         Notification: [{ hooks: hook(30) }],

@@ -1,8 +1,10 @@
 /**
  * The agent session's side channel: a 127.0.0.1 HTTP endpoint that the hook command
- * (`bin/clawmedic-agent-hook.mjs`) posts Claude Code's hook events to. A PermissionRequest
- * waits for the ladder's decision and answers with Claude Code's hook output; Stop and
- * Notification are reported and answered at once. One random bearer token per session.
+ * (`bin/clawmedic-agent-hook.mjs`) posts Claude Code's hook events to. A PreToolUse (every tool
+ * call, before Claude Code's own rules: measured, 2.1.197 runs `ls`, `ps`, even `free -s 1`
+ * unasked in its sandbox) or a PermissionRequest waits for the ladder's decision and answers with
+ * Claude Code's hook output; Stop and Notification are reported and answered at once. One random
+ * bearer token per session.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -42,6 +44,13 @@ export function toolCallOf(payload: Record<string, unknown>): AgentToolCall {
 export function permissionOutput(allow: boolean, reason: string): string {
   const decision = allow ? { behavior: 'allow' } : { behavior: 'deny', message: `clawmedic: ${reason}` };
   return JSON.stringify({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision } });
+}
+
+/** The same decision before the tool runs (PreToolUse): Claude Code's own allow rules and read-only list never decide. */
+export function preToolUseOutput(allow: boolean, reason: string): string {
+  return JSON.stringify({
+    hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: allow ? 'allow' : 'deny', permissionDecisionReason: `clawmedic: ${reason}` },
+  });
 }
 
 export class HookServer {
@@ -92,15 +101,16 @@ export class HookServer {
 
   private async answer(payload: Record<string, unknown>, reply: (status: number, body: unknown) => void): Promise<void> {
     const name = String(payload.hook_event_name ?? '');
-    if (name !== 'PermissionRequest') {
+    if (name !== 'PermissionRequest' && name !== 'PreToolUse') {
       this.handlers.event(name, payload);
       return reply(200, { output: '' });
     }
+    const output = name === 'PreToolUse' ? preToolUseOutput : permissionOutput;
     try {
       const { allow, reason } = await this.handlers.permission(toolCallOf(payload));
-      reply(200, { output: permissionOutput(allow, reason) });
+      reply(200, { output: output(allow, reason) });
     } catch (err) {
-      reply(200, { output: permissionOutput(false, (err as Error).message) });
+      reply(200, { output: output(false, (err as Error).message) });
     }
   }
 }

@@ -79,9 +79,9 @@ export function agentSetup(
   const agentDir = join(config.dataDir, 'agent');
   const configDir = a.configDir ?? join(agentDir, 'claude-config');
   // Where the secrets are: the policy refuses or flags reads of them, the OS sandbox hides them.
-  const places = { home: deps.env.HOME ?? homedir(), dataDir: config.dataDir, configPaths: config.targets.map((t) => t.configPath) };
   const envFile = resolve(deps.env.MEDIC_ENV_FILE ?? '.env');
-  const sandboxPlaces = { ...places, workRoot: join(agentDir, 'work'), tmpDir: join(agentDir, 'tmp'), envFile: existsSync(envFile) ? envFile : null, hidden: [configDir] };
+  const places = { home: deps.env.HOME ?? homedir(), dataDir: config.dataDir, configPaths: config.targets.map((t) => t.configPath), envFile: existsSync(envFile) ? envFile : null };
+  const sandboxPlaces = { ...places, workRoot: join(agentDir, 'work'), tmpDir: join(agentDir, 'tmp'), hidden: [configDir] };
   const plan = planContainment(a.sandbox, sandboxPlaces, deps.env, deps.log);
   const policy = readOnlyPolicy(a.autoAllow, places);
   const driver = new ClaudeCodeDriver({ command, extraArgs: a.args, configDir, env: deps.env, containment: plan.containment });

@@ -16,6 +16,8 @@ export interface SecretPlaces {
   dataDir: string | null;
   /** Every target's gateway config file, resolved. */
   configPaths: readonly string[];
+  /** The medic's own .env file, whatever its name (MEDIC_ENV_FILE). */
+  envFile?: string | null;
 }
 
 export interface SecretRead {
@@ -46,6 +48,7 @@ export class SecretGuard {
     const home = places.home;
     this.refuseDirs = [
       ...(places.dataDir ? [[places.dataDir, `the medic's data dir (${places.dataDir})`] as [string, string]] : []),
+      ...(places.envFile ? [[places.envFile, `the medic's .env file (${places.envFile})`] as [string, string]] : []),
       ...['.ssh', '.gnupg', '.aws', '.kube', '.docker', '.config/gcloud', '.password-store', '.claude'].map(
         (d) => [posix.join(home, d), `a credential store (~/${d})`] as [string, string],
       ),

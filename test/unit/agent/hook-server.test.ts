@@ -151,6 +151,18 @@ describe('HookServer and the hook command', () => {
     expect(seen.calls).toEqual([{ tool: 'Bash', command: 'ls -la', description: 'List files' }]);
   });
 
+  it('decides a PreToolUse the same way, in its own output shape, with the whole command', async () => {
+    const command = `cat ${Array(400).fill('/dev/null').join(' ')} ; touch PWNED`;
+    const { hooks, seen } = await start(async (call) => ({ allow: call.command.length < 2000, reason: 'too long to check' }));
+    const run = await runHook({ ...permissionEvent('Bash', { command }), hook_event_name: 'PreToolUse' }, envOf(hooks));
+    expect(JSON.parse(run.stdout)).toEqual({
+      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'clawmedic: too long to check' },
+    });
+    expect(seen.calls).toEqual([{ tool: 'Bash', command, description: null }]);
+    const allowed = await runHook({ ...permissionEvent('Read', { file_path: '/tmp/x' }), hook_event_name: 'PreToolUse' }, envOf(hooks));
+    expect(JSON.parse(allowed.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: 'allow' });
+  });
+
   it('prints a deny with the reason when the ladder refuses', async () => {
     const { hooks, seen } = await start(async () => ({ allow: false, reason: 'denied by ops#1' }));
     const run = await runHook(permissionEvent('Edit', { file_path: '/etc/hosts' }), envOf(hooks));

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { askEverythingPolicy, DEFAULT_READ_ONLY_COMMANDS, MAX_POLICY_COMMAND, readOnlyPolicy } from '../../../src/agent/policy.js';
 
-const PLACES = { home: '/home/op', dataDir: '/srv/medic', configPaths: ['/etc/openclaw/gw.json'] };
+const PLACES = { home: '/home/op', dataDir: '/srv/medic', configPaths: ['/etc/openclaw/gw.json'], envFile: '/opt/medic/medic.conf' };
 const policy = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, PLACES);
 const bash = (command: string) => policy.examine('Bash', command);
 
@@ -198,6 +198,7 @@ describe('reads that would expose a secret are refused or asked, with that said'
     ['grep -rl token /home', 'warn', /recursive read/],
     ['cat /home/op/app/.env', 'refuse', /\.env/],
     ['cat .env', 'refuse', /\.env/],
+    ['cat /opt/medic/medic.conf', 'refuse', /medic's \.env file/],
     ['cat .env.production', 'refuse', /\.env/],
     ['cat ~/.ssh/id_ed25519', 'refuse', /credential store/],
     ['ls ~/.ssh', 'refuse', /credential store/],
