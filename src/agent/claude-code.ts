@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentDriverError, type AgentDriver, type DriverSetup, type SpawnSpec, type TurnIO, type TurnResult } from './driver.js';
 import { SUMMARY_MARK } from './prompt.js';
-import type { Containment } from './sandbox.js';
 import type { PtySession } from './pty-session.js';
+import type { Containment } from './sandbox.js';
 import {
   classifyScreen,
   conversationLines,

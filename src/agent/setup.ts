@@ -80,7 +80,12 @@ export function agentSetup(
   const configDir = a.configDir ?? join(agentDir, 'claude-config');
   // Where the secrets are: the policy refuses or flags reads of them, the OS sandbox hides them.
   const envFile = resolve(deps.env.MEDIC_ENV_FILE ?? '.env');
-  const places = { home: deps.env.HOME ?? homedir(), dataDir: config.dataDir, configPaths: config.targets.map((t) => t.configPath), envFile: existsSync(envFile) ? envFile : null };
+  const places = {
+    home: deps.env.HOME ?? homedir(),
+    dataDir: config.dataDir,
+    configPaths: config.targets.map((t) => t.configPath),
+    envFile: existsSync(envFile) ? envFile : null,
+  };
   const sandboxPlaces = { ...places, workRoot: join(agentDir, 'work'), tmpDir: join(agentDir, 'tmp'), hidden: [configDir] };
   const plan = planContainment(a.sandbox, sandboxPlaces, deps.env, deps.log);
   const policy = readOnlyPolicy(a.autoAllow, places);
