@@ -117,6 +117,8 @@ const AGENT_FIELDS = {
   autoAllow: { env: 'AGENT_AUTO_ALLOW', schema: text.transform((v) => parseAutoAllow(v)), def: parseAutoAllow('default') },
   /** The CLI's own config dir, owned by clawmedic; null: <MEDIC_DATA_DIR>/agent/claude-config. */
   configDir: { env: 'AGENT_CONFIG_DIR', schema: text.nullable(), def: null },
+  /** The OS sandbox around the agent's commands: auto (on when it can run, else every action asked), required, off. */
+  sandbox: { env: 'AGENT_SANDBOX', schema: z.enum(['auto', 'required', 'off']), def: 'auto' },
 } as const satisfies Record<string, Field>;
 
 export type TargetConfig = Parsed<typeof TARGET_FIELDS>;

@@ -11,6 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { AgentDriverError, type AgentDriver, type DriverSetup, type SpawnSpec, type TurnIO, type TurnResult } from './driver.js';
 import { SUMMARY_MARK } from './prompt.js';
 import type { PtySession } from './pty-session.js';
+import type { Containment } from './sandbox.js';
 import {
   classifyScreen,
   conversationLines,
@@ -32,6 +33,8 @@ export interface ClaudeCodeOptions {
   env: NodeJS.ProcessEnv;
   /** Start-up to the ready prompt. Default 60 s. */
   startTimeoutMs?: number;
+  /** The OS sandbox settings and the agent's shell (sandbox.ts); none: neither is set. */
+  containment?: Containment;
 }
 
 /** Passed on from the medic's environment when set. Nothing else is (no Discord token, no API token). */
@@ -81,10 +84,13 @@ export class ClaudeCodeDriver implements AgentDriver {
     const settings = {
       permissions: { defaultMode: 'default' },
       hooks: {
+        // Every tool call is decided by the medic before Claude Code's own read-only list can run it unasked.
+        PreToolUse: [{ matcher: '*', hooks: hook(Math.ceil(setup.approvalTimeoutMs / 1000) + 60) }],
         PermissionRequest: [{ matcher: '*', hooks: hook(Math.ceil(setup.approvalTimeoutMs / 1000) + 60) }],
         Stop: [{ hooks: hook(30) }],
         Notification: [{ hooks: hook(30) }],
       },
+      ...this.o.containment?.settings(),
     };
     await writeFile(join(dir, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
     return {
@@ -120,6 +126,7 @@ export class ClaudeCodeDriver implements AgentDriver {
     }
     return {
       ...out,
+      ...this.o.containment?.env,
       CLAUDE_CODE_MAX_RETRIES: out.CLAUDE_CODE_MAX_RETRIES ?? '3',
       ...OFFLINE_ENV,
       TERM: 'xterm-256color',

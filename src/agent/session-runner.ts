@@ -10,6 +10,7 @@ import type { AgentCallbacks, AgentReport, AgentRequest, AgentRunner, AgentToolC
 import { secretValuesFromFile, type Redactor } from '../recovery/redact.js';
 import type { AgentOutcome } from '../recovery/types.js';
 import type { AgentDriver } from './driver.js';
+import { screenToolCall, type ToolScreen } from './guard.js';
 import { HookServer } from './hook-server.js';
 import { buildRecoveryPrompt, type PromptTarget } from './prompt.js';
 import { PtySession } from './pty-session.js';
@@ -32,6 +33,8 @@ export interface SessionRunnerOptions {
   approvalTimeoutMs: number;
   /** How often new screen lines are relayed. Default 1 s. */
   relayEveryMs?: number;
+  /** Refuses tool calls that would show the model a secret, and marks those a person must weigh (guard.ts). */
+  screen?: ToolScreen;
 }
 
 /** Why the runner cut a session short. */
@@ -61,7 +64,12 @@ export class AgentSessionRunner implements AgentRunner {
     const stopped = new Promise<string>((resolve) => (onStop = resolve));
     // One question at a time (the ladder holds one open question): parallel tool calls wait their turn.
     let questions: Promise<unknown> = Promise.resolve();
-    const permission = async (call: AgentToolCall) => {
+    const permission = async (asked: AgentToolCall) => {
+      const { call, refused } = screenToolCall(o.screen, asked);
+      if (refused) {
+        note(refused);
+        return { allow: false, reason: refused, by: 'clawmedic' };
+      }
       asking += 1;
       try {
         const decided = questions.then(() => callbacks.permission(call));

@@ -2,7 +2,8 @@
  * Level 3 as the composition root sees it: is the agent available (its CLI found, credentials
  * set), and one session runner per target built from the config.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentConfig, MedicConfig, TargetConfig } from '../config.js';
@@ -10,7 +11,8 @@ import { ConfigError } from '../errors.js';
 import type { AgentRunner, Logger } from '../recovery/ports.js';
 import type { Redactor } from '../recovery/redact.js';
 import { ClaudeCodeDriver } from './claude-code.js';
-import { readOnlyPolicy, type AutoAllow } from './policy.js';
+import { askEverythingPolicy, readOnlyPolicy, type AutoAllow } from './policy.js';
+import { planContainment } from './sandbox.js';
 import { AgentSessionRunner } from './session-runner.js';
 
 /** The package root (src/ and dist/ are one level below it). */
@@ -75,14 +77,21 @@ export function agentSetup(
 ): AgentSetup {
   const a = config.agent;
   const agentDir = join(config.dataDir, 'agent');
-  const driver = new ClaudeCodeDriver({
-    command,
-    extraArgs: a.args,
-    configDir: a.configDir ?? join(agentDir, 'claude-config'),
-    env: deps.env,
-  });
+  const configDir = a.configDir ?? join(agentDir, 'claude-config');
+  // Where the secrets are: the policy refuses or flags reads of them, the OS sandbox hides them.
+  const envFile = resolve(deps.env.MEDIC_ENV_FILE ?? '.env');
+  const places = {
+    home: deps.env.HOME ?? homedir(),
+    dataDir: config.dataDir,
+    configPaths: config.targets.map((t) => t.configPath),
+    envFile: existsSync(envFile) ? envFile : null,
+  };
+  const sandboxPlaces = { ...places, workRoot: join(agentDir, 'work'), tmpDir: join(agentDir, 'tmp'), hidden: [configDir] };
+  const plan = planContainment(a.sandbox, sandboxPlaces, deps.env, deps.log);
+  const policy = readOnlyPolicy(a.autoAllow, places);
+  const driver = new ClaudeCodeDriver({ command, extraArgs: a.args, configDir, env: deps.env, containment: plan.containment });
   return {
-    autoAllow: readOnlyPolicy(a.autoAllow),
+    autoAllow: plan.policyMayAllow ? policy : askEverythingPolicy(policy),
     approvalTimeoutMs: a.approvalTimeoutMs,
     runnerFor: (t) =>
       new AgentSessionRunner({
@@ -100,6 +109,7 @@ export function agentSetup(
         },
         redactor: deps.redactor,
         log: deps.log,
+        screen: policy,
         timeoutMs: a.timeoutMs,
         idleTimeoutMs: a.idleTimeoutMs,
         approvalTimeoutMs: a.approvalTimeoutMs,

@@ -28,6 +28,7 @@ describe('loadConfig: AGENT_*', () => {
       approvalTimeoutMs: 300_000,
       autoAllow: [...DEFAULT_READ_ONLY_COMMANDS],
       configDir: null,
+      sandbox: 'auto',
     });
   });
 
@@ -43,6 +44,7 @@ describe('loadConfig: AGENT_*', () => {
         'AGENT_APPROVAL_TIMEOUT_MS',
         'AGENT_AUTO_ALLOW',
         'AGENT_CONFIG_DIR',
+        'AGENT_SANDBOX',
       ].sort(),
     );
   });
@@ -103,6 +105,12 @@ describe('loadConfig: AGENT_*', () => {
   it('lists the allowed values of an invalid AGENT_ENABLED', () => {
     const problems = problemsOf({ AGENT_ENABLED: 'yes' });
     expect(problems).toEqual(["AGENT_ENABLED must be one of auto, true, false (got 'yes'): fix AGENT_ENABLED in .env, see .env.example"]);
+  });
+
+  it('reads AGENT_SANDBOX and says how to fix an invalid one', () => {
+    expect(agentOf({ AGENT_SANDBOX: 'required' }).sandbox).toBe('required');
+    expect(agentOf({ AGENT_SANDBOX: 'off' }).sandbox).toBe('off');
+    expect(problemsOf({ AGENT_SANDBOX: 'no' })).toEqual(["AGENT_SANDBOX must be one of auto, required, off (got 'no'): fix AGENT_SANDBOX in .env, see .env.example"]);
   });
 
   it('refuses timeouts below their minimum or not numbers', () => {

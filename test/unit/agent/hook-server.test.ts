@@ -106,10 +106,22 @@ describe('toolCallOf', () => {
     expect(toolCallOf({})).toEqual({ tool: 'unknown', command: '{}', description: null });
   });
 
-  it('cuts commands at 2000 characters', () => {
-    const call = toolCallOf({ tool_name: 'Bash', tool_input: { command: `echo ${'y'.repeat(5000)}` } });
-    expect(call.command).toHaveLength(2000);
-    expect(call.command).toBe(`echo ${'y'.repeat(1995)}`);
+  it('never cuts a command: the policy reads all of it (a long one is a question)', () => {
+    const command = `cat ${Array(400).fill('/dev/null').join(' ')} ; touch PWNED`;
+    const call = toolCallOf({ tool_name: 'Bash', tool_input: { command } });
+    expect(command.length).toBeGreaterThan(2000);
+    expect(call.command).toBe(command);
+  });
+
+  it('names a Bash call that asks to leave the sandbox or run in the background for it', () => {
+    expect(toolCallOf({ tool_name: 'Bash', tool_input: { command: 'ls', dangerouslyDisableSandbox: true } }).tool).toBe('Bash (dangerouslyDisableSandbox)');
+    expect(toolCallOf({ tool_name: 'Bash', tool_input: { command: 'ls', run_in_background: true } }).tool).toBe('Bash (run_in_background)');
+    expect(toolCallOf({ tool_name: 'Bash', tool_input: { command: 'ls', dangerouslyDisableSandbox: false } }).tool).toBe('Bash');
+  });
+
+  it('shows the whole input of Glob and Grep (the pattern and the folder both matter)', () => {
+    expect(toolCallOf({ tool_name: 'Grep', tool_input: { pattern: 'token', path: '/home/op/.openclaw' } }).command).toBe('{"pattern":"token","path":"/home/op/.openclaw"}');
+    expect(toolCallOf({ tool_name: 'Glob', tool_input: { pattern: '/home/op/.ssh/*' } }).command).toBe('{"pattern":"/home/op/.ssh/*"}');
   });
 });
 
@@ -137,6 +149,18 @@ describe('HookServer and the hook command', () => {
     expect(run.stdout).toBe(ALLOW_OUTPUT);
     expect(run.code).toBe(0);
     expect(seen.calls).toEqual([{ tool: 'Bash', command: 'ls -la', description: 'List files' }]);
+  });
+
+  it('decides a PreToolUse the same way, in its own output shape, with the whole command', async () => {
+    const command = `cat ${Array(400).fill('/dev/null').join(' ')} ; touch PWNED`;
+    const { hooks, seen } = await start(async (call) => ({ allow: call.command.length < 2000, reason: 'too long to check' }));
+    const run = await runHook({ ...permissionEvent('Bash', { command }), hook_event_name: 'PreToolUse' }, envOf(hooks));
+    expect(JSON.parse(run.stdout)).toEqual({
+      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'clawmedic: too long to check' },
+    });
+    expect(seen.calls).toEqual([{ tool: 'Bash', command, description: null }]);
+    const allowed = await runHook({ ...permissionEvent('Read', { file_path: '/tmp/x' }), hook_event_name: 'PreToolUse' }, envOf(hooks));
+    expect(JSON.parse(allowed.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: 'allow' });
   });
 
   it('prints a deny with the reason when the ladder refuses', async () => {

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_READ_ONLY_COMMANDS, parseAutoAllow, readOnlyPolicy } from '../../../src/agent/policy.js';
 
-const policy = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS);
+const PLACES = { home: '/home/op', dataDir: '/home/op/.clawmedic', configPaths: ['/home/op/.openclaw/openclaw.json'] };
+const policy = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, PLACES);
 const bash = (command: string) => policy('Bash', command);
 
 describe('readOnlyPolicy with the default prefixes', () => {
   it.each([
-    'cat /home/op/.openclaw/openclaw.json',
+    'cat /tmp/gateway.log',
     'ls -la',
-    'ls -la /home/op/.openclaw',
+    'ls -la /home/op',
     'ps aux | grep openclaw',
     'journalctl --user -u openclaw -n 50',
     'systemctl --user status openclaw',
@@ -72,7 +73,8 @@ describe('readOnlyPolicy with the default prefixes', () => {
   });
 
   it.each([
-    ['Read', '/home/op/.openclaw/openclaw.json', true],
+    ['Read', '/tmp/gateway.log', true],
+    ['Read', '/home/op/.openclaw/openclaw.json', false],
     ['Glob', '**/*.json', true],
     ['Grep', 'gateway', true],
     ['Edit', '/home/op/.openclaw/openclaw.json', false],

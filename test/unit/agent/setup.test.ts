@@ -36,6 +36,7 @@ function agent(overrides: Partial<AgentConfig> = {}): AgentConfig {
     approvalTimeoutMs: 300_000,
     autoAllow: ['cat'],
     configDir: null,
+    sandbox: 'auto',
     ...overrides,
   };
 }
