@@ -16,6 +16,7 @@ import {
   conversationLines,
   findApiError,
   inputText,
+  isToolCallLine,
   keysToChoose,
   parseDialog,
   parsePermission,
@@ -52,6 +53,7 @@ const OFFLINE_ENV = {
   DISABLE_AUTOUPDATER: '1',
   DISABLE_TELEMETRY: '1',
   DISABLE_ERROR_REPORTING: '1',
+  CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN: '1',
 };
 
 const POLL_MS = 100;
@@ -62,6 +64,8 @@ const SETTLE_MS = 400;
  * answers; only a dialog left with no hook request for this long is answered on screen.
  */
 const HOOKLESS_MS = 3_000;
+/** The ready prompt must show this long before the paste (2.1.331+ may draw a dialog just after it). */
+const READY_SETTLE_MS = 500;
 /** Between the keys that answer a dialog. */
 const KEY_GAP_MS = 100;
 /** Idle this long after the turn was busy: the turn is over. */
@@ -79,7 +83,6 @@ export class ClaudeCodeDriver implements AgentDriver {
     await this.seedGlobalConfig(join(dir, '.claude.json'), dirname(setup.workspace));
     const hook = (timeout: number) => [{ type: 'command', command: setup.hook.command, timeout }];
     const settings = {
-      permissions: { defaultMode: 'default' },
       hooks: {
         PermissionRequest: [{ matcher: '*', hooks: hook(Math.ceil(setup.approvalTimeoutMs / 1000) + 60) }],
         Stop: [{ hooks: hook(30) }],
@@ -108,7 +111,7 @@ export class ClaudeCodeDriver implements AgentDriver {
     }
     const projects = (current.projects ?? {}) as Record<string, Record<string, unknown>>;
     projects[trusted] = { ...projects[trusted], hasTrustDialogAccepted: true };
-    const seeded = { ...current, hasCompletedOnboarding: true, customApiKeyResponses: responses, projects };
+    const seeded = { ...current, hasCompletedOnboarding: true, hasSeenAutoDefaultNudge: true, customApiKeyResponses: responses, projects };
     await writeFile(file, `${JSON.stringify(seeded, null, 2)}\n`, { mode: 0o600 });
   }
 
@@ -137,8 +140,12 @@ export class ClaudeCodeDriver implements AgentDriver {
       const text = line.replace(/\u00a0/g, ' ').replace(/^❯/, '').trim();
       return text.length > 0 && prompt.includes(text);
     };
-    await this.untilReady(session, io, signal);
-    await this.sendPrompt(session, prompt, io, signal);
+    // A dialog shown right after the ready prompt (2.1.331+'s auto-mode question) takes the paste: answer it, paste again.
+    for (let attempt = 1; ; attempt += 1) {
+      await this.untilReady(session, io, signal);
+      if (await this.sendPrompt(session, prompt, io, signal)) break;
+      if (attempt >= 3) throw new AgentDriverError('the prompt did not appear in the input box (a dialog kept taking it)');
+    }
     let sawBusy = false;
     let idleSince: number | null = null;
     let dialogSince: number | null = null;
@@ -180,25 +187,30 @@ export class ClaudeCodeDriver implements AgentDriver {
         throw new AgentDriverError(`the agent exited during start-up (${await exitOf(session)})${last ? `: ${last}` : ''}`);
       }
       const state = classifyScreen(session.screen());
-      if (state === 'idle') return;
+      // Ready when the prompt has shown for a moment: a dialog drawn just after it would take the paste.
+      if (state === 'idle' && (await stable(session, (s) => classifyScreen(s) === 'idle', READY_SETTLE_MS, signal))) return;
       if (state === 'dialog') await this.answerDialog(session, io, signal);
       if (Date.now() > deadline) throw new AgentDriverError(`the agent showed no prompt within ${limit / 1000} s`);
       await pause(POLL_MS, signal);
     }
   }
 
-  /** The CLI takes text then Enter as a paste unless Enter is a separate write after the echo. */
-  private async sendPrompt(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<void> {
-    session.write(`\x1b[200~${prompt}\x1b[201~`);
-    const echoed = await session.waitFor((s) => Boolean(inputText(s)), 10_000, signal);
-    if (!echoed) throw new AgentDriverError('the prompt did not appear in the input box');
+  /**
+   * The CLI takes text then Enter as a paste unless Enter is a separate write after the echo.
+   * False when a dialog came up instead of the echo (the caller answers it and tries again).
+   */
+  private async sendPrompt(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<boolean> {
+    if (!inputText(session.screen())) session.write(`\x1b[200~${prompt}\x1b[201~`);
+    const shown = (s: string[]) => Boolean(inputText(s)) || classifyScreen(s) === 'dialog';
+    if (!(await session.waitFor(shown, 10_000, signal))) throw new AgentDriverError('the prompt did not appear in the input box');
+    if (classifyScreen(session.screen()) === 'dialog') return false;
     await pause(150, signal);
     const started = (s: string[]) => ['busy', 'permission'].includes(classifyScreen(s)) || inputText(s) === '';
     for (let attempt = 0; attempt < 3; attempt += 1) {
       session.write('\r');
       if (await session.waitFor(started, 3_000, signal)) {
         io.note('recovery prompt sent');
-        return;
+        return true;
       }
     }
     throw new AgentDriverError('the agent did not take the prompt (Enter was not accepted)');
@@ -244,13 +256,33 @@ export function keysFor(dialog: Dialog): string {
       return choose((t) => /continue/i.test(t));
     case 'theme':
       return '\r'; // the preselected theme is fine
+    case 'auto-mode':
+      // Its preselected "Yes" would let the CLI run every action without asking.
+      return choose((t) => /^no\b/i.test(t) && /manual/i.test(t));
     case 'offline':
       throw new AgentDriverError('Claude Code could not reach Anthropic for its first-run check: its config was not seeded (see AGENT_CONFIG_DIR)');
     case 'login':
       throw new AgentDriverError('Claude Code asks to log in: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) in the environment of clawmedic');
     default:
-      throw new AgentDriverError(`an unexpected Claude Code dialog: "${dialog.title}"`);
+      // Never answered, not even by Enter: its preselected option may turn the approvals off.
+      throw new AgentDriverError(`Claude Code showed a dialog clawmedic does not know, so it pressed nothing: ${dialogText(dialog)}`);
   }
+}
+
+/** What the dialog says, on one line, for the thread. */
+function dialogText(dialog: Dialog): string {
+  const text = (dialog.text.length ? dialog.text : [dialog.title]).join(' / ');
+  return text.length > 600 ? `${text.slice(0, 600)}…` : text;
+}
+
+/** Whether pred holds for `ms` in one stretch (re-checked on every poll); false as soon as it does not. */
+async function stable(session: PtySession, pred: (screen: string[]) => boolean, ms: number, signal: AbortSignal): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    await pause(Math.min(POLL_MS, Math.max(1, until - Date.now())), signal);
+    if (!pred(session.screen())) return false;
+  }
+  return true;
 }
 
 /** The agent's last words decide between finished and failed (an API error as its answer). */
@@ -267,9 +299,13 @@ function lastAgentText(screen: string[]): string {
   const lines = conversationLines(screen);
   for (let i = lines.length - 1; i >= 0; i -= 1) {
     const line = lines[i]!.trim();
-    if (line.startsWith('●') && !/^● \w+\(/.test(line)) {
-      const rest = lines.slice(i + 1).filter((l) => /^\s{2}\S/.test(l) && !/^\s*⎿/.test(l));
-      return [line.slice(1).trim(), ...rest.map((l) => l.trim())].join(' ');
+    if (line.startsWith('●') && !isToolCallLine(line)) {
+      const rest: string[] = [];
+      for (const l of lines.slice(i + 1)) {
+        if (!/^\s{2}\S/.test(l) || /^\s*⎿/.test(l) || isToolCallLine(l)) break;
+        rest.push(l.trim());
+      }
+      return [line.slice(1).trim(), ...rest].join(' ');
     }
   }
   return '';

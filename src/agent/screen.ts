@@ -22,9 +22,11 @@ export interface DialogOption {
 }
 
 export interface Dialog {
-  kind: 'trust' | 'api-key' | 'theme' | 'security' | 'login' | 'offline' | 'unknown';
+  kind: 'trust' | 'api-key' | 'theme' | 'security' | 'login' | 'offline' | 'auto-mode' | 'unknown';
   title: string;
   options: DialogOption[];
+  /** The dialog's own non-blank lines, trimmed (title, text, options, footer): what a person would read. */
+  text: string[];
 }
 
 const DOWN = '\x1b[B';
@@ -42,8 +44,11 @@ const DIALOG_TITLES: ReadonlyArray<readonly [Dialog['kind'], RegExp]> = [
   ['login', /^Select login method/],
   ['theme', /^Choose the text style/],
   ['security', /^Security notes:/],
+  // 2.1.331+: its preselected answer turns approvals off for good (seeded away; answered "No" if shown).
+  ['auto-mode', /^Make auto mode your default permission mode\?/],
 ];
-const DIALOG_FOOTER = /^(?:Enter to confirm · Esc to cancel|Press Enter to continue)/;
+/** Footers of selection dialogs: 2.1.197's, the onboarding's, and 2.1.332's "Not answered yet · ↑/↓ to choose · Esc to cancel". */
+const DIALOG_FOOTER = /^(?:Enter to confirm · Esc to cancel|Press Enter to continue)|↑\/↓ to (?:choose|select|navigate)/;
 const API_ERROR = /^(?:API Error|Invalid API key|Request timed out|Unable to connect)/;
 const RETRY_BANNER = /Retrying in \d+s · attempt \d+\/\d+/;
 /** Lines of the permission dialog that are hints, not the command or its description. */
@@ -58,6 +63,10 @@ const SPINNER_LINE = new RegExp(`^${GLYPH}\\s+\\S+…(?:\\s+\\(.*\\))?$`);
 const END_OF_TURN_LINE = new RegExp(`^${GLYPH}\\s+\\S+ for (?:\\d+h\\s*)?(?:\\d+m\\s*)?\\d+s\\b.*$`);
 /** `✻ API error · Retrying in 3s · attempt 3/10` and the like. */
 const RETRY_LINE = new RegExp(`^${GLYPH}\\s+.*${RETRY_BANNER.source}`);
+/** `◐ medium · /effort`: the effort level 2.1.331+ draws above the input box (in its alternate screen). */
+const EFFORT_LINE = /^[◐◑◒◓○●]\s+\w+ · \/effort$/;
+/** A tool call as drawn: `● Bash(cmd)` (2.1.197, and 2.1.331+ on the normal screen), `$ cmd` and `Ran 1 shell command` (2.1.331+). */
+const TOOL_CALL_LINE = /^(?:● \w+\(|\$ \S|Ran \d+ shell commands?\b|Did not run \d+ calls?\b)/;
 /** The welcome box of 2.1.197 and the compact block logo of 2.1.331. */
 const HEADER_LINE = /^(?:[╭│╰]|\s*[▐▛▜▌▝▘▗▖▙▟█])/;
 
@@ -124,7 +133,20 @@ function permissionQuestion(text: readonly string[]): number {
  * so the agent writing "Security notes:" in a reply is not taken for a dialog.
  */
 function isDialogShown(text: readonly string[], hasInputBox: boolean): boolean {
-  return text.some((line) => DIALOG_FOOTER.test(line.trim())) || (!hasInputBox && knownDialogTitle(text) !== null);
+  if (text.some((line) => DIALOG_FOOTER.test(line.trim()))) return true;
+  return !hasInputBox && (knownDialogTitle(text) !== null || optionList(text) >= 0);
+}
+
+/**
+ * A selection list with no footer the module knows (a dialog of a newer CLI): a `❯ text` line
+ * with at least one option beside it. Index of the selected line, or -1. Only asked while no
+ * input box is shown (the input box's own `❯` never counts).
+ */
+function optionList(text: readonly string[]): number {
+  // Dialogs indent their `❯`; a submitted prompt's starts the line.
+  let selected = -1;
+  for (let i = text.length - 1; i >= 0 && selected < 0; i--) if (/^\s+❯\s*\S/.test(text[i] ?? '')) selected = i;
+  return selected >= 0 && optionsAround(text, selected).length >= 2 ? selected : -1;
 }
 
 /** A turn is running: `esc to interrupt` in the footer (or, with no input box, the bottom 3 non-empty lines). */
@@ -296,14 +318,25 @@ function knownDialogTitle(text: readonly string[]): readonly [Dialog['kind'], nu
   return found;
 }
 
-/** A dialog the module does not know: its footer, the `❯` line above it, and the first line under the dialog's top rule. */
-function unknownDialog(text: readonly string[]): Dialog | null {
-  const footer = lastIndexWhere(text, (t) => DIALOG_FOOTER.test(t));
-  if (footer < 0) return null;
-  const selected = findSelected(text, footer, -1);
-  const top = lastIndexWhere(text.slice(0, footer), (t) => isRule(t)) + 1;
-  const title = text.slice(top, footer).find((line) => !isBlank(line) && !line.trim().startsWith('❯')) ?? '';
-  return { kind: 'unknown', title: title.trim(), options: selected >= 0 ? optionsAround(text, selected) : [] };
+/**
+ * A dialog the module does not know, found by its footer (or, with no input box shown, by a selection
+ * list alone): the `❯` line, and the lines from under the dialog's top rule to its end.
+ */
+function unknownDialog(text: readonly string[], hasInputBox: boolean): Dialog | null {
+  let end = lastIndexWhere(text, (t) => DIALOG_FOOTER.test(t));
+  const selected = end >= 0 ? findSelected(text, end, -1) : hasInputBox ? -1 : optionList(text);
+  if (end < 0 && selected < 0) return null;
+  const options = selected >= 0 ? optionsAround(text, selected) : [];
+  if (end < 0) end = lastIndexWhere(text, (t) => t !== '');
+  const top = lastIndexWhere(text.slice(0, selected >= 0 ? selected : end), (t) => isRule(t)) + 1;
+  const lines = linesOf(text, top, end);
+  const title = lines.find((line) => !line.startsWith('❯')) ?? '';
+  return { kind: 'unknown', title, options, text: lines };
+}
+
+/** The non-blank lines from..to (inclusive), trimmed. */
+function linesOf(text: readonly string[], from: number, to: number): string[] {
+  return text.slice(from, to + 1).map((line) => line.trim()).filter(Boolean);
 }
 
 /**
@@ -313,14 +346,18 @@ function unknownDialog(text: readonly string[]): Dialog | null {
 export function parseDialog(lines: readonly string[]): Dialog | null {
   const text = outsideInput(lines);
   if (permissionQuestion(text) >= 0) return null;
-  const known = findInputBox(lines) ? null : knownDialogTitle(text);
-  if (known === null) return unknownDialog(text);
+  const hasInputBox = findInputBox(lines) !== null;
+  const known = hasInputBox ? null : knownDialogTitle(text);
+  if (known === null) return unknownDialog(text, hasInputBox);
   const [kind, titleIndex] = known;
   const selected = kind === 'offline' ? -1 : findSelected(text, titleIndex + 1, 1);
+  const footer = lastIndexWhere(text, (t) => DIALOG_FOOTER.test(t));
+  const end = Math.max(footer, lastIndexWhere(text, (t) => t !== ''));
   return {
     kind,
     title: (text[titleIndex] ?? '').trim(),
     options: selected >= 0 ? optionsAround(text, selected) : [],
+    text: linesOf(text, titleIndex, end),
   };
 }
 
@@ -353,7 +390,12 @@ export function inputText(lines: readonly string[]): string | null {
 /** Spinner, end-of-turn and retry lines: status that changes every second, not conversation. */
 function isStatusLine(line: string): boolean {
   const t = line.trim();
-  return SPINNER_LINE.test(t) || END_OF_TURN_LINE.test(t) || RETRY_LINE.test(t);
+  return SPINNER_LINE.test(t) || END_OF_TURN_LINE.test(t) || RETRY_LINE.test(t) || EFFORT_LINE.test(t);
+}
+
+/** A conversation line that shows a tool call (either version's rendering), not the agent's words. */
+export function isToolCallLine(line: string): boolean {
+  return TOOL_CALL_LINE.test(clean(line).trim());
 }
 
 /** Drops blank lines at both ends and collapses runs of blank lines to one. */

@@ -13,7 +13,7 @@ import type { AgentDriver } from './driver.js';
 import { HookServer } from './hook-server.js';
 import { buildRecoveryPrompt, type PromptTarget } from './prompt.js';
 import { PtySession } from './pty-session.js';
-import { LineRelay } from './screen.js';
+import { isToolCallLine, LineRelay } from './screen.js';
 
 export interface SessionRunnerOptions {
   driver: AgentDriver;
@@ -95,7 +95,7 @@ export class AgentSessionRunner implements AgentRunner {
     // The prompt is long and already known (it is in the transcript): chat gets what the agent does.
     let agentSpoke = false;
     const fromPrompt = (line: string) => {
-      agentSpoke ||= line.startsWith('●');
+      agentSpoke ||= line.startsWith('●') || isToolCallLine(line);
       const text = line.replace(/^❯/, '').trim();
       return !agentSpoke && text.length > 0 && prompt.includes(text);
     };
@@ -150,7 +150,8 @@ export class AgentSessionRunner implements AgentRunner {
       ...(session?.transcript() ?? []),
     ].map((l) => o.redactor.redact(l));
     const transcriptPath = await this.save(request.incident.id, runNo, transcript);
-    return { outcome, detail: detail || outcome, transcript, transcriptPath };
+    // The detail goes to the thread: it may quote the screen (an unknown dialog's text).
+    return { outcome, detail: o.redactor.redact(detail || outcome), transcript, transcriptPath };
   }
 
   private async save(incidentId: string, run: number, transcript: string[]): Promise<string | null> {

@@ -1,13 +1,13 @@
 /**
- * Level 3 with the REAL Claude Code CLI (pinned, node_modules/.bin/claude) in a real PTY,
+ * Level 3 with the REAL Claude Code CLI in a real PTY, in every version of the run (the pinned one and
+ * the newest tested one by default: test/fixtures/claude-cli.ts),
  * against the local scripted Messages API: set-up without dialogs, the prompt, permission
  * requests through the hook to the ladder's callback, the caps, API errors, abort, redaction.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ClaudeCodeDriver } from '../../src/agent/claude-code.js';
 import { AgentSessionRunner } from '../../src/agent/session-runner.js';
 import { descendants } from '../../src/agent/process-tree.js';
@@ -16,8 +16,7 @@ import { Redactor } from '../../src/recovery/redact.js';
 import { repairScript, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from '../fixtures/fake-anthropic.js';
 import { TempDirs, isAlive } from '../fixtures/gateways.js';
 import { agentRequest, runnerOptions } from '../fixtures/agent-runner.js';
-
-const ClaudeBin = resolve(fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url)));
+import { claudeClis, cliBin, type ClaudeCli } from '../fixtures/claude-cli.js';
 const SECRET = 'sk-ant-api03-SECRETSECRETSECRET-0123456789abcdef';
 const API_KEY = 'sk-test-key-not-real-0001';
 
@@ -38,6 +37,7 @@ interface World {
 }
 
 async function world(
+  cli: ClaudeCli,
   script: NonNullable<FakeAnthropicOptions['script']>,
   options: { idleTimeoutMs?: number; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<World> {
@@ -54,7 +54,7 @@ async function world(
     DISCORD_TOKEN: 'must-not-reach-the-agent-env',
     ...options.env,
   };
-  const driver = new ClaudeCodeDriver({ command: ClaudeBin, extraArgs: [], configDir: join(dir, 'claude-config'), env });
+  const driver = new ClaudeCodeDriver({ command: cliBin(cli), extraArgs: [], configDir: join(dir, 'claude-config'), env });
   const runner = new AgentSessionRunner(
     runnerOptions(dir, driver, {
       redactor: new Redactor([SECRET, API_KEY]),
@@ -86,14 +86,10 @@ function run(w: World, decide: (call: AgentToolCall) => boolean | Promise<boolea
 
 const marker = (w: World) => join(w.dir, 'work', 'gw-7', 'marker.txt');
 
-describe('the real Claude Code CLI in a PTY', () => {
-  beforeAll(() => {
-    // A dependency of the project (optional only so that other platforms can install): its absence is a failure here.
-    if (!existsSync(ClaudeBin)) throw new Error(`the pinned Claude Code CLI is missing at ${ClaudeBin}: run npm install`);
-  });
+describe.each(claudeClis())('the real Claude Code CLI $version ($which) in a PTY', (cli) => {
 
   it('approved through the hook: the command runs, the turn finishes, the screen is relayed', async () => {
-    const w = await world(repairScript('echo recovered > marker.txt', 'Write recovery marker file'));
+    const w = await world(cli, repairScript('echo recovered > marker.txt', 'Write recovery marker file'));
     const report = await run(w, () => true);
     expect(report.outcome).toBe('finished');
     expect(report.detail).toContain('RECOVERY COMPLETE');
@@ -101,12 +97,17 @@ describe('the real Claude Code CLI in a PTY', () => {
     expect(await readFile(marker(w), 'utf8')).toBe('recovered\n');
     expect(w.output.join('\n')).toMatch(/Bash\(echo recovered > marker\.txt\)/);
     expect(w.output.join('\n')).toContain('RECOVERY COMPLETE');
+    expect(w.output.join('\n')).not.toMatch(/\/effort/); // the effort status line is not conversation
     expect(report.transcriptPath).not.toBeNull();
-    expect(await readFile(report.transcriptPath!, 'utf8')).toContain('RECOVERY COMPLETE');
+    // The saved transcript holds the whole session (2.1.331+ would leave it empty from its alternate screen).
+    const saved = await readFile(report.transcriptPath!, 'utf8');
+    expect(saved).toContain('What the watchdog did'); // the prompt
+    expect(saved).toMatch(/Bash\(echo recovered > marker\.txt\)/);
+    expect(saved).toContain('RECOVERY COMPLETE');
   });
 
   it('a person who takes a while is asked once: the dialog the CLI shows meanwhile is left to the hook', async () => {
-    const w = await world(repairScript('echo recovered > marker.txt'));
+    const w = await world(cli, repairScript('echo recovered > marker.txt'));
     const report = await run(w, () => new Promise<boolean>((ok) => setTimeout(() => ok(true), 5_000)));
     expect(report.outcome).toBe('finished');
     expect(w.asked).toHaveLength(1);
@@ -114,7 +115,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it("the prompt is not relayed to chat (it is in the transcript), the agent's words are", async () => {
-    const w = await world(repairScript('echo recovered > marker.txt'));
+    const w = await world(cli, repairScript('echo recovered > marker.txt'));
     const report = await run(w, () => true);
     const relayed = w.output.join('\n');
     expect(relayed).not.toContain('What the watchdog did');
@@ -123,7 +124,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it('denied: nothing runs, the agent hears why and ends its turn', async () => {
-    const w = await world(repairScript('echo recovered > marker.txt'));
+    const w = await world(cli, repairScript('echo recovered > marker.txt'));
     const report = await run(w, () => false);
     expect(report.outcome).toBe('finished');
     expect(report.detail).toMatch(/RECOVERY FAILED/);
@@ -131,7 +132,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it('the prompt carries the incident and no secret; the agent env has no Discord token', async () => {
-    const w = await world(repairScript('env > env.txt'));
+    const w = await world(cli, repairScript('env > env.txt'));
     await run(w, () => true);
     const first = w.fake.turns()[0]!;
     expect(first.rawBody).toContain('gw-7');
@@ -145,7 +146,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it('a model that never answers is ended by the idle cap', async () => {
-    const w = await world(() => ({ kind: 'hang' }), { idleTimeoutMs: 3_000 });
+    const w = await world(cli, () => ({ kind: 'hang' }), { idleTimeoutMs: 3_000 });
     const started = Date.now();
     const report = await run(w, () => true);
     expect(report.outcome).toBe('idle');
@@ -154,7 +155,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it('an API error ends the session as failed at once, not at a cap', async () => {
-    const w = await world(() => ({ kind: 'error', status: 500 }), { idleTimeoutMs: 50_000, timeoutMs: 55_000 });
+    const w = await world(cli, () => ({ kind: 'error', status: 500 }), { idleTimeoutMs: 50_000, timeoutMs: 55_000 });
     const started = Date.now();
     const report = await run(w, () => true);
     expect(report.outcome).toBe('failed');
@@ -163,7 +164,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it('abort while a question is open: the session ends, no PTY and no child left', async () => {
-    const w = await world(repairScript('echo recovered > marker.txt'));
+    const w = await world(cli, repairScript('echo recovered > marker.txt'));
     const ctl = new AbortController();
     let tree: number[] = [];
     const report = await run(

@@ -4,6 +4,7 @@ import {
   conversationLines,
   findApiError,
   inputText,
+  isToolCallLine,
   keysToChoose,
   LineRelay,
   parseDialog,
@@ -620,7 +621,7 @@ describe('parsePermission', () => {
 
 describe('parseDialog', () => {
   it('reads the 2.1.197 trust dialog: numbered, "Yes" preselected', () => {
-    expect(parseDialog(TRUST_197)).toEqual({
+    expect(parseDialog(TRUST_197)).toMatchObject({
       kind: 'trust',
       title: 'Accessing workspace:',
       options: [
@@ -646,8 +647,8 @@ describe('parseDialog', () => {
         { text: 'No (recommended)', selected: true },
       ],
     };
-    expect(parseDialog(API_KEY_197)).toEqual(expected);
-    expect(parseDialog(API_KEY_331)).toEqual(expected);
+    expect(parseDialog(API_KEY_197)).toMatchObject(expected);
+    expect(parseDialog(API_KEY_331)).toMatchObject(expected);
   });
 
   it('reads the theme picker without the diff preview, ✔ stripped', () => {
@@ -671,12 +672,12 @@ describe('parseDialog', () => {
   });
 
   it('reads the security notes: no options', () => {
-    expect(parseDialog(SECURITY_197)).toEqual({ kind: 'security', title: 'Security notes:', options: [] });
-    expect(parseDialog(SECURITY_331)).toEqual({ kind: 'security', title: 'Security notes:', options: [] });
+    expect(parseDialog(SECURITY_197)).toMatchObject({ kind: 'security', title: 'Security notes:', options: [] });
+    expect(parseDialog(SECURITY_331)).toMatchObject({ kind: 'security', title: 'Security notes:', options: [] });
   });
 
   it('reads the login picker, numbered options spaced by blank lines', () => {
-    expect(parseDialog(LOGIN_197)).toEqual({
+    expect(parseDialog(LOGIN_197)).toMatchObject({
       kind: 'login',
       title: 'Select login method:',
       options: [
@@ -705,8 +706,8 @@ describe('parseDialog', () => {
   });
 
   it('reads the offline onboarding failure: no options', () => {
-    expect(parseDialog(OFFLINE_197)).toEqual({ kind: 'offline', title: 'Unable to connect to Anthropic services', options: [] });
-    expect(parseDialog(OFFLINE_331)).toEqual({ kind: 'offline', title: 'Unable to connect to Anthropic services', options: [] });
+    expect(parseDialog(OFFLINE_197)).toMatchObject({ kind: 'offline', title: 'Unable to connect to Anthropic services', options: [] });
+    expect(parseDialog(OFFLINE_331)).toMatchObject({ kind: 'offline', title: 'Unable to connect to Anthropic services', options: [] });
   });
 
   it('reads a dialog it does not know by its footer', () => {
@@ -724,7 +725,7 @@ describe('parseDialog', () => {
       ' Enter to confirm · Esc to cancel',
     );
     expect(classifyScreen(lines)).toBe('dialog');
-    expect(parseDialog(lines)).toEqual({
+    expect(parseDialog(lines)).toMatchObject({
       kind: 'unknown',
       title: 'New MCP server found in .mcp.json: approver',
       options: [
@@ -789,7 +790,7 @@ describe('keysToChoose', () => {
   it('is null when no option matches, on the offline screen, or with nothing selected', () => {
     expect(keysToChoose(parseDialog(TRUST_197)!, (t) => t === 'Maybe')).toBeNull();
     expect(keysToChoose(parseDialog(OFFLINE_197)!, () => true)).toBeNull();
-    const unselected: Dialog = { kind: 'unknown', title: 'x', options: [{ text: 'A', selected: false }] };
+    const unselected: Dialog = { kind: 'unknown', title: 'x', options: [{ text: 'A', selected: false }], text: ['x', 'A'] };
     expect(keysToChoose(unselected, () => true)).toBeNull();
   });
 });
@@ -957,5 +958,98 @@ describe('LineRelay', () => {
     const longer = [...WELCOME_197, ...history, '● step 3000', ...inputBox()];
     expect(relay.next(longer)).toEqual(['● step 3000']);
     expect(relay.next(longer)).toEqual([]);
+  });
+});
+
+/* 2.1.332 (measured 2026-12-03): the auto-mode nudge, and its alternate-screen rendering of a turn. */
+const LOGO_332 = [' ▐▛███▛█   Claude Code v2.1.332', '▝▜██████▀  Opus 5.5 · API Usage Billing', ' ▝▝   ▝▝   ~/work/ws'];
+const AUTO_MODE_BODY = [
+  RULE,
+  '  Make auto mode your default permission mode?',
+  '  Auto mode lets Claude handle permission prompts automatically. Claude checks each tool call for risky actions and',
+  '  prompt injection before executing, runs the ones it assesses as lower-risk, and blocks the rest.',
+  '  ❯ Yes, set auto mode as my default permission mode',
+  '    No, keep manual mode',
+];
+/** As first drawn: no footer yet. */
+const AUTO_MODE_332 = screen(...LOGO_332, ...AUTO_MODE_BODY);
+const AUTO_MODE_LATER_332 = screen(...LOGO_332, ...AUTO_MODE_BODY, '  Not answered yet · ↑/↓ to choose · Esc to cancel');
+const EFFORT_332 = spread('', '◐ medium · /effort');
+const DONE_ALT_332 = screen(
+  ...LOGO_332,
+  `❯ ${PROMPT}`,
+  '● I will run the recovery command.',
+  '  $ echo recovered > marker.txt',
+  '  Ran 1 shell command',
+  `  ⎿ ${NBSP}Allowed by PermissionRequest hook`,
+  '● RECOVERY COMPLETE',
+  '✻ Worked for 0s · done 10:27 AM',
+  EFFORT_332,
+  ...inputBox('', FOOTER_IDLE_331),
+);
+
+describe('2.1.332', () => {
+  it('reads the auto-mode nudge, with or without its footer, and answers it "No, keep manual mode"', () => {
+    for (const lines of [AUTO_MODE_332, AUTO_MODE_LATER_332]) {
+      expect(classifyScreen(lines)).toBe('dialog');
+      const dialog = parseDialog(lines)!;
+      expect(dialog).toMatchObject({
+        kind: 'auto-mode',
+        title: 'Make auto mode your default permission mode?',
+        options: [
+          { text: 'Yes, set auto mode as my default permission mode', selected: true },
+          { text: 'No, keep manual mode', selected: false },
+        ],
+      });
+      expect(keysToChoose(dialog, (t) => t.startsWith('No'))).toBe(`${DOWN}\r`);
+    }
+  });
+
+  it('finds a dialog it does not know by its selection list alone, with its whole text', () => {
+    const lines = screen(
+      ...LOGO_332,
+      RULE,
+      '  Let Claude approve its own actions from now on?',
+      '  You will not be asked again.',
+      '  ❯ Yes, stop asking me',
+      '    No, keep asking',
+    );
+    expect(classifyScreen(lines)).toBe('dialog');
+    expect(parseDialog(lines)).toEqual({
+      kind: 'unknown',
+      title: 'Let Claude approve its own actions from now on?',
+      options: [
+        { text: 'Yes, stop asking me', selected: true },
+        { text: 'No, keep asking', selected: false },
+      ],
+      text: ['Let Claude approve its own actions from now on?', 'You will not be asked again.', '❯ Yes, stop asking me', 'No, keep asking'],
+    });
+  });
+
+  it('does not take a lone `❯` line (a submitted prompt) for a dialog', () => {
+    const lines = screen(...LOGO_332, `❯ ${PROMPT}`, '', '✢ Cascading…');
+    expect(classifyScreen(lines)).toBe('unknown');
+    expect(parseDialog(lines)).toBeNull();
+  });
+
+  it('drops the effort status line from the conversation and keeps both tool-call renderings', () => {
+    expect(classifyScreen(DONE_ALT_332)).toBe('idle');
+    expect(conversationLines(DONE_ALT_332)).toEqual([
+      `❯ ${PROMPT}`,
+      '● I will run the recovery command.',
+      '  $ echo recovered > marker.txt',
+      '  Ran 1 shell command',
+      '  ⎿  Allowed by PermissionRequest hook',
+      '● RECOVERY COMPLETE',
+    ]);
+  });
+
+  it('tells tool calls from the agent words in both renderings', () => {
+    for (const line of ['● Bash(echo hi)', '  $ echo hi', '  Ran 1 shell command', '  Ran 3 shell commands', '  Did not run 1 call']) {
+      expect(isToolCallLine(line), line).toBe(true);
+    }
+    for (const line of ['● RECOVERY COMPLETE', '● I will run the recovery command.', '  costs $5 a month']) {
+      expect(isToolCallLine(line), line).toBe(false);
+    }
   });
 });
