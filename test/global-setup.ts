@@ -10,19 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import type { ClaudeCli } from './fixtures/claude-cli.js';
-
-function installClaudeCode(which: string): ClaudeCli {
-  const r = spawnSync(process.execPath, ['scripts/install-claude-code.mjs', which], { encoding: 'utf8', timeout: 20 * 60_000 });
-  if (r.stderr) process.stderr.write(r.stderr);
-  const last = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.status === 0 && last.startsWith('{')) {
-    const { version, bin } = JSON.parse(last) as { version: string; bin: string };
-    return { which, version, bin, error: null };
-  }
-  const why = r.stderr.trim().split('\n').pop() ?? r.error?.message ?? `exit ${r.status}`;
-  return { which, version: which, bin: '', error: why };
-}
+import { installClaudeCode, type ClaudeCli } from './fixtures/claude-install.js';
 
 export default function setup(project: TestProject): void {
   const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
