@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
+import { agentSummary } from './agent/setup.js';
 import { loadConfig, type MedicConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { loadApiToken, runMedic } from './main.js';
@@ -84,6 +85,7 @@ export async function main(argv: string[], env = loadEnv()): Promise<number> {
       const shown = { ...config, apiToken: config.apiToken ? '[set]' : null, discord: config.discord && { ...config.discord, token: '[set]' } };
       console.log(JSON.stringify(shown, null, 2));
       console.log(`configuration ok: ${config.targets.length} target(s)`);
+      console.log(agentSummary(config.agent, env));
       return 0;
     }
     case 'status': {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { agentCredential, CREDENTIAL_CHOICES } from './agent/credentials.js';
 import { parseAutoAllow } from './agent/policy.js';
 import { ConfigError } from './errors.js';
 
@@ -60,7 +61,7 @@ export interface DiscordConfig {
 
 /** Level 3: the AI agent. Whether it can run (command found, credentials set) is decided at start-up. */
 export interface AgentConfig {
-  /** auto: on when the command is found and ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN is set. */
+  /** auto: on when the command is found and ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN is set. */
   enabled: 'auto' | 'true' | 'false';
   /** The agent CLI (Claude Code): a name looked up in PATH (then clawmedic's own pinned copy) or a path. */
   command: string;
@@ -193,8 +194,8 @@ function loadAgent(env: NodeJS.ProcessEnv, home: string, cwd: string, problems: 
       `AGENT_APPROVAL_TIMEOUT_MS (${a.approvalTimeoutMs}) must be below AGENT_TIMEOUT_MS (${a.timeoutMs}): the session would end before an operator's answer counts`,
     );
   }
-  if (a.enabled === 'true' && !env.ANTHROPIC_API_KEY && !env.ANTHROPIC_AUTH_TOKEN) {
-    problems.push('AGENT_ENABLED is true but neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set: the agent could not call its model; set one, or AGENT_ENABLED=auto');
+  if (a.enabled === 'true' && !agentCredential(env)) {
+    problems.push(`AGENT_ENABLED is true but none of ${CREDENTIAL_CHOICES} is set: the agent could not call its model; set one, or AGENT_ENABLED=auto`);
   }
   if (a.configDir) a.configDir = resolve(cwd, expandHome(a.configDir, home));
   return a;

@@ -9,6 +9,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentDriverError, type AgentDriver, type DriverSetup, type SpawnSpec, type TurnIO, type TurnResult } from './driver.js';
+import { agentCredential, CREDENTIAL_VARS } from './credentials.js';
 import { SUMMARY_MARK } from './prompt.js';
 import type { PtySession } from './pty-session.js';
 import {
@@ -35,10 +36,13 @@ export interface ClaudeCodeOptions {
   startTimeoutMs?: number;
 }
 
-/** Passed on from the medic's environment when set. Nothing else is (no Discord token, no API token). */
+/**
+ * Passed on from the medic's environment when set, with the one credential of agentCredential().
+ * Nothing else is (no Discord token, no medic API token).
+ */
 const PASSED_ENV = [
   'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR',
-  'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL',
+  'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL',
   'API_TIMEOUT_MS', 'CLAUDE_CODE_MAX_RETRIES', 'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX',
   'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'NODE_EXTRA_CA_CERTS',
 ];
@@ -102,7 +106,7 @@ export class ClaudeCodeDriver implements AgentDriver {
   /** Onboarding done, the API key approved (its last 20 characters), the workspaces' parent trusted. */
   private async seedGlobalConfig(file: string, trusted: string): Promise<void> {
     const current = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, unknown>;
-    const key = this.o.env.ANTHROPIC_API_KEY;
+    const key = agentCredential(this.o.env) === 'ANTHROPIC_API_KEY' ? this.o.env.ANTHROPIC_API_KEY : undefined;
     const responses = (current.customApiKeyResponses ?? { approved: [], rejected: [] }) as { approved: string[]; rejected: string[] };
     if (key) {
       const tail = key.slice(-20);
@@ -118,9 +122,11 @@ export class ClaudeCodeDriver implements AgentDriver {
   private env(setup: DriverSetup): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.o.env)) {
-      if (v === undefined) continue;
+      if (v === undefined || (CREDENTIAL_VARS as readonly string[]).includes(k)) continue;
       if (PASSED_ENV.includes(k) || (PASSED_PREFIX.test(k) && !SECRET_NAME.test(k))) out[k] = v;
     }
+    const credential = agentCredential(this.o.env);
+    if (credential) out[credential] = this.o.env[credential]!;
     return {
       ...out,
       CLAUDE_CODE_MAX_RETRIES: out.CLAUDE_CODE_MAX_RETRIES ?? '3',

@@ -14,11 +14,12 @@ import { descendants } from '../../src/agent/process-tree.js';
 import type { AgentRequest, AgentToolCall } from '../../src/recovery/ports.js';
 import { Redactor } from '../../src/recovery/redact.js';
 import { repairScript, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from '../fixtures/fake-anthropic.js';
-import { TempDirs, isAlive } from '../fixtures/gateways.js';
+import { TempDirs, captureLogger, isAlive } from '../fixtures/gateways.js';
 import { agentRequest, runnerOptions } from '../fixtures/agent-runner.js';
 import { claudeClis, cliBin, type ClaudeCli } from '../fixtures/claude-cli.js';
 const SECRET = 'sk-ant-api03-SECRETSECRETSECRET-0123456789abcdef';
 const API_KEY = 'sk-test-key-not-real-0001';
+const OAUTH_TOKEN = 'sk-ant-oat01-test-subscription-token-0123456789';
 
 const temps = new TempDirs();
 const fakes: FakeAnthropic[] = [];
@@ -34,12 +35,13 @@ interface World {
   request: AgentRequest;
   asked: AgentToolCall[];
   output: string[];
+  log: ReturnType<typeof captureLogger>;
 }
 
 async function world(
   cli: ClaudeCli,
   script: NonNullable<FakeAnthropicOptions['script']>,
-  options: { idleTimeoutMs?: number; timeoutMs?: number; env?: Record<string, string> } = {},
+  options: { idleTimeoutMs?: number; timeoutMs?: number; env?: Record<string, string>; credential?: Record<string, string> } = {},
 ): Promise<World> {
   const fake = await startFakeAnthropic({ script });
   fakes.push(fake);
@@ -48,15 +50,17 @@ async function world(
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: dir,
     ANTHROPIC_BASE_URL: fake.url,
-    ANTHROPIC_API_KEY: API_KEY,
+    ...(options.credential ?? { ANTHROPIC_API_KEY: API_KEY }),
     CLAUDE_CODE_MAX_RETRIES: '1',
     API_TIMEOUT_MS: '20000',
     DISCORD_TOKEN: 'must-not-reach-the-agent-env',
     ...options.env,
   };
   const driver = new ClaudeCodeDriver({ command: cliBin(cli), extraArgs: [], configDir: join(dir, 'claude-config'), env });
+  const log = captureLogger();
   const runner = new AgentSessionRunner(
     runnerOptions(dir, driver, {
+      log,
       redactor: new Redactor([SECRET, API_KEY]),
       timeoutMs: options.timeoutMs ?? 60_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
@@ -66,7 +70,7 @@ async function world(
   const request = agentRequest({
     recentOutput: ['[gateway] starting', `[gateway] auth with ${SECRET}`, '[gateway] gateway.mode is missing: refusing to start'],
   });
-  return { runner, fake, dir, request, asked: [], output: [] };
+  return { runner, fake, dir, request, asked: [], output: [], log };
 }
 
 function run(w: World, decide: (call: AgentToolCall) => boolean | Promise<boolean>, signal = new AbortController().signal) {
@@ -143,6 +147,31 @@ describe.each(claudeClis())('the real Claude Code CLI $version ($which) in a PTY
     expect(env).toContain('CLAUDE_CONFIG_DIR=');
     expect(env).not.toContain('must-not-reach-the-agent-env');
     expect(w.output.join('\n')).not.toContain(API_KEY);
+  });
+
+  it('a subscription token (CLAUDE_CODE_OAUTH_TOKEN) reaches the Messages API as a bearer token, and nothing else', async () => {
+    const w = await world(cli, repairScript('env > env.txt; echo recovered > marker.txt'), { credential: { CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN } });
+    const report = await run(w, () => true);
+    expect(report.outcome).toBe('finished');
+    expect(await readFile(marker(w), 'utf8')).toBe('recovered\n');
+    // The CLI keeps it out of the environment of the commands it runs (measured on both versions): `env` cannot show it to the model.
+    const agentEnv = await readFile(join(w.dir, 'work', 'gw-7', 'env.txt'), 'utf8');
+    expect(agentEnv).toContain('CLAUDE_CONFIG_DIR=');
+    expect(agentEnv).not.toContain(OAUTH_TOKEN);
+    const calls = w.fake.requests.filter((r) => r.path.startsWith('/v1/messages'));
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    for (const r of calls) {
+      expect(r.headers.authorization).toBe(`Bearer ${OAUTH_TOKEN}`);
+      expect(r.headers['x-api-key']).toBeUndefined();
+      expect(String(r.headers['anthropic-beta'])).toContain('oauth-2025-04-20');
+      expect(r.rawBody).not.toContain(OAUTH_TOKEN); // not in the prompt, nor anywhere in what the model reads
+    }
+    // The redactor here does not know the token: it must simply never be shown.
+    expect(w.output.join('\n')).not.toContain(OAUTH_TOKEN);
+    expect([report.detail, ...report.transcript].join('\n')).not.toContain(OAUTH_TOKEN);
+    expect(await readFile(report.transcriptPath!, 'utf8')).not.toContain(OAUTH_TOKEN);
+    expect(JSON.stringify(w.log.entries)).not.toContain(OAUTH_TOKEN);
+    expect(JSON.stringify(w.log.entries)).toContain('AI agent started');
   });
 
   it('a model that never answers is ended by the idle cap', async () => {
