@@ -11,6 +11,7 @@ import {
   parsePermission,
   type Dialog,
 } from '../../../src/agent/screen.js';
+import { AUTO_MODE_332 as AUTO_MODE, COLS, EFFORT_ROW_332, footers, LOGO_331, LOGO_332, NBSP, ROWS, rule, spread, WELCOME_197 } from '../../fixtures/claude-screens.mjs';
 
 /*
  * Screens as @xterm/headless renders them in a 120x40 PTY (`translateToString(true)`), transcribed from
@@ -18,10 +19,8 @@ import {
  * wrote: a non-breaking space after `❯` and `⎿`, and trailing spaces where it padded a row.
  */
 
-const COLS = 120;
-const ROWS = 40;
-const NBSP = '\u00a0';
-const RULE = '─'.repeat(COLS);
+const RULE = rule();
+const FOOTERS = footers();
 const DOWN = '\x1b[B';
 const UP = '\x1b[A';
 
@@ -31,45 +30,16 @@ function screen(...rows: string[]): string[] {
   return [...rows, ...Array<string>(ROWS - rows.length).fill('')];
 }
 
-/** `left` and `right` on one row of the terminal's width (the footer's right part is right-aligned). */
-function spread(left: string, right: string): string {
-  return left + ' '.repeat(COLS - left.length - right.length) + right;
-}
-
 /** A row the CLI padded with spaces to the full width (submitted prompts are). */
 function padded(text: string): string {
   return text.padEnd(COLS, ' ');
 }
 
-const WELCOME_197 = [
-  '╭─── Claude Code v2.1.197 ─────────────────────────────────────────────────────────────────────────────╮',
-  '│                                               │ Tips for getting started                             │',
-  '│                 Welcome back!                 │ Ask Claude to create a new app or clone a repository │',
-  '│                                               │ ──────────────────────────────────────────────────── │',
-  "│                    ▐▛███▜▌                    │ What's new                                           │",
-  '│                   ▝▜█████▛▘                   │ Check the Claude Code changelog for updates          │',
-  '│                     ▘▘ ▝▝                     │                                                      │',
-  '│                                               │                                                      │',
-  '│   Opus 4.8 (1M context) · API Usage Billing   │                                                      │',
-  '│                     ~/ws                      │                                                      │',
-  '╰──────────────────────────────────────────────────────────────────────────────────────────────────────╯',
-  '',
-  '',
-];
-/** The compact 3-line logo 2.1.331 shows instead of the box. */
-const LOGO_331 = [
-  '',
-  ' ▐▛███▜▌   Claude Code v2.1.331',
-  '▝▜█████▛▘  Opus 5.5 (1M context) · API Usage Billing',
-  '  ▘▘ ▝▝    ~/ws',
-  '',
-];
-
-const FOOTER_IDLE_197 = spread('  ? for shortcuts · ← for agents', '● high · /effort');
-const FOOTER_TYPING_197 = spread('', '● high · /effort');
-const FOOTER_BUSY_197 = spread('  esc to interrupt · ← for agents', '● high · /effort');
-const FOOTER_IDLE_331 = '  ⏸ manual mode on · ? for shortcuts · ← for agents';
-const FOOTER_BUSY_331 = '  ⏸ manual mode on · esc to interrupt · ← for agents';
+const FOOTER_IDLE_197 = FOOTERS[197].idle;
+const FOOTER_TYPING_197 = FOOTERS[197].typing;
+const FOOTER_BUSY_197 = FOOTERS[197].busy;
+const FOOTER_IDLE_331 = FOOTERS[331].idle;
+const FOOTER_BUSY_331 = FOOTERS[331].busy;
 
 /** The input box as rendered: rules above and below, `❯` + non-breaking space + the text. */
 function inputBox(text = '', footer = FOOTER_IDLE_197): string[] {
@@ -962,19 +932,16 @@ describe('LineRelay', () => {
 });
 
 /* 2.1.332 (measured 2026-12-03): the auto-mode nudge, and its alternate-screen rendering of a turn. */
-const LOGO_332 = [' ▐▛███▛█   Claude Code v2.1.332', '▝▜██████▀  Opus 5.5 · API Usage Billing', ' ▝▝   ▝▝   ~/work/ws'];
 const AUTO_MODE_BODY = [
   RULE,
-  '  Make auto mode your default permission mode?',
-  '  Auto mode lets Claude handle permission prompts automatically. Claude checks each tool call for risky actions and',
-  '  prompt injection before executing, runs the ones it assesses as lower-risk, and blocks the rest.',
-  '  ❯ Yes, set auto mode as my default permission mode',
-  '    No, keep manual mode',
+  ...AUTO_MODE.body,
+  `  ❯ ${AUTO_MODE.options[0]}`,
+  `    ${AUTO_MODE.options[1]}`,
 ];
 /** As first drawn: no footer yet. */
 const AUTO_MODE_332 = screen(...LOGO_332, ...AUTO_MODE_BODY);
-const AUTO_MODE_LATER_332 = screen(...LOGO_332, ...AUTO_MODE_BODY, '  Not answered yet · ↑/↓ to choose · Esc to cancel');
-const EFFORT_332 = spread('', '◐ medium · /effort');
+const AUTO_MODE_LATER_332 = screen(...LOGO_332, ...AUTO_MODE_BODY, `  ${AUTO_MODE.laterFooter}`);
+const EFFORT_332 = EFFORT_ROW_332();
 const DONE_ALT_332 = screen(
   ...LOGO_332,
   `❯ ${PROMPT}`,
