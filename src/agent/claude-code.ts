@@ -10,19 +10,11 @@ import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentDriverError, type AgentDriver, type DriverSetup, type SpawnSpec, type TurnIO, type TurnResult } from './driver.js';
 import { agentCredential, CREDENTIAL_VARS } from './credentials.js';
-import { SUMMARY_MARK } from './prompt.js';
+import { keysFor, lastAgentText, verdict } from './claude-code/answers.js';
 import type { PtySession } from './pty-session.js';
-import {
-  classifyScreen,
-  conversationLines,
-  findApiError,
-  inputText,
-  isToolCallLine,
-  keysToChoose,
-  parseDialog,
-  parsePermission,
-  type Dialog,
-} from './screen.js';
+import { classifyScreen, findApiError, inputText, parseDialog, parsePermission } from './screen.js';
+
+export { keysFor } from './claude-code/answers.js';
 
 export interface ClaudeCodeOptions {
   /** The CLI to run (AGENT_COMMAND, resolved to a path). */
@@ -246,41 +238,6 @@ export class ClaudeCodeDriver implements AgentDriver {
   }
 }
 
-/** What to answer a set-up dialog, by the text of its options; a dead end ends the session. */
-export function keysFor(dialog: Dialog): string {
-  const choose = (want: (text: string) => boolean) => {
-    const keys = keysToChoose(dialog, want);
-    if (keys === null) throw new AgentDriverError(`no acceptable option in Claude Code's "${dialog.title}" dialog`);
-    return keys;
-  };
-  switch (dialog.kind) {
-    case 'trust':
-      return choose((t) => /\btrust\b/i.test(t) && /^yes/i.test(t));
-    case 'api-key':
-      return choose((t) => /^yes$/i.test(t.trim()));
-    case 'security':
-      return choose((t) => /continue/i.test(t));
-    case 'theme':
-      return '\r'; // the preselected theme is fine
-    case 'auto-mode':
-      // Its preselected "Yes" would let the CLI run every action without asking.
-      return choose((t) => /^no\b/i.test(t) && /manual/i.test(t));
-    case 'offline':
-      throw new AgentDriverError('Claude Code could not reach Anthropic for its first-run check: its config was not seeded (see AGENT_CONFIG_DIR)');
-    case 'login':
-      throw new AgentDriverError('Claude Code asks to log in: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) in the environment of clawmedic');
-    default:
-      // Never answered, not even by Enter: its preselected option may turn the approvals off.
-      throw new AgentDriverError(`Claude Code showed a dialog clawmedic does not know, so it pressed nothing: ${dialogText(dialog)}`);
-  }
-}
-
-/** What the dialog says, on one line, for the thread. */
-function dialogText(dialog: Dialog): string {
-  const text = (dialog.text.length ? dialog.text : [dialog.title]).join(' / ');
-  return text.length > 600 ? `${text.slice(0, 600)}…` : text;
-}
-
 /** Whether pred holds for `ms` in one stretch (re-checked on every poll); false as soon as it does not. */
 async function stable(session: PtySession, pred: (screen: string[]) => boolean, ms: number, signal: AbortSignal): Promise<boolean> {
   const until = Date.now() + ms;
@@ -289,32 +246,6 @@ async function stable(session: PtySession, pred: (screen: string[]) => boolean, 
     if (!pred(session.screen())) return false;
   }
   return true;
-}
-
-/** The agent's last words decide between finished and failed (an API error as its answer). */
-function verdict(text: string): TurnResult {
-  const error = findApiError([text]);
-  if (error) return { outcome: 'failed', detail: error };
-  const at = text.lastIndexOf(SUMMARY_MARK);
-  const words = (at >= 0 ? text.slice(at) : text).replace(/\s+/g, ' ').trim();
-  return { outcome: 'finished', detail: words.slice(0, 400) || '(no final message)' };
-}
-
-/** The last thing the agent said on screen (a `●` line that is not a tool call). */
-function lastAgentText(screen: string[]): string {
-  const lines = conversationLines(screen);
-  for (let i = lines.length - 1; i >= 0; i -= 1) {
-    const line = lines[i]!.trim();
-    if (line.startsWith('●') && !isToolCallLine(line)) {
-      const rest: string[] = [];
-      for (const l of lines.slice(i + 1)) {
-        if (!/^\s{2}\S/.test(l) || /^\s*⎿/.test(l) || isToolCallLine(l)) break;
-        rest.push(l.trim());
-      }
-      return [line.slice(1).trim(), ...rest].join(' ');
-    }
-  }
-  return '';
 }
 
 /** "exit code 3", "signal 9" or "still running", waiting a moment for the exit to be reported. */
