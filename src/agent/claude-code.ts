@@ -5,7 +5,7 @@
  * anyway is answered by the text of its options, never by position, or ends the session.
  * Facts: ../../shared/reference/claude-code-pty.md (2.1.197 pinned; 2.1.331 understood).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentDriverError, type AgentDriver, type DriverSetup, type SpawnSpec, type TurnIO, type TurnResult } from './driver.js';
@@ -128,6 +128,25 @@ export class ClaudeCodeDriver implements AgentDriver {
       CLAWMEDIC_HOOK_URL: setup.hook.url,
       CLAWMEDIC_HOOK_TOKEN: setup.hook.token,
     };
+  }
+
+  /**
+   * The CLI keeps every session of a workspace in its config dir (projects/<slug>/<session>.jsonl: the
+   * whole conversation with the tools' output, unredacted), plus per-session env files and a prompt
+   * history. The medic keeps its own redacted transcript; these go when the session ends.
+   */
+  async forget(workspace: string): Promise<void> {
+    const dir = this.o.configDir;
+    const project = join(dir, 'projects', workspace.replace(/[^a-zA-Z0-9]/g, '-'));
+    const sessions = (await readdir(project).catch(() => [])).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6));
+    await rm(project, { recursive: true, force: true });
+    for (const id of sessions) {
+      for (const sub of ['session-env', 'file-history', 'todos', 'shell-snapshots']) await rm(join(dir, sub, id), { recursive: true, force: true });
+    }
+    const history = join(dir, 'history.jsonl');
+    const lines = (await readFile(history, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const kept = lines.filter((line) => !sessions.some((id) => line.includes(id)) && !line.includes(JSON.stringify(workspace)));
+    if (kept.length !== lines.length) await writeFile(history, kept.map((l) => `${l}\n`).join(''), { mode: 0o600 });
   }
 
   async runTurn(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<TurnResult> {

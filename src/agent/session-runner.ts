@@ -4,7 +4,7 @@
  * an idle limit that does not run while a person is being asked), and the transcript.
  * The driver does the agent-specific part; the ladder gives the verdict with its own probes.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AgentCallbacks, AgentReport, AgentRequest, AgentRunner, AgentToolCall, Logger } from '../recovery/ports.js';
 import { secretValuesFromFile, type Redactor } from '../recovery/redact.js';
@@ -84,6 +84,7 @@ export class AgentSessionRunner implements AgentRunner {
       callbacks.output([`[clawmedic] ${text}`]);
     };
     let session: PtySession | null = null;
+    const tmp = join(dirname(o.workRoot), 'tmp', request.incident.id);
     const ctl = new AbortController();
     const end = (outcome: AgentOutcome, why: string) => {
       if (!ctl.signal.aborted) ctl.abort(new SessionEnd(outcome, why));
@@ -123,8 +124,8 @@ export class AgentSessionRunner implements AgentRunner {
         approvalTimeoutMs: o.approvalTimeoutMs,
       });
       if (ctl.signal.aborted) throw ctl.signal.reason;
-      // The CLI's own temp files (it leaves a folder per workspace in $TMPDIR/claude-<uid>) stay under the medic's data dir.
-      const tmp = join(dirname(o.workRoot), 'tmp');
+      // The CLI's own temp files (a folder per workspace in $TMPDIR/claude-<uid>, tool output among them)
+      // stay under the medic's data dir, one dir per incident, removed with the session.
       await mkdir(tmp, { recursive: true, mode: 0o700 });
       session = PtySession.start({ ...spec, env: { ...spec.env, TMPDIR: tmp }, cols: 120, rows: 40 });
       o.log.info(`[${request.target}] ${request.incident.id}: AI agent started (${o.driver.name}, pid ${session.pid})`);
@@ -141,6 +142,7 @@ export class AgentSessionRunner implements AgentRunner {
       flush();
       await session?.stop();
       await hooks.close();
+      await this.forget(workspace, tmp);
     }
     const transcript = [
       `clawmedic AI agent session: ${request.incident.id}, run ${runNo}, ${o.driver.name}`,
@@ -152,6 +154,16 @@ export class AgentSessionRunner implements AgentRunner {
     const transcriptPath = await this.save(request.incident.id, runNo, transcript);
     // The detail goes to the thread: it may quote the screen (an unknown dialog's text).
     return { outcome, detail: o.redactor.redact(detail || outcome), transcript, transcriptPath };
+  }
+
+  /** What the agent kept of the session besides the medic's redacted transcript: its logs, its temp files. */
+  private async forget(workspace: string, tmp: string): Promise<void> {
+    try {
+      await this.o.driver.forget?.(workspace);
+      await rm(tmp, { recursive: true, force: true });
+    } catch (err) {
+      this.o.log.warn(`could not remove the agent's own session files: ${(err as Error).message}`);
+    }
   }
 
   private async save(incidentId: string, run: number, transcript: string[]): Promise<string | null> {

@@ -5,7 +5,7 @@
  * requests through the hook to the ladder's callback, the caps, API errors, abort, redaction.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClaudeCodeDriver } from '../../src/agent/claude-code.js';
@@ -90,6 +90,12 @@ function run(w: World, decide: (call: AgentToolCall) => boolean | Promise<boolea
 
 const marker = (w: World) => join(w.dir, 'work', 'gw-7', 'marker.txt');
 
+/** Every regular file below `dir`. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
 describe.each(claudeClis())('the real Claude Code CLI $version ($which) in a PTY', (cli) => {
 
   it('approved through the hook: the command runs, the turn finishes, the screen is relayed', async () => {
@@ -172,6 +178,21 @@ describe.each(claudeClis())('the real Claude Code CLI $version ($which) in a PTY
     expect(await readFile(report.transcriptPath!, 'utf8')).not.toContain(OAUTH_TOKEN);
     expect(JSON.stringify(w.log.entries)).not.toContain(OAUTH_TOKEN);
     expect(JSON.stringify(w.log.entries)).toContain('AI agent started');
+  });
+
+  it("the CLI's own session log, history and temp files (unredacted tool output) are gone when the session ends", async () => {
+    const w = await world(cli, repairScript('echo clawmedic-forget-me-7f3a > marker.txt'));
+    const report = await run(w, () => true);
+    expect(report.outcome).toBe('finished');
+    expect(await readFile(marker(w), 'utf8')).toBe('clawmedic-forget-me-7f3a\n'); // the command did run
+    // Everything under the test's dir but the workspace and the medic's own transcripts: nothing holds the command.
+    const holding = (await filesUnder(w.dir)).filter((f) => !f.startsWith(join(w.dir, 'work')) && !f.startsWith(join(w.dir, 'transcripts')));
+    expect(holding.length).toBeGreaterThan(0); // the CLI's config dir, seeded and written by it
+    const leaks: string[] = [];
+    for (const f of holding) if ((await readFile(f, 'utf8').catch(() => '')).includes('clawmedic-forget-me-7f3a')) leaks.push(f);
+    expect(leaks).toEqual([]);
+    expect(existsSync(join(w.dir, 'claude-config', 'settings.json'))).toBe(true); // its seeded config stays
+    expect(existsSync(join(w.dir, 'tmp', 'gw-7'))).toBe(false);
   });
 
   it('a model that never answers is ended by the idle cap', async () => {
