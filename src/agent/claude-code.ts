@@ -71,11 +71,15 @@ const END_OF_TURN = /^✻ \S+ for \d+/;
 export class ClaudeCodeDriver implements AgentDriver {
   readonly name = 'claude-code';
 
+  /** The sweep of sessions a killed medic left behind: once, before this medic's first session starts. */
+  private leftovers: Promise<void> | undefined;
+
   constructor(private readonly o: ClaudeCodeOptions) {}
 
   async prepare(setup: DriverSetup): Promise<SpawnSpec> {
     const dir = this.o.configDir;
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    await (this.leftovers ??= this.forgetLeftovers(dirname(setup.workspace)));
     await this.seedGlobalConfig(join(dir, '.claude.json'), dirname(setup.workspace));
     const hook = (timeout: number) => [{ type: 'command', command: setup.hook.command, timeout }];
     const settings = {
@@ -137,7 +141,7 @@ export class ClaudeCodeDriver implements AgentDriver {
    */
   async forget(workspace: string): Promise<void> {
     const dir = this.o.configDir;
-    const project = join(dir, 'projects', workspace.replace(/[^a-zA-Z0-9]/g, '-'));
+    const project = join(dir, 'projects', slug(workspace));
     const sessions = (await readdir(project).catch(() => [])).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6));
     await rm(project, { recursive: true, force: true });
     for (const id of sessions) {
@@ -147,6 +151,13 @@ export class ClaudeCodeDriver implements AgentDriver {
     const lines = (await readFile(history, 'utf8').catch(() => '')).split('\n').filter(Boolean);
     const kept = lines.filter((line) => !sessions.some((id) => line.includes(id)) && !line.includes(JSON.stringify(workspace)));
     if (kept.length !== lines.length) await writeFile(history, kept.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+  }
+
+  /** What a medic killed in the middle of a session kept: the records of every workspace under `workRoot` (no other). */
+  private async forgetLeftovers(workRoot: string): Promise<void> {
+    const prefix = `${slug(workRoot)}-`;
+    const projects = await readdir(join(this.o.configDir, 'projects')).catch(() => []);
+    for (const name of projects.filter((p) => p.startsWith(prefix))) await this.forget(join(workRoot, name.slice(prefix.length)));
   }
 
   async runTurn(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<TurnResult> {
@@ -265,6 +276,11 @@ async function stable(session: PtySession, pred: (screen: string[]) => boolean, 
     if (!pred(session.screen())) return false;
   }
   return true;
+}
+
+/** The CLI's name for a workspace's folder under projects/ (every character but letters and digits as '-'). */
+function slug(path: string): string {
+  return path.replace(/[^a-zA-Z0-9]/g, '-');
 }
 
 /** "exit code 3", "signal 9" or "still running", waiting a moment for the exit to be reported. */

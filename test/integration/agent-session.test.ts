@@ -5,7 +5,7 @@
  * requests through the hook to the ladder's callback, the caps, API errors, abort, redaction.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClaudeCodeDriver } from '../../src/agent/claude-code.js';
@@ -193,6 +193,22 @@ describe.each(claudeClis())('the real Claude Code CLI $version ($which) in a PTY
     expect(leaks).toEqual([]);
     expect(existsSync(join(w.dir, 'claude-config', 'settings.json'))).toBe(true); // its seeded config stays
     expect(existsSync(join(w.dir, 'tmp', 'gw-7'))).toBe(false);
+  });
+
+  it('what a killed medic left of an earlier session is swept before the first session; records of other folders stay', async () => {
+    const w = await world(cli, repairScript('echo recovered > marker.txt'));
+    const projects = join(w.dir, 'claude-config', 'projects');
+    const slug = (path: string) => path.replace(/[^a-zA-Z0-9]/g, '-');
+    const leftover = join(projects, slug(join(w.dir, 'work', 'gw-3')));
+    const foreign = join(projects, slug(join(w.dir, 'elsewhere')));
+    for (const d of [leftover, foreign]) {
+      await mkdir(d, { recursive: true });
+      await writeFile(join(d, '0b1c2d3e-0000-4000-8000-000000000001.jsonl'), '{"type":"user","message":"unredacted tool output"}\n');
+    }
+    const report = await run(w, () => true);
+    expect(report.outcome).toBe('finished');
+    expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(join(foreign, '0b1c2d3e-0000-4000-8000-000000000001.jsonl'))).toBe(true);
   });
 
   it('a model that never answers is ended by the idle cap', async () => {
