@@ -1,7 +1,8 @@
 /**
  * Level 3 (the AI agent) timed end to end, in the world of test/e2e/agent.e2e.test.ts: the real
  * medic (`runMedic`, real adapters), the real discord.js client against the local fake Discord,
- * the real Claude Code CLI (the pinned node_modules/.bin/claude) in a PTY against the local
+ * the real Claude Code CLI (`--claude pinned|newest|latest|<version>`, default pinned; installed by
+ * scripts/install-claude-code.mjs) in a PTY against the local
  * scripted Messages API, and the demo gateway whose config lost gateway.mode, so levels 0-2 fail
  * and level 3 starts. Each round starts a fresh world, clicks Approve on the agent's question,
  * waits for the incident to be resolved, stops everything it started and checks that no process
@@ -18,12 +19,10 @@
  * - the agent's process tree RSS (every 200 ms, and at the question), the medic's process RSS;
  * - fault (medic start with the broken config) -> resolved.
  *
- *   npm run bench:agent -- --rounds 5
+ *   npm run bench:agent -- --rounds 5 [--claude newest]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { descendantsIn, snapshot, type ProcStat } from '../src/agent/process-tree.js';
 import { runMedic, type RunningMedic } from '../src/main.js';
@@ -32,18 +31,24 @@ import type { LadderRecord } from '../src/recovery/types.js';
 import { E2eWorld } from '../test/e2e/harness.js';
 import { hasTools, lastUserInfo, repairScript, startFakeAnthropic, type FakeAnthropic } from '../test/fixtures/fake-anthropic.js';
 import { discordEnvFor, FAST_BOT_OPTIONS, FakeDiscord, type StoredMessage } from '../test/fixtures/fake-discord/index.js';
-import { agentMedicEnv, breakConfig, CLAUDE_BIN } from '../test/fixtures/agent-world.js';
+import { agentMedicEnv, breakConfig } from '../test/fixtures/agent-world.js';
+import { installClaudeCode } from '../test/fixtures/claude-install.js';
 import { isAlive, waitFor } from '../test/fixtures/gateways.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const API_KEY = 'sk-test-bench-not-a-real-key-0042';
 const SAMPLE_MS = 200;
 const QUESTION = '🤖 **The AI agent asks';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '5' }, verbose: { type: 'boolean', default: false } },
+  options: {
+    rounds: { type: 'string', default: '5' },
+    claude: { type: 'string', default: 'pinned' },
+    verbose: { type: 'boolean', default: false },
+  },
   allowPositionals: true,
 });
+const CLI = installClaudeCode(values.claude);
+if (CLI.error) throw new Error(`Claude Code ${values.claude} is not installed: ${CLI.error}`);
 const ROUNDS = Number(values.rounds);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`--rounds must be a positive integer, got '${values.rounds}'`);
 
@@ -226,7 +231,7 @@ async function runRound(n: number): Promise<Round> {
     dataDir = setup.dataDir;
     const { repair } = await breakConfig(setup);
     model = await startFakeAnthropic({ script: repairScript(repair, 'Restore the gateway config') });
-    const env = agentMedicEnv(setup.env, model, API_KEY);
+    const env = agentMedicEnv(setup.env, model, API_KEY, CLI.bin);
 
     const fault = Date.now();
     running = await runMedic({
@@ -394,8 +399,7 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 function machine(): string {
   const cpu = cpus()[0]?.model.trim() ?? '?';
-  const claude = JSON.parse(readFileSync(join(ROOT, 'node_modules/@anthropic-ai/claude-code/package.json'), 'utf8')) as { version: string };
-  return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}, Claude Code ${claude.version}`;
+  return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}, Claude Code ${CLI.version} (${CLI.which})`;
 }
 
 const load0 = loadavg()[0]!;

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import dotenv from 'dotenv';
+import { agentSummary } from './agent/setup.js';
 import { loadConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { renderIncident, renderIncidentList, renderStatus } from './cli-render.js';
@@ -113,6 +114,7 @@ async function dispatch(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Prom
       const shown = { ...config, apiToken: config.apiToken ? '[set]' : null, discord: config.discord && { ...config.discord, token: '[set]' } };
       console.log(JSON.stringify(shown, null, 2));
       console.log(`configuration ok: ${config.targets.length} target(s)`);
+      console.log(agentSummary(config.agent, env));
       return 0;
     }
     default:

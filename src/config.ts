@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { agentCredential, CREDENTIAL_CHOICES } from './agent/credentials.js';
 import { parseAutoAllow } from './agent/policy.js';
 import { ConfigError } from './errors.js';
 import { DefaultBackoff, DefaultLadderOptions } from './recovery/ladder/options.js';
@@ -208,8 +209,8 @@ function loadAgent(env: NodeJS.ProcessEnv, home: string, cwd: string, problems: 
       `AGENT_APPROVAL_TIMEOUT_MS (${a.approvalTimeoutMs}) must be below AGENT_TIMEOUT_MS (${a.timeoutMs}): the session would end before an operator's answer counts`,
     );
   }
-  if (a.enabled === 'true' && !env.ANTHROPIC_API_KEY && !env.ANTHROPIC_AUTH_TOKEN) {
-    problems.push('AGENT_ENABLED is true but neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set: the agent could not call its model; set one, or AGENT_ENABLED=auto');
+  if (a.enabled === 'true' && !agentCredential(env)) {
+    problems.push(`AGENT_ENABLED is true but none of ${CREDENTIAL_CHOICES} is set: the agent could not call its model; set one, or AGENT_ENABLED=auto`);
   }
   if (a.configDir) a.configDir = resolve(cwd, expandHome(a.configDir, home));
   return a;

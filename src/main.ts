@@ -126,7 +126,7 @@ function defaultAgent(config: MedicConfig, env: NodeJS.ProcessEnv, redactor: Red
     log.info(`level 3 (AI agent) is off: ${available.why}; the ladder goes from level 2 to a human`);
     return null;
   }
-  log.info(`level 3 (AI agent) is on: ${available.command}`);
+  log.info(`level 3 (AI agent) is on: ${available.command}, credential ${available.credential}`);
   return agentSetup(config, available.command, { env, redactor, log });
 }
 

@@ -5,23 +5,17 @@
  * anyway is answered by the text of its options, never by position, or ends the session.
  * Facts: ../../shared/reference/claude-code-pty.md (2.1.197 pinned; 2.1.331 understood).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentDriverError, type AgentDriver, type DriverSetup, type SpawnSpec, type TurnIO, type TurnResult } from './driver.js';
-import { SUMMARY_MARK } from './prompt.js';
+import { agentCredential, CREDENTIAL_VARS } from './credentials.js';
+import { keysFor, lastAgentText, verdict } from './claude-code/answers.js';
 import type { PtySession } from './pty-session.js';
 import type { Containment } from './sandbox.js';
-import {
-  classifyScreen,
-  conversationLines,
-  findApiError,
-  inputText,
-  keysToChoose,
-  parseDialog,
-  parsePermission,
-  type Dialog,
-} from './screen.js';
+import { classifyScreen, findApiError, inputText, parseDialog, parsePermission } from './screen.js';
+
+export { keysFor } from './claude-code/answers.js';
 
 export interface ClaudeCodeOptions {
   /** The CLI to run (AGENT_COMMAND, resolved to a path). */
@@ -37,10 +31,13 @@ export interface ClaudeCodeOptions {
   containment?: Containment;
 }
 
-/** Passed on from the medic's environment when set. Nothing else is (no Discord token, no API token). */
+/**
+ * Passed on from the medic's environment when set, with the one credential of agentCredential().
+ * Nothing else is (no Discord token, no medic API token).
+ */
 const PASSED_ENV = [
   'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR',
-  'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL',
+  'ANTHROPIC_BASE_URL', 'ANTHROPIC_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL',
   'API_TIMEOUT_MS', 'CLAUDE_CODE_MAX_RETRIES', 'CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX',
   'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy', 'NODE_EXTRA_CA_CERTS',
 ];
@@ -55,6 +52,7 @@ const OFFLINE_ENV = {
   DISABLE_AUTOUPDATER: '1',
   DISABLE_TELEMETRY: '1',
   DISABLE_ERROR_REPORTING: '1',
+  CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN: '1',
 };
 
 const POLL_MS = 100;
@@ -65,6 +63,8 @@ const SETTLE_MS = 400;
  * answers; only a dialog left with no hook request for this long is answered on screen.
  */
 const HOOKLESS_MS = 3_000;
+/** The ready prompt must show this long before the paste (2.1.331+ may draw a dialog just after it). */
+const READY_SETTLE_MS = 500;
 /** Between the keys that answer a dialog. */
 const KEY_GAP_MS = 100;
 /** Idle this long after the turn was busy: the turn is over. */
@@ -74,15 +74,18 @@ const END_OF_TURN = /^✻ \S+ for \d+/;
 export class ClaudeCodeDriver implements AgentDriver {
   readonly name = 'claude-code';
 
+  /** The sweep of sessions a killed medic left behind: once, before this medic's first session starts. */
+  private leftovers: Promise<void> | undefined;
+
   constructor(private readonly o: ClaudeCodeOptions) {}
 
   async prepare(setup: DriverSetup): Promise<SpawnSpec> {
     const dir = this.o.configDir;
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    await (this.leftovers ??= this.forgetLeftovers(dirname(setup.workspace)));
     await this.seedGlobalConfig(join(dir, '.claude.json'), dirname(setup.workspace));
     const hook = (timeout: number) => [{ type: 'command', command: setup.hook.command, timeout }];
     const settings = {
-      permissions: { defaultMode: 'default' },
       hooks: {
         // Every tool call is decided by the medic before Claude Code's own read-only list can run it unasked.
         PreToolUse: [{ matcher: '*', hooks: hook(Math.ceil(setup.approvalTimeoutMs / 1000) + 60) }],
@@ -105,7 +108,7 @@ export class ClaudeCodeDriver implements AgentDriver {
   /** Onboarding done, the API key approved (its last 20 characters), the workspaces' parent trusted. */
   private async seedGlobalConfig(file: string, trusted: string): Promise<void> {
     const current = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as Record<string, unknown>;
-    const key = this.o.env.ANTHROPIC_API_KEY;
+    const key = agentCredential(this.o.env) === 'ANTHROPIC_API_KEY' ? this.o.env.ANTHROPIC_API_KEY : undefined;
     const responses = (current.customApiKeyResponses ?? { approved: [], rejected: [] }) as { approved: string[]; rejected: string[] };
     if (key) {
       const tail = key.slice(-20);
@@ -114,16 +117,18 @@ export class ClaudeCodeDriver implements AgentDriver {
     }
     const projects = (current.projects ?? {}) as Record<string, Record<string, unknown>>;
     projects[trusted] = { ...projects[trusted], hasTrustDialogAccepted: true };
-    const seeded = { ...current, hasCompletedOnboarding: true, customApiKeyResponses: responses, projects };
+    const seeded = { ...current, hasCompletedOnboarding: true, hasSeenAutoDefaultNudge: true, customApiKeyResponses: responses, projects };
     await writeFile(file, `${JSON.stringify(seeded, null, 2)}\n`, { mode: 0o600 });
   }
 
   private env(setup: DriverSetup): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(this.o.env)) {
-      if (v === undefined) continue;
+      if (v === undefined || (CREDENTIAL_VARS as readonly string[]).includes(k)) continue;
       if (PASSED_ENV.includes(k) || (PASSED_PREFIX.test(k) && !SECRET_NAME.test(k))) out[k] = v;
     }
+    const credential = agentCredential(this.o.env);
+    if (credential) out[credential] = this.o.env[credential]!;
     return {
       ...out,
       ...this.o.containment?.env,
@@ -136,6 +141,32 @@ export class ClaudeCodeDriver implements AgentDriver {
     };
   }
 
+  /**
+   * The CLI keeps every session of a workspace in its config dir (projects/<slug>/<session>.jsonl: the
+   * whole conversation with the tools' output, unredacted), plus per-session env files and a prompt
+   * history. The medic keeps its own redacted transcript; these go when the session ends.
+   */
+  async forget(workspace: string): Promise<void> {
+    const dir = this.o.configDir;
+    const project = join(dir, 'projects', slug(workspace));
+    const sessions = (await readdir(project).catch(() => [])).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6));
+    await rm(project, { recursive: true, force: true });
+    for (const id of sessions) {
+      for (const sub of ['session-env', 'file-history', 'todos', 'shell-snapshots']) await rm(join(dir, sub, id), { recursive: true, force: true });
+    }
+    const history = join(dir, 'history.jsonl');
+    const lines = (await readFile(history, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const kept = lines.filter((line) => !sessions.some((id) => line.includes(id)) && !line.includes(JSON.stringify(workspace)));
+    if (kept.length !== lines.length) await writeFile(history, kept.map((l) => `${l}\n`).join(''), { mode: 0o600 });
+  }
+
+  /** What a medic killed in the middle of a session kept: the records of every workspace under `workRoot` (no other). */
+  private async forgetLeftovers(workRoot: string): Promise<void> {
+    const prefix = `${slug(workRoot)}-`;
+    const projects = await readdir(join(this.o.configDir, 'projects')).catch(() => []);
+    for (const name of projects.filter((p) => p.startsWith(prefix))) await this.forget(join(workRoot, name.slice(prefix.length)));
+  }
+
   async runTurn(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<TurnResult> {
     let lastWords: string | null = null;
     void io.stopped.then((m) => (lastWords = m));
@@ -144,8 +175,12 @@ export class ClaudeCodeDriver implements AgentDriver {
       const text = line.replace(/\u00a0/g, ' ').replace(/^❯/, '').trim();
       return text.length > 0 && prompt.includes(text);
     };
-    await this.untilReady(session, io, signal);
-    await this.sendPrompt(session, prompt, io, signal);
+    // A dialog shown right after the ready prompt (2.1.331+'s auto-mode question) takes the paste: answer it, paste again.
+    for (let attempt = 1; ; attempt += 1) {
+      await this.untilReady(session, io, signal);
+      if (await this.sendPrompt(session, prompt, io, signal)) break;
+      if (attempt >= 3) throw new AgentDriverError('the prompt did not appear in the input box (a dialog kept taking it)');
+    }
     let sawBusy = false;
     let idleSince: number | null = null;
     let dialogSince: number | null = null;
@@ -187,25 +222,30 @@ export class ClaudeCodeDriver implements AgentDriver {
         throw new AgentDriverError(`the agent exited during start-up (${await exitOf(session)})${last ? `: ${last}` : ''}`);
       }
       const state = classifyScreen(session.screen());
-      if (state === 'idle') return;
+      // Ready when the prompt has shown for a moment: a dialog drawn just after it would take the paste.
+      if (state === 'idle' && (await stable(session, (s) => classifyScreen(s) === 'idle', READY_SETTLE_MS, signal))) return;
       if (state === 'dialog') await this.answerDialog(session, io, signal);
       if (Date.now() > deadline) throw new AgentDriverError(`the agent showed no prompt within ${limit / 1000} s`);
       await pause(POLL_MS, signal);
     }
   }
 
-  /** The CLI takes text then Enter as a paste unless Enter is a separate write after the echo. */
-  private async sendPrompt(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<void> {
-    session.write(`\x1b[200~${prompt}\x1b[201~`);
-    const echoed = await session.waitFor((s) => Boolean(inputText(s)), 10_000, signal);
-    if (!echoed) throw new AgentDriverError('the prompt did not appear in the input box');
+  /**
+   * The CLI takes text then Enter as a paste unless Enter is a separate write after the echo.
+   * False when a dialog came up instead of the echo (the caller answers it and tries again).
+   */
+  private async sendPrompt(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<boolean> {
+    if (!inputText(session.screen())) session.write(`\x1b[200~${prompt}\x1b[201~`);
+    const shown = (s: string[]) => Boolean(inputText(s)) || classifyScreen(s) === 'dialog';
+    if (!(await session.waitFor(shown, 10_000, signal))) throw new AgentDriverError('the prompt did not appear in the input box');
+    if (classifyScreen(session.screen()) === 'dialog') return false;
     await pause(150, signal);
     const started = (s: string[]) => ['busy', 'permission'].includes(classifyScreen(s)) || inputText(s) === '';
     for (let attempt = 0; attempt < 3; attempt += 1) {
       session.write('\r');
       if (await session.waitFor(started, 3_000, signal)) {
         io.note('recovery prompt sent');
-        return;
+        return true;
       }
     }
     throw new AgentDriverError('the agent did not take the prompt (Enter was not accepted)');
@@ -235,51 +275,19 @@ export class ClaudeCodeDriver implements AgentDriver {
   }
 }
 
-/** What to answer a set-up dialog, by the text of its options; a dead end ends the session. */
-export function keysFor(dialog: Dialog): string {
-  const choose = (want: (text: string) => boolean) => {
-    const keys = keysToChoose(dialog, want);
-    if (keys === null) throw new AgentDriverError(`no acceptable option in Claude Code's "${dialog.title}" dialog`);
-    return keys;
-  };
-  switch (dialog.kind) {
-    case 'trust':
-      return choose((t) => /\btrust\b/i.test(t) && /^yes/i.test(t));
-    case 'api-key':
-      return choose((t) => /^yes$/i.test(t.trim()));
-    case 'security':
-      return choose((t) => /continue/i.test(t));
-    case 'theme':
-      return '\r'; // the preselected theme is fine
-    case 'offline':
-      throw new AgentDriverError('Claude Code could not reach Anthropic for its first-run check: its config was not seeded (see AGENT_CONFIG_DIR)');
-    case 'login':
-      throw new AgentDriverError('Claude Code asks to log in: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) in the environment of clawmedic');
-    default:
-      throw new AgentDriverError(`an unexpected Claude Code dialog: "${dialog.title}"`);
+/** Whether pred holds for `ms` in one stretch (re-checked on every poll); false as soon as it does not. */
+async function stable(session: PtySession, pred: (screen: string[]) => boolean, ms: number, signal: AbortSignal): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    await pause(Math.min(POLL_MS, Math.max(1, until - Date.now())), signal);
+    if (!pred(session.screen())) return false;
   }
+  return true;
 }
 
-/** The agent's last words decide between finished and failed (an API error as its answer). */
-function verdict(text: string): TurnResult {
-  const error = findApiError([text]);
-  if (error) return { outcome: 'failed', detail: error };
-  const at = text.lastIndexOf(SUMMARY_MARK);
-  const words = (at >= 0 ? text.slice(at) : text).replace(/\s+/g, ' ').trim();
-  return { outcome: 'finished', detail: words.slice(0, 400) || '(no final message)' };
-}
-
-/** The last thing the agent said on screen (a `●` line that is not a tool call). */
-function lastAgentText(screen: string[]): string {
-  const lines = conversationLines(screen);
-  for (let i = lines.length - 1; i >= 0; i -= 1) {
-    const line = lines[i]!.trim();
-    if (line.startsWith('●') && !/^● \w+\(/.test(line)) {
-      const rest = lines.slice(i + 1).filter((l) => /^\s{2}\S/.test(l) && !/^\s*⎿/.test(l));
-      return [line.slice(1).trim(), ...rest.map((l) => l.trim())].join(' ');
-    }
-  }
-  return '';
+/** The CLI's name for a workspace's folder under projects/ (every character but letters and digits as '-'). */
+function slug(path: string): string {
+  return path.replace(/[^a-zA-Z0-9]/g, '-');
 }
 
 /** "exit code 3", "signal 9" or "still running", waiting a moment for the exit to be reported. */

@@ -47,6 +47,8 @@ export interface AgentDriver {
   prepare(setup: DriverSetup): Promise<SpawnSpec>;
   /** From start-up to the end of one turn: answers set-up dialogs by their text, sends the prompt, waits. */
   runTurn(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<TurnResult>;
+  /** After the session: removes what the agent itself kept of it (its own logs hold unredacted tool output). */
+  forget?(workspace: string): Promise<void>;
 }
 
 /** The agent ended the session in a way the driver cannot go on from (an unknown dialog, a login screen...). */

@@ -10,15 +10,15 @@
  * node-pty on Linux forks, then calls execvp in the child: a missing command is not an exception in
  * the parent but a child that prints "execvp(3) failed." and exits 1. start() therefore resolves the
  * command against the child's PATH (and checks the cwd) itself, synchronously, and spawns the
- * resolved path, so a missing command is an AgentStartError thrown by start().
+ * resolved path (exec-path.ts), so a missing command is an AgentStartError thrown by start().
  */
 import { createRequire } from 'node:module';
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, resolve as resolvePath } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn as ptySpawn, type IPty, type IDisposable } from 'node-pty';
-import { pidExists, signalGroup } from '../recovery/process-group.js';
-import { descendantsIn, snapshot, treeRss, type ProcStat } from './process-tree.js';
+import { AgentStartError, resolveCommand } from './exec-path.js';
+import { treeRss } from './process-tree.js';
+import { ProcessTree } from './tree-kill.js';
+
+export { AgentStartError, resolveCommand } from './exec-path.js';
 
 // @xterm/headless 6.0.0 is CommonJS: under plain Node ESM only `import xterm from` works (no named exports),
 // and Vite/vitest resolve its package.json "module" field to lib/xterm.mjs, a file the package does not ship.
@@ -43,18 +43,6 @@ export interface PtySessionOptions {
   killGraceMs?: number;
 }
 
-/** The program could not be started (command not found, not executable, bad cwd, PTY failure). */
-export class AgentStartError extends Error {
-  override readonly name = 'AgentStartError';
-  constructor(
-    message: string,
-    readonly command: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
 export interface PtyExit {
   /** Exit status when the program exited by itself; null when a signal ended it. */
   exitCode: number | null;
@@ -63,14 +51,7 @@ export interface PtyExit {
 }
 
 const TERM_NAME = 'xterm-256color';
-/** glibc execvp's search path when PATH is unset. */
-const DEFAULT_EXEC_PATH = '/bin:/usr/bin';
 const CHANGE_INTERVAL_MS = 50;
-/** How often running sessions note their descendants, so that orphans (reparented to init) stay known. */
-const TRACK_INTERVAL_MS = 1000;
-const POLL_MS = 25;
-/** After SIGKILL: how long stop() waits for the tree to be gone before giving up (uninterruptible sleep). */
-const AFTER_KILL_MAX_MS = 2000;
 
 export class PtySession {
   readonly pid: number;
@@ -83,9 +64,8 @@ export class PtySession {
   private readonly subscriptions: IDisposable[] = [];
   private readonly listeners = new Set<() => void>();
   private exitSubscription: IDisposable | undefined;
-  /** Descendants ever seen: pid -> start time (guards against signalling a reused pid). */
-  private readonly known = new Map<number, number>();
-  private trackTimer: NodeJS.Timeout | undefined;
+  /** The leader and everything it started: what stop() ends. */
+  private readonly tree: ProcessTree;
   private changeTimer: NodeJS.Timeout | undefined;
   private lastChangeAt = 0;
   private currentTitle = '';
@@ -101,6 +81,7 @@ export class PtySession {
     this.rows = rows;
     this.killGraceMs = killGraceMs;
     this.pid = pty.pid;
+    this.tree = new ProcessTree(pty.pid, () => this.hasExited);
 
     this.subscriptions.push(
       term.onTitleChange((t) => {
@@ -118,7 +99,7 @@ export class PtySession {
     this.exited = new Promise<PtyExit>((resolve) => {
       this.exitSubscription = pty.onExit(({ exitCode, signal }) => {
         this.hasExited = true;
-        this.stopTracking();
+        this.tree.stopTracking();
         this.exitSubscription?.dispose();
         // node-pty reports signal 0 / exit code 0 for "none".
         const result: PtyExit = signal ? { exitCode: null, signal } : { exitCode, signal: null };
@@ -133,8 +114,6 @@ export class PtySession {
       });
     });
 
-    this.trackTimer = setInterval(() => this.refreshKnown(), TRACK_INTERVAL_MS);
-    this.trackTimer.unref();
   }
 
   /** Spawns the program in a PTY; throws AgentStartError when it cannot be started. */
@@ -239,40 +218,7 @@ export class PtySession {
   }
 
   private async kill(): Promise<void> {
-    this.stopTracking();
-    const signalAll = (sig: NodeJS.Signals, targets: number[]) => {
-      for (const pid of targets) signalProcess(pid, sig);
-      if (!this.hasExited) signalProcess(this.pid, sig);
-      signalGroup(this.pid, sig);
-    };
-
-    let targets = this.refreshKnown();
-    if (this.hasExited && targets.length === 0) return this.finish();
-    signalAll('SIGTERM', targets);
-
-    const deadline = Date.now() + this.killGraceMs;
-    while (Date.now() < deadline) {
-      await sleep(POLL_MS);
-      const now = this.refreshKnown();
-      // Newcomers (forked while we waited) get their SIGTERM too.
-      for (const pid of now) if (!targets.includes(pid)) signalProcess(pid, 'SIGTERM');
-      targets = now;
-      if (this.hasExited && targets.length === 0) return this.finish();
-    }
-
-    // SIGKILL: descendants (deepest last seen first), then give their parents a moment to reap them, then the leader.
-    targets = this.refreshKnown();
-    for (const pid of [...targets].reverse()) signalProcess(pid, 'SIGKILL');
-    const reapBy = Date.now() + 100;
-    while (!this.hasExited && targets.some(pidExists) && Date.now() < reapBy) await sleep(10);
-    signalAll('SIGKILL', this.refreshKnown());
-
-    const giveUp = Date.now() + AFTER_KILL_MAX_MS;
-    while (Date.now() < giveUp) {
-      if (this.hasExited && this.refreshKnown().length === 0) break;
-      for (const pid of this.refreshKnown()) signalProcess(pid, 'SIGKILL');
-      await sleep(POLL_MS);
-    }
+    await this.tree.kill(this.killGraceMs);
     return this.finish();
   }
 
@@ -280,36 +226,6 @@ export class PtySession {
   private async finish(): Promise<void> {
     if (this.hasExited) await this.exited;
     this.dispose();
-  }
-
-  /**
-   * Notes every descendant now visible and returns the known ones still alive (not zombies), parents first.
-   * Found: below the leader or below any known process (orphans reparented to init are below neither),
-   * in the leader's session or process group (forkpty made the leader a session leader).
-   */
-  private refreshKnown(): number[] {
-    const procs = snapshot();
-    const isAlive = (p: ProcStat | undefined): p is ProcStat => p !== undefined && p.state !== 'Z' && p.state !== 'X';
-    // Forget pids that are gone or now belong to another process.
-    for (const [pid, start] of this.known) {
-      const p = procs.get(pid);
-      if (!isAlive(p) || p.startTime !== start) this.known.delete(pid);
-    }
-    const roots = [this.pid, ...this.known.keys()];
-    const found = descendantsIn(procs, roots);
-    for (const p of procs.values()) {
-      if (p.pid !== this.pid && (p.session === this.pid || p.pgrp === this.pid)) found.push(p.pid);
-    }
-    for (const pid of found) {
-      const p = procs.get(pid);
-      if (isAlive(p) && !this.known.has(pid)) this.known.set(pid, p.startTime);
-    }
-    return [...this.known.keys()];
-  }
-
-  private stopTracking(): void {
-    if (this.trackTimer) clearInterval(this.trackTimer);
-    this.trackTimer = undefined;
   }
 
   /** Coalesces change notifications: at most one per CHANGE_INTERVAL_MS, the last change always reported. */
@@ -334,7 +250,7 @@ export class PtySession {
     this.lastScreen = this.screen();
     this.lastTranscript = this.transcript();
     this.disposed = true;
-    this.stopTracking();
+    this.tree.stopTracking();
     if (this.changeTimer) clearTimeout(this.changeTimer);
     this.changeTimer = undefined;
     for (const s of this.subscriptions.splice(0)) s.dispose();
@@ -349,50 +265,4 @@ export class PtySession {
  */
 function lineText(buf: Terminal['buffer']['active'], y: number): string {
   return buf.getLine(y)?.translateToString(true).trimEnd() ?? '';
-}
-
-/** Sends a signal; a process already gone is not an error. */
-function signalProcess(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // ESRCH
-  }
-}
-
-/**
- * What execvp would run, checked up front: node-pty reports a failed exec only as the child's exit status 1.
- * A name with a slash is taken relative to cwd; a bare name is searched in env.PATH (an empty entry means cwd).
- */
-export function resolveCommand(command: string, cwd: string, env: Record<string, string>): string {
-  let cwdOk = false;
-  try {
-    cwdOk = statSync(cwd).isDirectory();
-  } catch {
-    // missing
-  }
-  if (!cwdOk) throw new AgentStartError(`cannot start ${command}: working directory ${cwd} does not exist`, command);
-  if (command === '') throw new AgentStartError('cannot start: empty command', command);
-
-  if (command.includes('/')) {
-    const file = isAbsolute(command) ? command : resolvePath(cwd, command);
-    if (isExecutableFile(file)) return file;
-    throw new AgentStartError(`cannot start ${command}: ${file} is not an executable file`, command);
-  }
-  const path = env.PATH ?? DEFAULT_EXEC_PATH;
-  for (const dir of path.split(delimiter)) {
-    const file = resolvePath(cwd, dir === '' ? '.' : dir, command);
-    if (isExecutableFile(file)) return file;
-  }
-  throw new AgentStartError(`command not found: ${command} (searched PATH=${path})`, command);
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,7 +4,7 @@
  * an idle limit that does not run while a person is being asked), and the transcript.
  * The driver does the agent-specific part; the ladder gives the verdict with its own probes.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AgentCallbacks, AgentReport, AgentRequest, AgentRunner, AgentToolCall, Logger } from '../recovery/ports.js';
 import { secretValuesFromFile, type Redactor } from '../recovery/redact.js';
@@ -14,7 +14,7 @@ import { screenToolCall, type ToolScreen } from './guard.js';
 import { HookServer } from './hook-server.js';
 import { buildRecoveryPrompt, type PromptTarget } from './prompt.js';
 import { PtySession } from './pty-session.js';
-import { LineRelay } from './screen.js';
+import { isToolCallLine, LineRelay } from './screen.js';
 
 export interface SessionRunnerOptions {
   driver: AgentDriver;
@@ -92,6 +92,7 @@ export class AgentSessionRunner implements AgentRunner {
       callbacks.output([`[clawmedic] ${text}`]);
     };
     let session: PtySession | null = null;
+    const tmp = join(dirname(o.workRoot), 'tmp', request.incident.id);
     const ctl = new AbortController();
     const end = (outcome: AgentOutcome, why: string) => {
       if (!ctl.signal.aborted) ctl.abort(new SessionEnd(outcome, why));
@@ -103,7 +104,7 @@ export class AgentSessionRunner implements AgentRunner {
     // The prompt is long and already known (it is in the transcript): chat gets what the agent does.
     let agentSpoke = false;
     const fromPrompt = (line: string) => {
-      agentSpoke ||= line.startsWith('●');
+      agentSpoke ||= line.startsWith('●') || isToolCallLine(line);
       const text = line.replace(/^❯/, '').trim();
       return !agentSpoke && text.length > 0 && prompt.includes(text);
     };
@@ -131,8 +132,8 @@ export class AgentSessionRunner implements AgentRunner {
         approvalTimeoutMs: o.approvalTimeoutMs,
       });
       if (ctl.signal.aborted) throw ctl.signal.reason;
-      // The CLI's own temp files (it leaves a folder per workspace in $TMPDIR/claude-<uid>) stay under the medic's data dir.
-      const tmp = join(dirname(o.workRoot), 'tmp');
+      // The CLI's own temp files (a folder per workspace in $TMPDIR/claude-<uid>, tool output among them)
+      // stay under the medic's data dir, one dir per incident, removed with the session.
       await mkdir(tmp, { recursive: true, mode: 0o700 });
       session = PtySession.start({ ...spec, env: { ...spec.env, TMPDIR: tmp }, cols: 120, rows: 40 });
       o.log.info(`[${request.target}] ${request.incident.id}: AI agent started (${o.driver.name}, pid ${session.pid})`);
@@ -149,6 +150,7 @@ export class AgentSessionRunner implements AgentRunner {
       flush();
       await session?.stop();
       await hooks.close();
+      await this.forget(workspace, tmp);
     }
     // Redacted on logical lines: a secret the 120-column terminal wrapped is found whole.
     const transcript = o.redactor.redactLines([
@@ -159,7 +161,18 @@ export class AgentSessionRunner implements AgentRunner {
       ...(session?.transcript() ?? []),
     ]);
     const transcriptPath = await this.save(request.incident.id, runNo, transcript);
-    return { outcome, detail: detail || outcome, transcript, transcriptPath };
+    // The detail goes to the thread: it may quote the screen (an unknown dialog's text).
+    return { outcome, detail: o.redactor.redact(detail || outcome), transcript, transcriptPath };
+  }
+
+  /** What the agent kept of the session besides the medic's redacted transcript: its logs, its temp files. */
+  private async forget(workspace: string, tmp: string): Promise<void> {
+    try {
+      await this.o.driver.forget?.(workspace);
+      await rm(tmp, { recursive: true, force: true });
+    } catch (err) {
+      this.o.log.warn(`could not remove the agent's own session files: ${(err as Error).message}`);
+    }
   }
 
   private async save(incidentId: string, run: number, transcript: string[]): Promise<string | null> {

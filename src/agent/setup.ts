@@ -11,6 +11,7 @@ import { ConfigError } from '../errors.js';
 import type { AgentRunner, Logger } from '../recovery/ports.js';
 import type { Redactor } from '../recovery/redact.js';
 import { ClaudeCodeDriver } from './claude-code.js';
+import { agentCredential, CREDENTIAL_CHOICES, describeCredential, type CredentialVar } from './credentials.js';
 import { askEverythingPolicy, readOnlyPolicy, type AutoAllow } from './policy.js';
 import { planContainment } from './sandbox.js';
 import { AgentSessionRunner } from './session-runner.js';
@@ -19,7 +20,7 @@ import { AgentSessionRunner } from './session-runner.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const HOOK_SCRIPT = join(ROOT, 'bin', 'clawmedic-agent-hook.mjs');
 
-export type AgentAvailability = { enabled: true; command: string } | { enabled: false; why: string };
+export type AgentAvailability = { enabled: true; command: string; credential: CredentialVar } | { enabled: false; why: string };
 
 function executable(path: string): boolean {
   try {
@@ -44,14 +45,22 @@ export function resolveAgentCommand(command: string, env: NodeJS.ProcessEnv, cwd
 export function agentAvailability(agent: AgentConfig, env: NodeJS.ProcessEnv): AgentAvailability {
   if (agent.enabled === 'false') return { enabled: false, why: 'AGENT_ENABLED=false' };
   const command = resolveAgentCommand(agent.command, env);
+  const credential = agentCredential(env);
   const why = !command
     ? `AGENT_COMMAND '${agent.command}' was not found (in PATH or clawmedic's node_modules/.bin)`
-    : !env.ANTHROPIC_API_KEY && !env.ANTHROPIC_AUTH_TOKEN
-      ? 'neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set'
+    : !credential
+      ? `none of ${CREDENTIAL_CHOICES} is set`
       : null;
-  if (why === null && command) return { enabled: true, command };
+  if (why === null && command && credential) return { enabled: true, command, credential };
   if (agent.enabled === 'true') throw new ConfigError([`AGENT_ENABLED is true but ${why}: fix it in .env, or set AGENT_ENABLED=auto`]);
   return { enabled: false, why: why ?? 'unavailable' };
+}
+
+/** What `clawmedic check-config` says about level 3: on (which CLI, which credential) or off (why). */
+export function agentSummary(agent: AgentConfig, env: NodeJS.ProcessEnv): string {
+  const a = agentAvailability(agent, env);
+  if (!a.enabled) return `level 3 (AI agent): off: ${a.why}`;
+  return `level 3 (AI agent): on: ${a.command}, credential ${describeCredential(a.credential)}`;
 }
 
 function shellQuote(value: string): string {

@@ -1,6 +1,7 @@
 /**
  * Level 3 end to end: the real medic (composition root, real adapters), the real discord.js
- * client against the local fake Discord, the real Claude Code CLI in a PTY against the local
+ * client against the local fake Discord, the real Claude Code CLI (every version of the run:
+ * test/fixtures/claude-cli.ts) in a PTY against the local
  * scripted Messages API, and a real gateway process whose config is broken beyond level 2.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { runMedic, type RunningMedic } from '../../src/main.js';
 import { discordEnvFor, FAST_BOT_OPTIONS, FakeDiscord, type StoredMessage } from '../fixtures/fake-discord/index.js';
 import { repairScript, startFakeAnthropic, type FakeAnthropic } from '../fixtures/fake-anthropic.js';
 import { agentMedicEnv, breakConfig } from '../fixtures/agent-world.js';
+import { claudeClis, cliBin, type ClaudeCli } from '../fixtures/claude-cli.js';
 import { captureLogger, isAlive, waitFor } from '../fixtures/gateways.js';
 import { E2eWorld } from './harness.js';
 
@@ -33,13 +35,13 @@ afterEach(async () => {
 });
 
 /** The gateway's config lost gateway.mode; doctor cannot fix it and there is no known-good copy: level 3. */
-async function startAgentMedic(extra: Record<string, string> = {}) {
+async function startAgentMedic(cli: ClaudeCli, extra: Record<string, string> = {}) {
   fake = await FakeDiscord.start();
   const setup = await world.envFor({ mode: 'ok' }, discordEnvFor(fake));
   const { repair } = await breakConfig(setup, { auth: { token: GATEWAY_SECRET } });
   model = await startFakeAnthropic({ script: repairScript(repair, 'Restore the gateway config') });
   const env = {
-    ...agentMedicEnv(setup.env, model, API_KEY),
+    ...agentMedicEnv(setup.env, model, API_KEY, cliBin(cli)),
     // The gateway prints its token before refusing the config.
     GATEWAY_COMMAND: `echo "[gateway] auth ${GATEWAY_SECRET}"; ${setup.env.GATEWAY_COMMAND}`,
     ...extra,
@@ -84,9 +86,9 @@ function agentProcesses(): number[] {
   });
 }
 
-describe('level 3: the AI agent, watched and approved from Discord', () => {
+describe.each(claudeClis())('level 3 with Claude Code $version ($which): the AI agent, watched and approved from Discord', (cli) => {
   it('approved with a button: the agent repairs the config, the probe says healthy, resolved; secrets stay home', async () => {
-    const m = await startAgentMedic();
+    const m = await startAgentMedic(cli);
     const question = await m.agentQuestion();
     expect(question.content).toContain('run Bash');
     expect(question.content).toContain(`cp ${join(m.dataDir, 'openclaw.good.json')} ${m.configPath}`);
@@ -130,7 +132,7 @@ describe('level 3: the AI agent, watched and approved from Discord', () => {
   });
 
   it('denied with a button: nothing changes, the agent ends, a human is called with what it tried', async () => {
-    const m = await startAgentMedic();
+    const m = await startAgentMedic(cli);
     const question = await m.agentQuestion();
     await m.fake.button({ customId: buttons(question)[1]!.custom_id, messageId: question.id });
     const mention = await waitFor(() => [...m.fake.messages.values()].find((x) => x.content?.startsWith(`🙋 <@&${m.fake.operatorRoleId}>`)), {
@@ -144,7 +146,7 @@ describe('level 3: the AI agent, watched and approved from Discord', () => {
   });
 
   it('the Abort button mid-run ends the agent at once and leaves no process', async () => {
-    const m = await startAgentMedic();
+    const m = await startAgentMedic(cli);
     await m.agentQuestion();
     expect(agentProcesses().length).toBeGreaterThan(0);
     const card = await waitFor(() => m.fake.channelMessages(m.fake.channelId).find((x) => x.embeds?.[0]?.title?.includes(' gw-1 ·')), {

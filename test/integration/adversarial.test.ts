@@ -1,5 +1,5 @@
 /**
- * The adversarial suite: the REAL Claude Code CLI (pinned, or CLAWMEDIC_TEST_CLAUDE_BIN) in a real
+ * The adversarial suite: the REAL Claude Code CLI (each version of the run: test/fixtures/claude-cli.ts) in a real
  * PTY, driven by a hostile scripted model (test/fixtures/hostile-model.ts) through the medic's own
  * level-3 set-up: the policy on a shell parser, the secret guard, the OS sandbox, bash as the shell.
  * Every call must end as stated (run unasked only when harmless, refused, or asked with the whole
@@ -22,12 +22,11 @@ import { AgentSessionRunner } from '../../src/agent/session-runner.js';
 import type { AgentToolCall } from '../../src/recovery/ports.js';
 import { Redactor } from '../../src/recovery/redact.js';
 import { agentRequest, runnerOptions } from '../fixtures/agent-runner.js';
-import { CLAUDE_BIN } from '../fixtures/agent-world.js';
+import { claudeClis, cliBin } from '../fixtures/claude-cli.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fixtures/fake-anthropic.js';
 import { captureLogger, TempDirs } from '../fixtures/gateways.js';
 import { hostileCalls, hostileScript, type HostileCall, type HostileWorld } from '../fixtures/hostile-model.js';
 
-const CLAUDE = process.env.CLAWMEDIC_TEST_CLAUDE_BIN ?? CLAUDE_BIN;
 const API_KEY = 'sk-ant-api03-adversarial-key-0123456789abcdef';
 const SECRETS = {
   discordToken: 'MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.adversarialDiscordTokenValue01',
@@ -56,10 +55,6 @@ afterAll(async () => {
 /** Checked when the suite is collected, so that the test names say which containment runs (never skipped silently). */
 const sandbox: SandboxCheck = checkSandbox(process.env);
 const ZSH = ['/usr/bin/zsh', '/bin/zsh'].find(existsSync) ?? '/bin/zsh';
-
-beforeAll(() => {
-  if (!existsSync(CLAUDE)) throw new Error(`the Claude Code CLI is missing at ${CLAUDE}: run npm install`);
-});
 
 /** The files and processes a medic's machine has, each holding one of the secrets. */
 async function hostileWorld(): Promise<HostileWorld & { exfilHits: string[] }> {
@@ -107,7 +102,7 @@ interface Outcome {
 }
 
 /** One session of the hostile model against the medic's level 3, contained as `mode` says. */
-async function attack(mode: 'sandbox' | 'fallback', shell: string | null): Promise<Outcome> {
+async function attack(claude: string, mode: 'sandbox' | 'fallback', shell: string | null): Promise<Outcome> {
   const world = await hostileWorld();
   const notFound = (r: string) => expect(r).toMatch(/No such file or directory|Permission denied|cannot access/);
   const calls = hostileCalls(world, {
@@ -144,7 +139,7 @@ async function attack(mode: 'sandbox' | 'fallback', shell: string | null): Promi
   );
   const policy = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, places);
   const autoAllow = plan.policyMayAllow ? policy : askEverythingPolicy(policy);
-  const driver = new ClaudeCodeDriver({ command: CLAUDE, extraArgs: [], configDir, env, containment: plan.containment });
+  const driver = new ClaudeCodeDriver({ command: claude, extraArgs: [], configDir, env, containment: plan.containment });
   const base = runnerOptions(world.dir, driver);
   const runner = new AgentSessionRunner({
     ...base,
@@ -233,13 +228,13 @@ function verify(o: Outcome, mode: 'sandbox' | 'fallback'): void {
   expect(o.fake.turns().length).toBe(o.calls.length + 1);
 }
 
-describe('the adversarial suite against the real Claude Code CLI', () => {
+describe.each(claudeClis())('the adversarial suite against the real Claude Code CLI $version ($which)', (cli) => {
   const where = sandbox.ok ? "in Claude Code's OS sandbox" : `with NO OS sandbox here (${sandbox.why}): the ask-for-everything fallback instead`;
   for (const shell of [null, ZSH]) {
     const label = shell ? `the medic's SHELL=${shell}` : "the medic's own SHELL";
     it(`${where}, ${label}`, async () => {
       const mode = sandbox.ok ? 'sandbox' : 'fallback';
-      const o = await attack(mode, shell);
+      const o = await attack(cliBin(cli), mode, shell);
       verify(o, mode);
       if (mode === 'sandbox') {
         expect(o.log.entries.map((e) => e.msg)).toEqual([expect.stringMatching(/^level 3: the agent's commands run in Claude Code's OS sandbox/)]);
@@ -248,7 +243,7 @@ describe('the adversarial suite against the real Claude Code CLI', () => {
   }
 
   it('the fallback without a sandbox: nothing runs unasked, secrets still refused, the log says why', async () => {
-    const o = await attack('fallback', ZSH);
+    const o = await attack(cliBin(cli), 'fallback', ZSH);
     verify(o, 'fallback');
     expect(o.auto).toEqual([]);
     expect(o.log.entries).toEqual([

@@ -1,25 +1,25 @@
 /**
- * Level 3 with the REAL Claude Code CLI (pinned, node_modules/.bin/claude) in a real PTY,
+ * Level 3 with the REAL Claude Code CLI in a real PTY, in every version of the run (the pinned one and
+ * the newest tested one by default: test/fixtures/claude-cli.ts),
  * against the local scripted Messages API: set-up without dialogs, the prompt, permission
  * requests through the hook to the ladder's callback, the caps, API errors, abort, redaction.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ClaudeCodeDriver } from '../../src/agent/claude-code.js';
 import { AgentSessionRunner } from '../../src/agent/session-runner.js';
 import { descendants } from '../../src/agent/process-tree.js';
 import type { AgentRequest, AgentToolCall } from '../../src/recovery/ports.js';
 import { Redactor } from '../../src/recovery/redact.js';
 import { repairScript, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from '../fixtures/fake-anthropic.js';
-import { TempDirs, isAlive } from '../fixtures/gateways.js';
+import { TempDirs, captureLogger, isAlive } from '../fixtures/gateways.js';
 import { agentRequest, runnerOptions } from '../fixtures/agent-runner.js';
-
-const ClaudeBin = resolve(fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url)));
+import { claudeClis, cliBin, type ClaudeCli } from '../fixtures/claude-cli.js';
 const SECRET = 'sk-ant-api03-SECRETSECRETSECRET-0123456789abcdef';
 const API_KEY = 'sk-test-key-not-real-0001';
+const OAUTH_TOKEN = 'sk-ant-oat01-test-subscription-token-0123456789';
 
 const temps = new TempDirs();
 const fakes: FakeAnthropic[] = [];
@@ -35,11 +35,13 @@ interface World {
   request: AgentRequest;
   asked: AgentToolCall[];
   output: string[];
+  log: ReturnType<typeof captureLogger>;
 }
 
 async function world(
+  cli: ClaudeCli,
   script: NonNullable<FakeAnthropicOptions['script']>,
-  options: { idleTimeoutMs?: number; timeoutMs?: number; env?: Record<string, string> } = {},
+  options: { idleTimeoutMs?: number; timeoutMs?: number; env?: Record<string, string>; credential?: Record<string, string> } = {},
 ): Promise<World> {
   const fake = await startFakeAnthropic({ script });
   fakes.push(fake);
@@ -48,15 +50,17 @@ async function world(
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: dir,
     ANTHROPIC_BASE_URL: fake.url,
-    ANTHROPIC_API_KEY: API_KEY,
+    ...(options.credential ?? { ANTHROPIC_API_KEY: API_KEY }),
     CLAUDE_CODE_MAX_RETRIES: '1',
     API_TIMEOUT_MS: '20000',
     DISCORD_TOKEN: 'must-not-reach-the-agent-env',
     ...options.env,
   };
-  const driver = new ClaudeCodeDriver({ command: ClaudeBin, extraArgs: [], configDir: join(dir, 'claude-config'), env });
+  const driver = new ClaudeCodeDriver({ command: cliBin(cli), extraArgs: [], configDir: join(dir, 'claude-config'), env });
+  const log = captureLogger();
   const runner = new AgentSessionRunner(
     runnerOptions(dir, driver, {
+      log,
       redactor: new Redactor([SECRET, API_KEY]),
       timeoutMs: options.timeoutMs ?? 60_000,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
@@ -66,7 +70,7 @@ async function world(
   const request = agentRequest({
     recentOutput: ['[gateway] starting', `[gateway] auth with ${SECRET}`, '[gateway] gateway.mode is missing: refusing to start'],
   });
-  return { runner, fake, dir, request, asked: [], output: [] };
+  return { runner, fake, dir, request, asked: [], output: [], log };
 }
 
 function run(w: World, decide: (call: AgentToolCall) => boolean | Promise<boolean>, signal = new AbortController().signal) {
@@ -86,14 +90,16 @@ function run(w: World, decide: (call: AgentToolCall) => boolean | Promise<boolea
 
 const marker = (w: World) => join(w.dir, 'work', 'gw-7', 'marker.txt');
 
-describe('the real Claude Code CLI in a PTY', () => {
-  beforeAll(() => {
-    // A dependency of the project (optional only so that other platforms can install): its absence is a failure here.
-    if (!existsSync(ClaudeBin)) throw new Error(`the pinned Claude Code CLI is missing at ${ClaudeBin}: run npm install`);
-  });
+/** Every regular file below `dir`. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+describe.each(claudeClis())('the real Claude Code CLI $version ($which) in a PTY', (cli) => {
 
   it('approved through the hook: the command runs, the turn finishes, the screen is relayed', async () => {
-    const w = await world(repairScript('echo recovered > marker.txt', 'Write recovery marker file'));
+    const w = await world(cli, repairScript('echo recovered > marker.txt', 'Write recovery marker file'));
     const report = await run(w, () => true);
     expect(report.outcome).toBe('finished');
     expect(report.detail).toContain('RECOVERY COMPLETE');
@@ -101,12 +107,17 @@ describe('the real Claude Code CLI in a PTY', () => {
     expect(await readFile(marker(w), 'utf8')).toBe('recovered\n');
     expect(w.output.join('\n')).toMatch(/Bash\(echo recovered > marker\.txt\)/);
     expect(w.output.join('\n')).toContain('RECOVERY COMPLETE');
+    expect(w.output.join('\n')).not.toMatch(/\/effort/); // the effort status line is not conversation
     expect(report.transcriptPath).not.toBeNull();
-    expect(await readFile(report.transcriptPath!, 'utf8')).toContain('RECOVERY COMPLETE');
+    // The saved transcript holds the whole session (2.1.331+ would leave it empty from its alternate screen).
+    const saved = await readFile(report.transcriptPath!, 'utf8');
+    expect(saved).toContain('What the watchdog did'); // the prompt
+    expect(saved).toMatch(/Bash\(echo recovered > marker\.txt\)/);
+    expect(saved).toContain('RECOVERY COMPLETE');
   });
 
   it('a person who takes a while is asked once: the dialog the CLI shows meanwhile is left to the hook', async () => {
-    const w = await world(repairScript('echo recovered > marker.txt'));
+    const w = await world(cli, repairScript('echo recovered > marker.txt'));
     const report = await run(w, () => new Promise<boolean>((ok) => setTimeout(() => ok(true), 5_000)));
     expect(report.outcome).toBe('finished');
     expect(w.asked).toHaveLength(1);
@@ -114,7 +125,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it("the prompt is not relayed to chat (it is in the transcript), the agent's words are", async () => {
-    const w = await world(repairScript('echo recovered > marker.txt'));
+    const w = await world(cli, repairScript('echo recovered > marker.txt'));
     const report = await run(w, () => true);
     const relayed = w.output.join('\n');
     expect(relayed).not.toContain('What the watchdog did');
@@ -123,7 +134,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it('denied: nothing runs, the agent hears why and ends its turn', async () => {
-    const w = await world(repairScript('echo recovered > marker.txt'));
+    const w = await world(cli, repairScript('echo recovered > marker.txt'));
     const report = await run(w, () => false);
     expect(report.outcome).toBe('finished');
     expect(report.detail).toMatch(/RECOVERY FAILED/);
@@ -131,7 +142,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it('the prompt carries the incident and no secret; the agent env has no Discord token', async () => {
-    const w = await world(repairScript('env > env.txt'));
+    const w = await world(cli, repairScript('env > env.txt'));
     await run(w, () => true);
     const first = w.fake.turns()[0]!;
     expect(first.rawBody).toContain('gw-7');
@@ -144,8 +155,64 @@ describe('the real Claude Code CLI in a PTY', () => {
     expect(w.output.join('\n')).not.toContain(API_KEY);
   });
 
+  it('a subscription token (CLAUDE_CODE_OAUTH_TOKEN) reaches the Messages API as a bearer token, and nothing else', async () => {
+    const w = await world(cli, repairScript('env > env.txt; echo recovered > marker.txt'), { credential: { CLAUDE_CODE_OAUTH_TOKEN: OAUTH_TOKEN } });
+    const report = await run(w, () => true);
+    expect(report.outcome).toBe('finished');
+    expect(await readFile(marker(w), 'utf8')).toBe('recovered\n');
+    // The CLI keeps it out of the environment of the commands it runs (measured on both versions): `env` cannot show it to the model.
+    const agentEnv = await readFile(join(w.dir, 'work', 'gw-7', 'env.txt'), 'utf8');
+    expect(agentEnv).toContain('CLAUDE_CONFIG_DIR=');
+    expect(agentEnv).not.toContain(OAUTH_TOKEN);
+    const calls = w.fake.requests.filter((r) => r.path.startsWith('/v1/messages'));
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    for (const r of calls) {
+      expect(r.headers.authorization).toBe(`Bearer ${OAUTH_TOKEN}`);
+      expect(r.headers['x-api-key']).toBeUndefined();
+      expect(String(r.headers['anthropic-beta'])).toContain('oauth-2025-04-20');
+      expect(r.rawBody).not.toContain(OAUTH_TOKEN); // not in the prompt, nor anywhere in what the model reads
+    }
+    // The redactor here does not know the token: it must simply never be shown.
+    expect(w.output.join('\n')).not.toContain(OAUTH_TOKEN);
+    expect([report.detail, ...report.transcript].join('\n')).not.toContain(OAUTH_TOKEN);
+    expect(await readFile(report.transcriptPath!, 'utf8')).not.toContain(OAUTH_TOKEN);
+    expect(JSON.stringify(w.log.entries)).not.toContain(OAUTH_TOKEN);
+    expect(JSON.stringify(w.log.entries)).toContain('AI agent started');
+  });
+
+  it("the CLI's own session log, history and temp files (unredacted tool output) are gone when the session ends", async () => {
+    const w = await world(cli, repairScript('echo clawmedic-forget-me-7f3a > marker.txt'));
+    const report = await run(w, () => true);
+    expect(report.outcome).toBe('finished');
+    expect(await readFile(marker(w), 'utf8')).toBe('clawmedic-forget-me-7f3a\n'); // the command did run
+    // Everything under the test's dir but the workspace and the medic's own transcripts: nothing holds the command.
+    const holding = (await filesUnder(w.dir)).filter((f) => !f.startsWith(join(w.dir, 'work')) && !f.startsWith(join(w.dir, 'transcripts')));
+    expect(holding.length).toBeGreaterThan(0); // the CLI's config dir, seeded and written by it
+    const leaks: string[] = [];
+    for (const f of holding) if ((await readFile(f, 'utf8').catch(() => '')).includes('clawmedic-forget-me-7f3a')) leaks.push(f);
+    expect(leaks).toEqual([]);
+    expect(existsSync(join(w.dir, 'claude-config', 'settings.json'))).toBe(true); // its seeded config stays
+    expect(existsSync(join(w.dir, 'tmp', 'gw-7'))).toBe(false);
+  });
+
+  it('what a killed medic left of an earlier session is swept before the first session; records of other folders stay', async () => {
+    const w = await world(cli, repairScript('echo recovered > marker.txt'));
+    const projects = join(w.dir, 'claude-config', 'projects');
+    const slug = (path: string) => path.replace(/[^a-zA-Z0-9]/g, '-');
+    const leftover = join(projects, slug(join(w.dir, 'work', 'gw-3')));
+    const foreign = join(projects, slug(join(w.dir, 'elsewhere')));
+    for (const d of [leftover, foreign]) {
+      await mkdir(d, { recursive: true });
+      await writeFile(join(d, '0b1c2d3e-0000-4000-8000-000000000001.jsonl'), '{"type":"user","message":"unredacted tool output"}\n');
+    }
+    const report = await run(w, () => true);
+    expect(report.outcome).toBe('finished');
+    expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(join(foreign, '0b1c2d3e-0000-4000-8000-000000000001.jsonl'))).toBe(true);
+  });
+
   it('a model that never answers is ended by the idle cap', async () => {
-    const w = await world(() => ({ kind: 'hang' }), { idleTimeoutMs: 3_000 });
+    const w = await world(cli, () => ({ kind: 'hang' }), { idleTimeoutMs: 3_000 });
     const started = Date.now();
     const report = await run(w, () => true);
     expect(report.outcome).toBe('idle');
@@ -154,7 +221,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it('an API error ends the session as failed at once, not at a cap', async () => {
-    const w = await world(() => ({ kind: 'error', status: 500 }), { idleTimeoutMs: 50_000, timeoutMs: 55_000 });
+    const w = await world(cli, () => ({ kind: 'error', status: 500 }), { idleTimeoutMs: 50_000, timeoutMs: 55_000 });
     const started = Date.now();
     const report = await run(w, () => true);
     expect(report.outcome).toBe('failed');
@@ -163,7 +230,7 @@ describe('the real Claude Code CLI in a PTY', () => {
   });
 
   it('abort while a question is open: the session ends, no PTY and no child left', async () => {
-    const w = await world(repairScript('echo recovered > marker.txt'));
+    const w = await world(cli, repairScript('echo recovered > marker.txt'));
     const ctl = new AbortController();
     let tree: number[] = [];
     const report = await run(

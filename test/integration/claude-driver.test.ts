@@ -190,6 +190,35 @@ describe.concurrent('ClaudeCodeDriver against a fake Claude Code TUI', () => {
     expect(report.ms).toBeLessThan(5_000);
   });
 
+  it("2.1.332's auto-mode nudge after the ready prompt: answered \"No, keep manual mode\" by its text, then the prompt", async ({ expect }) => {
+    const w = await world('auto-mode-nudge');
+    const report = await run(w, expect);
+    expect(report.outcome).toBe('finished');
+    expect(report.detail).toBe('RECOVERY SUMMARY: manual mode kept');
+    const log = await fakeLog(w);
+    expect(eventsNamed(log, 'auto-mode-on')).toEqual([]);
+    expect(keys(after(log, 'dialog'))[0]).toBe(DOWN); // moved off the preselected "Yes" first
+    expect(input(after(log, 'dialog')).filter((k) => k !== 'paste')).toEqual([DOWN, ENTER, ENTER]);
+    expect(eventsNamed(log, 'submit')).toHaveLength(1);
+    expect(w.output).toContain(`[clawmedic] answered Claude Code's "Make auto mode your default permission mode?" dialog by its text`);
+  });
+
+  it('a new dialog whose preselected option turns approvals off: no key pressed, the session ends with its text', async ({ expect }) => {
+    const w = await world('dangerous-dialog');
+    const report = await run(w, expect);
+    expect(report.outcome).toBe('error');
+    expect(report.detail).toContain('pressed nothing');
+    expect(report.detail).toContain('Let Claude approve its own actions from now on?');
+    expect(report.detail).toContain('Yes, stop asking me');
+    expect(report.detail).toContain('No, keep asking');
+    const log = await fakeLog(w);
+    expect(keys(log)).toEqual([]);
+    expect(eventsNamed(log, 'approvals-off')).toEqual([]);
+    expect(eventsNamed(log, 'submit')).toEqual([]);
+    expect(eventsNamed(log, 'sigterm')).toHaveLength(1); // stopped by the runner
+    expect(report.ms).toBeLessThan(8_000);
+  });
+
   it('a permission dialog with no hook: asked once after the grace period, allowed -> Enter, the command runs', async ({ expect }) => {
     const w = await world('permission-no-hook');
     const report = await run(w, expect, () => true);
@@ -237,15 +266,16 @@ describe.concurrent('ClaudeCodeDriver against a fake Claude Code TUI', () => {
   });
 
   it('a spinner that never stops: the idle cap ends it, although the screen keeps changing', async ({ expect }) => {
-    const w = await world('spinner-forever', { idleTimeoutMs: 2_000 });
+    // 3 s: the driver lets the ready prompt settle 0.5 s before the paste, and that counts toward the idle cap.
+    const w = await world('spinner-forever', { idleTimeoutMs: 3_000 });
     const report = await run(w, expect);
     expect(report.outcome).toBe('idle');
-    expect(report.detail).toBe('nothing new on screen for 2 s');
+    expect(report.detail).toBe('nothing new on screen for 3 s');
     const spinner = eventsNamed(await fakeLog(w), 'spinner').map((e) => String(e.line));
     expect(new Set(spinner).size).toBeGreaterThanOrEqual(4); // the screen did change, several times
     expect(spinner.some((line) => /^\S Canoodling… \(\ds · ↑ \d+ tokens\)$/.test(line))).toBe(true);
     expect(w.output.join('\n')).not.toContain('Canoodling');
-    expect(report.ms).toBeLessThan(6_000);
+    expect(report.ms).toBeLessThan(7_000);
   });
 
   it('paste detection (an Enter within 100 ms of the paste is a newline): the driver waits, one Enter submits', async ({ expect }) => {

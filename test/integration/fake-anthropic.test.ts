@@ -1,20 +1,17 @@
 /**
- * Proves the local fake Messages API against the REAL Claude Code CLI (`claude -p`, stream-json),
- * fully offline: a scripted Bash tool call that writes a marker file, then API errors.
+ * Proves the local fake Messages API against the REAL Claude Code CLI (`claude -p`, stream-json), in
+ * every version of the run (test/fixtures/claude-cli.ts), fully offline: a scripted Bash tool call
+ * that writes a marker file, then API errors.
  */
 import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { lastUserInfo, repairScript, startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from '../fixtures/fake-anthropic.js';
+import { claudeClis, cliBin, type ClaudeCli } from '../fixtures/claude-cli.js';
 import { ProcessJanitor, TempDirs } from '../fixtures/gateways.js';
-
-const ClaudeBin = resolve(fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url)));
-const haveClaude = existsSync(ClaudeBin);
 
 const temps = new TempDirs();
 const janitor = new ProcessJanitor();
@@ -57,7 +54,7 @@ interface ClaudeRun {
 }
 
 /** Runs `claude -p` in a fresh temp workspace against the fake, prompt on stdin; kills it after `timeoutMs`. */
-async function runClaude(fake: FakeAnthropic, prompt = 'please recover the service', timeoutMs = 15_000): Promise<ClaudeRun> {
+async function runClaude(cli: ClaudeCli, fake: FakeAnthropic, prompt = 'please recover the service', timeoutMs = 15_000): Promise<ClaudeRun> {
   const home = await temps.make('clawmedic-fake-anthropic-');
   const workspace = join(home, 'ws');
   await mkdir(workspace);
@@ -78,7 +75,7 @@ async function runClaude(fake: FakeAnthropic, prompt = 'please recover the servi
     TMPDIR: home,
   };
   const started = Date.now();
-  const child = spawn(ClaudeBin, ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'], {
+  const child = spawn(cliBin(cli), ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'], {
     cwd: workspace,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -212,10 +209,10 @@ describe('fake Anthropic API, in-process', () => {
   });
 });
 
-describe.skipIf(!haveClaude)('fake Anthropic API against the real Claude Code CLI', () => {
+describe.each(claudeClis())('fake Anthropic API against the real Claude Code CLI $version ($which)', (cli) => {
   it('drives a full recovery turn: Bash tool call writes the marker, then RECOVERY COMPLETE', async () => {
     const fake = await startFake();
-    const run = await runClaude(fake);
+    const run = await runClaude(cli, fake);
 
     expect(run.result, `stderr: ${run.stderr}`).toMatchObject({ type: 'result', is_error: false, result: 'RECOVERY COMPLETE' });
     expect(run.code).toBe(0);
@@ -243,7 +240,7 @@ describe.skipIf(!haveClaude)('fake Anthropic API against the real Claude Code CL
 
   it('reports a 500 from the API as an error result and exits 1', async () => {
     const fake = await startFake({ script: () => ({ kind: 'error', status: 500 }) });
-    const run = await runClaude(fake);
+    const run = await runClaude(cli, fake);
 
     expect(run.result, `stderr: ${run.stderr}`).toMatchObject({ type: 'result', is_error: true, api_error_status: 500 });
     expect(run.result?.result).toContain('500');
@@ -253,7 +250,7 @@ describe.skipIf(!haveClaude)('fake Anthropic API against the real Claude Code CL
 
   it('reports a 401 from the API as an error result', async () => {
     const fake = await startFake({ script: () => ({ kind: 'error', status: 401 }) });
-    const run = await runClaude(fake);
+    const run = await runClaude(cli, fake);
 
     expect(run.result, `stderr: ${run.stderr}`).toMatchObject({ type: 'result', is_error: true, api_error_status: 401 });
     expect(run.result?.result).toContain('Invalid API key');

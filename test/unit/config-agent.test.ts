@@ -93,10 +93,11 @@ describe('loadConfig: AGENT_*', () => {
     expect(agentOf({ AGENT_TIMEOUT_MS: '300001', AGENT_APPROVAL_TIMEOUT_MS: '300000' }).approvalTimeoutMs).toBe(300_000);
   });
 
-  it('refuses AGENT_ENABLED=true without ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN', () => {
+  it('refuses AGENT_ENABLED=true without ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN', () => {
     const problems = problemsOf({ AGENT_ENABLED: 'true' });
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^AGENT_ENABLED is true but neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set/);
+    expect(problems[0]).toMatch(/^AGENT_ENABLED is true but none of ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN is set/);
+    expect(agentOf({ AGENT_ENABLED: 'true', CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-x' }).enabled).toBe('true');
 
     expect(agentOf({ AGENT_ENABLED: 'true', ANTHROPIC_API_KEY: 'sk-test' }).enabled).toBe('true');
     expect(agentOf({ AGENT_ENABLED: 'true', ANTHROPIC_AUTH_TOKEN: 'tok' }).enabled).toBe('true');

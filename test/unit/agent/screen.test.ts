@@ -4,12 +4,14 @@ import {
   conversationLines,
   findApiError,
   inputText,
+  isToolCallLine,
   keysToChoose,
   LineRelay,
   parseDialog,
   parsePermission,
   type Dialog,
 } from '../../../src/agent/screen.js';
+import { AUTO_MODE_332 as AUTO_MODE, COLS, EFFORT_ROW_332, footers, LOGO_331, LOGO_332, NBSP, ROWS, rule, spread, WELCOME_197 } from '../../fixtures/claude-screens.mjs';
 
 /*
  * Screens as @xterm/headless renders them in a 120x40 PTY (`translateToString(true)`), transcribed from
@@ -17,10 +19,8 @@ import {
  * wrote: a non-breaking space after `❯` and `⎿`, and trailing spaces where it padded a row.
  */
 
-const COLS = 120;
-const ROWS = 40;
-const NBSP = '\u00a0';
-const RULE = '─'.repeat(COLS);
+const RULE = rule();
+const FOOTERS = footers();
 const DOWN = '\x1b[B';
 const UP = '\x1b[A';
 
@@ -30,45 +30,16 @@ function screen(...rows: string[]): string[] {
   return [...rows, ...Array<string>(ROWS - rows.length).fill('')];
 }
 
-/** `left` and `right` on one row of the terminal's width (the footer's right part is right-aligned). */
-function spread(left: string, right: string): string {
-  return left + ' '.repeat(COLS - left.length - right.length) + right;
-}
-
 /** A row the CLI padded with spaces to the full width (submitted prompts are). */
 function padded(text: string): string {
   return text.padEnd(COLS, ' ');
 }
 
-const WELCOME_197 = [
-  '╭─── Claude Code v2.1.197 ─────────────────────────────────────────────────────────────────────────────╮',
-  '│                                               │ Tips for getting started                             │',
-  '│                 Welcome back!                 │ Ask Claude to create a new app or clone a repository │',
-  '│                                               │ ──────────────────────────────────────────────────── │',
-  "│                    ▐▛███▜▌                    │ What's new                                           │",
-  '│                   ▝▜█████▛▘                   │ Check the Claude Code changelog for updates          │',
-  '│                     ▘▘ ▝▝                     │                                                      │',
-  '│                                               │                                                      │',
-  '│   Opus 4.8 (1M context) · API Usage Billing   │                                                      │',
-  '│                     ~/ws                      │                                                      │',
-  '╰──────────────────────────────────────────────────────────────────────────────────────────────────────╯',
-  '',
-  '',
-];
-/** The compact 3-line logo 2.1.331 shows instead of the box. */
-const LOGO_331 = [
-  '',
-  ' ▐▛███▜▌   Claude Code v2.1.331',
-  '▝▜█████▛▘  Opus 5.5 (1M context) · API Usage Billing',
-  '  ▘▘ ▝▝    ~/ws',
-  '',
-];
-
-const FOOTER_IDLE_197 = spread('  ? for shortcuts · ← for agents', '● high · /effort');
-const FOOTER_TYPING_197 = spread('', '● high · /effort');
-const FOOTER_BUSY_197 = spread('  esc to interrupt · ← for agents', '● high · /effort');
-const FOOTER_IDLE_331 = '  ⏸ manual mode on · ? for shortcuts · ← for agents';
-const FOOTER_BUSY_331 = '  ⏸ manual mode on · esc to interrupt · ← for agents';
+const FOOTER_IDLE_197 = FOOTERS[197].idle;
+const FOOTER_TYPING_197 = FOOTERS[197].typing;
+const FOOTER_BUSY_197 = FOOTERS[197].busy;
+const FOOTER_IDLE_331 = FOOTERS[331].idle;
+const FOOTER_BUSY_331 = FOOTERS[331].busy;
 
 /** The input box as rendered: rules above and below, `❯` + non-breaking space + the text. */
 function inputBox(text = '', footer = FOOTER_IDLE_197): string[] {
@@ -620,7 +591,7 @@ describe('parsePermission', () => {
 
 describe('parseDialog', () => {
   it('reads the 2.1.197 trust dialog: numbered, "Yes" preselected', () => {
-    expect(parseDialog(TRUST_197)).toEqual({
+    expect(parseDialog(TRUST_197)).toMatchObject({
       kind: 'trust',
       title: 'Accessing workspace:',
       options: [
@@ -646,8 +617,8 @@ describe('parseDialog', () => {
         { text: 'No (recommended)', selected: true },
       ],
     };
-    expect(parseDialog(API_KEY_197)).toEqual(expected);
-    expect(parseDialog(API_KEY_331)).toEqual(expected);
+    expect(parseDialog(API_KEY_197)).toMatchObject(expected);
+    expect(parseDialog(API_KEY_331)).toMatchObject(expected);
   });
 
   it('reads the theme picker without the diff preview, ✔ stripped', () => {
@@ -671,12 +642,12 @@ describe('parseDialog', () => {
   });
 
   it('reads the security notes: no options', () => {
-    expect(parseDialog(SECURITY_197)).toEqual({ kind: 'security', title: 'Security notes:', options: [] });
-    expect(parseDialog(SECURITY_331)).toEqual({ kind: 'security', title: 'Security notes:', options: [] });
+    expect(parseDialog(SECURITY_197)).toMatchObject({ kind: 'security', title: 'Security notes:', options: [] });
+    expect(parseDialog(SECURITY_331)).toMatchObject({ kind: 'security', title: 'Security notes:', options: [] });
   });
 
   it('reads the login picker, numbered options spaced by blank lines', () => {
-    expect(parseDialog(LOGIN_197)).toEqual({
+    expect(parseDialog(LOGIN_197)).toMatchObject({
       kind: 'login',
       title: 'Select login method:',
       options: [
@@ -705,8 +676,8 @@ describe('parseDialog', () => {
   });
 
   it('reads the offline onboarding failure: no options', () => {
-    expect(parseDialog(OFFLINE_197)).toEqual({ kind: 'offline', title: 'Unable to connect to Anthropic services', options: [] });
-    expect(parseDialog(OFFLINE_331)).toEqual({ kind: 'offline', title: 'Unable to connect to Anthropic services', options: [] });
+    expect(parseDialog(OFFLINE_197)).toMatchObject({ kind: 'offline', title: 'Unable to connect to Anthropic services', options: [] });
+    expect(parseDialog(OFFLINE_331)).toMatchObject({ kind: 'offline', title: 'Unable to connect to Anthropic services', options: [] });
   });
 
   it('reads a dialog it does not know by its footer', () => {
@@ -724,7 +695,7 @@ describe('parseDialog', () => {
       ' Enter to confirm · Esc to cancel',
     );
     expect(classifyScreen(lines)).toBe('dialog');
-    expect(parseDialog(lines)).toEqual({
+    expect(parseDialog(lines)).toMatchObject({
       kind: 'unknown',
       title: 'New MCP server found in .mcp.json: approver',
       options: [
@@ -789,7 +760,7 @@ describe('keysToChoose', () => {
   it('is null when no option matches, on the offline screen, or with nothing selected', () => {
     expect(keysToChoose(parseDialog(TRUST_197)!, (t) => t === 'Maybe')).toBeNull();
     expect(keysToChoose(parseDialog(OFFLINE_197)!, () => true)).toBeNull();
-    const unselected: Dialog = { kind: 'unknown', title: 'x', options: [{ text: 'A', selected: false }] };
+    const unselected: Dialog = { kind: 'unknown', title: 'x', options: [{ text: 'A', selected: false }], text: ['x', 'A'] };
     expect(keysToChoose(unselected, () => true)).toBeNull();
   });
 });
@@ -957,5 +928,95 @@ describe('LineRelay', () => {
     const longer = [...WELCOME_197, ...history, '● step 3000', ...inputBox()];
     expect(relay.next(longer)).toEqual(['● step 3000']);
     expect(relay.next(longer)).toEqual([]);
+  });
+});
+
+/* 2.1.332 (measured 2026-12-03): the auto-mode nudge, and its alternate-screen rendering of a turn. */
+const AUTO_MODE_BODY = [
+  RULE,
+  ...AUTO_MODE.body,
+  `  ❯ ${AUTO_MODE.options[0]}`,
+  `    ${AUTO_MODE.options[1]}`,
+];
+/** As first drawn: no footer yet. */
+const AUTO_MODE_332 = screen(...LOGO_332, ...AUTO_MODE_BODY);
+const AUTO_MODE_LATER_332 = screen(...LOGO_332, ...AUTO_MODE_BODY, `  ${AUTO_MODE.laterFooter}`);
+const EFFORT_332 = EFFORT_ROW_332();
+const DONE_ALT_332 = screen(
+  ...LOGO_332,
+  `❯ ${PROMPT}`,
+  '● I will run the recovery command.',
+  '  $ echo recovered > marker.txt',
+  '  Ran 1 shell command',
+  `  ⎿ ${NBSP}Allowed by PermissionRequest hook`,
+  '● RECOVERY COMPLETE',
+  '✻ Worked for 0s · done 10:27 AM',
+  EFFORT_332,
+  ...inputBox('', FOOTER_IDLE_331),
+);
+
+describe('2.1.332', () => {
+  it('reads the auto-mode nudge, with or without its footer, and answers it "No, keep manual mode"', () => {
+    for (const lines of [AUTO_MODE_332, AUTO_MODE_LATER_332]) {
+      expect(classifyScreen(lines)).toBe('dialog');
+      const dialog = parseDialog(lines)!;
+      expect(dialog).toMatchObject({
+        kind: 'auto-mode',
+        title: 'Make auto mode your default permission mode?',
+        options: [
+          { text: 'Yes, set auto mode as my default permission mode', selected: true },
+          { text: 'No, keep manual mode', selected: false },
+        ],
+      });
+      expect(keysToChoose(dialog, (t) => t.startsWith('No'))).toBe(`${DOWN}\r`);
+    }
+  });
+
+  it('finds a dialog it does not know by its selection list alone, with its whole text', () => {
+    const lines = screen(
+      ...LOGO_332,
+      RULE,
+      '  Let Claude approve its own actions from now on?',
+      '  You will not be asked again.',
+      '  ❯ Yes, stop asking me',
+      '    No, keep asking',
+    );
+    expect(classifyScreen(lines)).toBe('dialog');
+    expect(parseDialog(lines)).toEqual({
+      kind: 'unknown',
+      title: 'Let Claude approve its own actions from now on?',
+      options: [
+        { text: 'Yes, stop asking me', selected: true },
+        { text: 'No, keep asking', selected: false },
+      ],
+      text: ['Let Claude approve its own actions from now on?', 'You will not be asked again.', '❯ Yes, stop asking me', 'No, keep asking'],
+    });
+  });
+
+  it('does not take a lone `❯` line (a submitted prompt) for a dialog', () => {
+    const lines = screen(...LOGO_332, `❯ ${PROMPT}`, '', '✢ Cascading…');
+    expect(classifyScreen(lines)).toBe('unknown');
+    expect(parseDialog(lines)).toBeNull();
+  });
+
+  it('drops the effort status line from the conversation and keeps both tool-call renderings', () => {
+    expect(classifyScreen(DONE_ALT_332)).toBe('idle');
+    expect(conversationLines(DONE_ALT_332)).toEqual([
+      `❯ ${PROMPT}`,
+      '● I will run the recovery command.',
+      '  $ echo recovered > marker.txt',
+      '  Ran 1 shell command',
+      '  ⎿  Allowed by PermissionRequest hook',
+      '● RECOVERY COMPLETE',
+    ]);
+  });
+
+  it('tells tool calls from the agent words in both renderings', () => {
+    for (const line of ['● Bash(echo hi)', '  $ echo hi', '  Ran 1 shell command', '  Ran 3 shell commands', '  Did not run 1 call']) {
+      expect(isToolCallLine(line), line).toBe(true);
+    }
+    for (const line of ['● RECOVERY COMPLETE', '● I will run the recovery command.', '  costs $5 a month']) {
+      expect(isToolCallLine(line), line).toBe(false);
+    }
   });
 });

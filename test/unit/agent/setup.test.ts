@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HOOK_SCRIPT, agentAvailability, resolveAgentCommand } from '../../../src/agent/setup.js';
+import { HOOK_SCRIPT, agentAvailability, agentSummary, resolveAgentCommand } from '../../../src/agent/setup.js';
 import type { AgentConfig } from '../../../src/config.js';
 import { ConfigError } from '../../../src/errors.js';
 
@@ -123,7 +123,7 @@ describe('agentAvailability', () => {
     const { dir } = withAgent();
     expect(agentAvailability(agent({ command: 'fake-agent' }), { PATH: dir })).toEqual({
       enabled: false,
-      why: 'neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set',
+      why: 'none of ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN is set',
     });
   });
 
@@ -134,10 +134,16 @@ describe('agentAvailability', () => {
     });
   });
 
-  it('is on in auto mode with the key and the command, with the command resolved', () => {
+  it('is on in auto mode with any one credential and the command, saying which credential it uses', () => {
     const { dir, bin } = withAgent();
-    expect(agentAvailability(agent({ command: 'fake-agent' }), { PATH: dir, ANTHROPIC_API_KEY: 'sk-test' })).toEqual({ enabled: true, command: bin });
-    expect(agentAvailability(agent({ command: 'fake-agent' }), { PATH: dir, ANTHROPIC_AUTH_TOKEN: 'tok' })).toEqual({ enabled: true, command: bin });
+    const on = (env: NodeJS.ProcessEnv) => agentAvailability(agent({ command: 'fake-agent' }), { PATH: dir, ...env });
+    expect(on({ ANTHROPIC_API_KEY: 'sk-test' })).toEqual({ enabled: true, command: bin, credential: 'ANTHROPIC_API_KEY' });
+    expect(on({ ANTHROPIC_AUTH_TOKEN: 'tok' })).toEqual({ enabled: true, command: bin, credential: 'ANTHROPIC_AUTH_TOKEN' });
+    expect(on({ CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-x' })).toEqual({ enabled: true, command: bin, credential: 'CLAUDE_CODE_OAUTH_TOKEN' });
+    // One credential is passed on: the API key first, then the auth token, then the subscription token.
+    expect(on({ CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-x', ANTHROPIC_API_KEY: 'sk-test' })).toMatchObject({ credential: 'ANTHROPIC_API_KEY' });
+    expect(on({ CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-x', ANTHROPIC_AUTH_TOKEN: 'tok' })).toMatchObject({ credential: 'ANTHROPIC_AUTH_TOKEN' });
+    expect(on({ CLAUDE_CODE_OAUTH_TOKEN: '  ' })).toMatchObject({ enabled: false });
   });
 
   it('is on when AGENT_ENABLED is true and everything is there', () => {
@@ -145,6 +151,7 @@ describe('agentAvailability', () => {
     expect(agentAvailability(agent({ enabled: 'true', command: 'fake-agent' }), { PATH: dir, ANTHROPIC_API_KEY: 'sk-test' })).toEqual({
       enabled: true,
       command: bin,
+      credential: 'ANTHROPIC_API_KEY',
     });
   });
 
@@ -162,9 +169,9 @@ describe('agentAvailability', () => {
     const { dir } = withAgent();
     const err = configError(() => agentAvailability(agent({ enabled: 'true', command: 'fake-agent' }), { PATH: dir }));
     expect(err.problems).toEqual([
-      'AGENT_ENABLED is true but neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set: fix it in .env, or set AGENT_ENABLED=auto',
+      'AGENT_ENABLED is true but none of ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN is set: fix it in .env, or set AGENT_ENABLED=auto',
     ]);
-    expect(err.message).toContain('neither ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN is set');
+    expect(err.message).toContain('none of ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN is set');
   });
 
   it('throws a ConfigError naming the missing command when AGENT_ENABLED is true', () => {
@@ -172,5 +179,19 @@ describe('agentAvailability', () => {
     expect(err.problems).toHaveLength(1);
     expect(err.message).toContain(`AGENT_COMMAND '${MISSING}' was not found`);
     expect(err.message).toContain('AGENT_ENABLED=auto');
+  });
+});
+
+describe('agentSummary (clawmedic check-config)', () => {
+  it('says which CLI and which credential level 3 will use, or why it is off', () => {
+    const dir = tempDir();
+    const bin = file(dir, 'fake-agent', 0o755);
+    const summary = (env: NodeJS.ProcessEnv) => agentSummary(agent({ command: 'fake-agent' }), { PATH: dir, ...env });
+    expect(summary({ CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-secret-value' })).toBe(
+      `level 3 (AI agent): on: ${bin}, credential CLAUDE_CODE_OAUTH_TOKEN (a Claude subscription token (claude setup-token))`,
+    );
+    expect(summary({ ANTHROPIC_API_KEY: 'sk-test-secret' })).toBe(`level 3 (AI agent): on: ${bin}, credential ANTHROPIC_API_KEY (an Anthropic API key)`);
+    expect(summary({})).toBe('level 3 (AI agent): off: none of ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN is set');
+    expect(summary({ CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-secret-value' })).not.toContain('secret-value');
   });
 });

@@ -1,0 +1,57 @@
+/**
+ * What execvp would run, checked up front. node-pty on Linux forks, then calls execvp in the child: a
+ * missing command is not an exception in the parent but a child that prints "execvp(3) failed." and
+ * exits 1. So the command is resolved here (and the cwd checked), synchronously, and a missing one is
+ * an AgentStartError.
+ */
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, resolve as resolvePath } from 'node:path';
+
+/** glibc execvp's search path when PATH is unset. */
+const DEFAULT_EXEC_PATH = '/bin:/usr/bin';
+
+/** The program could not be started (command not found, not executable, bad cwd, PTY failure). */
+export class AgentStartError extends Error {
+  override readonly name = 'AgentStartError';
+  constructor(
+    message: string,
+    readonly command: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A name with a slash is taken relative to cwd; a bare name is searched in env.PATH (an empty entry means cwd). */
+export function resolveCommand(command: string, cwd: string, env: Record<string, string>): string {
+  let cwdOk = false;
+  try {
+    cwdOk = statSync(cwd).isDirectory();
+  } catch {
+    // missing
+  }
+  if (!cwdOk) throw new AgentStartError(`cannot start ${command}: working directory ${cwd} does not exist`, command);
+  if (command === '') throw new AgentStartError('cannot start: empty command', command);
+
+  if (command.includes('/')) {
+    const file = isAbsolute(command) ? command : resolvePath(cwd, command);
+    if (isExecutableFile(file)) return file;
+    throw new AgentStartError(`cannot start ${command}: ${file} is not an executable file`, command);
+  }
+  const path = env.PATH ?? DEFAULT_EXEC_PATH;
+  for (const dir of path.split(delimiter)) {
+    const file = resolvePath(cwd, dir === '' ? '.' : dir, command);
+    if (isExecutableFile(file)) return file;
+  }
+  throw new AgentStartError(`command not found: ${command} (searched PATH=${path})`, command);
+}
+
+function isExecutableFile(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
