@@ -402,7 +402,9 @@ describe('priorities', () => {
     relay.upsert('card-1', 'chan-card', card(1), {});
     const alert = relay.post('chan-alert', { content: 'alert' }, 'alert');
     const approval = relay.post('chan-approval', { content: 'approval' }, 'approval');
-    await sleep(100); // bottleneck registers jobs a macrotask later
+    // Bottleneck registers jobs asynchronously (RECEIVED, then QUEUED): release only once all 32 wait in its queue.
+    const counts = () => (relay as unknown as { limiter: { counts(): { RECEIVED: number; QUEUED: number } } }).limiter.counts();
+    await waitFor(() => counts().RECEIVED === 0 && counts().QUEUED === 32, 'the 32 writes to be queued');
     sink.gate = null;
     release();
     await expect(approval).resolves.toMatch(/^m\d+$/);
