@@ -80,7 +80,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   });
   // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run.
   const bot = config.discord
-    ? new (await import('./bot/bot.js')).MedicBot({ config: config.discord, medic, store, events, log, redactor, ...options.bot })
+    ? await startBot(config.discord, { medic, store, events, log, redactor, ...options.bot })
     : null;
   if (!bot) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
   let api: ApiServer | undefined;
@@ -198,4 +198,27 @@ export async function loadApiToken(config: MedicConfig): Promise<string> {
   await writeFile(file, `${token}\n`, { mode: 0o600 });
   await chmod(file, 0o600);
   return token;
+}
+
+/**
+ * The Discord bot with the command source wired in: the bot draws and relays, src/commands turns
+ * interactions into ladder operations; neither imports the other. discord.js costs ~40 MB and
+ * 0.6 s to load, so both are loaded only when there is a bot to run.
+ */
+async function startBot(config: NonNullable<MedicConfig['discord']>, o: Omit<BotOptions, 'config' | 'onInteraction'>): Promise<MedicBot> {
+  const [{ MedicBot }, { handleInteraction }] = await Promise.all([import('./bot/bot.js'), import('./commands/interactions.js')]);
+  return new MedicBot({
+    ...o,
+    config,
+    onInteraction: (i, ctx) =>
+      handleInteraction(i, {
+        medic: o.medic,
+        store: o.store,
+        log: o.log,
+        auth: ctx.auth,
+        botStatus: ctx.botStatus,
+        statusPublic: config.statusPublic,
+        guildId: config.guildId,
+      }),
+  });
 }

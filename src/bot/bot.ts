@@ -2,21 +2,28 @@
  * The Discord bot: a subscriber of the medic's events and a source of operator requests.
  * It logs in in the background and keeps trying; nothing in the ladder waits for it.
  */
-import { Client, Events, GatewayIntentBits, type ClientOptions } from 'discord.js';
+import { Client, Events, GatewayIntentBits, type ClientOptions, type Interaction } from 'discord.js';
 import type { DiscordConfig } from '../config.js';
 import type { Medic } from '../medic.js';
 import type { MedicEvents } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import type { Redactor } from '../recovery/redact.js';
-import { handleInteraction } from '../commands/interactions.js';
 import { Authoriser } from './auth.js';
 import { DiscordLink, type LinkStatus } from './connection.js';
 import { DiscordSink } from './discord-sink.js';
 import { IncidentSync } from './incident-sync.js';
 import { Relay, type RelayStats } from './relay.js';
 
+/** What the bot hands the command source (src/commands, wired by the composition root) with each interaction. */
+export interface InteractionContext {
+  auth: Authoriser;
+  botStatus: () => LinkStatus;
+}
+
 export interface BotOptions {
   config: DiscordConfig;
+  /** Slash commands, buttons and autocomplete: the command source; none: interactions are ignored (benchmarks). */
+  onInteraction?: (i: Interaction, ctx: InteractionContext) => Promise<void>;
   medic: Medic;
   store: Store;
   events: MedicEvents;
@@ -67,15 +74,7 @@ export class MedicBot {
       void this.sync.catchUp().catch((err: Error) => o.log.error(`Discord catch-up failed: ${err.message}`));
     });
     this.client.on(Events.InteractionCreate, (i) => {
-      void handleInteraction(i, {
-        medic: o.medic,
-        store: o.store,
-        auth,
-        statusPublic: config.statusPublic,
-        botStatus: () => this.link.status(),
-        log: o.log,
-        guildId: config.guildId,
-      });
+      void o.onInteraction?.(i, { auth, botStatus: () => this.link.status() });
     });
     this.client.on(Events.Error, (err) => o.log.warn(`Discord client error: ${err.message}`));
   }
