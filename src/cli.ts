@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import dotenv from 'dotenv';
-import { agentSummary } from './agent/setup.js';
+import { configDump, configSummary } from './cli/check-config.js';
+import { loadEnv } from './env-file.js';
 import { loadConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { renderIncident, renderIncidentList, renderStatus } from './cli-render.js';
@@ -32,12 +32,7 @@ const consoleIo = (): CliIo => ({
   width: process.stdout.isTTY ? process.stdout.columns : undefined,
 });
 
-export function loadEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const file = base.MEDIC_ENV_FILE ?? '.env';
-  if (!existsSync(file)) return { ...base };
-  // Real environment variables win over the file, as with dotenv's defaults.
-  return { ...dotenv.parse(readFileSync(file)), ...base };
-}
+export { loadEnv };
 
 /** Runs one command line; resolves with the exit code (0 ok, 1 failure, 2 bad usage or configuration). */
 export async function main(argv: string[], env = loadEnv(), io: CliIo = consoleIo()): Promise<number> {
@@ -111,10 +106,7 @@ async function dispatch(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Prom
     }
     case 'check-config': {
       const config = loadConfig(env);
-      const shown = { ...config, apiToken: config.apiToken ? '[set]' : null, discord: config.discord && { ...config.discord, token: '[set]' } };
-      console.log(JSON.stringify(shown, null, 2));
-      console.log(`configuration ok: ${config.targets.length} target(s)`);
-      console.log(agentSummary(config.agent, env));
+      io.out(values.json === true ? configDump(config) : configSummary(config, env));
       return 0;
     }
     default:

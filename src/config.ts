@@ -11,6 +11,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { agentCredential, CREDENTIAL_CHOICES } from './agent/credentials.js';
 import { parseAutoAllow } from './agent/policy.js';
+import { typoProblems } from './config/typos.js';
+import { whereSet } from './env-file.js';
 import { ConfigError } from './errors.js';
 import { DefaultBackoff, DefaultLadderOptions } from './recovery/ladder/options.js';
 
@@ -172,11 +174,15 @@ function parseField(spec: Field, raw: unknown, where: string, fix: string, probl
 }
 
 function describeIssue(where: string, value: unknown, issue: z.core.$ZodIssue): string {
-  const got = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+  // A secret's value is never echoed, even a wrong one.
+  const secret = /TOKEN|SECRET|PASSWORD|API_KEY/.test(where) && typeof value === 'string';
+  const got = secret ? `a value of ${value.length} characters` : typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
   const i = issue as z.core.$ZodIssue & { expected?: string; minimum?: unknown; maximum?: unknown; values?: unknown[]; format?: string };
   let rule: string;
   if (i.code === 'invalid_type' && (i.expected === 'number' || i.expected === 'int')) rule = 'must be a whole number';
-  else if (i.code === 'too_small') rule = typeof value === 'string' && !/^-?\d/.test(value) ? 'must not be empty' : `must be at least ${String(i.minimum)}`;
+  else if (i.code === 'too_small' && (i as { origin?: string }).origin === 'string') {
+    rule = Number(i.minimum) > 1 ? `must be at least ${String(i.minimum)} characters long` : 'must not be empty';
+  } else if (i.code === 'too_small') rule = typeof value === 'string' && !/^-?\d/.test(value) ? 'must not be empty' : `must be at least ${String(i.minimum)}`;
   else if (i.code === 'too_big') rule = `must be at most ${String(i.maximum)}`;
   else if (i.code === 'invalid_value' && i.values) rule = `must be one of ${i.values.join(', ')}`;
   else if (i.code === 'invalid_format' && i.format === 'url') rule = 'must be an http(s) URL such as http://127.0.0.1:18789/healthz';
@@ -185,8 +191,9 @@ function describeIssue(where: string, value: unknown, issue: z.core.$ZodIssue): 
   return `${where} ${rule} (got ${got})`;
 }
 
-const envFix = (f: Field) => `fix ${f.env} in .env, see .env.example`;
-const medicFix = (f: Field) => `set it in .env (default ${String(f.def)}), see .env.example`;
+/** How to fix a bad value: where it was set (.env, or the environment when loadEnv knows it was not the file). */
+const envFix = (env: NodeJS.ProcessEnv) => (f: Field) => `fix ${f.env} in ${whereSet(env, f.env)}, see .env.example`;
+const medicFix = (env: NodeJS.ProcessEnv) => (f: Field) => `set it in ${whereSet(env, f.env)} (default ${String(f.def)}), see .env.example`;
 const fromEnv = (env: NodeJS.ProcessEnv) => (_key: string, f: Field) => env[f.env];
 const envName = (_key: string, f: Field) => f.env;
 
@@ -197,13 +204,13 @@ function expandHome(path: string, home: string): string {
 /** The medic's own settings (port, data dir, log), as `loadConfig` reads them; for the guardian. */
 export function loadMedicSettings(env: NodeJS.ProcessEnv = process.env): MedicSettings {
   const problems: string[] = [];
-  const medic = parseTable(MEDIC_FIELDS, fromEnv(env), envName, medicFix, problems);
+  const medic = parseTable(MEDIC_FIELDS, fromEnv(env), envName, medicFix(env), problems);
   if (problems.length) throw new ConfigError(problems);
   return medic;
 }
 
 function loadAgent(env: NodeJS.ProcessEnv, home: string, cwd: string, problems: string[]): AgentConfig {
-  const a = parseTable(AGENT_FIELDS, fromEnv(env), envName, envFix, problems);
+  const a = parseTable(AGENT_FIELDS, fromEnv(env), envName, envFix(env), problems);
   if (a.approvalTimeoutMs >= a.timeoutMs) {
     problems.push(
       `AGENT_APPROVAL_TIMEOUT_MS (${a.approvalTimeoutMs}) must be below AGENT_TIMEOUT_MS (${a.timeoutMs}): the session would end before an operator's answer counts`,
@@ -217,7 +224,7 @@ function loadAgent(env: NodeJS.ProcessEnv, home: string, cwd: string, problems: 
 }
 
 function loadDiscord(env: NodeJS.ProcessEnv, problems: string[]): DiscordConfig | null {
-  const d = parseTable(DISCORD_FIELDS, fromEnv(env), envName, envFix, problems);
+  const d = parseTable(DISCORD_FIELDS, fromEnv(env), envName, envFix(env), problems);
   if (!d.token) return null;
   const missing = (['guildId', 'channelId'] as const).filter((k) => !d[k]).map((k) => DISCORD_FIELDS[k].env);
   for (const name of missing) problems.push(`${name} is missing: DISCORD_TOKEN is set, so the bot needs it (see .env.example)`);
@@ -256,14 +263,15 @@ function checkTargets(targets: TargetConfig[], home: string, cwd: string, proble
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): MedicConfig {
   const problems: string[] = [];
   const home = env.HOME ?? homedir();
-  const medic = parseTable(MEDIC_FIELDS, fromEnv(env), envName, medicFix, problems);
-  const fromEnvTarget = parseTable(TARGET_FIELDS, fromEnv(env), envName, envFix, problems);
+  const medic = parseTable(MEDIC_FIELDS, fromEnv(env), envName, medicFix(env), problems);
+  const fromEnvTarget = parseTable(TARGET_FIELDS, fromEnv(env), envName, envFix(env), problems);
   const targets = medic.targetsFile
     ? readTargetsFile(resolve(cwd, expandHome(medic.targetsFile, home)), fromEnvTarget, problems)
     : [fromEnvTarget];
   checkTargets(targets, home, cwd, problems);
   const discord = loadDiscord(env, problems);
   const agent = loadAgent(env, home, cwd, problems);
+  problems.push(...typoProblems(env, CONFIG_VARIABLES.map((v) => v.name), (name) => whereSet(env, name)));
   if (problems.length) throw new ConfigError(problems);
   const dataDir = expandHome(medic.dataDir, home);
   return {

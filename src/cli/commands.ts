@@ -81,7 +81,14 @@ export const COMMANDS: CommandSpec[] = [
     api: true,
   },
   { name: 'resume', synopsis: 'resume <target> [--json]', summary: ['act again after pause or abort'], args: 'target', options: json, api: true },
-  { name: 'check-config', synopsis: 'check-config', summary: ['validate the configuration and print it'], args: 'none', options: {}, api: false },
+  {
+    name: 'check-config',
+    synopsis: 'check-config [--json]',
+    summary: ['validate the configuration and say what the medic will do', '(--json: every setting)'],
+    args: 'none',
+    options: json,
+    api: false,
+  },
   {
     name: 'deploy-commands',
     synopsis: 'deploy-commands [--global]',
