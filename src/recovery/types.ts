@@ -80,6 +80,15 @@ export interface ProbeResult {
   error: string | null;
 }
 
+/** Healthy time on one config content, summed across runs (see `snapshotTaken`). */
+export interface ConfigProof {
+  /** Fingerprint of the config file the gateway was started with, or null when unknown. */
+  config: string | null;
+  healthyMs: number;
+  /** The last good probe of the current healthy stretch (null: not healthy now). */
+  lastOkAt: number | null;
+}
+
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
@@ -150,8 +159,14 @@ export interface TargetState {
   /** The one piece of work in flight (single flight), and what follows a stop. */
   pending: { work: PendingWork; since: number } | null;
   afterStop: 'start' | 'diagnose' | 'agent' | null;
-  /** A last-known-good snapshot was taken for the current run. */
+  /** The config the gateway runs on is proven and kept as known-good (a copy was asked for). */
   snapshotTaken: boolean;
+  /**
+   * The proof that a config is good: healthy time summed over every run on the same content
+   * (`config`, its fingerprint; null: unknown, then each run proves itself). Absent in states
+   * stored by an older medic.
+   */
+  proof?: ConfigProof;
   incident: Incident | null;
 }
 
@@ -161,7 +176,8 @@ export type LadderEvent =
   | { type: 'Tick' }
   | { type: 'ProbeSucceeded'; result: ProbeResult }
   | { type: 'ProbeFailed'; result: ProbeResult }
-  | { type: 'GatewayStarted'; pid: number | null }
+  /** `config`: the fingerprint of the config file it was started with (absent or null: unknown). */
+  | { type: 'GatewayStarted'; pid: number | null; config?: string | null }
   /** The running gateway's port is served by `pid` (a descendant of the started pid, or a new listener). */
   | { type: 'GatewayServing'; pid: number }
   | { type: 'GatewayStartFailed'; error: string; permanent: boolean }
@@ -207,7 +223,8 @@ export type LadderAction =
   | { type: 'StopGateway'; reason: string; urgent: boolean }
   | { type: 'Diagnose' }
   | { type: 'RunRepair'; step: RepairStep; pid: number | null }
-  | { type: 'SnapshotConfig' }
+  /** Keep the config as known-good; `config`: the fingerprint that was proven (null: the one captured at the start). */
+  | { type: 'SnapshotConfig'; config: string | null }
   | { type: 'Record'; record: LadderRecord }
   | { type: 'SaveIncident'; incident: Incident }
   | { type: 'NotifyHuman'; incidentId: string; summary: string }

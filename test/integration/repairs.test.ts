@@ -102,7 +102,7 @@ describe('diagnose and restore-config', () => {
     const k = kit();
     await writeFile(configPath, GOOD);
     await k.captureConfig();
-    await k.snapshotConfig();
+    await k.snapshotConfig(null);
     await writeFile(configPath, '{ broken');
     const d = await k.diagnose();
     expect(d.config.ok).toBe(false);

@@ -29,7 +29,7 @@ const HANDLERS: Handlers = {
   },
   ProbeSucceeded: (c, e) => probeSucceeded(c, e.result),
   ProbeFailed: (c, e) => probeFailed(c, e.result),
-  GatewayStarted: (c, e) => started(c, e.pid),
+  GatewayStarted: (c, e) => started(c, e.pid, e.config ?? null),
   GatewayServing: (c, e) => serving(c, e.pid),
   GatewayStartFailed: (c, e) => startFailed(c, e.error, e.permanent),
   GatewayStopped: (c) => stopped(c),
@@ -66,6 +66,7 @@ export function initialState(target: string): TargetState {
     pending: null,
     afterStop: null,
     snapshotTaken: false,
+    proof: { config: null, healthyMs: 0, lastOkAt: null },
     incident: null,
   };
 }

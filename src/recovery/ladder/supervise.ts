@@ -20,6 +20,7 @@ export function boot(c: Step, adoptedPid: number | null): void {
   s.healthySince = null;
   s.probe.failures = 0;
   s.probe.successes = 0;
+  if (s.proof) s.proof.lastOkAt = null; // the time the medic was away proves nothing
   // An adopted gateway may still be starting (the previous medic died mid-restart): it gets the
   // start-up grace from now, which ends at its first good probe. A service's start is unknown.
   const adopted = c.o.supervised && adoptedPid !== null;
@@ -54,7 +55,7 @@ export function dueRestart(c: Step): void {
   start(c);
 }
 
-export function started(c: Step, pid: number | null): void {
+export function started(c: Step, pid: number | null, config: string | null): void {
   const s = c.s;
   s.pending = null;
   Object.assign(s.process, { status: 'running', pid, startedAt: c.now, becameHealthy: false });
@@ -65,7 +66,14 @@ export function started(c: Step, pid: number | null): void {
   }
   s.probe.failures = 0;
   s.probe.successes = 0;
-  s.snapshotTaken = false;
+  // The proof of a config goes on across runs on the same content; other (or unknown) content starts again.
+  const proof = proofOf(s);
+  if (config === null || proof.config !== config) {
+    s.proof = { config, healthyMs: 0, lastOkAt: null };
+    s.snapshotTaken = false;
+  } else {
+    proof.lastOkAt = null;
+  }
   if (s.incident) record(c, 'step', pid !== null ? `gateway started (pid ${pid})` : 'restart command finished');
 }
 
@@ -153,11 +161,29 @@ export function probeSucceeded(c: Step, result: ProbeResult): void {
     if (was === 'down') record(c, 'health', `healthy again (${result.latencyMs} ms)`);
     if (s.incident) resolve(c);
   }
-  const stableFor = s.healthySince === null ? 0 : c.now - s.healthySince;
-  if (s.health === 'up' && !s.snapshotTaken && s.process.status === 'running' && stableFor >= c.o.snapshotAfterMs) {
-    s.snapshotTaken = true;
-    c.actions.push({ type: 'SnapshotConfig' });
-  }
+  proveConfig(c);
+}
+
+/**
+ * A config is known-good once the gateway has been healthy on it for `snapshotAfterMs` in
+ * total, summed over every run on the same content (a kill -9 or a restart does not start the
+ * proof again); the copy is asked for at the good probe that completes the proof.
+ */
+function proveConfig(c: Step): void {
+  const s = c.s;
+  if (s.snapshotTaken || s.health !== 'up' || (c.o.supervised && s.process.status !== 'running')) return;
+  const proof = proofOf(s);
+  if (proof.lastOkAt !== null) proof.healthyMs += c.now - proof.lastOkAt;
+  proof.lastOkAt = c.now;
+  if (proof.healthyMs < c.o.snapshotAfterMs) return;
+  s.snapshotTaken = true;
+  proof.lastOkAt = null;
+  c.actions.push({ type: 'SnapshotConfig', config: proof.config });
+}
+
+function proofOf(s: TargetState): NonNullable<TargetState['proof']> {
+  s.proof ??= { config: null, healthyMs: 0, lastOkAt: null };
+  return s.proof;
 }
 
 export function probeFailed(c: Step, result: ProbeResult): void {
@@ -228,6 +254,7 @@ function continueAfterStop(c: Step): void {
 function markDown(c: Step): void {
   const s = c.s;
   if (s.health === 'up') record(c, 'health', 'gateway down');
+  if (s.proof) s.proof.lastOkAt = null;
   s.health = 'down';
   s.healthySince = null;
   s.probe.successes = 0;

@@ -98,12 +98,15 @@ export class GatewayRepairKit implements GatewayRepairs {
     return { ok: check.ok, error: check.error, lastKnownGood: check.ok ? false : (await this.o.guard.latestGood()) !== undefined };
   }
 
-  async captureConfig(): Promise<void> {
-    await this.o.guard.capture().catch((err: unknown) => this.o.log.error('could not read the gateway config', { err }));
+  async captureConfig(): Promise<string | null> {
+    return this.o.guard.capture().catch((err: unknown) => {
+      this.o.log.error('could not read the gateway config', { err });
+      return null;
+    });
   }
 
-  async snapshotConfig(): Promise<void> {
-    await this.o.guard.snapshot().catch((err: unknown) => this.o.log.error('could not keep a known-good config', { err }));
+  async snapshotConfig(config: string | null): Promise<void> {
+    await this.o.guard.snapshot(config).catch((err: unknown) => this.o.log.error('could not keep a known-good config', { err }));
   }
 
   private async portHolder(): Promise<PortHolder | null> {

@@ -55,6 +55,16 @@ const from = {
     h.advance(60_000);
     return h;
   },
+  'healthy: on the same config as a run killed after 25 s healthy': () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100, 'sha256:aaa'));
+    h.probes(2 + 5, probeOk()); // up for 25 s
+    h.send(killed());
+    h.after(1_000, started(101, 'sha256:aaa'));
+    h.probes(2, probeOk()); // up again: the incident resolves
+    h.advance(5_000); // the next probe is due: 30 s in total on this content
+    return h;
+  },
   'healthy: two failed probes': () => {
     const h: LadderHarness = from.healthy();
     h.probes(2, probeFail());
@@ -164,6 +174,7 @@ const table: Row[] = [
   { from: 'starting: running, one good probe', event: probeOk(), to: 'healthy', work: [] },
   { from: 'starting: running, one good probe', event: { type: 'GatewayServing', pid: 101 }, to: 'starting', work: [] }, // the listener behind a wrapper: its pid is shown
   { from: 'healthy', event: probeOk(), to: 'healthy', work: ['SnapshotConfig'] }, // healthy for snapshotAfterMs: last-known-good
+  { from: 'healthy: on the same config as a run killed after 25 s healthy', event: probeOk(), to: 'healthy', work: ['SnapshotConfig'] }, // proof summed across runs on one content
   { from: 'healthy', event: tick(), to: 'healthy', work: [] },
   { from: 'healthy', event: boot(100), to: 'starting', work: [] },
   { from: 'healthy: two failed probes', event: probeFail(), to: 'restarting', work: ['StopGateway'] },

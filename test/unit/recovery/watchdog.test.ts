@@ -127,7 +127,9 @@ class FakeRepairs implements GatewayRepairs {
     this.runs.push(step);
     return { ok: false, detail: 'exit 1' };
   }
-  async captureConfig(): Promise<void> {}
+  async captureConfig(): Promise<string | null> {
+    return null;
+  }
   async snapshotConfig(): Promise<void> {}
   async configDrift(): Promise<null> {
     return null;
