@@ -66,9 +66,9 @@ export interface GatewayRepairs {
   captureConfig(): Promise<string | null>;
   /**
    * The gateway was proven healthy on the config with fingerprint `config` (null: the captured
-   * one): keep it as last-known-good, if it validates.
+   * one): keep it as last-known-good, if it validates. Resolves true when a new copy was kept.
    */
-  snapshotConfig(config: string | null): Promise<void>;
+  snapshotConfig(config: string | null): Promise<boolean>;
   /** The config file's check when it changed since the last call, else null; with whether a known-good copy exists. */
   configDrift(): Promise<{ ok: boolean; error: string | null; lastKnownGood: boolean } | null>;
 }

@@ -124,6 +124,8 @@ export interface Incident {
   approval: PendingApproval | null;
   /** Opened because the config on disk broke while the gateway kept running (latent corruption). */
   latent?: boolean;
+  /** What the last "human needed" notice said: looked at again and nothing new, the incident waits without another. */
+  humanNotified?: string;
   /** Level 3: the AI agent's sessions in this incident (absent: never called). */
   agent?: AgentRun;
   /** What brought it back, or why it ended. */
@@ -192,6 +194,8 @@ export type LadderEvent =
   /** `session`: as in the StartAgent it answers (a late end of an earlier session is ignored). */
   | { type: 'AgentFinished'; session: string; outcome: AgentOutcome; detail: string }
   | { type: 'ConfigChanged'; ok: boolean; error: string | null; lastKnownGood: boolean }
+  /** A known-good copy of the config was kept (after `SnapshotConfig`): a repair that was not possible before is now. */
+  | { type: 'KnownGoodSaved' }
   | { type: 'PauseRequested'; by: string; until: number | null }
   | { type: 'ResumeRequested'; by: string };
 

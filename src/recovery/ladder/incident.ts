@@ -74,8 +74,16 @@ export function escalate(c: Step, reason: string): void {
   const inc = c.s.incident!;
   if (agentTakesOver(c, inc)) return enterLevel3(c, reason);
   const why = `${reason}${agentTried(inc)}`;
+  const retryAt = c.o.humanRetryMs === null ? null : c.now + c.o.humanRetryMs;
+  if (inc.humanNotified === why) {
+    // Looked at again after a new fact and found nothing new: the people already know; one line, no second notice.
+    Object.assign(inc, { level: 4, state: 'waiting_human', retryAt });
+    record(c, 'step', 'nothing new to try: still waiting for a human');
+    return;
+  }
   setLevel(c, 4, `human needed: ${why}`);
-  inc.retryAt = c.o.humanRetryMs === null ? null : c.now + c.o.humanRetryMs;
+  inc.retryAt = retryAt;
+  inc.humanNotified = why;
   c.actions.push({ type: 'NotifyHuman', incidentId: inc.id, summary: why });
 }
 

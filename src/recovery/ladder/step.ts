@@ -13,7 +13,7 @@ import { approvalDecided, expireApproval } from './approvals.js';
 import { newStep, type Step, type StepContext } from './context.js';
 import { halfOpenRetry } from './incident.js';
 import { abortRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
-import { configChanged, diagnosed, repairFinished } from './repair.js';
+import { configChanged, diagnosed, reEvaluate, repairFinished } from './repair.js';
 import { boot, dueRestart, exited, probeFailed, probeSucceeded, serving, started, startFailed, stopped } from './supervise.js';
 
 type Handlers = { [K in LadderEvent['type']]: (c: Step, e: Extract<LadderEvent, { type: K }>) => void };
@@ -37,6 +37,7 @@ const HANDLERS: Handlers = {
   Diagnosed: (c, e) => diagnosed(c, e.diagnosis),
   RepairFinished: (c, e) => repairFinished(c, e.step, e.ok, e.detail),
   ConfigChanged: (c, e) => configChanged(c, e.ok, e.error, e.lastKnownGood),
+  KnownGoodSaved: (c) => reEvaluate(c, 'a known-good copy of the config now exists', 'known-good'),
   ApprovalDecided: (c, e) => approvalDecided(c, e.approvalId, e.approved, e.by, e.scope ?? 'once'),
   AgentPermissionRequested: (c, e) => agentPermission(c, e.requestId, e.tool, e.command, e.description),
   AgentFinished: (c, e) => agentFinished(c, e.session, e.outcome, e.detail),

@@ -9,7 +9,8 @@ import { agentOnBoot, startAgent } from './agent.js';
 import { record, type Step } from './context.js';
 import { describeExit } from './describe.js';
 import { openIncident, resolve, setLevel } from './incident.js';
-import { diagnose, enterLevel2, repairFailed } from './repair.js';
+import { closeApproval } from './approvals.js';
+import { diagnose, enterLevel2, reEvaluate, repairFailed } from './repair.js';
 
 export function boot(c: Step, adoptedPid: number | null): void {
   const s = c.s;
@@ -38,6 +39,11 @@ export function boot(c: Step, adoptedPid: number | null): void {
   const inc = s.incident;
   agentOnBoot(c);
   if (s.paused || inc?.state === 'waiting_human') return;
+  if (inc?.approval) {
+    // The question still stands (its answer is checked again when it is carried out): no re-diagnosis to race it.
+    record(c, 'step', `medic restarted; question ${inc.approval.id} is still open`);
+    return;
+  }
   if (inc && inc.level >= 2) {
     record(c, 'step', 'medic restarted mid-repair; diagnosing again');
     diagnose(c);
@@ -93,7 +99,7 @@ export function startFailed(c: Step, error: string, permanent: boolean): void {
     c.s.process.pid = null;
   }
   // A start that failed is a failed start, whatever the previous run did.
-  fault(c, `could not be started: ${error}`, permanent ? 'command' : null, true);
+  fault(c, `could not be started: ${error}`, permanent ? 'command' : null, true, false);
 }
 
 export function stopped(c: Step): void {
@@ -108,6 +114,7 @@ export function stopped(c: Step): void {
 export function exited(c: Step, exit: ExitInfo): void {
   const s = c.s;
   const wasStopping = s.process.status === 'stopping';
+  const died = s.process.status === 'running' || s.process.status === 'starting';
   const unstable = !s.process.becameHealthy;
   Object.assign(s.process, { status: 'stopped', pid: null, lastExit: exit });
   markDown(c);
@@ -117,11 +124,11 @@ export function exited(c: Step, exit: ExitInfo): void {
     return;
   }
   if (s.pending?.work === 'start') s.pending = null;
-  fault(c, describeExit(exit), exit.hint, unstable);
+  fault(c, describeExit(exit), exit.hint, unstable, died);
 }
 
 /** The gateway died or could not start: open or continue the incident and decide the next rung. */
-function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean): void {
+function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean, died: boolean): void {
   const s = c.s;
   if (unstable) countUnstableExit(c);
   if (s.paused) {
@@ -129,7 +136,13 @@ function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean)
     return;
   }
   const inc = openIncident(c, `gateway ${what}`, `gateway ${what} again`);
-  if (inc.state === 'waiting_human') return;
+  // Restoring under a running gateway no longer applies once it is down: level 2 restores without asking.
+  if (inc.approval?.kind === 'restore-config') closeApproval(c, 'withdrawn', null);
+  if (inc.state === 'waiting_human') {
+    // A gateway that had been healthy died: a new fact. (A half-open retry that never came up is not.)
+    if (died && !unstable) reEvaluate(c, `gateway ${what}`, 'diagnose');
+    return;
+  }
   if (inc.level >= 2) return repairFailed(c, `${inc.verifying ?? 'the repair'} did not bring it back: ${what}`);
   if (hint === 'config') return enterLevel2(c, 'exit 78: the gateway refuses its config; not restarting blindly');
   if (hint === 'port') return enterLevel2(c, 'the port is in use; finding out who holds it');

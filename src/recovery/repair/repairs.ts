@@ -105,8 +105,11 @@ export class GatewayRepairKit implements GatewayRepairs {
     });
   }
 
-  async snapshotConfig(config: string | null): Promise<void> {
-    await this.o.guard.snapshot(config).catch((err: unknown) => this.o.log.error('could not keep a known-good config', { err }));
+  async snapshotConfig(config: string | null): Promise<boolean> {
+    return this.o.guard.snapshot(config).catch((err: unknown) => {
+      this.o.log.error('could not keep a known-good config', { err });
+      return false;
+    });
   }
 
   private async portHolder(): Promise<PortHolder | null> {

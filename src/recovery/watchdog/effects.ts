@@ -63,7 +63,10 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
         await p.dispatch({ type: 'RepairFinished', step: action.step, ...result });
       });
     case 'SnapshotConfig':
-      return void background(p, action.type, () => p.repairs.snapshotConfig(action.config));
+      return void background(p, action.type, async () => {
+        // A new copy is a fact: an incident waiting for a human may now have a repair to try.
+        if (await p.repairs.snapshotConfig(action.config)) await p.dispatch({ type: 'KnownGoodSaved' });
+      });
     default:
       return unreachable(action);
   }

@@ -243,8 +243,9 @@ export class TargetWatchdog {
       const result = await this.o.probe.check(signal);
       if (signal.aborted) break;
       await this.dispatch(result.ok ? { type: 'ProbeSucceeded', result } : { type: 'ProbeFailed', result }).catch(() => {});
-      // While it answers, a config broken on disk is an outage waiting for the next restart.
-      if (result.ok) {
+      // While it answers, a config broken on disk is an outage waiting for the next restart; while a
+      // human is awaited, a config changed on disk is a new fact (a person may have fixed it).
+      if (result.ok || this.state.incident?.state === 'waiting_human') {
         const drift = await this.o.repairs.configDrift().catch(() => null);
         if (drift) await this.dispatch({ type: 'ConfigChanged', ...drift }).catch(() => {});
       }

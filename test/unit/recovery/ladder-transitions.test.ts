@@ -121,6 +121,12 @@ const from = {
     return h;
   },
   'waiting-for-human: level 4': () => exhausted(),
+  'waiting-for-human: level 4, config broken under the running gateway, no copy': () => {
+    const h: LadderHarness = from.healthy();
+    h.send({ type: 'ConfigChanged', ok: false, error: 'gateway.mode: missing', lastKnownGood: false });
+    h.advance(5_000);
+    return h;
+  },
   'waiting-for-human: level 4, half-open retry due': () => {
     const h = exhausted();
     h.advanceTo(h.openIncident.retryAt ?? h.now);
@@ -205,6 +211,12 @@ const table: Row[] = [
   { from: 'agent: session running', event: { type: 'AgentFinished', session: 'gw-1#0', outcome: 'finished', detail: 'an earlier session' }, to: 'agent', work: [] },
   // level 4: a human
   { from: 'waiting-for-human: level 4', event: killed(), to: 'waiting-for-human', work: [] },
+  // new facts re-evaluate an incident waiting for a human
+  { from: 'waiting-for-human: level 4, config broken under the running gateway, no copy', event: { type: 'KnownGoodSaved' }, to: 'waiting-for-human', work: ['RequestApproval'] },
+  { from: 'waiting-for-human: level 4, config broken under the running gateway, no copy', event: killed(), to: 'repairing', work: ['Diagnose'] },
+  { from: 'waiting-for-human: level 4', event: { type: 'ConfigChanged', ok: true, error: null, lastKnownGood: false }, to: 'repairing', work: ['StartGateway'] },
+  { from: 'waiting-for-human: level 4', event: { type: 'ConfigChanged', ok: false, error: 'still broken', lastKnownGood: false }, to: 'repairing', work: ['Diagnose'] },
+  { from: 'healthy', event: { type: 'KnownGoodSaved' }, to: 'healthy', work: [] },
   { from: 'waiting-for-human: level 4, half-open retry due', event: tick(), to: 'waiting-for-human', work: ['StartGateway'] },
   // operators
   { from: 'healthy', event: recover(1), to: 'restarting', work: ['StopGateway'] },

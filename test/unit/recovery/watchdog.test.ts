@@ -130,7 +130,9 @@ class FakeRepairs implements GatewayRepairs {
   async captureConfig(): Promise<string | null> {
     return null;
   }
-  async snapshotConfig(): Promise<void> {}
+  async snapshotConfig(): Promise<boolean> {
+    return false;
+  }
   async configDrift(): Promise<null> {
     return null;
   }
