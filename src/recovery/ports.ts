@@ -61,6 +61,8 @@ export interface GatewayProcess {
 /** Level 2: what the medic can learn and fix while the gateway is stopped. */
 export interface GatewayRepairs {
   diagnose(): Promise<Diagnosis>;
+  /** Whether the doctor's program is installed (checked once, at start-up): a missing one is never run. */
+  doctorInstalled(): Promise<boolean>;
   run(step: RepairStep, pid: number | null): Promise<{ ok: boolean; detail: string }>;
   /** Remembers the config file as it is when the gateway is (re)started; resolves with its fingerprint (null: no file). */
   captureConfig(): Promise<string | null>;

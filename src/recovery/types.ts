@@ -124,6 +124,8 @@ export interface Incident {
   approval: PendingApproval | null;
   /** Opened because the config on disk broke while the gateway kept running (latent corruption). */
   latent?: boolean;
+  /** Times the gateway died soon after this incident had resolved (it reopened): flapping. */
+  flaps?: number;
   /** What the last "human needed" notice said: looked at again and nothing new, the incident waits without another. */
   humanNotified?: string;
   /** Level 3: the AI agent's sessions in this incident (absent: never called). */
@@ -169,12 +171,17 @@ export interface TargetState {
    * stored by an older medic.
    */
   proof?: ConfigProof;
+  /** The doctor's program was found at the medic's start-up (absent: not checked, assumed there). */
+  doctor?: boolean;
+  /** The incident that resolved last: a short run that dies after it resolved reopens it (flapping). */
+  resolved?: Incident | null;
   incident: Incident | null;
 }
 
 /** Facts that flow into the ladder. */
 export type LadderEvent =
-  | { type: 'Boot'; adoptedPid: number | null }
+  /** `doctor`: the doctor's program was found at start-up (absent: not checked). */
+  | { type: 'Boot'; adoptedPid: number | null; doctor?: boolean }
   | { type: 'Tick' }
   | { type: 'ProbeSucceeded'; result: ProbeResult }
   | { type: 'ProbeFailed'; result: ProbeResult }
@@ -247,7 +254,7 @@ export interface StepResult {
 /**
  * One word for where a target stands, derived from its state (`ladder/phase.ts`):
  * healthy; starting (first probes pending); down (not answering, no incident yet); stopped;
- * restarting (levels 0-1); repairing (level 2); agent (level 3); waiting-for-human (level 4,
+ * restarting (levels 0-1); flapping (levels 0-1, the gateway keeps dying soon after it came back); repairing (level 2); agent (level 3); waiting-for-human (level 4,
  * or a question only a person can answer); paused (automatic actions off).
  */
 export type TargetPhase =
@@ -256,6 +263,7 @@ export type TargetPhase =
   | 'down'
   | 'stopped'
   | 'restarting'
+  | 'flapping'
   | 'repairing'
   | 'agent'
   | 'waiting-for-human'

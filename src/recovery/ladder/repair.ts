@@ -51,7 +51,7 @@ export function diagnosed(c: Step, d: Diagnosis): void {
   if (!d.config.ok && d.lastKnownGood.available && !tried('restore-config')) return repair(c, 'restore-config');
   // OpenClaw's doctor does not fix a missing gateway.mode; its own `config set` does, when no good copy exists.
   if (d.config.modeMissingOnly && !d.lastKnownGood.available && !tried('set-gateway-mode')) return repair(c, 'set-gateway-mode');
-  if (inc.doctorRuns < c.o.maxDoctorRuns) return repair(c, 'doctor');
+  if (inc.doctorRuns < c.o.maxDoctorRuns && s.doctor !== false) return repair(c, 'doctor');
   if (d.lastKnownGood.available && d.lastKnownGood.differs && !tried('restore-config')) {
     return repair(c, 'restore-config');
   }

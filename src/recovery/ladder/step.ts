@@ -20,7 +20,7 @@ type Handlers = { [K in LadderEvent['type']]: (c: Step, e: Extract<LadderEvent, 
 
 /** Every event type and the rule that takes it. */
 const HANDLERS: Handlers = {
-  Boot: (c, e) => boot(c, e.adoptedPid),
+  Boot: (c, e) => boot(c, e.adoptedPid, e.doctor),
   Tick: (c) => {
     endMaintenance(c);
     dueRestart(c);

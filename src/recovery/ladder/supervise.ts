@@ -8,12 +8,18 @@ import type { ExitInfo, ProbeResult, TargetState } from '../types.js';
 import { agentOnBoot, startAgent } from './agent.js';
 import { record, type Step } from './context.js';
 import { describeExit } from './describe.js';
-import { openIncident, resolve, setLevel } from './incident.js';
+import { escalate, openIncident, reopenFlapping, resolve, setLevel } from './incident.js';
 import { closeApproval } from './approvals.js';
 import { diagnose, enterLevel2, reEvaluate, repairFailed } from './repair.js';
 
-export function boot(c: Step, adoptedPid: number | null): void {
+export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void {
   const s = c.s;
+  if (doctor !== undefined) s.doctor = doctor;
+  if (!c.o.canRestart) {
+    // Said once per medic start: what a watch-only medic does and does not do.
+    const noDoctor = s.doctor === false ? ' and the doctor is not installed' : '';
+    record(c, 'health', `watch-only: clawmedic probes the gateway and reports; it cannot start or restart it (no GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND)${noDoctor}`);
+  }
   s.pending = null;
   s.afterStop = null;
   s.restartAt = null;
@@ -99,7 +105,7 @@ export function startFailed(c: Step, error: string, permanent: boolean): void {
     c.s.process.pid = null;
   }
   // A start that failed is a failed start, whatever the previous run did.
-  fault(c, `could not be started: ${error}`, permanent ? 'command' : null, true, false);
+  fault(c, `could not be started: ${error}`, permanent ? 'command' : null, true, false, true);
 }
 
 export function stopped(c: Step): void {
@@ -116,6 +122,8 @@ export function exited(c: Step, exit: ExitInfo): void {
   const wasStopping = s.process.status === 'stopping';
   const died = s.process.status === 'running' || s.process.status === 'starting';
   const unstable = !s.process.becameHealthy;
+  // Short: it ended by itself (an exit code, not a signal such as a person's kill -9) soon after its start.
+  const short = exit.code !== null && s.process.startedAt !== null && c.now - s.process.startedAt < c.o.flapRunMs;
   Object.assign(s.process, { status: 'stopped', pid: null, lastExit: exit });
   markDown(c);
   if (wasStopping) {
@@ -124,18 +132,20 @@ export function exited(c: Step, exit: ExitInfo): void {
     return;
   }
   if (s.pending?.work === 'start') s.pending = null;
-  fault(c, describeExit(exit), exit.hint, unstable, died);
+  fault(c, describeExit(exit), exit.hint, unstable, died, short);
 }
 
 /** The gateway died or could not start: open or continue the incident and decide the next rung. */
-function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean, died: boolean): void {
+function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean, died: boolean, short: boolean): void {
   const s = c.s;
-  if (unstable) countUnstableExit(c);
+  // A run that answered and died soon after still counts: a plugin that throws 5 s after start-up is a crash loop.
+  if (unstable || short) countUnstableExit(c);
   if (s.paused) {
     record(c, s.incident ? 'step' : 'health', `gateway ${what}; paused, not acting`);
     return;
   }
-  const inc = openIncident(c, `gateway ${what}`, `gateway ${what} again`);
+  const reopened = short && !s.paused && reopenFlapping(c, what);
+  const inc = openIncident(c, `gateway ${what}`, reopened ? null : `gateway ${what} again`);
   // Restoring under a running gateway no longer applies once it is down: level 2 restores without asking.
   if (inc.approval?.kind === 'restore-config') closeApproval(c, 'withdrawn', null);
   if (inc.state === 'waiting_human') {
@@ -217,9 +227,17 @@ export function probeFailed(c: Step, result: ProbeResult): void {
     return;
   }
   if (s.pending) return;
-  const inc = openIncident(c, `gateway ${why}`, `gateway ${why}`);
+  // The timeline records transitions: while a human is awaited, a gateway that was already down says
+  // nothing new every N probes (elsewhere each failure is of a new run: the ladder acted in between).
+  const waiting = s.incident?.state === 'waiting_human';
+  const inc = openIncident(c, `gateway ${why}`, wasUp || !waiting ? `gateway ${why}` : null);
   s.probe.failures = 0;
-  if (inc.state === 'waiting_human') return;
+  if (inc.state === 'waiting_human') {
+    // It answered and stopped: a new fact; a gateway we run is stopped and looked at again.
+    if (wasUp && c.o.supervised && !inc.approval) enterLevel2(c, 'stopped answering while waiting for a human: stopping it to look again');
+    return;
+  }
+  if (!c.o.canRestart) return escalate(c, 'clawmedic cannot restart it (watch-only: no GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND)');
   if (inc.level >= 2) return repairFailed(c, `${inc.verifying ?? 'the repair'} did not bring it back: ${why}`);
   if (!p.becameHealthy) countUnstableExit(c);
   if (breakerOpen(c)) return enterLevel2(c, breakerText(c));
@@ -284,5 +302,6 @@ function breakerOpen(c: Step): boolean {
 
 function breakerText(c: Step): string {
   const secs = Math.round(c.o.breakerWindowMs / 1000);
+  // A run shorter than flapRunMs counts as a failed start.
   return `circuit breaker open: ${c.s.unstableExits.length} failed starts within ${secs} s`;
 }

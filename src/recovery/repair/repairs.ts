@@ -4,7 +4,8 @@
  * stops a process it cannot show is this target's own gateway: a foreign process on the
  * port is a person's decision.
  */
-import { isAbsolute } from 'node:path';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, isAbsolute, join } from 'node:path';
 import type { GatewayRepairs, Logger } from '../ports.js';
 import type { Diagnosis, PortHolder, RepairStep } from '../types.js';
 import type { ConfigGuard } from './config-guard.js';
@@ -52,6 +53,17 @@ export class GatewayRepairKit implements GatewayRepairs {
     const available = (await this.o.guard.latestGood()) !== undefined;
     const differs = available && (await this.o.guard.differsFromDisk());
     return { config, lastKnownGood: { available, differs }, portHolder: await this.portHolder() };
+  }
+
+  async doctorInstalled(): Promise<boolean> {
+    const program = programOf(this.o.doctorCommand);
+    if (program === null) return false;
+    const path = (this.o.env ?? process.env)['PATH'] ?? '';
+    const candidates = program.includes('/') ? [program] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+    for (const file of candidates) {
+      if (await access(file, constants.X_OK).then(() => true, () => false)) return true;
+    }
+    return false;
   }
 
   async run(step: RepairStep, pid: number | null): Promise<Result> {
@@ -221,6 +233,12 @@ export function mainProgramOf(command: string): string | null {
     main = tokens.slice(i + 1).find((t) => !t.startsWith('-'));
   }
   return main !== undefined && isAbsolute(main) ? main : null;
+}
+
+/** The program a shell command line runs first (after `VAR=value` assignments, `env`, `exec`), or null. */
+export function programOf(command: string): string | null {
+  const tokens = (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((t) => t.replace(/^(["'])(.*)\1$/, '$2'));
+  return tokens.find((t) => !/^(exec|env|nohup)$/.test(t) && !/^\w+=/.test(t)) ?? null;
 }
 
 function describe(h: PortListener): string {

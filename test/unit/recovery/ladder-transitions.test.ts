@@ -65,6 +65,21 @@ const from = {
     h.advance(5_000); // the next probe is due: 30 s in total on this content
     return h;
   },
+  'stopped: watch-only, before boot': () => new LadderHarness({ options: { supervised: false, canRestart: false } }),
+  'starting: watch-only, two failed probes': () => {
+    const h = new LadderHarness({ options: { supervised: false, canRestart: false } });
+    h.send(boot());
+    h.probes(2, probeFail('ECONNREFUSED'));
+    return h;
+  },
+  'healthy: recovered by a run that exits by itself soon after': () => {
+    const h: LadderHarness = from.healthy();
+    h.send(killed());
+    h.after(500, started(101));
+    h.probes(2, probeOk()); // resolved
+    h.advance(3_000);
+    return h;
+  },
   'healthy: two failed probes': () => {
     const h: LadderHarness = from.healthy();
     h.probes(2, probeFail());
@@ -182,6 +197,10 @@ const table: Row[] = [
   { from: 'healthy', event: probeOk(), to: 'healthy', work: ['SnapshotConfig'] }, // healthy for snapshotAfterMs: last-known-good
   { from: 'healthy: on the same config as a run killed after 25 s healthy', event: probeOk(), to: 'healthy', work: ['SnapshotConfig'] }, // proof summed across runs on one content
   { from: 'healthy', event: tick(), to: 'healthy', work: [] },
+  // watch-only and flapping
+  { from: 'stopped: watch-only, before boot', event: { type: 'Boot', adoptedPid: null, doctor: false }, to: 'starting', work: [] }, // says once what it can and cannot do
+  { from: 'starting: watch-only, two failed probes', event: probeFail('ECONNREFUSED'), to: 'waiting-for-human', work: ['NotifyHuman'] }, // no restart pretended
+  { from: 'healthy: recovered by a run that exits by itself soon after', event: exited({ code: 1 }), to: 'flapping', work: ['StartGateway'] }, // the same incident reopens
   { from: 'healthy', event: boot(100), to: 'starting', work: [] },
   { from: 'healthy: two failed probes', event: probeFail(), to: 'restarting', work: ['StopGateway'] },
   { from: 'healthy', event: killed(), to: 'restarting', work: ['StartGateway'] },

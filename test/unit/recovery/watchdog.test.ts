@@ -130,6 +130,9 @@ class FakeRepairs implements GatewayRepairs {
   async captureConfig(): Promise<string | null> {
     return null;
   }
+  async doctorInstalled(): Promise<boolean> {
+    return true;
+  }
   async snapshotConfig(): Promise<boolean> {
     return false;
   }
