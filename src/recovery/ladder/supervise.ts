@@ -16,9 +16,8 @@ export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void
   const s = c.s;
   if (doctor !== undefined) s.doctor = doctor;
   if (!c.o.canRestart) {
-    // Said once per medic start: what a watch-only medic does and does not do.
-    const noDoctor = s.doctor === false ? ' and the doctor is not installed' : '';
-    record(c, 'health', `watch-only: clawmedic probes the gateway and reports; it cannot start or restart it (no GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND)${noDoctor}`);
+    // Said once per medic start: what a watch-only medic does and does not do (a missing doctor is logged by the watchdog).
+    record(c, 'health', 'watch-only: clawmedic probes the gateway and reports; it cannot start or restart it (no GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND), so an outage goes to a person');
   }
   s.pending = null;
   s.afterStop = null;

@@ -48,7 +48,7 @@ describe('watch-only: nothing listening, no command to start or restart the gate
   it('says at start-up what it can and cannot do', () => {
     const h = watchOnly();
     const lines = records(h.send({ type: 'Boot', adoptedPid: null, doctor: false }));
-    expect(lines).toEqual(['watch-only: clawmedic probes the gateway and reports; it cannot start or restart it (no GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND) and the doctor is not installed']);
+    expect(lines).toEqual(['watch-only: clawmedic probes the gateway and reports; it cannot start or restart it (no GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND), so an outage goes to a person']);
     expect(records(h.send({ type: 'Boot', adoptedPid: null, doctor: false }))).toHaveLength(1); // once per medic start
   });
 });
