@@ -72,6 +72,21 @@ describe('level 0: supervise', () => {
   });
 });
 
+describe('flapping: a gateway that answers, then exits 1 about 1.5 s after each start', () => {
+  it('is one incident with a count, and the breaker sends it to level 2 instead of restarting forever', async () => {
+    const m = await world.start({ mode: 'crash-after', afterMs: 1500 });
+    const t = await m.waitStatus('waiting for a human', (s) => s.incident?.state === 'waiting_human', 60_000);
+    const incidents = await m.incidents();
+    expect(incidents).toHaveLength(1);
+    const { incident, timeline } = await m.incident(t.incident!.id);
+    expect(incident.flaps).toBeGreaterThanOrEqual(1);
+    expect(incident.maxLevel).toBeGreaterThanOrEqual(2);
+    const lines = texts(timeline);
+    expect(lines.some((l) => l.includes('flapping'))).toBe(true);
+    expect(lines).toContain('level 2: circuit breaker open: 5 failed starts within 120 s');
+  });
+});
+
 describe('level 1: watchdog', () => {
   it('a gateway frozen with SIGSTOP is detected, killed and restarted', async () => {
     const m = await world.start({ mode: 'ok' });
