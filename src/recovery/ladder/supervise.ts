@@ -10,6 +10,7 @@ import { record, type Step } from './context.js';
 import { describeExit } from './describe.js';
 import { escalate, openIncident, reopenFlapping, resolve, setLevel } from './incident.js';
 import { closeApproval } from './approvals.js';
+import { newRunOn, proveConfig } from './known-good.js';
 import { diagnose, enterLevel2, reEvaluate, repairFailed } from './repair.js';
 
 export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void {
@@ -77,14 +78,7 @@ export function started(c: Step, pid: number | null, config: string | null): voi
   }
   s.probe.failures = 0;
   s.probe.successes = 0;
-  // The proof of a config goes on across runs on the same content; other (or unknown) content starts again.
-  const proof = proofOf(s);
-  if (config === null || proof.config !== config) {
-    s.proof = { config, healthyMs: 0, lastOkAt: null };
-    s.snapshotTaken = false;
-  } else {
-    proof.lastOkAt = null;
-  }
+  newRunOn(s, config);
   if (s.incident) record(c, 'step', pid !== null ? `gateway started (pid ${pid})` : 'restart command finished');
 }
 
@@ -184,28 +178,6 @@ export function probeSucceeded(c: Step, result: ProbeResult): void {
     if (s.incident) resolve(c);
   }
   proveConfig(c);
-}
-
-/**
- * A config is known-good once the gateway has been healthy on it for `snapshotAfterMs` in
- * total, summed over every run on the same content (a kill -9 or a restart does not start the
- * proof again); the copy is asked for at the good probe that completes the proof.
- */
-function proveConfig(c: Step): void {
-  const s = c.s;
-  if (s.snapshotTaken || s.health !== 'up' || (c.o.supervised && s.process.status !== 'running')) return;
-  const proof = proofOf(s);
-  if (proof.lastOkAt !== null) proof.healthyMs += c.now - proof.lastOkAt;
-  proof.lastOkAt = c.now;
-  if (proof.healthyMs < c.o.snapshotAfterMs) return;
-  s.snapshotTaken = true;
-  proof.lastOkAt = null;
-  c.actions.push({ type: 'SnapshotConfig', config: proof.config });
-}
-
-function proofOf(s: TargetState): NonNullable<TargetState['proof']> {
-  s.proof ??= { config: null, healthyMs: 0, lastOkAt: null };
-  return s.proof;
 }
 
 export function probeFailed(c: Step, result: ProbeResult): void {
