@@ -77,6 +77,7 @@ export function reEvaluate(c: Step, fact: string, then: 'diagnose' | 'start' | '
     return ask(c, 'restore-config', 0, '', q);
   }
   if (c.o.supervised && running) return; // its probes or its exit will speak
+  if (!c.o.canRestart) return; // watch-only: a repair could not be verified; a person restarts it
   inc.verifying = null;
   if (then === 'start') {
     setLevel(c, 2, `${fact}: starting the gateway to verify it`);

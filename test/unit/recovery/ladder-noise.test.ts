@@ -45,6 +45,21 @@ describe('watch-only: nothing listening, no command to start or restart the gate
     expect(h.incident).toBeNull();
   });
 
+  it('a config change on disk while it waits starts nothing (it cannot), and a gateway that answers again resolves it', () => {
+    const h = watchOnly();
+    h.send(boot());
+    h.probes(3, probeFail('ECONNREFUSED'));
+    expect(h.openIncident.state).toBe('waiting_human');
+    const changed = [
+      ...h.after(5_000, { type: 'ConfigChanged', ok: true, error: null, lastKnownGood: false }),
+      ...h.after(5_000, { type: 'ConfigChanged', ok: false, error: 'broken', lastKnownGood: true }),
+    ];
+    expect(workTypes(changed)).toEqual([]);
+    expect(h.openIncident.state).toBe('waiting_human');
+    h.probes(2, probeOk());
+    expect(h.incident).toBeNull();
+  });
+
   it('says at start-up what it can and cannot do', () => {
     const h = watchOnly();
     const lines = records(h.send({ type: 'Boot', adoptedPid: null, doctor: false }));
