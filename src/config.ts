@@ -61,6 +61,7 @@ const TARGET_FIELDS = {
   backoffMaxMs: { env: 'RESTART_BACKOFF_MAX_MS', schema: ms(0), def: DefaultBackoff.maxMs },
   breakerMaxExits: { env: 'BREAKER_MAX_EXITS', schema: count(1), def: L.breakerMaxExits },
   breakerWindowMs: { env: 'BREAKER_WINDOW_MS', schema: ms(1000), def: L.breakerWindowMs },
+  flapRunMs: { env: 'FLAP_RUN_MS', schema: ms(0), def: L.flapRunMs },
   stopTimeoutMs: { env: 'STOP_TIMEOUT_MS', schema: ms(100), def: 10_000 },
   humanRetryMs: { env: 'HUMAN_RETRY_MS', schema: ms(1000), def: L.humanRetryMs },
   approvalTimeoutMs: { env: 'APPROVAL_TIMEOUT_MS', schema: ms(1000), def: L.approvalTimeoutMs },

@@ -43,6 +43,8 @@ export function ladderOptionsFor(t: TargetConfig, agent?: AgentSetup | null, red
     // A command an operator could only be shown with part of it hidden is refused, never asked.
     ...(agent && redactor ? { agentRefuse: (_tool: string, command: string) => refuseToShow(redactor, command) } : {}),
     supervised: t.command !== null,
+    canRestart: t.command !== null || t.restartCommand !== null,
+    flapRunMs: t.flapRunMs,
     failureThreshold: t.failureThreshold,
     recoveryThreshold: t.recoveryThreshold,
     startupGraceMs: t.startupGraceMs,
@@ -78,11 +80,6 @@ export class Medic {
           ...(d.agent ? { agent: d.agent.runnerFor(t) } : {}),
         }),
       );
-      if (!t.command && !t.restartCommand) {
-        d.log.warn(
-          `[${t.name}] neither GATEWAY_COMMAND nor GATEWAY_RESTART_COMMAND is set: clawmedic watches ${t.healthUrl} and reports, but cannot restart the gateway (see .env.example)`,
-        );
-      }
     }
   }
 

@@ -61,11 +61,16 @@ export interface GatewayProcess {
 /** Level 2: what the medic can learn and fix while the gateway is stopped. */
 export interface GatewayRepairs {
   diagnose(): Promise<Diagnosis>;
+  /** Whether the doctor's program is installed (checked once, at start-up): a missing one is never run. */
+  doctorInstalled(): Promise<boolean>;
   run(step: RepairStep, pid: number | null): Promise<{ ok: boolean; detail: string }>;
-  /** Remembers the config file as it is when the gateway is (re)started. */
-  captureConfig(): Promise<void>;
-  /** The gateway ran healthy with the captured config: keep it as last-known-good. */
-  snapshotConfig(): Promise<void>;
+  /** Remembers the config file as it is when the gateway is (re)started; resolves with its fingerprint (null: no file). */
+  captureConfig(): Promise<string | null>;
+  /**
+   * The gateway was proven healthy on the config with fingerprint `config` (null: the captured
+   * one): keep it as last-known-good, if it validates. Resolves true when a new copy was kept.
+   */
+  snapshotConfig(config: string | null): Promise<boolean>;
   /** The config file's check when it changed since the last call, else null; with whether a known-good copy exists. */
   configDrift(): Promise<{ ok: boolean; error: string | null; lastKnownGood: boolean } | null>;
 }

@@ -80,6 +80,15 @@ export interface ProbeResult {
   error: string | null;
 }
 
+/** Healthy time on one config content, summed across runs (see `snapshotTaken`). */
+export interface ConfigProof {
+  /** Fingerprint of the config file the gateway was started with, or null when unknown. */
+  config: string | null;
+  healthyMs: number;
+  /** The last good probe of the current healthy stretch (null: not healthy now). */
+  lastOkAt: number | null;
+}
+
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
@@ -115,6 +124,10 @@ export interface Incident {
   approval: PendingApproval | null;
   /** Opened because the config on disk broke while the gateway kept running (latent corruption). */
   latent?: boolean;
+  /** Times the gateway died soon after this incident had resolved (it reopened): flapping. */
+  flaps?: number;
+  /** What the last "human needed" notice said: looked at again and nothing new, the incident waits without another. */
+  humanNotified?: string;
   /** Level 3: the AI agent's sessions in this incident (absent: never called). */
   agent?: AgentRun;
   /** What brought it back, or why it ended. */
@@ -150,18 +163,30 @@ export interface TargetState {
   /** The one piece of work in flight (single flight), and what follows a stop. */
   pending: { work: PendingWork; since: number } | null;
   afterStop: 'start' | 'diagnose' | 'agent' | null;
-  /** A last-known-good snapshot was taken for the current run. */
+  /** The config the gateway runs on is proven and kept as known-good (a copy was asked for). */
   snapshotTaken: boolean;
+  /**
+   * The proof that a config is good: healthy time summed over every run on the same content
+   * (`config`, its fingerprint; null: unknown, then each run proves itself). Absent in states
+   * stored by an older medic.
+   */
+  proof?: ConfigProof;
+  /** The doctor's program was found at the medic's start-up (absent: not checked, assumed there). */
+  doctor?: boolean;
+  /** The incident that resolved last: a short run that dies after it resolved reopens it (flapping). */
+  resolved?: Incident | null;
   incident: Incident | null;
 }
 
 /** Facts that flow into the ladder. */
 export type LadderEvent =
-  | { type: 'Boot'; adoptedPid: number | null }
+  /** `doctor`: the doctor's program was found at start-up (absent: not checked). */
+  | { type: 'Boot'; adoptedPid: number | null; doctor?: boolean }
   | { type: 'Tick' }
   | { type: 'ProbeSucceeded'; result: ProbeResult }
   | { type: 'ProbeFailed'; result: ProbeResult }
-  | { type: 'GatewayStarted'; pid: number | null }
+  /** `config`: the fingerprint of the config file it was started with (absent or null: unknown). */
+  | { type: 'GatewayStarted'; pid: number | null; config?: string | null }
   /** The running gateway's port is served by `pid` (a descendant of the started pid, or a new listener). */
   | { type: 'GatewayServing'; pid: number }
   | { type: 'GatewayStartFailed'; error: string; permanent: boolean }
@@ -176,6 +201,8 @@ export type LadderEvent =
   /** `session`: as in the StartAgent it answers (a late end of an earlier session is ignored). */
   | { type: 'AgentFinished'; session: string; outcome: AgentOutcome; detail: string }
   | { type: 'ConfigChanged'; ok: boolean; error: string | null; lastKnownGood: boolean }
+  /** A known-good copy of the config was kept (after `SnapshotConfig`): a repair that was not possible before is now. */
+  | { type: 'KnownGoodSaved' }
   | { type: 'PauseRequested'; by: string; until: number | null }
   | { type: 'ResumeRequested'; by: string };
 
@@ -207,7 +234,8 @@ export type LadderAction =
   | { type: 'StopGateway'; reason: string; urgent: boolean }
   | { type: 'Diagnose' }
   | { type: 'RunRepair'; step: RepairStep; pid: number | null }
-  | { type: 'SnapshotConfig' }
+  /** Keep the config as known-good; `config`: the fingerprint that was proven (null: the one captured at the start). */
+  | { type: 'SnapshotConfig'; config: string | null }
   | { type: 'Record'; record: LadderRecord }
   | { type: 'SaveIncident'; incident: Incident }
   | { type: 'NotifyHuman'; incidentId: string; summary: string }
@@ -226,7 +254,7 @@ export interface StepResult {
 /**
  * One word for where a target stands, derived from its state (`ladder/phase.ts`):
  * healthy; starting (first probes pending); down (not answering, no incident yet); stopped;
- * restarting (levels 0-1); repairing (level 2); agent (level 3); waiting-for-human (level 4,
+ * restarting (levels 0-1); flapping (levels 0-1, the gateway keeps dying soon after it came back); repairing (level 2); agent (level 3); waiting-for-human (level 4,
  * or a question only a person can answer); paused (automatic actions off).
  */
 export type TargetPhase =
@@ -235,6 +263,7 @@ export type TargetPhase =
   | 'down'
   | 'stopped'
   | 'restarting'
+  | 'flapping'
   | 'repairing'
   | 'agent'
   | 'waiting-for-human'

@@ -72,6 +72,21 @@ describe('level 0: supervise', () => {
   });
 });
 
+describe('flapping: a gateway that answers, then exits 1 about 1.5 s after each start', () => {
+  it('is one incident with a count, and the breaker sends it to level 2 instead of restarting forever', async () => {
+    const m = await world.start({ mode: 'crash-after', afterMs: 1500 });
+    const t = await m.waitStatus('waiting for a human', (s) => s.incident?.state === 'waiting_human', 60_000);
+    const incidents = await m.incidents();
+    expect(incidents).toHaveLength(1);
+    const { incident, timeline } = await m.incident(t.incident!.id);
+    expect(incident.flaps).toBeGreaterThanOrEqual(1);
+    expect(incident.maxLevel).toBeGreaterThanOrEqual(2);
+    const lines = texts(timeline);
+    expect(lines.some((l) => l.includes('flapping'))).toBe(true);
+    expect(lines).toContain('level 2: circuit breaker open: 5 failed starts within 120 s');
+  });
+});
+
 describe('level 1: watchdog', () => {
   it('a gateway frozen with SIGSTOP is detected, killed and restarted', async () => {
     const m = await world.start({ mode: 'ok' });
@@ -185,5 +200,35 @@ describe('operators', () => {
       'ops:alice: ops:alice paused automatic actions until resumed',
       'ops:alice: ops:alice asked for level 1: rotating logs',
     ]);
+  });
+});
+
+describe('watch-only (no GATEWAY_COMMAND, no GATEWAY_RESTART_COMMAND), nothing listening', () => {
+  it('says once what it can do, hands the outage to a person without pretending to restart, and resolves when the gateway answers', async () => {
+    const setup = await world.envFor({ mode: 'ok' });
+    setup.env.GATEWAY_COMMAND = '';
+    setup.env.DOCTOR_COMMAND = 'clawmedic-no-such-doctor --fix';
+    const m = await world.startWith(setup);
+    await m.waitStatus('waiting for a human', (t) => t.incident?.state === 'waiting_human');
+    // Many more failed probes (200 ms apart) while it waits.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const t = m.status();
+    expect(t).toMatchObject({ phase: 'waiting-for-human', restarts: 0, supervised: false });
+    const [inc] = await m.incidents();
+    const { incident, timeline } = await m.incident(inc!.id);
+    expect(incident.restarts).toBe(0);
+    const lines = texts(timeline);
+    expect(lines.filter((l) => l.includes('not answering'))).toHaveLength(1);
+    expect(lines.some((l) => /restart(ing)? the service|restarting/.test(l))).toBe(false);
+    expect(lines.length).toBeLessThanOrEqual(3);
+    const said = m.log.entries.map((e) => e.msg);
+    expect(said.filter((s) => s.startsWith('[gw] watch-only:'))).toHaveLength(1); // the start-up summary
+    expect(said.filter((s) => s.includes('doctor') && s.includes('not installed'))).toHaveLength(1);
+
+    // The gateway comes up by other hands: the incident resolves.
+    const gw = spawn(process.execPath, ['-e', `require('http').createServer((q, s) => s.end('ok')).listen(${setup.gatewayPort}, '127.0.0.1')`], { stdio: 'ignore' });
+    world.janitor.track(gw.pid);
+    await m.waitStatus('healthy', (s) => s.health === 'up' && s.incident === null);
+    expect((await m.incident(inc!.id)).incident).toMatchObject({ state: 'resolved', restarts: 0 });
   });
 });

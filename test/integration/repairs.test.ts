@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/recovery/ports.js';
 import { ConfigGuard } from '../../src/recovery/repair/config-guard.js';
 import { findPortHolder } from '../../src/recovery/repair/port-holder.js';
-import { GatewayRepairKit, mainProgramOf } from '../../src/recovery/repair/repairs.js';
+import { GatewayRepairKit, mainProgramOf, programOf } from '../../src/recovery/repair/repairs.js';
 
 const GOOD = '{ gateway: { mode: "local", port: 18789 } }\n';
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -55,12 +55,12 @@ function alive(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
 
-function kit(options: { known?: number[]; gatewayCommand?: string | null; stopGraceMs?: number } = {}) {
+function kit(options: { known?: number[]; gatewayCommand?: string | null; stopGraceMs?: number; doctorCommand?: string } = {}) {
   const guard = new ConfigGuard({ configPath, dataDir: join(dir, 'data'), kind: 'openclaw', clock: Date, log: silent });
   return new GatewayRepairKit({
     guard,
     healthUrl: `http://127.0.0.1:${port}/healthz`,
-    doctorCommand: 'echo doctor ran',
+    doctorCommand: options.doctorCommand ?? 'echo doctor ran',
     doctorTimeoutMs: 5000,
     knownPids: () => options.known ?? [],
     gatewayCommand: options.gatewayCommand ?? null,
@@ -102,7 +102,7 @@ describe('diagnose and restore-config', () => {
     const k = kit();
     await writeFile(configPath, GOOD);
     await k.captureConfig();
-    await k.snapshotConfig();
+    await k.snapshotConfig(null);
     await writeFile(configPath, '{ broken');
     const d = await k.diagnose();
     expect(d.config.ok).toBe(false);
@@ -189,6 +189,16 @@ describe('stop-stale', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(alive(holder!.pid)).toBe(false);
     expect(shell.exitCode !== null || shell.signalCode !== null).toBe(true);
+  });
+});
+
+describe('doctorInstalled (checked once at start-up)', () => {
+  it('finds the program on PATH or by its path, and says no for one that is not there', async () => {
+    expect(await kit({ doctorCommand: 'sh -c true' }).doctorInstalled()).toBe(true);
+    expect(await kit({ doctorCommand: 'FOO=1 /bin/sh -c true' }).doctorInstalled()).toBe(true);
+    expect(await kit({ doctorCommand: 'clawmedic-no-such-doctor --fix' }).doctorInstalled()).toBe(false);
+    expect(await kit({ doctorCommand: `${dir}/openclaw doctor --fix` }).doctorInstalled()).toBe(false);
+    expect(programOf('env OPENCLAW_X=1 openclaw doctor')).toBe('openclaw');
   });
 });
 

@@ -21,6 +21,7 @@ describe('defaults in one place', () => {
     const agent = { approvalTimeoutMs: 90_000, autoAllow: () => false } as unknown as Parameters<typeof ladderOptionsFor>[1];
     const options = ladderOptionsFor(target, agent);
     expect(options).toMatchObject({ supervised: false, failureThreshold: 5, agentEnabled: true, agentApprovalTimeoutMs: 90_000 });
+    expect(options.canRestart).toBe(false); // no GATEWAY_COMMAND, no GATEWAY_RESTART_COMMAND: watch-only
     expect(options.backoff(5, 0.5)).toBe(4_000);
   });
 

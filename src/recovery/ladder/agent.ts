@@ -26,7 +26,7 @@ export function sessionOf(incidentId: string, run: number): string {
  * latent incident has a running gateway to keep, and a paused target acts on nothing.
  */
 export function agentTakesOver(c: Step, inc: Incident): boolean {
-  return Boolean(c.o.agentEnabled) && !inc.agent && !inc.latent && !c.s.paused;
+  return Boolean(c.o.agentEnabled) && c.o.canRestart && !inc.agent && !inc.latent && !c.s.paused;
 }
 
 /** What the agent's last session said, for the "human needed" summary ('' when it never ran). */

@@ -67,6 +67,24 @@ export function resolve(c: Step, outcome?: string): void {
   record(c, 'resolved', `resolved after ${secs} s at level ${inc.maxLevel} (${by})`);
   c.closed = inc;
   s.incident = null;
+  s.resolved = inc;
+}
+
+/**
+ * The run that brought `s.resolved` back died soon after its start: the same outage, flapping.
+ * The incident reopens with its count; true when it did.
+ */
+export function reopenFlapping(c: Step, what: string): boolean {
+  const s = c.s;
+  const last = s.resolved;
+  const startedAt = s.process.startedAt;
+  if (s.incident || !last || last.closedAt === null || startedAt === null || last.closedAt < startedAt) return false;
+  const flaps = (last.flaps ?? 0) + 1;
+  s.incident = { ...last, state: 'recovering', closedAt: null, outcome: null, retryAt: null, verifying: null, approval: null, flaps };
+  s.resolved = null;
+  const secs = ((c.now - last.closedAt) / 1000).toFixed(1);
+  record(c, 'step', `gateway ${what} ${secs} s after it came back: flapping (death ${flaps + 1} of this incident)`);
+  return true;
 }
 
 /** Level 2 (or an operator) has nothing left: the AI agent when it may take over, else a human. */
@@ -74,8 +92,17 @@ export function escalate(c: Step, reason: string): void {
   const inc = c.s.incident!;
   if (agentTakesOver(c, inc)) return enterLevel3(c, reason);
   const why = `${reason}${agentTried(inc)}`;
+  // Watch-only: no restart to let through.
+  const retryAt = c.o.humanRetryMs === null || !c.o.canRestart ? null : c.now + c.o.humanRetryMs;
+  if (inc.humanNotified === why) {
+    // Looked at again after a new fact and found nothing new: the people already know; one line, no second notice.
+    Object.assign(inc, { level: 4, state: 'waiting_human', retryAt });
+    record(c, 'step', 'nothing new to try: still waiting for a human');
+    return;
+  }
   setLevel(c, 4, `human needed: ${why}`);
-  inc.retryAt = c.o.humanRetryMs === null ? null : c.now + c.o.humanRetryMs;
+  inc.retryAt = retryAt;
+  inc.humanNotified = why;
   c.actions.push({ type: 'NotifyHuman', incidentId: inc.id, summary: why });
 }
 

@@ -12,7 +12,10 @@ import { diagnose, enterLevel2 } from './repair.js';
 import { restart, start } from './supervise.js';
 
 /** Why an operator's recovery request cannot run now, or null when it can. */
-export function checkRecover(state: TargetState, level: Level, options?: Pick<LadderOptions, 'agentEnabled'>): string | null {
+export function checkRecover(state: TargetState, level: Level, options?: Pick<LadderOptions, 'agentEnabled'> & Partial<Pick<LadderOptions, 'canRestart'>>): string | null {
+  if (level <= 1 && options?.canRestart === false) {
+    return `${state.target} is watch-only: clawmedic cannot restart it; set GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND (see .env.example)`;
+  }
   if (level === 3) {
     const off = checkAgentRecover(options);
     if (off) return off;

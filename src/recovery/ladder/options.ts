@@ -13,6 +13,11 @@ export type BackoffFunction = (attempt: number, random: number) => number | null
 export interface LadderOptions {
   /** The medic spawns the gateway itself (GATEWAY_COMMAND); otherwise a service manager owns it. */
   supervised: boolean;
+  /**
+   * The medic can start or restart the gateway (GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND). Without
+   * it the medic only watches: an outage goes to a person, no restart is tried or counted.
+   */
+  canRestart: boolean;
   /** Consecutive failed probes that open an incident. */
   failureThreshold: number;
   /** Consecutive good probes that close one. */
@@ -23,6 +28,12 @@ export interface LadderOptions {
   /** Exits of a never-healthy process within `breakerWindowMs` that open the circuit breaker. */
   breakerMaxExits: number;
   breakerWindowMs: number;
+  /**
+   * A run that exits by itself (an exit code, not a signal) within this long of its start is short: the
+   * breaker counts it even when it answered a probe, and when its incident had resolved in that run,
+   * the incident reopens (flapping).
+   */
+  flapRunMs: number;
   /** Doctor runs allowed per incident. */
   maxDoctorRuns: number;
   /** Healthy for this long before the running config becomes the last-known-good one. */
@@ -63,6 +74,8 @@ export const DefaultBackoff = { initialMs: 1_000, maxMs: 30_000 } as const;
 export const DefaultLadderOptions = {
   /** Default: true when GATEWAY_COMMAND is set. */
   supervised: true,
+  /** Default: true when GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND is set. */
+  canRestart: true,
   /** Default 3 failed probes (15 s at the default 5 s interval). */
   failureThreshold: 3,
   /** Default 2 good probes. */
@@ -75,6 +88,8 @@ export const DefaultLadderOptions = {
   breakerMaxExits: 5,
   /** ... within 2 minutes. */
   breakerWindowMs: 120_000,
+  /** Default 60 s. */
+  flapRunMs: 60_000,
   /** Default 2, as the seed article's watchdog. */
   maxDoctorRuns: 2,
   /** Default 30 s healthy. */

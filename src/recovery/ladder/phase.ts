@@ -13,7 +13,7 @@ export function phaseOf(s: TargetState): TargetPhase {
     if (inc.approval && inc.approval.kind !== 'agent-tool') return 'waiting-for-human';
     if (inc.level === 3) return 'agent';
     if (inc.level === 2) return 'repairing';
-    return 'restarting';
+    return inc.flaps ? 'flapping' : 'restarting';
   }
   if (s.health === 'up') return 'healthy';
   if (s.health === 'down') return 'down';

@@ -30,6 +30,8 @@ export function diagnose(c: Step): void {
 /** The next repair from what the diagnosis found, in the order a person would try them. */
 export function diagnosed(c: Step, d: Diagnosis): void {
   const s = c.s;
+  // Stale news: the ladder moved on while it was in flight (an operator's answer ran a repair, a recovery...).
+  if (s.pending?.work !== 'diagnose') return;
   s.pending = null;
   const inc = s.incident;
   if (!inc || inc.state !== 'recovering' || s.paused) return;
@@ -49,11 +51,40 @@ export function diagnosed(c: Step, d: Diagnosis): void {
   if (!d.config.ok && d.lastKnownGood.available && !tried('restore-config')) return repair(c, 'restore-config');
   // OpenClaw's doctor does not fix a missing gateway.mode; its own `config set` does, when no good copy exists.
   if (d.config.modeMissingOnly && !d.lastKnownGood.available && !tried('set-gateway-mode')) return repair(c, 'set-gateway-mode');
-  if (inc.doctorRuns < c.o.maxDoctorRuns) return repair(c, 'doctor');
+  if (inc.doctorRuns < c.o.maxDoctorRuns && s.doctor !== false) return repair(c, 'doctor');
   if (d.lastKnownGood.available && d.lastKnownGood.differs && !tried('restore-config')) {
     return repair(c, 'restore-config');
   }
   escalate(c, 'level 2 has nothing left to try');
+}
+
+/**
+ * A new fact while a human is awaited (the gateway died, a known-good copy now exists, the
+ * config changed on disk): look again. A gateway that is down is diagnosed (or, for a config
+ * that now validates, started) so that a repair not tried yet is tried at once; a latent incident
+ * whose gateway still runs gets the restore question once a known-good copy exists. When the
+ * new look finds nothing new, the incident waits again without a second notice (`escalate`).
+ */
+export function reEvaluate(c: Step, fact: string, then: 'diagnose' | 'start' | 'known-good'): void {
+  const s = c.s;
+  const inc = s.incident;
+  if (!inc || inc.state !== 'waiting_human' || s.paused || s.pending || inc.approval) return;
+  const running = s.process.status === 'running' || s.process.status === 'starting';
+  if (inc.latent && running) {
+    if (then !== 'known-good') return; // it still runs on the config it started with
+    setLevel(c, 2, `${fact}: offering to restore it under the running gateway`);
+    const q = 'The config on disk is broken, and a known-good copy now exists. The running gateway ignores the broken file, but it will not start again. Restore the known-good config now?';
+    return ask(c, 'restore-config', 0, '', q);
+  }
+  if (c.o.supervised && running) return; // its probes or its exit will speak
+  if (!c.o.canRestart) return; // watch-only: a repair could not be verified; a person restarts it
+  inc.verifying = null;
+  if (then === 'start') {
+    setLevel(c, 2, `${fact}: starting the gateway to verify it`);
+    return start(c);
+  }
+  setLevel(c, 2, `${fact}: looking again`);
+  diagnose(c);
 }
 
 export function repair(c: Step, step: RepairStep, pid: number | null = null): void {
@@ -93,14 +124,19 @@ export function configChanged(c: Step, ok: boolean, error: string | null, lastKn
   const s = c.s;
   const inc = s.incident;
   const running = s.process.status === 'running' && s.health === 'up';
-  if (ok) {
+  if (ok && inc?.latent && running) {
     // A restore in flight wrote this file: its own result (and its validation) closes the incident.
-    if (inc?.latent && running && s.pending?.work !== 'restore-config') {
+    if (s.pending?.work !== 'restore-config') {
       closeApproval(c, 'withdrawn', null);
       resolve(c, 'the config on disk is valid again');
     }
     return;
   }
+  if (inc?.state === 'waiting_human') {
+    if (ok) return reEvaluate(c, 'the config on disk changed and validates', 'start');
+    return reEvaluate(c, `the config on disk changed (${error ?? 'invalid'})`, 'diagnose');
+  }
+  if (ok) return;
   if (inc || s.paused || !running) return; // an outage in progress deals with the config itself
   const latent = openIncident(c, `the config on disk is broken while the gateway runs: ${error ?? 'invalid'}`, null);
   latent.latent = true;

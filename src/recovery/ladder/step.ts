@@ -13,14 +13,14 @@ import { approvalDecided, expireApproval } from './approvals.js';
 import { newStep, type Step, type StepContext } from './context.js';
 import { halfOpenRetry } from './incident.js';
 import { abortRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
-import { configChanged, diagnosed, repairFinished } from './repair.js';
+import { configChanged, diagnosed, reEvaluate, repairFinished } from './repair.js';
 import { boot, dueRestart, exited, probeFailed, probeSucceeded, serving, started, startFailed, stopped } from './supervise.js';
 
 type Handlers = { [K in LadderEvent['type']]: (c: Step, e: Extract<LadderEvent, { type: K }>) => void };
 
 /** Every event type and the rule that takes it. */
 const HANDLERS: Handlers = {
-  Boot: (c, e) => boot(c, e.adoptedPid),
+  Boot: (c, e) => boot(c, e.adoptedPid, e.doctor),
   Tick: (c) => {
     endMaintenance(c);
     dueRestart(c);
@@ -29,7 +29,7 @@ const HANDLERS: Handlers = {
   },
   ProbeSucceeded: (c, e) => probeSucceeded(c, e.result),
   ProbeFailed: (c, e) => probeFailed(c, e.result),
-  GatewayStarted: (c, e) => started(c, e.pid),
+  GatewayStarted: (c, e) => started(c, e.pid, e.config ?? null),
   GatewayServing: (c, e) => serving(c, e.pid),
   GatewayStartFailed: (c, e) => startFailed(c, e.error, e.permanent),
   GatewayStopped: (c) => stopped(c),
@@ -37,6 +37,7 @@ const HANDLERS: Handlers = {
   Diagnosed: (c, e) => diagnosed(c, e.diagnosis),
   RepairFinished: (c, e) => repairFinished(c, e.step, e.ok, e.detail),
   ConfigChanged: (c, e) => configChanged(c, e.ok, e.error, e.lastKnownGood),
+  KnownGoodSaved: (c) => reEvaluate(c, 'a known-good copy of the config now exists', 'known-good'),
   ApprovalDecided: (c, e) => approvalDecided(c, e.approvalId, e.approved, e.by, e.scope ?? 'once'),
   AgentPermissionRequested: (c, e) => agentPermission(c, e.requestId, e.tool, e.command, e.description),
   AgentFinished: (c, e) => agentFinished(c, e.session, e.outcome, e.detail),
@@ -66,6 +67,7 @@ export function initialState(target: string): TargetState {
     pending: null,
     afterStop: null,
     snapshotTaken: false,
+    proof: { config: null, healthyMs: 0, lastOkAt: null },
     incident: null,
   };
 }

@@ -8,11 +8,18 @@ import type { ExitInfo, ProbeResult, TargetState } from '../types.js';
 import { agentOnBoot, startAgent } from './agent.js';
 import { record, type Step } from './context.js';
 import { describeExit } from './describe.js';
-import { openIncident, resolve, setLevel } from './incident.js';
-import { diagnose, enterLevel2, repairFailed } from './repair.js';
+import { escalate, openIncident, reopenFlapping, resolve, setLevel } from './incident.js';
+import { closeApproval } from './approvals.js';
+import { newRunOn, proveConfig } from './known-good.js';
+import { diagnose, enterLevel2, reEvaluate, repairFailed } from './repair.js';
 
-export function boot(c: Step, adoptedPid: number | null): void {
+export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void {
   const s = c.s;
+  if (doctor !== undefined) s.doctor = doctor;
+  if (!c.o.canRestart) {
+    // Said once per medic start: what a watch-only medic does and does not do (a missing doctor is logged by the watchdog).
+    record(c, 'health', 'watch-only: clawmedic probes the gateway and reports; it cannot start or restart it (no GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND), so an outage goes to a person');
+  }
   s.pending = null;
   s.afterStop = null;
   s.restartAt = null;
@@ -20,6 +27,7 @@ export function boot(c: Step, adoptedPid: number | null): void {
   s.healthySince = null;
   s.probe.failures = 0;
   s.probe.successes = 0;
+  if (s.proof) s.proof.lastOkAt = null; // the time the medic was away proves nothing
   // An adopted gateway may still be starting (the previous medic died mid-restart): it gets the
   // start-up grace from now, which ends at its first good probe. A service's start is unknown.
   const adopted = c.o.supervised && adoptedPid !== null;
@@ -37,6 +45,11 @@ export function boot(c: Step, adoptedPid: number | null): void {
   const inc = s.incident;
   agentOnBoot(c);
   if (s.paused || inc?.state === 'waiting_human') return;
+  if (inc?.approval) {
+    // The question still stands (its answer is checked again when it is carried out): no re-diagnosis to race it.
+    record(c, 'step', `medic restarted; question ${inc.approval.id} is still open`);
+    return;
+  }
   if (inc && inc.level >= 2) {
     record(c, 'step', 'medic restarted mid-repair; diagnosing again');
     diagnose(c);
@@ -54,7 +67,7 @@ export function dueRestart(c: Step): void {
   start(c);
 }
 
-export function started(c: Step, pid: number | null): void {
+export function started(c: Step, pid: number | null, config: string | null): void {
   const s = c.s;
   s.pending = null;
   Object.assign(s.process, { status: 'running', pid, startedAt: c.now, becameHealthy: false });
@@ -65,7 +78,7 @@ export function started(c: Step, pid: number | null): void {
   }
   s.probe.failures = 0;
   s.probe.successes = 0;
-  s.snapshotTaken = false;
+  newRunOn(s, config);
   if (s.incident) record(c, 'step', pid !== null ? `gateway started (pid ${pid})` : 'restart command finished');
 }
 
@@ -85,7 +98,7 @@ export function startFailed(c: Step, error: string, permanent: boolean): void {
     c.s.process.pid = null;
   }
   // A start that failed is a failed start, whatever the previous run did.
-  fault(c, `could not be started: ${error}`, permanent ? 'command' : null, true);
+  fault(c, `could not be started: ${error}`, permanent ? 'command' : null, true, false, true);
 }
 
 export function stopped(c: Step): void {
@@ -100,7 +113,10 @@ export function stopped(c: Step): void {
 export function exited(c: Step, exit: ExitInfo): void {
   const s = c.s;
   const wasStopping = s.process.status === 'stopping';
+  const died = s.process.status === 'running' || s.process.status === 'starting';
   const unstable = !s.process.becameHealthy;
+  // Short: it ended by itself (an exit code, not a signal such as a person's kill -9) soon after its start.
+  const short = exit.code !== null && s.process.startedAt !== null && c.now - s.process.startedAt < c.o.flapRunMs;
   Object.assign(s.process, { status: 'stopped', pid: null, lastExit: exit });
   markDown(c);
   if (wasStopping) {
@@ -109,19 +125,27 @@ export function exited(c: Step, exit: ExitInfo): void {
     return;
   }
   if (s.pending?.work === 'start') s.pending = null;
-  fault(c, describeExit(exit), exit.hint, unstable);
+  fault(c, describeExit(exit), exit.hint, unstable, died, short);
 }
 
 /** The gateway died or could not start: open or continue the incident and decide the next rung. */
-function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean): void {
+function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean, died: boolean, short: boolean): void {
   const s = c.s;
-  if (unstable) countUnstableExit(c);
+  // A run that answered and died soon after still counts: a plugin that throws 5 s after start-up is a crash loop.
+  if (unstable || short) countUnstableExit(c);
   if (s.paused) {
     record(c, s.incident ? 'step' : 'health', `gateway ${what}; paused, not acting`);
     return;
   }
-  const inc = openIncident(c, `gateway ${what}`, `gateway ${what} again`);
-  if (inc.state === 'waiting_human') return;
+  const reopened = short && !s.paused && reopenFlapping(c, what);
+  const inc = openIncident(c, `gateway ${what}`, reopened ? null : `gateway ${what} again`);
+  // Restoring under a running gateway no longer applies once it is down: level 2 restores without asking.
+  if (inc.approval?.kind === 'restore-config') closeApproval(c, 'withdrawn', null);
+  if (inc.state === 'waiting_human') {
+    // A gateway that had been healthy died: a new fact. (A half-open retry that never came up is not.)
+    if (died && !unstable) reEvaluate(c, `gateway ${what}`, 'diagnose');
+    return;
+  }
   if (inc.level >= 2) return repairFailed(c, `${inc.verifying ?? 'the repair'} did not bring it back: ${what}`);
   if (hint === 'config') return enterLevel2(c, 'exit 78: the gateway refuses its config; not restarting blindly');
   if (hint === 'port') return enterLevel2(c, 'the port is in use; finding out who holds it');
@@ -153,11 +177,7 @@ export function probeSucceeded(c: Step, result: ProbeResult): void {
     if (was === 'down') record(c, 'health', `healthy again (${result.latencyMs} ms)`);
     if (s.incident) resolve(c);
   }
-  const stableFor = s.healthySince === null ? 0 : c.now - s.healthySince;
-  if (s.health === 'up' && !s.snapshotTaken && s.process.status === 'running' && stableFor >= c.o.snapshotAfterMs) {
-    s.snapshotTaken = true;
-    c.actions.push({ type: 'SnapshotConfig' });
-  }
+  proveConfig(c);
 }
 
 export function probeFailed(c: Step, result: ProbeResult): void {
@@ -178,9 +198,17 @@ export function probeFailed(c: Step, result: ProbeResult): void {
     return;
   }
   if (s.pending) return;
-  const inc = openIncident(c, `gateway ${why}`, `gateway ${why}`);
+  // The timeline records transitions: while a human is awaited, a gateway that was already down says
+  // nothing new every N probes (elsewhere each failure is of a new run: the ladder acted in between).
+  const waiting = s.incident?.state === 'waiting_human';
+  const inc = openIncident(c, `gateway ${why}`, wasUp || !waiting ? `gateway ${why}` : null);
   s.probe.failures = 0;
-  if (inc.state === 'waiting_human') return;
+  if (inc.state === 'waiting_human') {
+    // It answered and stopped: a new fact; a gateway we run is stopped and looked at again.
+    if (wasUp && c.o.supervised && !inc.approval) enterLevel2(c, 'stopped answering while waiting for a human: stopping it to look again');
+    return;
+  }
+  if (!c.o.canRestart) return escalate(c, 'clawmedic cannot restart it (watch-only: no GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND)');
   if (inc.level >= 2) return repairFailed(c, `${inc.verifying ?? 'the repair'} did not bring it back: ${why}`);
   if (!p.becameHealthy) countUnstableExit(c);
   if (breakerOpen(c)) return enterLevel2(c, breakerText(c));
@@ -228,6 +256,7 @@ function continueAfterStop(c: Step): void {
 function markDown(c: Step): void {
   const s = c.s;
   if (s.health === 'up') record(c, 'health', 'gateway down');
+  if (s.proof) s.proof.lastOkAt = null;
   s.health = 'down';
   s.healthySince = null;
   s.probe.successes = 0;
@@ -244,5 +273,6 @@ function breakerOpen(c: Step): boolean {
 
 function breakerText(c: Step): string {
   const secs = Math.round(c.o.breakerWindowMs / 1000);
+  // A run shorter than flapRunMs counts as a failed start.
   return `circuit breaker open: ${c.s.unstableExits.length} failed starts within ${secs} s`;
 }

@@ -4,7 +4,7 @@
  * `gateway.mode`), so the medic snapshots only configs it saw run healthy and that pass
  * its own checks, and restores from those.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -94,14 +94,28 @@ export class ConfigGuard {
     return check.ok ? check : { ...check, error: `${this.o.configPath}: ${check.error}` };
   }
 
-  /** Remembers the config as it is now: the one the gateway is being started with. */
-  async capture(): Promise<void> {
+  /**
+   * Remembers the config as it is now: the one the gateway is being started with. Resolves
+   * with its fingerprint (null: no file), which names the content a proof of health is for.
+   */
+  async capture(): Promise<string | null> {
     this.captured = await this.readConfig();
+    return this.captured === undefined ? null : fingerprint(this.captured);
   }
 
-  /** Keeps the captured config as the newest known-good one, when it is valid and new. */
-  async snapshot(): Promise<boolean> {
-    const text = this.captured;
+  /**
+   * Keeps a config the gateway was proven healthy on as the newest known-good one, when it is
+   * valid and new. `proven`: the fingerprint the proof is for; the captured text when it is that
+   * content, else the file on disk when it still is (a medic restarted since the start never
+   * captured it). Without a fingerprint: the captured text.
+   */
+  async snapshot(proven: string | null = null): Promise<boolean> {
+    let text = this.captured;
+    if (proven !== null && (text === undefined || fingerprint(text) !== proven)) {
+      const disk = await this.readConfig();
+      text = disk !== undefined && fingerprint(disk) === proven ? disk : undefined;
+      if (text === undefined) this.o.log.info('config not kept as known-good: the file changed since it was proven');
+    }
     if (text === undefined) return false;
     const check = checkConfigText(text, this.o.kind);
     if (!check.ok) {
@@ -264,6 +278,11 @@ async function syncDir(dir: string): Promise<void> {
   } catch {
     // Not every platform can fsync a directory; the rename itself is still atomic.
   }
+}
+
+/** Names a config content: the proof of health is for this exact text. */
+export function fingerprint(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
 
 function fail(error: string): ConfigCheck {

@@ -4,7 +4,8 @@
  * stops a process it cannot show is this target's own gateway: a foreign process on the
  * port is a person's decision.
  */
-import { isAbsolute } from 'node:path';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, isAbsolute, join } from 'node:path';
 import type { GatewayRepairs, Logger } from '../ports.js';
 import type { Diagnosis, PortHolder, RepairStep } from '../types.js';
 import type { ConfigGuard } from './config-guard.js';
@@ -54,6 +55,17 @@ export class GatewayRepairKit implements GatewayRepairs {
     return { config, lastKnownGood: { available, differs }, portHolder: await this.portHolder() };
   }
 
+  async doctorInstalled(): Promise<boolean> {
+    const program = programOf(this.o.doctorCommand);
+    if (program === null) return false;
+    const path = (this.o.env ?? process.env)['PATH'] ?? '';
+    const candidates = program.includes('/') ? [program] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+    for (const file of candidates) {
+      if (await access(file, constants.X_OK).then(() => true, () => false)) return true;
+    }
+    return false;
+  }
+
   async run(step: RepairStep, pid: number | null): Promise<Result> {
     try {
       switch (step) {
@@ -98,12 +110,18 @@ export class GatewayRepairKit implements GatewayRepairs {
     return { ok: check.ok, error: check.error, lastKnownGood: check.ok ? false : (await this.o.guard.latestGood()) !== undefined };
   }
 
-  async captureConfig(): Promise<void> {
-    await this.o.guard.capture().catch((err: unknown) => this.o.log.error('could not read the gateway config', { err }));
+  async captureConfig(): Promise<string | null> {
+    return this.o.guard.capture().catch((err: unknown) => {
+      this.o.log.error('could not read the gateway config', { err });
+      return null;
+    });
   }
 
-  async snapshotConfig(): Promise<void> {
-    await this.o.guard.snapshot().catch((err: unknown) => this.o.log.error('could not keep a known-good config', { err }));
+  async snapshotConfig(config: string | null): Promise<boolean> {
+    return this.o.guard.snapshot(config).catch((err: unknown) => {
+      this.o.log.error('could not keep a known-good config', { err });
+      return false;
+    });
   }
 
   private async portHolder(): Promise<PortHolder | null> {
@@ -215,6 +233,12 @@ export function mainProgramOf(command: string): string | null {
     main = tokens.slice(i + 1).find((t) => !t.startsWith('-'));
   }
   return main !== undefined && isAbsolute(main) ? main : null;
+}
+
+/** The program a shell command line runs first (after `VAR=value` assignments, `env`, `exec`), or null. */
+export function programOf(command: string): string | null {
+  const tokens = (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((t) => t.replace(/^(["'])(.*)\1$/, '$2'));
+  return tokens.find((t) => !/^(exec|env|nohup)$/.test(t) && !/^\w+=/.test(t)) ?? null;
 }
 
 function describe(h: PortListener): string {

@@ -63,17 +63,23 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
         await p.dispatch({ type: 'RepairFinished', step: action.step, ...result });
       });
     case 'SnapshotConfig':
-      return void background(p, action.type, () => p.repairs.snapshotConfig());
+      return void background(p, action.type, async () => {
+        // A new copy is a fact: an incident waiting for a human may now have a repair to try.
+        if (await p.repairs.snapshotConfig(action.config)) await p.dispatch({ type: 'KnownGoodSaved' });
+      });
     default:
       return unreachable(action);
   }
 }
 
 async function startGateway(p: EffectPorts): Promise<void> {
-  await p.repairs.captureConfig().catch((err: Error) => p.log.warn(`[${p.target}] could not read the config: ${err.message}`));
+  const config = await p.repairs.captureConfig().catch((err: Error) => {
+    p.log.warn(`[${p.target}] could not read the config: ${err.message}`);
+    return null;
+  });
   try {
     const pid = await p.gateway.start();
-    await p.dispatch({ type: 'GatewayStarted', pid });
+    await p.dispatch({ type: 'GatewayStarted', pid, config });
   } catch (err) {
     const permanent = err instanceof GatewayStartError && err.permanent;
     await p.dispatch({ type: 'GatewayStartFailed', error: (err as Error).message, permanent });

@@ -47,6 +47,7 @@ export class TargetWatchdog {
   private wake: { at: number; ctl: AbortController } | null = null;
   /** A start in flight: exits wait for it, so GatewayStarted always precedes its exit. */
   private starting: Promise<void> = Promise.resolve();
+  private driftChecked = false;
   private readonly random: () => number;
   private readonly outbox: Outbox;
   private readonly agent: AgentBridge;
@@ -101,7 +102,10 @@ export class TargetWatchdog {
     });
     const adoptedPid = await o.gateway.adoptOrClear();
     if (adoptedPid !== null) o.log.info(`[${o.name}] adopted the gateway a previous medic left running (pid ${adoptedPid})`);
-    await this.dispatch({ type: 'Boot', adoptedPid });
+    // Once, at start-up: a doctor that is not installed is never run (level 2 goes on without it).
+    const doctor = await o.repairs.doctorInstalled().catch(() => true);
+    if (!doctor) o.log.warn(`[${o.name}] the doctor (DOCTOR_COMMAND) is not installed: level 2 will not run it`);
+    await this.dispatch({ type: 'Boot', adoptedPid, doctor });
     this.probeLoopDone = this.probeLoop();
   }
 
@@ -243,10 +247,15 @@ export class TargetWatchdog {
       const result = await this.o.probe.check(signal);
       if (signal.aborted) break;
       await this.dispatch(result.ok ? { type: 'ProbeSucceeded', result } : { type: 'ProbeFailed', result }).catch(() => {});
-      // While it answers, a config broken on disk is an outage waiting for the next restart.
-      if (result.ok) {
+      // While it answers, a config broken on disk is an outage waiting for the next restart; while a
+      // human is awaited, a config changed on disk is a new fact (a person may have fixed it).
+      if (result.ok || this.state.incident?.state === 'waiting_human') {
         const drift = await this.o.repairs.configDrift().catch(() => null);
-        if (drift) await this.dispatch({ type: 'ConfigChanged', ...drift }).catch(() => {});
+        // The first check answers whatever the file holds: made while the gateway does not answer, it is
+        // only the baseline (no change seen yet), not a new fact.
+        const baseline = !this.driftChecked && !result.ok;
+        this.driftChecked = true;
+        if (drift && !baseline) await this.dispatch({ type: 'ConfigChanged', ...drift }).catch(() => {});
       }
       // A fixed cadence (a slow probe eats into the wait, never adds to it), still single-flight.
       await this.o.clock.sleep(Math.max(0, this.o.probeIntervalMs - (this.o.clock.now() - started)), signal);

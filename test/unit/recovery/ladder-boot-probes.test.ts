@@ -352,7 +352,7 @@ describe('last-known-good snapshot', () => {
     expect(h.state.healthySince).toBe(T0 + 10_000);
     expect(h.probes(5, probeOk())).toEqual([]); // up to +25 s healthy
     const snap = h.after(5_000, probeOk()); // 30 s healthy
-    expect(snap).toEqual([{ type: 'SnapshotConfig' }]);
+    expect(snap).toEqual([{ type: 'SnapshotConfig', config: null }]);
     expect(h.state.snapshotTaken).toBe(true);
     expect(h.probes(20, probeOk())).toEqual([]);
 
@@ -362,7 +362,7 @@ describe('last-known-good snapshot', () => {
     h.probes(2, probeOk()); // resolves the incident
     expect(h.state.snapshotTaken).toBe(false);
     expect(ofType(h.probes(5, probeOk()), 'SnapshotConfig')).toEqual([]);
-    expect(h.after(5_000, probeOk())).toEqual([{ type: 'SnapshotConfig' }]);
+    expect(h.after(5_000, probeOk())).toEqual([{ type: 'SnapshotConfig', config: null }]);
     expect(ofType(h.log, 'SnapshotConfig')).toHaveLength(2);
   });
 

@@ -159,7 +159,9 @@ export function probeFail(error = 'timeout after 3000 ms', init: { at?: number; 
   return { type: 'ProbeFailed', result };
 }
 
-export const started = (pid: number | null = 100): LadderEvent => ({ type: 'GatewayStarted', pid });
+/** `config`: the fingerprint of the config file the gateway was started with (absent: unknown). */
+export const started = (pid: number | null = 100, config?: string | null): LadderEvent =>
+  config === undefined ? { type: 'GatewayStarted', pid } : { type: 'GatewayStarted', pid, config };
 export const startFailed = (error = 'spawn openclaw ENOENT'): LadderEvent => ({ type: 'GatewayStartFailed', error, permanent: false });
 export const stopped = (): LadderEvent => ({ type: 'GatewayStopped' });
 

@@ -55,6 +55,31 @@ const from = {
     h.advance(60_000);
     return h;
   },
+  'healthy: on the same config as a run killed after 25 s healthy': () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100, 'sha256:aaa'));
+    h.probes(2 + 5, probeOk()); // up for 25 s
+    h.send(killed());
+    h.after(1_000, started(101, 'sha256:aaa'));
+    h.probes(2, probeOk()); // up again: the incident resolves
+    h.advance(5_000); // the next probe is due: 30 s in total on this content
+    return h;
+  },
+  'stopped: watch-only, before boot': () => new LadderHarness({ options: { supervised: false, canRestart: false } }),
+  'starting: watch-only, two failed probes': () => {
+    const h = new LadderHarness({ options: { supervised: false, canRestart: false } });
+    h.send(boot());
+    h.probes(2, probeFail('ECONNREFUSED'));
+    return h;
+  },
+  'healthy: recovered by a run that exits by itself soon after': () => {
+    const h: LadderHarness = from.healthy();
+    h.send(killed());
+    h.after(500, started(101));
+    h.probes(2, probeOk()); // resolved
+    h.advance(3_000);
+    return h;
+  },
   'healthy: two failed probes': () => {
     const h: LadderHarness = from.healthy();
     h.probes(2, probeFail());
@@ -111,6 +136,12 @@ const from = {
     return h;
   },
   'waiting-for-human: level 4': () => exhausted(),
+  'waiting-for-human: level 4, config broken under the running gateway, no copy': () => {
+    const h: LadderHarness = from.healthy();
+    h.send({ type: 'ConfigChanged', ok: false, error: 'gateway.mode: missing', lastKnownGood: false });
+    h.advance(5_000);
+    return h;
+  },
   'waiting-for-human: level 4, half-open retry due': () => {
     const h = exhausted();
     h.advanceTo(h.openIncident.retryAt ?? h.now);
@@ -164,7 +195,12 @@ const table: Row[] = [
   { from: 'starting: running, one good probe', event: probeOk(), to: 'healthy', work: [] },
   { from: 'starting: running, one good probe', event: { type: 'GatewayServing', pid: 101 }, to: 'starting', work: [] }, // the listener behind a wrapper: its pid is shown
   { from: 'healthy', event: probeOk(), to: 'healthy', work: ['SnapshotConfig'] }, // healthy for snapshotAfterMs: last-known-good
+  { from: 'healthy: on the same config as a run killed after 25 s healthy', event: probeOk(), to: 'healthy', work: ['SnapshotConfig'] }, // proof summed across runs on one content
   { from: 'healthy', event: tick(), to: 'healthy', work: [] },
+  // watch-only and flapping
+  { from: 'stopped: watch-only, before boot', event: { type: 'Boot', adoptedPid: null, doctor: false }, to: 'starting', work: [] }, // says once what it can and cannot do
+  { from: 'starting: watch-only, two failed probes', event: probeFail('ECONNREFUSED'), to: 'waiting-for-human', work: ['NotifyHuman'] }, // no restart pretended
+  { from: 'healthy: recovered by a run that exits by itself soon after', event: exited({ code: 1 }), to: 'flapping', work: ['StartGateway'] }, // the same incident reopens
   { from: 'healthy', event: boot(100), to: 'starting', work: [] },
   { from: 'healthy: two failed probes', event: probeFail(), to: 'restarting', work: ['StopGateway'] },
   { from: 'healthy', event: killed(), to: 'restarting', work: ['StartGateway'] },
@@ -194,6 +230,12 @@ const table: Row[] = [
   { from: 'agent: session running', event: { type: 'AgentFinished', session: 'gw-1#0', outcome: 'finished', detail: 'an earlier session' }, to: 'agent', work: [] },
   // level 4: a human
   { from: 'waiting-for-human: level 4', event: killed(), to: 'waiting-for-human', work: [] },
+  // new facts re-evaluate an incident waiting for a human
+  { from: 'waiting-for-human: level 4, config broken under the running gateway, no copy', event: { type: 'KnownGoodSaved' }, to: 'waiting-for-human', work: ['RequestApproval'] },
+  { from: 'waiting-for-human: level 4, config broken under the running gateway, no copy', event: killed(), to: 'repairing', work: ['Diagnose'] },
+  { from: 'waiting-for-human: level 4', event: { type: 'ConfigChanged', ok: true, error: null, lastKnownGood: false }, to: 'repairing', work: ['StartGateway'] },
+  { from: 'waiting-for-human: level 4', event: { type: 'ConfigChanged', ok: false, error: 'still broken', lastKnownGood: false }, to: 'repairing', work: ['Diagnose'] },
+  { from: 'healthy', event: { type: 'KnownGoodSaved' }, to: 'healthy', work: [] },
   { from: 'waiting-for-human: level 4, half-open retry due', event: tick(), to: 'waiting-for-human', work: ['StartGateway'] },
   // operators
   { from: 'healthy', event: recover(1), to: 'restarting', work: ['StopGateway'] },

@@ -127,8 +127,15 @@ class FakeRepairs implements GatewayRepairs {
     this.runs.push(step);
     return { ok: false, detail: 'exit 1' };
   }
-  async captureConfig(): Promise<void> {}
-  async snapshotConfig(): Promise<void> {}
+  async captureConfig(): Promise<string | null> {
+    return null;
+  }
+  async doctorInstalled(): Promise<boolean> {
+    return true;
+  }
+  async snapshotConfig(): Promise<boolean> {
+    return false;
+  }
   async configDrift(): Promise<null> {
     return null;
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../../../src/recovery/ports.js';
-import { checkConfigText, ConfigGuard, type ConfigKind } from '../../../../src/recovery/repair/config-guard.js';
+import { checkConfigText, ConfigGuard, fingerprint, type ConfigKind } from '../../../../src/recovery/repair/config-guard.js';
 
 const GOOD = `{
   // JSON5: comments and trailing commas are fine
@@ -104,6 +104,20 @@ describe('ConfigGuard.snapshot', () => {
     expect(name).toBe(`${String(now).padStart(15, '0')}.json`);
     expect((await stat(join(dir, 'data', 'known-good', name!))).mode & 0o777).toBe(0o600);
     expect(await g.differsFromDisk()).toBe(true);
+  });
+
+  it('keeps the proven content by its fingerprint: the capture, or the file on disk after a medic restart, never other text', async () => {
+    await writeFile(configPath, GOOD);
+    const g = guard();
+    const proven = await g.capture();
+    expect(proven).toBe(fingerprint(GOOD));
+    // A new medic (nothing captured) keeps the file on disk when it is the proven content...
+    expect(await guard().snapshot(proven)).toBe(true);
+    expect(await g.latestGood()).toBe(GOOD);
+    // ...and nothing when the file changed since (the proof is not for that text).
+    await writeFile(configPath, GOOD2);
+    expect(await guard().snapshot(fingerprint('{ gateway: { mode: "local", port: 1 } }'))).toBe(false);
+    expect(await g.latestGood()).toBe(GOOD);
   });
 
   it('skips a capture equal to the newest generation and keeps only `generations` files', async () => {
