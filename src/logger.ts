@@ -15,7 +15,7 @@ export function createLogger(options: {
       ? pretty({
           sync: true,
           colorize: Boolean((options.destination ?? process.stdout) === process.stdout && process.stdout.isTTY),
-          translateTime: 'SYS:HH:MM:ss',
+          translateTime: 'SYS:HH:MM:ss Z',
           ignore: 'pid,hostname',
           singleLine: true,
           destination: (options.destination ?? process.stdout) as NodeJS.WritableStream & { write: never },

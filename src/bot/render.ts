@@ -166,14 +166,13 @@ export function renderAgentOutput(lines: string[]): string {
   return `\`\`\`\n${body}\n\`\`\``;
 }
 
-/** One timeline line: time, then the text (multi-line output in a code block). */
+/** One timeline line: time (Discord shows it in each reader's own zone), then the text (multi-line output in a code block). */
 export function renderRecord(r: LadderRecord): string {
-  const time = new Date(r.at).toISOString().slice(11, 19);
   const icon = { opened: '🚨', step: '•', level: '⬆️', resolved: '✅', human: '🙋', aborted: '⏹️', health: '💓', operator: '👤' }[r.kind];
   const [first, ...rest] = r.text.replace(/```/g, "'''").split('\n');
   const head = truncate(first ?? '', 1000);
   const body = rest.length ? `\n\`\`\`\n${truncate(rest.join('\n'), 1500)}\n\`\`\`` : '';
-  return `\`${time}\` ${icon} ${head}${body}`;
+  return `${at(r.at)} ${icon} ${head}${body}`;
 }
 
 /**

@@ -381,8 +381,8 @@ describe('renderRecord', () => {
   const at = Date.UTC(2024, 0, 2, 3, 4, 5);
   const record = (text: string, kind: LadderRecord['kind'] = 'step'): LadderRecord => ({ kind, at, target: 'gw', incidentId: 'gw-1', level: 2, text });
 
-  it('one line: UTC time, the icon of its kind, the text', () => {
-    expect(renderRecord(record('gateway started (pid 42)'))).toBe('`03:04:05` • gateway started (pid 42)');
+  it("one line: the time as Discord markup (each reader's own zone), the icon of its kind, the text", () => {
+    expect(renderRecord(record('gateway started (pid 42)'))).toBe(`<t:${at / 1000}:T> • gateway started (pid 42)`);
     const icons = (['opened', 'step', 'level', 'resolved', 'human', 'aborted', 'health', 'operator'] as const).map(
       (k) => renderRecord(record('x', k)).split(' ')[1],
     );
@@ -391,25 +391,24 @@ describe('renderRecord', () => {
 
   it('multi-line text: the first line as text, the rest in a code block', () => {
     expect(renderRecord(record('doctor failed: exit 1\nline one\nline two'))).toBe(
-      '`03:04:05` • doctor failed: exit 1\n```\nline one\nline two\n```',
+      `<t:${at / 1000}:T> • doctor failed: exit 1\n\`\`\`\nline one\nline two\n\`\`\``,
     );
   });
 
   it('triple backticks in the output cannot close the code block', () => {
     const out = renderRecord(record('doctor failed\nbefore ``` after\n````'));
-    expect(out).toBe("`03:04:05` • doctor failed\n```\nbefore ''' after\n'''`\n```");
+    expect(out).toBe(`<t:${at / 1000}:T> • doctor failed\n\`\`\`\nbefore ''' after\n'''\`\n\`\`\``);
     expect(out.match(/```/g)).toHaveLength(2);
   });
 
   it('long output is cut to 1500 characters inside the block, which stays closed', () => {
     const out = renderRecord(record(`head\n${'o'.repeat(5000)}`));
-    expect(out).toBe(`\`03:04:05\` • head\n\`\`\`\n${'o'.repeat(1499)}…\n\`\`\``);
+    expect(out).toBe(`<t:${at / 1000}:T> • head\n\`\`\`\n${'o'.repeat(1499)}…\n\`\`\``);
     expect(out.length).toBeLessThanOrEqual(LIMITS.message);
   });
 
-  // BUG: only the lines after the first are neutralised. An operator's note or a repair's detail
-  // with ``` in its first line opens a code block that swallows every later line batched into the
-  // same timeline message.
+  // An operator's note or a repair's detail with ``` in its first line must not open a code block
+  // that would swallow every later line batched into the same timeline message.
   it('triple backticks in the first line cannot open a code block either', () => {
     const out = renderRecord(record('discord:bob asked for level 2: see ```logs', 'operator'));
     expect(out).not.toContain('```');
