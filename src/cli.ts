@@ -16,7 +16,7 @@ import { deployCommand } from './deploy/index.js';
 import { VERSION } from './version.js';
 import { findCommand, parseCommand, renderHelp, usageError, usageLine, UsageError, wholeNumber, type ParsedCommand } from './cli/commands.js';
 import { ApiError, callApi, parseMedicUrl, resolveMedic } from './cli/client.js';
-import { runForeground, StartError } from './cli/run.js';
+import { runForeground, StartError, zeroConfig } from './cli/run.js';
 import { sayWriteResult, type WriteResult } from './cli/sentences.js';
 
 /** Where the CLI writes; tests capture it. `width`: the terminal's columns (undefined: not a terminal). */
@@ -105,8 +105,10 @@ async function dispatch(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Prom
       return 0;
     }
     case 'check-config': {
-      const config = loadConfig(env);
-      io.out(values.json === true ? configDump(config) : configSummary(config, env));
+      // What `run` would find: OpenClaw's own gateway service when no target is configured.
+      const { env: effective, detected } = await zeroConfig(env);
+      const config = loadConfig(effective);
+      io.out(values.json === true ? configDump(config) : [...detected, configSummary(config, effective)].join('\n'));
       return 0;
     }
     default:

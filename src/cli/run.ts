@@ -44,13 +44,22 @@ async function checkPort(env: NodeJS.ProcessEnv, host: string, port: number): Pr
   );
 }
 
-/** Runs the medic until a signal, then stops it and every gateway it supervises. Resolves with the exit code. */
-export async function runForeground(given: NodeJS.ProcessEnv): Promise<number> {
-  // Zero config: OpenClaw's own gateway service, driven through the service manager.
+/**
+ * Zero config: with no target configured, OpenClaw's own gateway service (systemd unit or launchd
+ * agent), driven through the service manager. The environment to load the config from, and what
+ * was found (lines for the log and check-config; none when nothing was).
+ */
+export async function zeroConfig(given: NodeJS.ProcessEnv): Promise<{ env: NodeJS.ProcessEnv; detected: string[] }> {
   const home = given.HOME || homedir();
   const service = await detectGatewayService({ home, os: process.platform });
   const serviceVars = service && serviceEnvironment(service, { home, uid: process.getuid?.() ?? 0 }, given);
-  const env = serviceVars ? { ...serviceVars, ...given } : given;
+  if (!service || !serviceVars) return { env: given, detected: [] };
+  return { env: { ...serviceVars, ...given }, detected: describeDetection(service, serviceVars) };
+}
+
+/** Runs the medic until a signal, then stops it and every gateway it supervises. Resolves with the exit code. */
+export async function runForeground(given: NodeJS.ProcessEnv): Promise<number> {
+  const { env, detected } = await zeroConfig(given);
   const config = loadConfig(env);
   await checkPort(env, config.httpHost, config.httpPort);
   let medic: Awaited<ReturnType<typeof runMedic>>;
@@ -59,7 +68,7 @@ export async function runForeground(given: NodeJS.ProcessEnv): Promise<number> {
   } catch (err) {
     throw new StartError(`clawmedic could not start: ${(err as Error).message}`, 1);
   }
-  if (service && serviceVars) for (const line of describeDetection(service, serviceVars)) medic.log.info(line);
+  for (const line of detected) medic.log.info(line);
   const about = medic.medic.about();
   const announced: AnnouncedMedic | null = await announceMedic(env, {
     pid: about.pid,

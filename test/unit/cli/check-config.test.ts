@@ -37,3 +37,20 @@ describe('clawmedic check-config', () => {
     expect(r.out).not.toContain('a-token-of-24-characters');
   });
 });
+
+describe('clawmedic check-config on a machine with OpenClaw installed as a service', () => {
+  it('says what it found and that it will drive that service (what run does)', async () => {
+    const { mkdirSync, mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openclawSystemdUnit } = await import('../deploy/openclaw-units.js');
+    const home = mkdtempSync(join(tmpdir(), 'clawmedic-cc-'));
+    mkdirSync(join(home, '.config/systemd/user'), { recursive: true });
+    writeFileSync(join(home, '.config/systemd/user/openclaw-gateway.service'), openclawSystemdUnit('--port 18795'));
+    const r = await run(['check-config'], { PATH: '/nonexistent', HOME: home });
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^found OpenClaw's gateway service openclaw-gateway\.service .*supervising it through systemctl --user/m);
+    expect(r.out).toContain('openclaw: watches the gateway and restarts it with `systemctl --user reset-failed openclaw-gateway.service');
+    expect(r.out).toContain('health http://127.0.0.1:18795/healthz');
+  });
+});
