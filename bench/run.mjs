@@ -12,7 +12,7 @@
  * Prints one markdown table and writes it, with the samples, to bench/RESULTS.md.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { commandLine, isAlive, Janitor, killHard, processesWithEnv, waitFor } from './lib.mjs';
 import { describeMachine, describeMethod, renderResultsPage, renderSamples, renderTable } from './report.mjs';
+import { sectionOf } from './plain-command.mjs';
 import { benchHang, benchKill, sampleIdle, startIdle } from './scenarios.mjs';
 import { pm2Version, snapshotBuild, stopMedic, stopPm2 } from './supervisors.mjs';
 
@@ -151,7 +152,9 @@ async function main() {
     totalMs,
     quick: false,
   });
-  await writeFile(RESULTS_PATH, page);
+  // The plain-command section is bench/plain-command.mjs's: kept as it is.
+  const plain = existsSync(RESULTS_PATH) ? sectionOf(readFileSync(RESULTS_PATH, 'utf8')) : null;
+  await writeFile(RESULTS_PATH, plain ? `${page.trimEnd()}\n\n${plain}\n` : page);
   console.log(`\nwritten to bench/RESULTS.md`);
 }
 

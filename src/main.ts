@@ -175,6 +175,7 @@ export function defaultAdapters(
     setModeCommand: t.configKind === 'openclaw' ? t.setModeCommand : null,
     validateCommand: t.configKind === 'openclaw' ? t.validateCommand : null,
     env: deps.env,
+    ...(t.cwd ? { cwd: t.cwd } : {}),
     gatewayCommand: t.command,
     log: deps.log,
     knownPids: () => recordedPids(readPidRecord(dataDir)),

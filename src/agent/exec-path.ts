@@ -4,11 +4,9 @@
  * exits 1. So the command is resolved here (and the cwd checked), synchronously, and a missing one is
  * an AgentStartError.
  */
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, resolve as resolvePath } from 'node:path';
-
-/** glibc execvp's search path when PATH is unset. */
-const DEFAULT_EXEC_PATH = '/bin:/usr/bin';
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { DEFAULT_EXEC_PATH, findExecutable } from '../lib/find-executable.js';
 
 /** The program could not be started (command not found, not executable, bad cwd, PTY failure). */
 export class AgentStartError extends Error {
@@ -33,25 +31,11 @@ export function resolveCommand(command: string, cwd: string, env: Record<string,
   if (!cwdOk) throw new AgentStartError(`cannot start ${command}: working directory ${cwd} does not exist`, command);
   if (command === '') throw new AgentStartError('cannot start: empty command', command);
 
+  const found = findExecutable(command, cwd, env);
+  if (found !== null) return found;
   if (command.includes('/')) {
     const file = isAbsolute(command) ? command : resolvePath(cwd, command);
-    if (isExecutableFile(file)) return file;
     throw new AgentStartError(`cannot start ${command}: ${file} is not an executable file`, command);
   }
-  const path = env.PATH ?? DEFAULT_EXEC_PATH;
-  for (const dir of path.split(delimiter)) {
-    const file = resolvePath(cwd, dir === '' ? '.' : dir, command);
-    if (isExecutableFile(file)) return file;
-  }
-  throw new AgentStartError(`command not found: ${command} (searched PATH=${path})`, command);
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  throw new AgentStartError(`command not found: ${command} (searched PATH=${env.PATH ?? DEFAULT_EXEC_PATH})`, command);
 }

@@ -15,11 +15,14 @@ import { renameSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GatewayStartError } from '../errors.js';
+import { readAdoptable } from './adopt-gateway.js';
 import { GatewayTree } from './gateway-tree.js';
 import { LogTail } from './log-tail.js';
-import { isSameProcess, readPidRecord, readProcessStartTime, removePidRecord, writePidRecord } from './pid-record.js';
+import { readProcessStartTime, removePidRecord } from './pid-record.js';
 import { signalOfShellCode, spawnGroupLeader } from './process-group.js';
 import type { Clock, GatewayProcess, Logger } from './ports.js';
+import { watchRun } from './serving-watch.js';
+import { createRun, type Run, shownPid, tell, writeRunRecord } from './supervisor-run.js';
 import type { ExitInfo } from './types.js';
 
 export { readPidRecord, type PidRecord } from './pid-record.js';
@@ -64,31 +67,6 @@ export const DefaultChildSupervisorOptions = {
   killWaitMs: 5_000,
 } as const;
 
-interface Run {
-  /** The process spawned (`/bin/sh -c …`) or adopted: the leader of the run's process group. */
-  pid: number;
-  /** Null for an adopted gateway: not our child, so no exit event. */
-  child: ChildProcess | null;
-  /** Read right after the spawn; known for an adopted gateway: a recycled pid is never taken for it. */
-  startTime: string | null;
-  /** Every process of the run, and the one serving the port. */
-  tree: GatewayTree;
-  /** The outsiders (see GatewayTree) in the pid record, as a key. */
-  recorded: string;
-  /** Lines of the log before this run, so a hint reads only this run's output. */
-  outputMark: number;
-  /** How the spawned process ended (unknown for an adopted one: null code and signal). */
-  leaderExit: { code: number | null; signal: string | null } | null;
-  /** The exit was reported: nothing of the run is left. */
-  finished: boolean;
-  exit: Promise<ExitInfo>;
-  resolveExit: (exit: ExitInfo) => void;
-  stopping: Promise<boolean> | null;
-  /** The spawned process ended by itself: what it left is being stopped before the exit is reported. */
-  ending: Promise<void> | null;
-  watch: NodeJS.Timeout | null;
-}
-
 /** Spawns, watches and stops the gateway as a child process (`supervised` = true). */
 export class ChildSupervisor implements GatewayProcess {
   readonly supervised = true;
@@ -111,30 +89,11 @@ export class ChildSupervisor implements GatewayProcess {
   async adoptOrClear(): Promise<number | null> {
     if (this.run) return shownPid(this.run);
     const { dataDir, target, log } = this.options;
-    const record = readPidRecord(dataDir);
-    if (!record) return null;
-    const tree = new GatewayTree({ pid: record.pid, startTime: record.startTime });
-    const serving = record.serving && (await isSameProcess(record.serving.pid, record.serving.startTime)) ? record.serving : null;
-    if (serving) tree.remember(serving);
-    tree.serving = serving;
-    for (const p of record.outsiders ?? []) if (await isSameProcess(p.pid, p.startTime)) tree.remember(p);
-    if (!(await isSameProcess(record.pid, record.startTime))) {
-      // The process the gateway was started as is gone: a gateway left under it is an orphan
-      // that a new start would fight for the port.
-      tree.markLeaderGone();
-      const left = tree.refresh().map((p) => p.pid);
-      if (left.length > 0) {
-        log.warn('the gateway a previous medic started outlived the process it was started as; killing it', { target, pid: record.pid, left });
-        await this.stopLeftovers(tree);
-      } else {
-        log.info('cleared a stale gateway pid record', { target, pid: record.pid });
-      }
-      removePidRecord(dataDir, record.pid);
-      return null;
-    }
-    const run = this.beginRun(record.pid, null, record.startTime, tree, this.markOutput());
+    const found = await readAdoptable(dataDir, target, log, (tree) => this.stopLeftovers(tree));
+    if (!found) return null;
+    const run = this.beginRun(found.pid, null, found.startTime, found.tree, this.markOutput());
     this.watch(run);
-    log.info('adopted the running gateway', { target, pid: shownPid(run), spawnedPid: record.pid });
+    log.info('adopted the running gateway', { target, pid: shownPid(run), spawnedPid: found.pid });
     return shownPid(run);
   }
 
@@ -213,23 +172,7 @@ export class ChildSupervisor implements GatewayProcess {
   }
 
   private beginRun(pid: number, child: ChildProcess | null, startTime: string | null, tree: GatewayTree, outputMark: number): Run {
-    let resolveExit!: (exit: ExitInfo) => void;
-    const exit = new Promise<ExitInfo>((resolve) => (resolveExit = resolve));
-    const run: Run = {
-      pid,
-      child,
-      startTime,
-      tree,
-      recorded: '',
-      outputMark,
-      leaderExit: null,
-      finished: false,
-      exit,
-      resolveExit,
-      stopping: null,
-      ending: null,
-      watch: null,
-    };
+    const run = createRun(pid, child, startTime, tree, outputMark);
     this.run = run;
     return run;
   }
@@ -315,53 +258,23 @@ export class ChildSupervisor implements GatewayProcess {
     this.options.log.error('processes of the gateway survived SIGKILL (uninterruptible?)', { target: this.options.target, left });
   }
 
-  /** Watches the run's processes until it ends: who serves the port, and whether an adopted leader still runs. */
+  /** Watches the run's processes until it ends (serving-watch.ts). */
   private watch(run: Run): void {
-    const tick = async (): Promise<void> => {
-      run.watch = null;
-      if (run.finished || this.closed) return;
-      try {
-        if (run.leaderExit === null && !run.child && !(await isSameProcess(run.pid, run.startTime ?? ''))) {
-          // Not our child: neither its exit code nor its signal can be known.
-          this.leaderExited(run, null, null);
-        } else if (run.leaderExit !== null && !run.stopping && !run.ending) {
-          run.ending = this.endRun(run); // a stop that gave up on SIGKILL left the run open
-        } else if (run.leaderExit === null && !run.stopping) {
-          await this.findServing(run);
-          if (outsidersKey(run.tree) !== run.recorded && !run.finished) this.writeRecord(run);
-        }
-      } catch (err) {
-        this.options.log.debug('could not read the gateway processes', { target: this.options.target, err: String(err) });
-      }
-      if (!run.finished && !this.closed) run.watch = setTimeout(() => void tick(), DefaultChildSupervisorOptions.watchMs).unref();
-    };
-    run.watch = setTimeout(() => void tick(), DefaultChildSupervisorOptions.watchMs).unref();
-  }
-
-  /** Tells the listeners when the process serving the port changed. */
-  private async findServing(run: Run): Promise<void> {
-    const port = this.options.port ?? null;
-    if (!(await run.tree.updateServing(port))) return;
-    const pid = run.tree.serving!.pid;
-    if (run.finished || run.leaderExit !== null || this.closed) return;
-    this.writeRecord(run);
-    this.options.log.info('the gateway listens on its port', { target: this.options.target, pid, spawnedPid: run.pid, port });
-    tell(this.servingListeners, pid, this.options.log, this.options.target);
+    watchRun(run, {
+      target: this.options.target,
+      port: this.options.port ?? null,
+      log: this.options.log,
+      watchMs: DefaultChildSupervisorOptions.watchMs,
+      isClosed: () => this.closed,
+      leaderExited: (r) => this.leaderExited(r, null, null),
+      endRun: (r) => this.endRun(r),
+      writeRecord: (r) => this.writeRecord(r),
+      servingListeners: this.servingListeners,
+    });
   }
 
   private writeRecord(run: Run): void {
-    if (run.startTime === null) return;
-    const { pid, startTime, tree } = run;
-    const serving = tree.serving;
-    const outsiders = tree.outsiders();
-    run.recorded = outsidersKey(tree);
-    writePidRecord(this.options.dataDir, {
-      pid,
-      startTime,
-      command: this.options.command,
-      ...(serving ? { serving } : {}),
-      ...(outsiders.length > 0 ? { outsiders } : {}),
-    });
+    writeRunRecord(this.options.dataDir, this.options.command, run);
   }
 
   private rotateLog(): void {
@@ -376,28 +289,5 @@ export class ChildSupervisor implements GatewayProcess {
 
   private now(): number {
     return this.options.clock?.now() ?? Date.now();
-  }
-}
-
-/** The pid the medic shows and acts on: the listener once found, else the spawned process. */
-function shownPid(run: Run): number {
-  return run.tree.serving?.pid ?? run.pid;
-}
-
-function outsidersKey(tree: GatewayTree): string {
-  return tree
-    .outsiders()
-    .map((p) => `${p.pid}@${p.startTime}`)
-    .join(',');
-}
-
-/** Calls each listener; one that throws is logged and the others still run. */
-function tell<T>(listeners: Array<(value: T) => void>, value: T, log: Logger, target: string): void {
-  for (const listener of listeners) {
-    try {
-      listener(value);
-    } catch (err) {
-      log.error('a gateway listener threw', { target, error: String(err) });
-    }
   }
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +55,7 @@ function alive(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
 
-function kit(options: { known?: number[]; gatewayCommand?: string | null; stopGraceMs?: number; doctorCommand?: string } = {}) {
+function kit(options: { known?: number[]; gatewayCommand?: string | null; stopGraceMs?: number; doctorCommand?: string; env?: NodeJS.ProcessEnv } = {}) {
   const guard = new ConfigGuard({ configPath, dataDir: join(dir, 'data'), kind: 'openclaw', clock: Date, log: silent });
   return new GatewayRepairKit({
     guard,
@@ -66,7 +66,31 @@ function kit(options: { known?: number[]; gatewayCommand?: string | null; stopGr
     gatewayCommand: options.gatewayCommand ?? null,
     log: silent,
     ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
+    ...(options.env ? { env: options.env } : {}),
   });
+}
+
+/**
+ * An installed program as `openclaw` is: `<bin>/<name>` a symlink to a node script in a package
+ * folder, found through PATH. `title` renames its process title as OpenClaw does.
+ */
+async function installProgram(name: string, title: string | null = null): Promise<{ bin: string; link: string; real: string }> {
+  const bin = join(dir, 'bin');
+  const pkg = join(dir, 'pkg');
+  await mkdir(bin, { recursive: true });
+  await mkdir(pkg, { recursive: true });
+  const real = join(pkg, `${name}.js`);
+  const rename = title === null ? '' : `process.title = ${JSON.stringify(title)};`;
+  const listen = "require('http').createServer().listen(Number(process.argv.at(-1)), '127.0.0.1', () => console.log('ready'));";
+  await writeFile(real, `#!${process.execPath}\n${rename}${listen}\n`);
+  await chmod(real, 0o755);
+  const link = join(bin, name);
+  await symlink(real, link);
+  return { bin, link, real };
+}
+
+function withPath(bin: string): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
 }
 
 beforeEach(async () => {
@@ -152,6 +176,32 @@ describe('stop-stale', () => {
     expect((await k.run('stop-stale', child.pid!)).ok).toBe(true);
   });
 
+  it('recognises a stale gateway of a plain command line: its program found through PATH, as the gateway shell would', async () => {
+    const { bin, link, real } = await installProgram('fakeclaw');
+    // Started through the PATH's symlink (as `sh -c 'fakeclaw gateway run'` does), then as a re-launch by its real path.
+    for (const argv of [[link, 'gateway', 'run', String(port)], [process.execPath, real, 'gateway', 'run', String(port)]]) {
+      const child = await startListener(argv);
+      expect((await kit({ gatewayCommand: 'otherclaw gateway run', env: withPath(bin) }).diagnose()).portHolder?.stale).toBe(false);
+      // The same name, but not on the gateway's PATH: not evidence.
+      expect((await kit({ gatewayCommand: 'fakeclaw gateway run', env: { ...process.env, PATH: '/usr/bin:/bin' } }).diagnose()).portHolder?.stale).toBe(false);
+      const k = kit({ gatewayCommand: 'fakeclaw gateway run', env: withPath(bin) });
+      expect((await k.diagnose()).portHolder).toMatchObject({ pid: child.pid, stale: true });
+      expect((await k.run('stop-stale', child.pid!)).ok).toBe(true);
+      expect(await findPortHolder(port)).toBeNull();
+    }
+  });
+
+  it('recognises a stale gateway of a plain command line that renamed its process title', async () => {
+    const { bin, link } = await installProgram('fakeclaw', 'fakeclaw-gateway');
+    const child = await startListener([link, 'gateway', 'run', String(port)]);
+    expect((await findPortHolder(port))?.command).toBe('fakeclaw-gateway');
+    expect((await kit({ gatewayCommand: 'otherclaw gateway run', env: withPath(bin) }).diagnose()).portHolder?.stale).toBe(false);
+    const k = kit({ gatewayCommand: 'fakeclaw gateway run', env: withPath(bin) });
+    expect((await k.diagnose()).portHolder).toMatchObject({ pid: child.pid, stale: true });
+    expect((await k.run('stop-stale', child.pid!)).ok).toBe(true);
+    expect(await findPortHolder(port)).toBeNull();
+  });
+
   it('refuses to stop a foreign holder and leaves it running', async () => {
     const child = await startListener([process.execPath, await gatewayScript('gw.js'), String(port)]);
     const k = kit({ known: [999_999] });
@@ -208,5 +258,12 @@ describe('mainProgramOf', () => {
     expect(mainProgramOf('FOO=1 node --max-old-space-size=512 /opt/gw/index.js run')).toBe('/opt/gw/index.js');
     expect(mainProgramOf('openclaw gateway run')).toBeNull();
     expect(mainProgramOf('node dist/index.js')).toBeNull();
+    // A bare program name counts once found (through the gateway's PATH); a relative script never does.
+    const find = (name: string) => (name === 'openclaw' ? '/opt/bin/openclaw' : null);
+    expect(mainProgramOf('openclaw gateway run', find)).toBe('/opt/bin/openclaw');
+    expect(mainProgramOf('OPENCLAW_NO_AUTO_UPDATE=1 openclaw gateway run', find)).toBe('/opt/bin/openclaw');
+    expect(mainProgramOf('otherclaw gateway run', find)).toBeNull();
+    expect(mainProgramOf('./openclaw gateway run', find)).toBeNull();
+    expect(mainProgramOf('node dist/index.js', find)).toBeNull();
   });
 });

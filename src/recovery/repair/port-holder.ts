@@ -146,6 +146,13 @@ export async function processGroupOf(pid: number): Promise<number | null> {
   return ps.code === 0 && Number.isInteger(pgid) && pgid > 0 ? pgid : null;
 }
 
+/** The real uid `pid` runs as, or null when it is gone or there is no /proc (macOS). */
+export async function uidOf(pid: number): Promise<number | null> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => null);
+  const uid = status === null ? NaN : Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+  return Number.isInteger(uid) ? uid : null;
+}
+
 function trimCommand(command: string): string {
   const one = command.replace(/\s+/g, ' ').trim();
   return one.length > MAX_COMMAND ? `${one.slice(0, MAX_COMMAND - 3)}...` : one;

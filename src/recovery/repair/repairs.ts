@@ -4,14 +4,15 @@
  * stops a process it cannot show is this target's own gateway: a foreign process on the
  * port is a person's decision.
  */
-import { access, constants } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, isAbsolute } from 'node:path';
+import { findExecutable } from '../../lib/find-executable.js';
 import type { GatewayRepairs, Logger } from '../ports.js';
 import type { Diagnosis, PortHolder, RepairStep } from '../types.js';
 import type { ConfigGuard } from './config-guard.js';
 import { describeResult, runCommand } from '../run-command.js';
 import { lastMeaningfulLine, runDoctor } from './doctor.js';
-import { isPortListening, listPortHolders, portFromUrl, processGroupOf, type PortListener } from './port-holder.js';
+import { isPortListening, listPortHolders, portFromUrl, processGroupOf, uidOf, type PortListener } from './port-holder.js';
 
 export interface GatewayRepairKitOptions {
   guard: ConfigGuard;
@@ -19,8 +20,10 @@ export interface GatewayRepairKitOptions {
   healthUrl: string;
   doctorCommand: string;
   doctorTimeoutMs: number;
-  /** Environment for the doctor. Default: the medic's. */
+  /** Environment for the doctor, and the gateway's (its PATH finds GATEWAY_COMMAND's program). Default: the medic's. */
   env?: NodeJS.ProcessEnv;
+  /** The gateway's working directory (TARGET cwd). Default: the medic's. */
+  cwd?: string;
   /** Pids this target's gateway had (e.g. from the supervisor's pid file). */
   knownPids: () => number[];
   /** GATEWAY_COMMAND, when the medic spawns the gateway; its main program identifies a stale one. */
@@ -41,11 +44,9 @@ const INTERPRETERS = /^(node|nodejs|bun|deno|tsx|python[\d.]*|ruby|perl)$/;
 
 export class GatewayRepairKit implements GatewayRepairs {
   private readonly port: number;
-  private readonly mainProgram: string | null;
 
   constructor(private readonly o: GatewayRepairKitOptions) {
     this.port = portFromUrl(o.healthUrl);
-    this.mainProgram = o.gatewayCommand === null ? null : mainProgramOf(o.gatewayCommand);
   }
 
   async diagnose(): Promise<Diagnosis> {
@@ -57,13 +58,7 @@ export class GatewayRepairKit implements GatewayRepairs {
 
   async doctorInstalled(): Promise<boolean> {
     const program = programOf(this.o.doctorCommand);
-    if (program === null) return false;
-    const path = (this.o.env ?? process.env)['PATH'] ?? '';
-    const candidates = program.includes('/') ? [program] : path.split(delimiter).filter(Boolean).map((dir) => join(dir, program));
-    for (const file of candidates) {
-      if (await access(file, constants.X_OK).then(() => true, () => false)) return true;
-    }
-    return false;
+    return program !== null && findExecutable(program, this.o.cwd ?? process.cwd(), this.o.env ?? process.env) !== null;
   }
 
   async run(step: RepairStep, pid: number | null): Promise<Result> {
@@ -144,7 +139,27 @@ export class GatewayRepairKit implements GatewayRepairs {
     if (known.includes(h.pid)) return true;
     const group = await processGroupOf(h.pid);
     if (group !== null && group > 1 && known.includes(group)) return true;
-    return this.mainProgram !== null && h.command.split(' ').includes(this.mainProgram);
+    return this.runsOurProgram(h);
+  }
+
+  /**
+   * The holder runs GATEWAY_COMMAND's program: its path (as PATH found it, or the file it
+   * links to, which a re-launch names) is in the holder's command line, or the holder renamed
+   * its process title to the program's name (OpenClaw: `openclaw-gateway`) and runs as our
+   * user (a bare name alone would match another user's gateway as well).
+   */
+  private async runsOurProgram(h: PortListener): Promise<boolean> {
+    const command = this.o.gatewayCommand;
+    if (command === null) return false;
+    // Looked up at each diagnosis, in the gateway's PATH and cwd: the program may be installed or moved meanwhile.
+    const main = mainProgramOf(command, (name) => findExecutable(name, this.o.cwd ?? process.cwd(), this.o.env ?? process.env));
+    if (main === null) return false;
+    const tokens = h.command.split(' ');
+    if (tokens.includes(main) || tokens.includes(realPath(main))) return true;
+    const name = basename(main);
+    if (tokens[0] !== name && tokens[0] !== `${name}-gateway`) return false;
+    const uid = await uidOf(h.pid);
+    return uid !== null && uid === process.getuid?.();
   }
 
   private async doctor(): Promise<Result> {
@@ -222,17 +237,30 @@ export class GatewayRepairKit implements GatewayRepairs {
 /**
  * The path that identifies the gateway's process in a command line: the program itself,
  * or an interpreter's script. Only absolute paths count: a bare name such as `openclaw`
- * would match another user's gateway as well.
+ * would match another user's gateway as well, so a bare program name is resolved with
+ * `find` (the gateway's PATH) and counts only when found; an interpreter's script must be
+ * absolute (a relative one shows as typed in the command line).
  */
-export function mainProgramOf(command: string): string | null {
+export function mainProgramOf(command: string, find: (name: string) => string | null = () => null): string | null {
   const tokens = (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((t) => t.replace(/^(["'])(.*)\1$/, '$2'));
   let i = 0;
   while (i < tokens.length && (/^(exec|env|nohup)$/.test(tokens[i]!) || /^\w+=/.test(tokens[i]!))) i += 1;
-  let main = tokens[i];
-  if (main !== undefined && INTERPRETERS.test(main.split('/').at(-1)!)) {
-    main = tokens.slice(i + 1).find((t) => !t.startsWith('-'));
+  const program = tokens[i];
+  if (program === undefined) return null;
+  if (INTERPRETERS.test(program.split('/').at(-1)!)) {
+    const script = tokens.slice(i + 1).find((t) => !t.startsWith('-'));
+    return script !== undefined && isAbsolute(script) ? script : null;
   }
-  return main !== undefined && isAbsolute(main) ? main : null;
+  if (isAbsolute(program)) return program;
+  return program.includes('/') ? null : find(program);
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** The program a shell command line runs first (after `VAR=value` assignments, `env`, `exec`), or null. */

@@ -1,0 +1,57 @@
+/**
+ * The watch loop of a run: every `watchMs` it reads the run's processes from /proc to find
+ * who serves the port (and records it), and notices an adopted leader's end (no exit event
+ * for a process that is not our child).
+ */
+import { isSameProcess } from './pid-record.js';
+import type { Logger } from './ports.js';
+import { outsidersKey, type Run, tell } from './supervisor-run.js';
+
+export interface ServingWatchHooks {
+  target: string;
+  /** The gateway's port; null: nobody is looked for. */
+  port: number | null;
+  log: Logger;
+  watchMs: number;
+  isClosed(): boolean;
+  /** An adopted leader is gone (code and signal unknown). */
+  leaderExited(run: Run): void;
+  /** What a leader that is gone left is stopped, then the exit is reported. */
+  endRun(run: Run): Promise<void>;
+  writeRecord(run: Run): void;
+  /** Told the pid of the process serving the port whenever it changes. */
+  servingListeners: Array<(pid: number) => void>;
+}
+
+/** Watches the run's processes until it ends: who serves the port, and whether an adopted leader still runs. */
+export function watchRun(run: Run, hooks: ServingWatchHooks): void {
+  const tick = async (): Promise<void> => {
+    run.watch = null;
+    if (run.finished || hooks.isClosed()) return;
+    try {
+      if (run.leaderExit === null && !run.child && !(await isSameProcess(run.pid, run.startTime ?? ''))) {
+        // Not our child: neither its exit code nor its signal can be known.
+        hooks.leaderExited(run);
+      } else if (run.leaderExit !== null && !run.stopping && !run.ending) {
+        run.ending = hooks.endRun(run); // a stop that gave up on SIGKILL left the run open
+      } else if (run.leaderExit === null && !run.stopping) {
+        await findServing(run, hooks);
+        if (outsidersKey(run.tree) !== run.recorded && !run.finished) hooks.writeRecord(run);
+      }
+    } catch (err) {
+      hooks.log.debug('could not read the gateway processes', { target: hooks.target, err: String(err) });
+    }
+    if (!run.finished && !hooks.isClosed()) run.watch = setTimeout(() => void tick(), hooks.watchMs).unref();
+  };
+  run.watch = setTimeout(() => void tick(), hooks.watchMs).unref();
+}
+
+/** Tells the listeners when the process serving the port changed. */
+async function findServing(run: Run, hooks: ServingWatchHooks): Promise<void> {
+  if (!(await run.tree.updateServing(hooks.port))) return;
+  const pid = run.tree.serving!.pid;
+  if (run.finished || run.leaderExit !== null || hooks.isClosed()) return;
+  hooks.writeRecord(run);
+  hooks.log.info('the gateway listens on its port', { target: hooks.target, pid, spawnedPid: run.pid, port: hooks.port });
+  tell(hooks.servingListeners, pid, hooks.log, hooks.target);
+}
