@@ -8,7 +8,7 @@ import { RequestRejectedError } from './errors.js';
 import type { MedicEvents } from './recovery/events.js';
 import { DefaultLadderOptions, exponentialBackoff, type LadderOptions } from './recovery/ladder/index.js';
 import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './recovery/ports.js';
-import { refuseToShow, type Redactor } from './recovery/redact.js';
+import { refuseToShow, type Redactor } from './lib/redact.js';
 import { TargetWatchdog, type TargetStatus } from './recovery/watchdog/index.js';
 
 export interface TargetAdapters {

@@ -4,8 +4,9 @@
  * exits 1. So the command is resolved here (and the cwd checked), synchronously, and a missing one is
  * an AgentStartError.
  */
-import { accessSync, constants as fsConstants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, resolve as resolvePath } from 'node:path';
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { findExecutable, pathEntries } from '../lib/executable.js';
 
 /** glibc execvp's search path when PATH is unset. */
 const DEFAULT_EXEC_PATH = '/bin:/usr/bin';
@@ -33,25 +34,11 @@ export function resolveCommand(command: string, cwd: string, env: Record<string,
   if (!cwdOk) throw new AgentStartError(`cannot start ${command}: working directory ${cwd} does not exist`, command);
   if (command === '') throw new AgentStartError('cannot start: empty command', command);
 
-  if (command.includes('/')) {
-    const file = isAbsolute(command) ? command : resolvePath(cwd, command);
-    if (isExecutableFile(file)) return file;
-    throw new AgentStartError(`cannot start ${command}: ${file} is not an executable file`, command);
-  }
   const path = env.PATH ?? DEFAULT_EXEC_PATH;
-  for (const dir of path.split(delimiter)) {
-    const file = resolvePath(cwd, dir === '' ? '.' : dir, command);
-    if (isExecutableFile(file)) return file;
+  const file = findExecutable(command, pathEntries(path, true), cwd);
+  if (file) return file;
+  if (command.includes('/')) {
+    throw new AgentStartError(`cannot start ${command}: ${isAbsolute(command) ? command : resolvePath(cwd, command)} is not an executable file`, command);
   }
   throw new AgentStartError(`command not found: ${command} (searched PATH=${path})`, command);
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

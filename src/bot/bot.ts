@@ -7,7 +7,7 @@ import type { DiscordConfig } from '../config.js';
 import type { Medic } from '../medic.js';
 import type { MedicEvents } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
-import type { Redactor } from '../recovery/redact.js';
+import type { Redactor } from '../lib/redact.js';
 import { Authoriser } from './auth.js';
 import { DiscordLink, type LinkStatus } from './connection.js';
 import { DiscordSink } from './discord-sink.js';

@@ -7,7 +7,7 @@
 import type { Medic } from '../medic.js';
 import type { MedicEvents, MedicEventMap } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
-import type { Redactor } from '../recovery/redact.js';
+import type { Redactor } from '../lib/redact.js';
 import type { Incident, LadderRecord } from '../recovery/types.js';
 import type { Relay } from './relay.js';
 import { renderAgentOutput, renderApproval, renderApprovalClosed, renderCard, renderRecord, truncate } from './render.js';

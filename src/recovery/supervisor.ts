@@ -16,9 +16,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GatewayStartError } from '../errors.js';
 import { GatewayTree } from './gateway-tree.js';
-import { LogTail } from './log-tail.js';
+import { LogTail } from '../lib/log-tail.js';
 import { isSameProcess, readPidRecord, readProcessStartTime, removePidRecord, writePidRecord } from './pid-record.js';
-import { signalOfShellCode, spawnGroupLeader } from './process-group.js';
+import { signalOfShellCode, spawnGroupLeader } from '../lib/process-group.js';
 import type { Clock, GatewayProcess, Logger } from './ports.js';
 import type { ExitInfo } from './types.js';
 

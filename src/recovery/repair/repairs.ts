@@ -8,7 +8,7 @@ import { isAbsolute } from 'node:path';
 import type { GatewayRepairs, Logger } from '../ports.js';
 import type { Diagnosis, PortHolder, RepairStep } from '../types.js';
 import type { ConfigGuard } from './config-guard.js';
-import { describeResult, runCommand } from '../run-command.js';
+import { describeResult, runCommand } from '../../lib/run-command.js';
 import { lastMeaningfulLine, runDoctor } from './doctor.js';
 import { isPortListening, listPortHolders, portFromUrl, processGroupOf, type PortListener } from './port-holder.js';
 
