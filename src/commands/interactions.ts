@@ -7,6 +7,7 @@ import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, typ
 import { RequestRejectedError } from '../errors.js';
 import type { Medic } from '../medic.js';
 import type { Logger, Store } from '../recovery/ports.js';
+import { buttonLevel } from '../recovery/ladder/operators.js';
 import type { Level } from '../recovery/types.js';
 import type { TargetWatchdog } from '../recovery/watchdog.js';
 import { discordActor, type Authoriser } from '../bot/auth.js';
@@ -194,8 +195,7 @@ async function button(i: ButtonInteraction, d: InteractionDeps): Promise<void> {
       await dog.abort(by, 'Abort button');
       await i.editReply({ content: `⏹️ ${open.id} aborted; automatic actions paused until /resume.` });
     } else {
-      const escalated: Level = open.level < 2 ? 2 : open.level === 2 && dog.status().agent ? 3 : 4;
-      const level: Level = parsed.action === 'retry' ? (Math.min(open.level, 3) as Level) : escalated;
+      const level = buttonLevel(parsed.action, open.level, dog.status().agent);
       await dog.recover(level, by, `${parsed.action} button`);
       await i.editReply({ content: `🔧 ${parsed.action === 'retry' ? 'Retrying' : 'Escalating to'} level ${level} on ${open.id}.` });
     }

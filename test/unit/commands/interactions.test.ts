@@ -158,3 +158,34 @@ describe('/approve names its question', () => {
     expect(answers.at(-1)?.data).toMatchObject({ content: '⚠️ question gw-1-t2 is not open (answered, expired or withdrawn); nothing done' });
   });
 });
+
+describe("the card's buttons", () => {
+  async function clicked(action: 'retry' | 'escalate', level: number, agent: boolean) {
+    const { d, store } = await deps(null);
+    const recovered: unknown[][] = [];
+    const dog = {
+      name: 'gw',
+      status: () => ({ agent, incident: { id: 'gw-1', level } }),
+      pendingApproval: () => null,
+      recover: async (...args: unknown[]) => void recovered.push(args),
+    };
+    d.medic = { targets: () => [dog], target: () => dog } as unknown as Medic;
+    const { i, answers } = interaction({ kind: 'button', customId: `cm:${action}:gw:gw-1` });
+    await handleInteraction(i, d);
+    return { recovered, answers, store };
+  }
+
+  it('Escalate asks the watchdog for the level the ladder names next (3 from a repair when the agent is on)', async () => {
+    const on = await clicked('escalate', 2, true);
+    expect(on.recovered).toEqual([[3, `discord:op (${OPERATOR})`, 'escalate button']]);
+    expect(on.answers.at(-1)?.data).toMatchObject({ content: '🔧 Escalating to level 3 on gw-1.' });
+    const off = await clicked('escalate', 2, false);
+    expect(off.recovered).toEqual([[4, `discord:op (${OPERATOR})`, 'escalate button']]);
+  });
+
+  it('Retry runs the level its label names (2 at most)', async () => {
+    const { recovered, answers } = await clicked('retry', 3, true);
+    expect(recovered).toEqual([[2, `discord:op (${OPERATOR})`, 'retry button']]);
+    expect(answers.at(-1)?.data).toMatchObject({ content: '🔧 Retrying level 2 on gw-1.' });
+  });
+});
