@@ -16,7 +16,8 @@ import { renderStatusEmbed, renderTimelineEmbed } from './views.js';
 
 export interface InteractionDeps {
   medic: Medic;
-  store: Store;
+  /** Read only: incidents and timelines for /incident and autocomplete (the audit goes through `medic.audit`). */
+  store: Pick<Store, 'listIncidents' | 'getIncident'>;
   auth: Authoriser;
   statusPublic: boolean;
   botStatus: () => { state: string; lastError: string | null };
@@ -54,7 +55,7 @@ async function audit(d: InteractionDeps, i: Interaction, target: string, text: s
   const dog = safeTarget(d.medic, target);
   const inc = dog?.status().incident ?? null;
   const where = i.isMessageComponent() ? ` on message ${i.message.id}` : '';
-  await d.store.appendRecord({
+  await d.medic.audit({
     kind: 'operator',
     at: Date.now(),
     target,

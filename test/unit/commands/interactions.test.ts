@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Authoriser } from '../../../src/bot/auth.js';
 import { handleInteraction, type InteractionDeps } from '../../../src/commands/interactions.js';
 import type { Medic } from '../../../src/medic.js';
-import type { PendingApproval } from '../../../src/recovery/types.js';
+import type { LadderRecord, PendingApproval } from '../../../src/recovery/types.js';
 import { KeyvStore } from '../../../src/store/keyv-store.js';
 import { captureLogger } from '../../fixtures/gateways.js';
 
@@ -69,8 +69,8 @@ async function deps(open: PendingApproval | null = question('gw-1-t2'), statusPu
       return String(args[0]);
     },
   };
-  const medic = { targets: () => [dog], target: () => dog } as unknown as Medic;
   const store = await KeyvStore.inMemory();
+  const medic = { targets: () => [dog], target: () => dog, audit: (r: LadderRecord) => store.appendRecord(r) } as unknown as Medic;
   const d: InteractionDeps = {
     medic,
     store,
@@ -169,7 +169,7 @@ describe("the card's buttons", () => {
       pendingApproval: () => null,
       recover: async (...args: unknown[]) => void recovered.push(args),
     };
-    d.medic = { targets: () => [dog], target: () => dog } as unknown as Medic;
+    d.medic = { targets: () => [dog], target: () => dog, audit: (r: LadderRecord) => store.appendRecord(r) } as unknown as Medic;
     const { i, answers } = interaction({ kind: 'button', customId: `cm:${action}:gw:gw-1` });
     await handleInteraction(i, d);
     return { recovered, answers, store };
