@@ -80,7 +80,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   });
   // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run.
   const bot = config.discord
-    ? await startBot(config.discord, { medic, store, events, log, redactor, ...options.bot })
+    ? await startBot(config.discord, { medic, store, events, log, clock, redactor, ...options.bot })
     : null;
   if (!bot) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
   let api: ApiServer | undefined;
@@ -215,6 +215,7 @@ async function startBot(config: NonNullable<MedicConfig['discord']>, o: Omit<Bot
         medic: o.medic,
         store: o.store,
         log: o.log,
+        clock: o.clock ?? systemClock,
         auth: ctx.auth,
         botStatus: ctx.botStatus,
         statusPublic: config.statusPublic,

@@ -5,6 +5,7 @@
  */
 import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import { RequestRejectedError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
 import type { Medic } from '../medic.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import { buttonLevel } from '../recovery/ladder/operators.js';
@@ -22,6 +23,8 @@ export interface InteractionDeps {
   statusPublic: boolean;
   botStatus: () => { state: string; lastError: string | null };
   log: Logger;
+  /** Timestamps of audit records, the status embed and the end of a /pause. */
+  clock: Clock;
   /** The configured server: interactions from any other (or from a DM) are refused and audited. */
   guildId: string;
 }
@@ -57,7 +60,7 @@ async function audit(d: InteractionDeps, i: Interaction, target: string, text: s
   const where = i.isMessageComponent() ? ` on message ${i.message.id}` : '';
   await d.medic.audit({
     kind: 'operator',
-    at: Date.now(),
+    at: d.clock.now(),
     target,
     incidentId: inc?.id ?? null,
     level: inc?.level ?? null,
@@ -101,7 +104,7 @@ async function command(i: ChatInputCommandInteraction, d: InteractionDeps): Prom
   try {
     switch (name) {
       case 'status':
-        await i.editReply({ embeds: [renderStatusEmbed(d.medic.status(), d.botStatus(), targetName, Date.now())] });
+        await i.editReply({ embeds: [renderStatusEmbed(d.medic.status(), d.botStatus(), targetName, d.clock.now())] });
         return;
       case 'incident': {
         const id = i.options.getString('id') ?? (await d.store.listIncidents({ limit: 1 }))[0]?.id;
@@ -146,7 +149,7 @@ async function command(i: ChatInputCommandInteraction, d: InteractionDeps): Prom
         const dog = d.medic.target(targetName!);
         const minutes = i.options.getInteger('minutes');
         await audit(d, i, dog.name, `/pause${minutes ? ` ${minutes} min` : ''}`);
-        await dog.pause(by, minutes ? Date.now() + minutes * 60_000 : null);
+        await dog.pause(by, minutes ? d.clock.now() + minutes * 60_000 : null);
         return void (await reply(`⏸️ **${dog.name}** paused ${minutes ? `for ${minutes} min` : 'until /resume'}: watched, not acted on.`));
       }
       case 'resume': {

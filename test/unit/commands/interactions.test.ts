@@ -5,8 +5,10 @@ import { Authoriser } from '../../../src/bot/auth.js';
 import { handleInteraction, type InteractionDeps } from '../../../src/commands/interactions.js';
 import type { Medic } from '../../../src/medic.js';
 import type { LadderRecord, PendingApproval } from '../../../src/recovery/types.js';
+import { systemClock } from '../../../src/lib/clock.js';
 import { KeyvStore } from '../../../src/store/keyv-store.js';
 import { captureLogger } from '../../fixtures/gateways.js';
+import { SimClock } from '../../fixtures/sim-clock.js';
 
 const GUILD = '111111111111111111';
 const OPERATOR = '222222222222222222';
@@ -78,6 +80,7 @@ async function deps(open: PendingApproval | null = question('gw-1-t2'), statusPu
     statusPublic,
     botStatus: () => ({ state: 'connected', lastError: null }),
     log: captureLogger(),
+    clock: systemClock,
     guildId: GUILD,
   };
   return { d, decided, store };
@@ -187,5 +190,23 @@ describe("the card's buttons", () => {
     const { recovered, answers } = await clicked('retry', 3, true);
     expect(recovered).toEqual([[2, `discord:op (${OPERATOR})`, 'retry button']]);
     expect(answers.at(-1)?.data).toMatchObject({ content: '🔧 Retrying level 2 on gw-1.' });
+  });
+});
+
+describe('time comes from the injected clock', () => {
+  it('/pause minutes ends on the clock, and the audit line carries its time', async () => {
+    const { d, store } = await deps(null);
+    const clock = new SimClock(5_000_000);
+    const paused: unknown[][] = [];
+    const dog = {
+      name: 'gw',
+      status: () => ({ incident: null }),
+      pause: async (...args: unknown[]) => void paused.push(args),
+    };
+    Object.assign(d, { clock, medic: { targets: () => [dog], target: () => dog, audit: (r: LadderRecord) => store.appendRecord(r) } as unknown as Medic });
+    const { i } = interaction({ kind: 'command', name: 'pause', options: { target: 'gw', minutes: 30 } });
+    await handleInteraction(i, d);
+    expect(paused).toEqual([[`discord:op (${OPERATOR})`, 5_000_000 + 30 * 60_000]]);
+    expect((await store.listAudit({ limit: 1 }))[0]).toMatchObject({ at: 5_000_000, text: `discord:op (${OPERATOR}): /pause 30 min` });
   });
 });
