@@ -24,7 +24,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { descendantsIn, snapshot, type ProcStat } from '../src/agent/process-tree.js';
+import { descendantsIn, snapshot, type ProcStat } from '../src/lib/process-table.js';
 import { runMedic, type RunningMedic } from '../src/main.js';
 import type { Logger } from '../src/recovery/ports.js';
 import type { LadderRecord } from '../src/recovery/types.js';

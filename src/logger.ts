@@ -2,7 +2,7 @@
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import type { Logger, LogFields } from './recovery/ports.js';
-import type { Redactor } from './recovery/redact.js';
+import type { Redactor } from './lib/redact.js';
 
 export function createLogger(options: {
   level: 'debug' | 'info' | 'warn' | 'error';

@@ -9,12 +9,12 @@ import { loadConfig, type MedicConfig, type TargetConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { Medic, type TargetAdapters } from './medic.js';
-import { systemClock } from './recovery/clock.js';
+import { systemClock } from './lib/clock.js';
 import { MedicEvents } from './recovery/events.js';
 import { recordedPids } from './recovery/pid-record.js';
 import type { Clock, Logger, Store } from './recovery/ports.js';
 import { HttpProbe } from './recovery/probe.js';
-import { Redactor, secretValuesFromEnv, secretValuesFromFile, secretValuesFromText } from './recovery/redact.js';
+import { Redactor, secretValuesFromEnv, secretValuesFromFile, secretValuesFromText } from './lib/redact.js';
 import { ConfigGuard } from './recovery/repair/config-guard.js';
 import { portFromUrl } from './recovery/repair/port-holder.js';
 import { GatewayRepairKit } from './recovery/repair/repairs.js';
@@ -80,7 +80,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   });
   // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run.
   const bot = config.discord
-    ? await startBot(config.discord, { medic, store, events, log, redactor, ...options.bot })
+    ? await startBot(config.discord, { medic, store, events, log, clock, redactor, ...options.bot })
     : null;
   if (!bot) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
   let api: ApiServer | undefined;
@@ -216,6 +216,7 @@ async function startBot(config: NonNullable<MedicConfig['discord']>, o: Omit<Bot
         medic: o.medic,
         store: o.store,
         log: o.log,
+        clock: o.clock ?? systemClock,
         auth: ctx.auth,
         botStatus: ctx.botStatus,
         statusPublic: config.statusPublic,

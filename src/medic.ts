@@ -8,7 +8,8 @@ import { RequestRejectedError } from './errors.js';
 import type { MedicEvents } from './recovery/events.js';
 import { DefaultLadderOptions, exponentialBackoff, type LadderOptions } from './recovery/ladder/index.js';
 import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from './recovery/ports.js';
-import { refuseToShow, type Redactor } from './recovery/redact.js';
+import { refuseToShow, type Redactor } from './lib/redact.js';
+import type { LadderRecord } from './recovery/types.js';
 import { TargetWatchdog, type TargetStatus } from './recovery/watchdog/index.js';
 
 export interface TargetAdapters {
@@ -111,6 +112,14 @@ export class Medic {
       startedAt: this.startedAt,
       uptimeMs: this.d.clock.now() - this.startedAt,
     };
+  }
+
+  /**
+   * A record from outside the ladder for the audit (an operator's click, a refused request): its
+   * text redacted once, as every record of the watchdogs' outbox is, then stored.
+   */
+  async audit(record: LadderRecord): Promise<void> {
+    await this.d.store.appendRecord({ ...record, text: this.d.redactor.redact(record.text) });
   }
 
   status(): MedicStatus {

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { DEFAULT_EXEC_PATH, findExecutable } from '../lib/find-executable.js';
+import { DEFAULT_EXEC_PATH, findExecutable, pathEntries } from '../lib/executable.js';
 
 /** The program could not be started (command not found, not executable, bad cwd, PTY failure). */
 export class AgentStartError extends Error {
@@ -31,11 +31,11 @@ export function resolveCommand(command: string, cwd: string, env: Record<string,
   if (!cwdOk) throw new AgentStartError(`cannot start ${command}: working directory ${cwd} does not exist`, command);
   if (command === '') throw new AgentStartError('cannot start: empty command', command);
 
-  const found = findExecutable(command, cwd, env);
-  if (found !== null) return found;
+  const path = env.PATH ?? DEFAULT_EXEC_PATH;
+  const file = findExecutable(command, pathEntries(path, true), cwd);
+  if (file) return file;
   if (command.includes('/')) {
-    const file = isAbsolute(command) ? command : resolvePath(cwd, command);
-    throw new AgentStartError(`cannot start ${command}: ${file} is not an executable file`, command);
+    throw new AgentStartError(`cannot start ${command}: ${isAbsolute(command) ? command : resolvePath(cwd, command)} is not an executable file`, command);
   }
-  throw new AgentStartError(`command not found: ${command} (searched PATH=${env.PATH ?? DEFAULT_EXEC_PATH})`, command);
+  throw new AgentStartError(`command not found: ${command} (searched PATH=${path})`, command);
 }

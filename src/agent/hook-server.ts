@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { bearerMatches, readJsonBody } from '../api/http.js';
+import { bearerMatches, readJsonBody } from '../lib/http.js';
 import type { AgentToolCall } from '../recovery/ports.js';
 
 export interface HookHandlers {

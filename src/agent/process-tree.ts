@@ -1,11 +1,9 @@
 /**
  * The process tree under a pid, read from /proc (Linux): the walk itself lives in
- * ../recovery/process-table.ts (shared with the gateway supervisor); this adds memory.
+ * ../lib/process-table.ts (shared with the gateway supervisor); this adds memory.
  */
 import { readFileSync } from 'node:fs';
-import { descendantsIn, snapshot } from '../recovery/process-table.js';
-
-export { descendants, descendantsIn, parseStat, readStat, snapshot, type ProcStat } from '../recovery/process-table.js';
+import { descendantsIn, snapshot } from '../lib/process-table.js';
 
 /** VmRSS of one process in bytes; 0 when it has none (zombie, kernel thread) or vanished. */
 function rssOf(pid: number): number {

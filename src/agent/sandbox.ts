@@ -10,9 +10,10 @@
  * to run the agent unsandboxed with the policy alone.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { findExecutable, isExecutableFile, pathEntries } from '../lib/executable.js';
 import type { Logger } from '../recovery/ports.js';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
@@ -126,7 +127,7 @@ export function sandboxSettings(places: SandboxPlaces): Record<string, unknown> 
  * 2.1.197: a path containing "bash" or "zsh" that runs), then SHELL.
  */
 export function shellEnv(env: NodeJS.ProcessEnv): Record<string, string> | null {
-  const bash = findInPath('bash', env) ?? ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'].find(runnable) ?? null;
+  const bash = findInPath('bash', env) ?? ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'].find(isExecutableFile) ?? null;
   return bash ? { SHELL: bash, CLAUDE_CODE_SHELL: bash } : null;
 }
 
@@ -146,19 +147,6 @@ function hiddenInside(dir: string, keep: Set<string>): string[] {
   });
 }
 
-function runnable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function findInPath(program: string, env: NodeJS.ProcessEnv): string | null {
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const path = join(dir, program);
-    if (existsSync(path) && runnable(path)) return path;
-  }
-  return null;
+  return findExecutable(program, pathEntries(env.PATH));
 }

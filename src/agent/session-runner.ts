@@ -7,7 +7,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AgentCallbacks, AgentReport, AgentRequest, AgentRunner, AgentToolCall, Logger } from '../recovery/ports.js';
-import { secretValuesFromFile, type Redactor } from '../recovery/redact.js';
+import { secretValuesFromFile, type Redactor } from '../lib/redact.js';
 import type { AgentOutcome } from '../recovery/types.js';
 import type { AgentDriver } from './driver.js';
 import { screenToolCall, type ToolScreen } from './guard.js';

@@ -2,14 +2,15 @@
  * Level 3 as the composition root sees it: is the agent available (its CLI found, credentials
  * set), and one session runner per target built from the config.
  */
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentConfig, MedicConfig, TargetConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
+import { findExecutable, pathEntries } from '../lib/executable.js';
 import type { AgentRunner, Logger } from '../recovery/ports.js';
-import type { Redactor } from '../recovery/redact.js';
+import type { Redactor } from '../lib/redact.js';
 import { ClaudeCodeDriver } from './claude-code.js';
 import { agentCredential, CREDENTIAL_CHOICES, describeCredential, type CredentialVar } from './credentials.js';
 import { askEverythingPolicy, readOnlyPolicy, type AutoAllow } from './policy.js';
@@ -22,23 +23,9 @@ export const HOOK_SCRIPT = join(ROOT, 'bin', 'clawmedic-agent-hook.mjs');
 
 export type AgentAvailability = { enabled: true; command: string; credential: CredentialVar } | { enabled: false; why: string };
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** AGENT_COMMAND as a path: a path as given, else PATH, else clawmedic's own pinned copy. */
 export function resolveAgentCommand(command: string, env: NodeJS.ProcessEnv, cwd = process.cwd()): string | null {
-  if (command.includes('/')) {
-    const path = isAbsolute(command) ? command : resolve(cwd, command);
-    return executable(path) ? path : null;
-  }
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), join(ROOT, 'node_modules', '.bin')];
-  return dirs.map((d) => join(d, command)).find(executable) ?? null;
+  return findExecutable(command, [...pathEntries(env.PATH), join(ROOT, 'node_modules', '.bin')], cwd);
 }
 
 /** Whether level 3 can run; AGENT_ENABLED=true with something missing is a configuration error. */

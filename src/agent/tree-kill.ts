@@ -5,8 +5,8 @@
  * SIGTERM to all, SIGKILL after a grace period, descendants first so their parents can still reap them.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pidExists, signalGroup } from '../recovery/process-group.js';
-import { descendantsIn, snapshot, type ProcStat } from './process-tree.js';
+import { pidExists, signalGroup } from '../lib/process-group.js';
+import { descendantsIn, snapshot, type ProcStat } from '../lib/process-table.js';
 
 const POLL_MS = 25;
 /** How often a running tree notes its descendants, so that orphans stay known. */

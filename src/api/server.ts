@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { RequestRejectedError } from '../errors.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import type { Medic } from '../medic.js';
-import { bearerMatches, readJsonBody } from './http.js';
+import { bearerMatches, readJsonBody } from '../lib/http.js';
 import { parseOperatorRequest } from './requests.js';
 
 export interface ApiServerOptions {

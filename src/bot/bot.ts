@@ -7,7 +7,8 @@ import type { DiscordConfig } from '../config.js';
 import type { Medic } from '../medic.js';
 import type { MedicEvents } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
-import type { Redactor } from '../recovery/redact.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import type { Redactor } from '../lib/redact.js';
 import { Authoriser } from './auth.js';
 import { DiscordLink, type LinkStatus } from './connection.js';
 import { DiscordSink } from './discord-sink.js';
@@ -28,6 +29,8 @@ export interface BotOptions {
   store: Store;
   events: MedicEvents;
   log: Logger;
+  /** Every wait and timestamp of the bot (relay windows and retries, cards, login retries). Default: wall time. */
+  clock?: Clock;
   /** Masks secrets in what only the bot sees whole (the agent's wrapped screen lines). */
   redactor?: Redactor;
   /** Extra discord.js client options (tests: identify throttler, guild timeout). */
@@ -48,17 +51,20 @@ export class MedicBot {
   private readonly relay: Relay;
   private readonly sync: IncidentSync;
   private stopped = false;
-  private retryTimer: NodeJS.Timeout | null = null;
+  /** Aborted on stop: a login retry waiting for its turn ends. */
+  private readonly stopping = new AbortController();
+  private readonly clock: Clock;
 
   constructor(private readonly o: BotOptions) {
     const { config } = o;
+    const clock = (this.clock = o.clock ?? systemClock);
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds],
       ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
       ...o.clientOptions,
     });
     this.client.rest.setToken(config.token);
-    this.relay = new Relay({ sink: new DiscordSink(this.client.rest), log: o.log, ...o.relay });
+    this.relay = new Relay({ sink: new DiscordSink(this.client.rest), log: o.log, clock, ...o.relay });
     const auth = new Authoriser(config.operatorRoleIds, config.operatorUserIds);
     this.sync = new IncidentSync({
       relay: this.relay,
@@ -68,9 +74,10 @@ export class MedicBot {
       oncallMention: config.oncallMention,
       whoMayAnswer: auth.describe(),
       log: o.log,
+      clock,
       ...(o.redactor ? { redactor: o.redactor } : {}),
     });
-    this.link = new DiscordLink(this.client, o.log, () => {
+    this.link = new DiscordLink(this.client, o.log, clock, () => {
       void this.sync.catchUp().catch((err: Error) => o.log.error(`Discord catch-up failed: ${err.message}`));
     });
     this.client.on(Events.InteractionCreate, (i) => {
@@ -91,7 +98,7 @@ export class MedicBot {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.stopping.abort();
     await this.relay.stop();
     await this.client.destroy();
   }
@@ -110,7 +117,8 @@ export class MedicBot {
       const { min, max } = this.o.loginRetryMs ?? { min: 2000, max: 60_000 };
       const delay = Math.min(max, min * 2 ** attempt);
       this.link.set('unreachable', `${e.message}; trying again in ${Math.round(delay / 1000)} s`);
-      this.retryTimer = setTimeout(() => void this.login(attempt + 1), delay);
+      await this.clock.sleep(delay, this.stopping.signal);
+      void this.login(attempt + 1);
     }
   }
 }

@@ -4,6 +4,7 @@
  * close (4004), so the shard events are what count.
  */
 import { Events, type Client } from 'discord.js';
+import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../recovery/ports.js';
 
 export type LinkState = 'starting' | 'connected' | 'reconnecting' | 'unreachable' | 'auth-failed';
@@ -25,13 +26,15 @@ export interface LinkStatus {
 }
 
 export class DiscordLink {
-  private status_: LinkStatus = { state: 'starting', since: Date.now(), lastError: null };
+  private status_: LinkStatus;
 
   constructor(
     client: Client,
     private readonly log: Logger,
+    private readonly clock: Clock,
     private readonly onReady: () => void,
   ) {
+    this.status_ = { state: 'starting', since: clock.now(), lastError: null };
     client.on(Events.ClientReady, () => this.set('connected', null));
     client.on(Events.ShardReady, () => this.set('connected', null));
     client.on(Events.ShardResume, () => this.set('connected', null));
@@ -52,7 +55,7 @@ export class DiscordLink {
   set(state: LinkState, error: string | null): void {
     const was = this.status_.state;
     if (was === state && this.status_.lastError === error) return;
-    this.status_ = { state, since: Date.now(), lastError: error };
+    this.status_ = { state, since: this.clock.now(), lastError: error };
     if (state === 'connected') {
       if (was !== 'connected') this.log.info('Discord: connected');
       this.onReady();

@@ -4,10 +4,11 @@
  * human is needed. It only ever enqueues work on the relay: the ladder never waits on it.
  * The Discord ids of each incident live in the store, so a restarted medic edits the same card.
  */
+import { systemClock, type Clock } from '../lib/clock.js';
 import type { Medic } from '../medic.js';
 import type { MedicEvents, MedicEventMap } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
-import type { Redactor } from '../recovery/redact.js';
+import type { Redactor } from '../lib/redact.js';
 import type { Incident, LadderRecord } from '../recovery/types.js';
 import type { Relay } from './relay.js';
 import { renderAgentOutput, renderApproval, renderApprovalClosed, renderCard, renderRecord, truncate } from './render.js';
@@ -27,6 +28,8 @@ export interface IncidentSyncOptions {
   /** Shown on approval requests: who may answer. */
   whoMayAnswer: string;
   log: Logger;
+  /** What "now" is on the card and for catching up. Default: wall time. */
+  clock?: Clock;
   /** The agent's screen lines are redacted again as logical lines (a secret the terminal wrapped). */
   redactor?: Redactor;
 }
@@ -38,6 +41,10 @@ export class IncidentSync {
   private readonly latest = new Map<string, Incident>();
 
   constructor(private readonly o: IncidentSyncOptions) {}
+
+  private now(): number {
+    return (this.o.clock ?? systemClock).now();
+  }
 
   attach(events: MedicEvents): void {
     const guard =
@@ -56,7 +63,7 @@ export class IncidentSync {
   /** After (re)connecting: bring open incidents' cards, and recently closed ones, up to date. */
   async catchUp(): Promise<void> {
     const recent = await this.o.store.listIncidents({ limit: 50 });
-    const hourAgo = Date.now() - 3_600_000;
+    const hourAgo = this.now() - 3_600_000;
     for (const inc of recent) {
       if (!CLOSED.has(inc.state) || (inc.closedAt ?? 0) > hourAgo) await this.incident(this.latest.get(inc.id) ?? inc);
     }
@@ -84,7 +91,7 @@ export class IncidentSync {
 
   private renderCard(inc: Incident, ids: IncidentIds): void {
     const status = CLOSED.has(inc.state) ? null : this.statusOf(inc.target);
-    this.o.relay.upsert(inc.id, this.o.channelId, renderCard(inc, status, Date.now()), {
+    this.o.relay.upsert(inc.id, this.o.channelId, renderCard(inc, status, this.now()), {
       messageId: ids.messageId,
       threadId: ids.threadId,
       thread: truncate(`${inc.id} · ${inc.cause}`, 100),

@@ -7,6 +7,7 @@
  * the store, not this queue, is the source of truth.
  */
 import Bottleneck from 'bottleneck';
+import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../recovery/ports.js';
 import { LIMITS, splitMessage, type MessagePayload } from './render.js';
 
@@ -29,6 +30,8 @@ export function isPermanent(err: unknown): boolean {
 export interface RelayOptions {
   sink: RelaySink;
   log: Logger;
+  /** Coalescing windows and retry backoff wait on it. Default: wall time. (Bottleneck's own spacing of writes is real time.) */
+  clock?: Clock;
   /** Writes per second at most, all channels together. Default 4. */
   ratePerSecond?: number;
   /** Minimum time between two edits of the same card. Default 1000 ms. */
@@ -75,9 +78,12 @@ export class Relay {
   private readonly stats_: RelayStats = { sent: 0, failed: 0, coalesced: 0, summarisedLines: 0, queued: 0 };
   private failures = 0;
   private stopped = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Aborted on stop: every wait of the relay ends, and what it would have done is skipped. */
+  private readonly stopping = new AbortController();
+  private readonly clock: Clock;
 
   constructor(private readonly o: RelayOptions) {
+    this.clock = o.clock ?? systemClock;
     this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: Math.ceil(1000 / (o.ratePerSecond ?? 4)) });
   }
 
@@ -167,18 +173,20 @@ export class Relay {
   async stop(timeoutMs = 2000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await Promise.race([this.limiter.stop({ dropWaitingJobs: false }), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    this.stopping.abort();
+    const drained = new AbortController();
+    await Promise.race([
+      this.limiter.stop({ dropWaitingJobs: false }).finally(() => drained.abort()),
+      this.clock.sleep(timeoutMs, drained.signal),
+    ]);
   }
 
+  /** Runs `fn` after `ms` on the clock, unless the relay stops first. */
   private later(ms: number, fn: () => void): void {
     if (this.stopped) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
+    void this.clock.sleep(ms, this.stopping.signal).then(() => {
+      if (!this.stopped) fn();
+    });
   }
 
   /** Backoff after the `failures`-th failure in a row: retryMinMs, doubling, capped. */
@@ -202,7 +210,7 @@ export class Relay {
   private scheduleCard(key: string, card: Card, delay: number): void {
     if (card.scheduled || this.stopped) return;
     card.scheduled = true;
-    const wait = Math.max(delay, card.lastSentAt + (this.o.coalesceMs ?? 1000) - Date.now());
+    const wait = Math.max(delay, card.lastSentAt + (this.o.coalesceMs ?? 1000) - this.clock.now());
     const run = () =>
       void this.limiter
         .schedule({ priority: PRIORITY.card }, () => this.flushCard(key, card))
@@ -239,10 +247,10 @@ export class Relay {
         this.stats_.sent += 1;
       }
       this.failures = 0;
-      card.lastSentAt = Date.now();
+      card.lastSentAt = this.clock.now();
       if (!wasCreated) card.onCreated?.({ messageId: card.messageId, threadId: card.threadId });
     } catch (err) {
-      card.lastSentAt = Date.now();
+      card.lastSentAt = this.clock.now();
       const status = (err as { status?: unknown }).status;
       if (status === 404 && card.messageId !== null && card.threadId !== null) {
         // Someone deleted the card: post a new one (its thread stays where it is).

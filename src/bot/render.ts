@@ -6,6 +6,7 @@
 import { ActionRowBuilder, ButtonBuilder, EmbedBuilder } from '@discordjs/builders';
 import { ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActionRow, type APIEmbed } from 'discord.js';
 import type { TargetStatus } from '../recovery/watchdog.js';
+import { buttonLevel } from '../recovery/ladder/operators.js';
 import type { Incident, LadderRecord, PendingApproval } from '../recovery/types.js';
 import { customId } from './custom-id.js';
 
@@ -82,7 +83,7 @@ export function renderCard(inc: Incident, status: TargetStatus | null, now: numb
 }
 
 function incidentButtons(inc: Incident): APIActionRowComponent<APIComponentInMessageActionRow> {
-  const retry = Math.min(inc.level, 2);
+  const retry = buttonLevel('retry', inc.level, false);
   return new ActionRowBuilder<ButtonBuilder>()
     .addComponents(
       new ButtonBuilder().setCustomId(customId('abort', inc.target, inc.id)).setLabel('Abort').setStyle(ButtonStyle.Danger),

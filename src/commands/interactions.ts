@@ -5,8 +5,10 @@
  */
 import { MessageFlags, type AutocompleteInteraction, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
 import { RequestRejectedError } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
 import type { Medic } from '../medic.js';
 import type { Logger, Store } from '../recovery/ports.js';
+import { buttonLevel } from '../recovery/ladder/operators.js';
 import type { Level } from '../recovery/types.js';
 import type { TargetWatchdog } from '../recovery/watchdog.js';
 import { discordActor, type Authoriser } from '../bot/auth.js';
@@ -15,11 +17,14 @@ import { renderStatusEmbed, renderTimelineEmbed } from './views.js';
 
 export interface InteractionDeps {
   medic: Medic;
-  store: Store;
+  /** Read only: incidents and timelines for /incident and autocomplete (the audit goes through `medic.audit`). */
+  store: Pick<Store, 'listIncidents' | 'getIncident'>;
   auth: Authoriser;
   statusPublic: boolean;
   botStatus: () => { state: string; lastError: string | null };
   log: Logger;
+  /** Timestamps of audit records, the status embed and the end of a /pause. */
+  clock: Clock;
   /** The configured server: interactions from any other (or from a DM) are refused and audited. */
   guildId: string;
 }
@@ -53,9 +58,9 @@ async function audit(d: InteractionDeps, i: Interaction, target: string, text: s
   const dog = safeTarget(d.medic, target);
   const inc = dog?.status().incident ?? null;
   const where = i.isMessageComponent() ? ` on message ${i.message.id}` : '';
-  await d.store.appendRecord({
+  await d.medic.audit({
     kind: 'operator',
-    at: Date.now(),
+    at: d.clock.now(),
     target,
     incidentId: inc?.id ?? null,
     level: inc?.level ?? null,
@@ -99,7 +104,7 @@ async function command(i: ChatInputCommandInteraction, d: InteractionDeps): Prom
   try {
     switch (name) {
       case 'status':
-        await i.editReply({ embeds: [renderStatusEmbed(d.medic.status(), d.botStatus(), targetName, Date.now())] });
+        await i.editReply({ embeds: [renderStatusEmbed(d.medic.status(), d.botStatus(), targetName, d.clock.now())] });
         return;
       case 'incident': {
         const id = i.options.getString('id') ?? (await d.store.listIncidents({ limit: 1 }))[0]?.id;
@@ -144,7 +149,7 @@ async function command(i: ChatInputCommandInteraction, d: InteractionDeps): Prom
         const dog = d.medic.target(targetName!);
         const minutes = i.options.getInteger('minutes');
         await audit(d, i, dog.name, `/pause${minutes ? ` ${minutes} min` : ''}`);
-        await dog.pause(by, minutes ? Date.now() + minutes * 60_000 : null);
+        await dog.pause(by, minutes ? d.clock.now() + minutes * 60_000 : null);
         return void (await reply(`⏸️ **${dog.name}** paused ${minutes ? `for ${minutes} min` : 'until /resume'}: watched, not acted on.`));
       }
       case 'resume': {
@@ -194,8 +199,7 @@ async function button(i: ButtonInteraction, d: InteractionDeps): Promise<void> {
       await dog.abort(by, 'Abort button');
       await i.editReply({ content: `⏹️ ${open.id} aborted; automatic actions paused until /resume.` });
     } else {
-      const escalated: Level = open.level < 2 ? 2 : open.level === 2 && dog.status().agent ? 3 : 4;
-      const level: Level = parsed.action === 'retry' ? (Math.min(open.level, 3) as Level) : escalated;
+      const level = buttonLevel(parsed.action, open.level, dog.status().agent);
       await dog.recover(level, by, `${parsed.action} button`);
       await i.editReply({ content: `🔧 ${parsed.action === 'retry' ? 'Retrying' : 'Escalating to'} level ${level} on ${open.id}.` });
     }

@@ -13,7 +13,7 @@ import { loadConfig, loadMedicSettings, type MedicSettings } from '../config.js'
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { Logger } from '../recovery/ports.js';
-import { Redactor, secretValuesFromEnv } from '../recovery/redact.js';
+import { Redactor, secretValuesFromEnv } from '../lib/redact.js';
 import { UnitValueError } from './escape.js';
 import { renderGuardianResult, runGuardianOnce, type MedicProbe } from './guardian.js';
 import { installUnits, uninstallUnits, type DeployFs } from './install.js';

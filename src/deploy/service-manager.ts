@@ -2,7 +2,7 @@
  * The service manager as the installer and the guardian use it: one port, two adapters
  * (`systemctl --user`, `launchctl`), both through `runCommand`.
  */
-import { describeResult, runCommand, type CommandResult, type RunCommandOptions } from '../recovery/run-command.js';
+import { describeResult, runCommand, type CommandResult, type RunCommandOptions } from '../lib/run-command.js';
 import { shellQuote } from './escape.js';
 import type { Platform, UnitRef } from './options.js';
 

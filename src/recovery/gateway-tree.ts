@@ -11,8 +11,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSameProcess, type ProcessIdentity } from './pid-record.js';
-import { pidExists, signalGroup } from './process-group.js';
-import { descendantsIn, isRunning, readStat, snapshot, type ProcStat } from './process-table.js';
+import { pidExists, signalGroup } from '../lib/process-group.js';
+import { descendantsIn, isRunning, readStat, snapshot, type ProcStat } from '../lib/process-table.js';
 import { holdsSocket, listenerInodes } from './repair/port-holder.js';
 
 /** How often a stop checks whether every process of the tree is gone. */

@@ -4,11 +4,8 @@
  */
 import type { AgentOutcome, Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, RepairStep, TargetState } from './types.js';
 
-export interface Clock {
-  now(): number;
-  /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
+/** The clock is shared with the bot and the command source: it lives in the shared kernel. */
+export type { Clock } from '../lib/clock.js';
 
 export type LogFields = Record<string, unknown>;
 

@@ -4,9 +4,9 @@
  * its log file when it knows where that is.
  */
 import { GatewayStartError } from '../errors.js';
-import { LogTail } from './log-tail.js';
+import { LogTail } from '../lib/log-tail.js';
 import type { GatewayProcess, Logger } from './ports.js';
-import { describeResult, runCommand, type CommandResult } from './run-command.js';
+import { describeResult, runCommand, type CommandResult } from '../lib/run-command.js';
 import type { ExitInfo } from './types.js';
 
 export interface ServiceGatewayOptions {

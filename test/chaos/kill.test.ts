@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readPidRecord } from '../../src/recovery/pid-record.js';
-import { descendants } from '../../src/recovery/process-table.js';
+import { descendants } from '../../src/lib/process-table.js';
 import { listPortHolders } from '../../src/recovery/repair/port-holder.js';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
 import { chaosConfigured, ChaosWorld, expectResolved, type InProcessMedic } from './harness.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { descendants } from '../../src/agent/process-tree.js';
+import { descendants } from '../../src/lib/process-table.js';
 import { runMedic, type RunningMedic } from '../../src/main.js';
 import { discordEnvFor, FAST_BOT_OPTIONS, FakeDiscord, type StoredMessage } from '../fixtures/fake-discord/index.js';
 import { repairScript, startFakeAnthropic, type FakeAnthropic } from '../fixtures/fake-anthropic.js';

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { targetDataDir } from '../../src/main.js';
 import { readPidRecord, type PidRecord } from '../../src/recovery/pid-record.js';
-import { descendants } from '../../src/recovery/process-table.js';
+import { descendants } from '../../src/lib/process-table.js';
 import { listPortHolders } from '../../src/recovery/repair/port-holder.js';
 import { isAlive, plainGatewayCommand, waitFor, type CommandShape } from '../fixtures/gateways.js';
 import { E2eWorld, healthyAndCalm, type MedicUnderTest } from './harness.js';

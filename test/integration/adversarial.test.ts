@@ -20,7 +20,7 @@ import { askEverythingPolicy, DEFAULT_READ_ONLY_COMMANDS, readOnlyPolicy } from 
 import { checkSandbox, planContainment, type SandboxCheck } from '../../src/agent/sandbox.js';
 import { AgentSessionRunner } from '../../src/agent/session-runner.js';
 import type { AgentToolCall } from '../../src/recovery/ports.js';
-import { Redactor } from '../../src/recovery/redact.js';
+import { Redactor } from '../../src/lib/redact.js';
 import { agentRequest, runnerOptions } from '../fixtures/agent-runner.js';
 import { claudeClis, cliBin } from '../fixtures/claude-cli.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fixtures/fake-anthropic.js';

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { ClaudeCodeDriver } from '../../src/agent/claude-code.js';
-import { descendants } from '../../src/agent/process-tree.js';
+import { descendants } from '../../src/lib/process-table.js';
 import { PtySession } from '../../src/agent/pty-session.js';
 import { parseDialog } from '../../src/agent/screen.js';
 import { AgentSessionRunner } from '../../src/agent/session-runner.js';

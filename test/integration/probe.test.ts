@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/recovery/clock.js';
+import { systemClock } from '../../src/lib/clock.js';
 import { HttpProbe } from '../../src/recovery/probe.js';
 import { DemoGatewayPath, ProcessJanitor, freePort, waitFor } from '../fixtures/gateways.js';
 

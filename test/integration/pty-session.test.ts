@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentStartError, PtySession, type PtySessionOptions } from '../../src/agent/pty-session.js';
-import { descendants, treeRss } from '../../src/agent/process-tree.js';
+import { treeRss } from '../../src/agent/process-tree.js';
+import { descendants } from '../../src/lib/process-table.js';
 
 const AGENTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'agents');
 const ENV = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, LANG: 'C.UTF-8' };

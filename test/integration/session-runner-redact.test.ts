@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentDriver } from '../../src/agent/driver.js';
 import { AgentSessionRunner } from '../../src/agent/session-runner.js';
-import { Redactor } from '../../src/recovery/redact.js';
+import { Redactor } from '../../src/lib/redact.js';
 import { TempDirs } from '../fixtures/gateways.js';
 import { agentRequest, runnerOptions } from '../fixtures/agent-runner.js';
 

@@ -10,7 +10,7 @@ import type { AgentDriver, DriverSetup, TurnIO, TurnResult } from '../../src/age
 import type { PtySession } from '../../src/agent/pty-session.js';
 import { AgentSessionRunner } from '../../src/agent/session-runner.js';
 import type { AgentToolCall } from '../../src/recovery/ports.js';
-import { Redactor } from '../../src/recovery/redact.js';
+import { Redactor } from '../../src/lib/redact.js';
 import { TempDirs, isAlive } from '../fixtures/gateways.js';
 import { agentRequest, runnerOptions } from '../fixtures/agent-runner.js';
 

@@ -7,10 +7,10 @@
  */
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/recovery/clock.js';
+import { systemClock } from '../../src/lib/clock.js';
 import { pidRecordPath, readProcessStartTime } from '../../src/recovery/pid-record.js';
 import { HttpProbe } from '../../src/recovery/probe.js';
-import { descendants, readStat } from '../../src/recovery/process-table.js';
+import { descendants, readStat } from '../../src/lib/process-table.js';
 import { isPortListening, listPortHolders } from '../../src/recovery/repair/port-holder.js';
 import { ChildSupervisor, readPidRecord, type ChildSupervisorOptions } from '../../src/recovery/supervisor.js';
 import type { ExitInfo } from '../../src/recovery/types.js';

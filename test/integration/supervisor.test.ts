@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayStartError } from '../../src/errors.js';
-import { systemClock } from '../../src/recovery/clock.js';
+import { systemClock } from '../../src/lib/clock.js';
 import { pidRecordPath, readProcessStartTime } from '../../src/recovery/pid-record.js';
 import { HttpProbe } from '../../src/recovery/probe.js';
 import { ChildSupervisor, readPidRecord, type ChildSupervisorOptions } from '../../src/recovery/supervisor.js';

@@ -34,6 +34,17 @@ export function checkResume(state: TargetState): string | null {
   return state.paused ? null : `${state.target} is not paused`;
 }
 
+/**
+ * The level an incident card's button asks for. Retry: the incident's level again, 2 at most (the
+ * card's label says the same). Escalate: the next level that can run: 2 from a restart, 3 from a
+ * repair when the AI agent is available, else 4 (a human).
+ */
+export function buttonLevel(button: 'retry' | 'escalate', level: Level, agentAvailable: boolean): Level {
+  if (button === 'retry') return level < 2 ? level : 2;
+  if (level < 2) return 2;
+  return level === 2 && agentAvailable ? 3 : 4;
+}
+
 export function recoverRequested(c: Step, level: Level, by: string, note: string | null): void {
   const s = c.s;
   record(c, 'operator', `${by} asked for level ${level}${note ? `: ${note}` : ''}`, by);

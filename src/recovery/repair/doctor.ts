@@ -3,7 +3,7 @@
  * the result itself: OpenClaw's doctor exits 0 while leaving a missing `gateway.mode`
  * or a non-numeric port unfixed, so its exit code alone is no verdict.
  */
-import { describeResult, runCommand } from '../run-command.js';
+import { describeResult, runCommand } from '../../lib/run-command.js';
 import type { ConfigGuard } from './config-guard.js';
 
 export interface DoctorOptions {

@@ -3,7 +3,7 @@
  * `/proc` directly (no dependency, no subprocess); elsewhere (macOS) it asks `lsof`.
  */
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { runCommand } from '../run-command.js';
+import { runCommand } from '../../lib/run-command.js';
 
 export interface PortListener {
   /**

@@ -6,11 +6,11 @@
  */
 import { realpathSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
-import { findExecutable } from '../../lib/find-executable.js';
+import { findInPath } from '../../lib/executable.js';
 import type { GatewayRepairs, Logger } from '../ports.js';
 import type { Diagnosis, PortHolder, RepairStep } from '../types.js';
 import type { ConfigGuard } from './config-guard.js';
-import { describeResult, runCommand } from '../run-command.js';
+import { describeResult, runCommand } from '../../lib/run-command.js';
 import { lastMeaningfulLine, runDoctor } from './doctor.js';
 import { isPortListening, listPortHolders, portFromUrl, processGroupOf, uidOf, type PortListener } from './port-holder.js';
 
@@ -58,7 +58,7 @@ export class GatewayRepairKit implements GatewayRepairs {
 
   async doctorInstalled(): Promise<boolean> {
     const program = programOf(this.o.doctorCommand);
-    return program !== null && findExecutable(program, this.o.cwd ?? process.cwd(), this.o.env ?? process.env) !== null;
+    return program !== null && findInPath(program, this.o.cwd ?? process.cwd(), this.o.env ?? process.env) !== null;
   }
 
   async run(step: RepairStep, pid: number | null): Promise<Result> {
@@ -152,7 +152,7 @@ export class GatewayRepairKit implements GatewayRepairs {
     const command = this.o.gatewayCommand;
     if (command === null) return false;
     // Looked up at each diagnosis, in the gateway's PATH and cwd: the program may be installed or moved meanwhile.
-    const main = mainProgramOf(command, (name) => findExecutable(name, this.o.cwd ?? process.cwd(), this.o.env ?? process.env));
+    const main = mainProgramOf(command, (name) => findInPath(name, this.o.cwd ?? process.cwd(), this.o.env ?? process.env));
     if (main === null) return false;
     const tokens = h.command.split(' ');
     if (tokens.includes(main) || tokens.includes(realPath(main))) return true;

@@ -5,7 +5,7 @@
  */
 import type { MedicEvents } from '../events.js';
 import type { Logger, Store } from '../ports.js';
-import type { Redactor } from '../redact.js';
+import type { Redactor } from '../../lib/redact.js';
 import type { AgentOutcome, Incident, LadderRecord, PendingApproval } from '../types.js';
 
 export interface OutboxOptions {

@@ -9,7 +9,7 @@ import { RequestRejectedError } from '../../errors.js';
 import type { MedicEvents } from '../events.js';
 import { checkAbort, checkApproval, checkRecover, checkResume, initialState, nextWakeAt, phaseOf, step, type LadderOptions } from '../ladder/index.js';
 import type { AgentRunner, Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from '../ports.js';
-import type { Redactor } from '../redact.js';
+import type { Redactor } from '../../lib/redact.js';
 import type { LadderEvent, Level, PendingApproval, TargetState, TargetStatus } from '../types.js';
 import { AgentBridge } from './agent-bridge.js';
 import { HUMAN_OUTPUT_LINES, perform, type EffectPorts } from './effects.js';

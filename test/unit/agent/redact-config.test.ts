@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Redactor, secretValuesFromDoc, secretValuesFromFile } from '../../../src/recovery/redact.js';
+import { Redactor, secretValuesFromDoc, secretValuesFromFile } from '../../../src/lib/redact.js';
 
 describe('Redactor.add', () => {
   it('masks values added after construction, and keeps masking the earlier ones', () => {

@@ -4,7 +4,7 @@ import type { Medic } from '../../../src/medic.js';
 import type { Relay } from '../../../src/bot/relay.js';
 import type { MessagePayload } from '../../../src/bot/render.js';
 import { MedicEvents } from '../../../src/recovery/events.js';
-import { Redactor } from '../../../src/recovery/redact.js';
+import { Redactor } from '../../../src/lib/redact.js';
 import { KeyvStore } from '../../../src/store/keyv-store.js';
 import { captureLogger } from '../../fixtures/gateways.js';
 

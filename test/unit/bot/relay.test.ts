@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Relay, isPermanent, type RelayOptions, type RelaySink } from '../../../src/bot/relay.js';
 import type { MessagePayload } from '../../../src/bot/render.js';
 import type { LogFields, Logger } from '../../../src/recovery/ports.js';
+import { SimClock } from '../../fixtures/sim-clock.js';
 
 const RATE = 50; // writes per second: bottleneck minTime 20 ms
 const MIN_GAP = 1000 / RATE;
@@ -267,16 +268,36 @@ describe('cards: created once, then edited, coalesced', () => {
   });
 
   it('an update after a quiet spell goes out at once, not a coalescing window later', async () => {
-    const window = 1500; // wide, so that a loaded machine cannot blur "at once" and "a window later"
-    const { relay, sink } = make({ coalesceMs: window });
+    // Simulated time: the relay's window is on its clock, which moves only when the test says so.
+    const window = 1500;
+    const clock = new SimClock();
+    const { relay, sink } = make({ coalesceMs: window, clock });
     relay.upsert('gw-1', 'chan', card(1), {});
     await waitFor(() => sink.calls.length === 1, 'the create');
-    await sleep(window + 100);
-    const asked = Date.now();
+    await clock.advance(window + 100);
     relay.upsert('gw-1', 'chan', card(2), {});
-    await waitFor(() => sink.calls.length === 2, 'the edit');
-    // Waiting a window would take 1.5 s: the last write was long enough ago.
-    expect(sink.calls[1]!.at - asked).toBeLessThan(window / 2);
+    // The clock stands still from here: an edit that waited for a window would never come.
+    await waitFor(() => sink.calls.length === 2, 'the edit at once');
+    expect(clock.waiting()).toBe(0);
+    expect(sink.calls[1]!.payload).toEqual(card(2));
+  });
+
+  it('an update inside the window waits for the clock to reach its end, then the latest payload goes', async () => {
+    const window = 1500;
+    const clock = new SimClock();
+    const { relay, sink } = make({ coalesceMs: window, clock });
+    relay.upsert('gw-1', 'chan', card(1), {});
+    await waitFor(() => sink.calls.length === 1, 'the create');
+    relay.upsert('gw-1', 'chan', card(2), {});
+    relay.upsert('gw-1', 'chan', card(3), {});
+    await waitFor(() => clock.waiting() === 1, 'the edit to wait for the window');
+    await clock.advance(window - 1);
+    expect(clock.waiting()).toBe(1);
+    expect(sink.calls).toHaveLength(1);
+    await clock.advance(1);
+    await waitFor(() => sink.calls.length === 2, 'the edit at the end of the window');
+    expect(sink.calls[1]).toMatchObject({ op: 'edit', payload: card(3) });
+    expect(relay.stats().coalesced).toBe(1);
   });
 
   // BUG: an update that arrives while the previous write of the card is in flight is queued at
@@ -360,13 +381,18 @@ describe('timeline lines: batched, ordered, bounded', () => {
   });
 
   it('lines wait until their thread exists, then go there', async () => {
-    const { relay, sink } = make();
+    const clock = new SimClock();
+    const { relay, sink } = make({ clock });
     let thread: string | null = null;
     relay.lines('gw-1', () => thread, [stepLine(0), stepLine(1)]);
     relay.lines('gw-1', () => thread, [stepLine(2)]);
-    await sleep(300);
+    // No thread yet: the relay asks again on its clock, and writes nothing meanwhile.
+    await waitFor(() => clock.waiting() === 1, 'the relay to wait for the thread');
+    await clock.advance(1000);
+    await waitFor(() => clock.waiting() === 1, 'the relay to wait for the thread again');
     expect(sink.calls).toEqual([]);
     thread = 'thread-9';
+    await clock.advance(1000);
     await waitFor(() => sink.calls.length > 0, 'the lines', 2000);
     await quiet(sink, 100);
     expect(sink.calls.map((c) => [c.op, c.channelId])).toEqual([['send', 'thread-9']]);

@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { Authoriser } from '../../../src/bot/auth.js';
 import { handleInteraction, type InteractionDeps } from '../../../src/commands/interactions.js';
 import type { Medic } from '../../../src/medic.js';
-import type { PendingApproval } from '../../../src/recovery/types.js';
+import type { LadderRecord, PendingApproval } from '../../../src/recovery/types.js';
+import { systemClock } from '../../../src/lib/clock.js';
 import { KeyvStore } from '../../../src/store/keyv-store.js';
 import { captureLogger } from '../../fixtures/gateways.js';
+import { SimClock } from '../../fixtures/sim-clock.js';
 
 const GUILD = '111111111111111111';
 const OPERATOR = '222222222222222222';
@@ -69,8 +71,8 @@ async function deps(open: PendingApproval | null = question('gw-1-t2'), statusPu
       return String(args[0]);
     },
   };
-  const medic = { targets: () => [dog], target: () => dog } as unknown as Medic;
   const store = await KeyvStore.inMemory();
+  const medic = { targets: () => [dog], target: () => dog, audit: (r: LadderRecord) => store.appendRecord(r) } as unknown as Medic;
   const d: InteractionDeps = {
     medic,
     store,
@@ -78,6 +80,7 @@ async function deps(open: PendingApproval | null = question('gw-1-t2'), statusPu
     statusPublic,
     botStatus: () => ({ state: 'connected', lastError: null }),
     log: captureLogger(),
+    clock: systemClock,
     guildId: GUILD,
   };
   return { d, decided, store };
@@ -156,5 +159,54 @@ describe('/approve names its question', () => {
     await handleInteraction(i, d);
     expect(decided).toEqual([]);
     expect(answers.at(-1)?.data).toMatchObject({ content: '⚠️ question gw-1-t2 is not open (answered, expired or withdrawn); nothing done' });
+  });
+});
+
+describe("the card's buttons", () => {
+  async function clicked(action: 'retry' | 'escalate', level: number, agent: boolean) {
+    const { d, store } = await deps(null);
+    const recovered: unknown[][] = [];
+    const dog = {
+      name: 'gw',
+      status: () => ({ agent, incident: { id: 'gw-1', level } }),
+      pendingApproval: () => null,
+      recover: async (...args: unknown[]) => void recovered.push(args),
+    };
+    d.medic = { targets: () => [dog], target: () => dog, audit: (r: LadderRecord) => store.appendRecord(r) } as unknown as Medic;
+    const { i, answers } = interaction({ kind: 'button', customId: `cm:${action}:gw:gw-1` });
+    await handleInteraction(i, d);
+    return { recovered, answers, store };
+  }
+
+  it('Escalate asks the watchdog for the level the ladder names next (3 from a repair when the agent is on)', async () => {
+    const on = await clicked('escalate', 2, true);
+    expect(on.recovered).toEqual([[3, `discord:op (${OPERATOR})`, 'escalate button']]);
+    expect(on.answers.at(-1)?.data).toMatchObject({ content: '🔧 Escalating to level 3 on gw-1.' });
+    const off = await clicked('escalate', 2, false);
+    expect(off.recovered).toEqual([[4, `discord:op (${OPERATOR})`, 'escalate button']]);
+  });
+
+  it('Retry runs the level its label names (2 at most)', async () => {
+    const { recovered, answers } = await clicked('retry', 3, true);
+    expect(recovered).toEqual([[2, `discord:op (${OPERATOR})`, 'retry button']]);
+    expect(answers.at(-1)?.data).toMatchObject({ content: '🔧 Retrying level 2 on gw-1.' });
+  });
+});
+
+describe('time comes from the injected clock', () => {
+  it('/pause minutes ends on the clock, and the audit line carries its time', async () => {
+    const { d, store } = await deps(null);
+    const clock = new SimClock(5_000_000);
+    const paused: unknown[][] = [];
+    const dog = {
+      name: 'gw',
+      status: () => ({ incident: null }),
+      pause: async (...args: unknown[]) => void paused.push(args),
+    };
+    Object.assign(d, { clock, medic: { targets: () => [dog], target: () => dog, audit: (r: LadderRecord) => store.appendRecord(r) } as unknown as Medic });
+    const { i } = interaction({ kind: 'command', name: 'pause', options: { target: 'gw', minutes: 30 } });
+    await handleInteraction(i, d);
+    expect(paused).toEqual([[`discord:op (${OPERATOR})`, 5_000_000 + 30 * 60_000]]);
+    expect((await store.listAudit({ limit: 1 }))[0]).toMatchObject({ at: 5_000_000, text: `discord:op (${OPERATOR}): /pause 30 min` });
   });
 });

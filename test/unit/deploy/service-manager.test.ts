@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unitRef } from '../../../src/deploy/options.js';
 import { CommandServiceManager, ServiceManagerError } from '../../../src/deploy/service-manager.js';
-import { runCommand } from '../../../src/recovery/run-command.js';
+import { runCommand } from '../../../src/lib/run-command.js';
 
 /**
  * The adapters against fake `systemctl` and `launchctl` executables on PATH: each logs its

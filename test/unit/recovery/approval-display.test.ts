@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ladderOptionsFor } from '../../../src/medic.js';
-import { Redactor, refuseToShow } from '../../../src/recovery/redact.js';
+import { Redactor, refuseToShow } from '../../../src/lib/redact.js';
 import type { LadderEvent } from '../../../src/recovery/types.js';
 import { LadderHarness, badConfig, diagnosed, diagnosis, ofType, records } from './ladder-harness.js';
 

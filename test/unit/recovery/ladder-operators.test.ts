@@ -1,6 +1,7 @@
 /** Operators: recover at a level, abort, pause and resume; `checkRecover`. */
 import { describe, expect, it } from 'vitest';
 import { checkRecover, initialState } from '../../../src/recovery/ladder/index.js';
+import { buttonLevel } from '../../../src/recovery/ladder/operators.js';
 import {
   LadderHarness,
   abort,
@@ -337,5 +338,20 @@ describe('PauseRequested / ResumeRequested', () => {
     expect(h.probes(6, probeFail())).toEqual([]);
     expect(h.incident).toBeNull();
     expect(ofType(h.log, 'StopGateway')).toEqual([]);
+  });
+});
+
+describe("buttonLevel: the level a card's button asks for", () => {
+  it.each([
+    // level, agent available, retry, escalate
+    [0, false, 0, 2],
+    [1, true, 1, 2],
+    [2, false, 2, 4],
+    [2, true, 2, 3],
+    [3, true, 2, 4],
+    [4, true, 2, 4],
+  ] as const)('at level %i (agent %s): retry %i, escalate %i', (level, agent, retry, escalate) => {
+    expect(buttonLevel('retry', level, agent)).toBe(retry);
+    expect(buttonLevel('escalate', level, agent)).toBe(escalate);
   });
 });

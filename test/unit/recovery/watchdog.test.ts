@@ -8,7 +8,7 @@ import { RequestRejectedError } from '../../../src/errors.js';
 import { MedicEvents } from '../../../src/recovery/events.js';
 import { DefaultLadderOptions } from '../../../src/recovery/ladder/index.js';
 import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, IncidentWithTimeline, Logger, Store } from '../../../src/recovery/ports.js';
-import { Redactor } from '../../../src/recovery/redact.js';
+import { Redactor } from '../../../src/lib/redact.js';
 import type { Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, RepairStep, TargetState } from '../../../src/recovery/types.js';
 import { TargetWatchdog } from '../../../src/recovery/watchdog/index.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Redactor, secretValuesFromText } from '../../../../src/recovery/redact.js';
+import { Redactor, secretValuesFromText } from '../../../../src/lib/redact.js';
 import { ConfigGuard } from '../../../../src/recovery/repair/config-guard.js';
 import { captureLogger } from '../../../fixtures/gateways.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../../src/recovery/redact.js';
+import { Redactor } from '../../../src/lib/redact.js';
 
 // Shapes of secrets the medic does not know by value, and ordinary output that must stay readable.
 const r = new Redactor();

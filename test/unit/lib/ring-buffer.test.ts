@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineRingBuffer } from '../../../src/recovery/ring-buffer.js';
+import { LineRingBuffer } from '../../../src/lib/ring-buffer.js';
 
 describe('LineRingBuffer', () => {
   it('joins a line split across chunks and shows a partial line last', () => {

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LogTail } from '../../../src/recovery/log-tail.js';
+import { LogTail } from '../../../src/lib/log-tail.js';
 
 let dir: string;
 let path: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../../src/recovery/redact.js';
+import { Redactor } from '../../../src/lib/redact.js';
 
 // The agent's screen is 120 columns: Ink breaks a word longer than the room left at the edge and
 // indents the rest under the gutter.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor, secretValuesFromEnv } from '../../../src/recovery/redact.js';
+import { Redactor, secretValuesFromEnv } from '../../../src/lib/redact.js';
 
 describe('Redactor', () => {
   const r = new Redactor(['watchdog-test-token', 'hunter2-long-secret', 'abc']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor, secretValuesFromDoc, secretValuesFromEnv } from '../../../src/recovery/redact.js';
+import { Redactor, secretValuesFromDoc, secretValuesFromEnv } from '../../../src/lib/redact.js';
 
 const SECRET = 'gw-Token/42+secret value';
 const r = new Redactor([SECRET]);
