@@ -9,7 +9,6 @@
  */
 import { parseArgs } from 'node:util';
 import { MedicBot } from '../src/bot/bot.js';
-import type { Medic } from '../src/medic.js';
 import { MedicEvents } from '../src/recovery/events.js';
 import type { Incident, LadderRecord } from '../src/recovery/types.js';
 import { KeyvStore } from '../src/store/keyv-store.js';
@@ -23,10 +22,8 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const fake = await FakeDiscord.start({ rateLimit: { perRoute: 5, windowMs: 5000, global: 50 } });
 const store = await KeyvStore.inMemory();
 const events = new MedicEvents();
-const medic = { target: () => { throw new Error('no targets in this bench'); } } as unknown as Medic;
 const bot = new MedicBot({
   config: discordConfigFor(fake),
-  medic,
   store,
   events,
   log: quiet,
@@ -40,7 +37,7 @@ const incident: Incident = {
   id: 'gw-1', target: 'gw', openedAt: t0, closedAt: null, cause: 'bench burst', state: 'recovering', level: 0, maxLevel: 0,
   restarts: 0, doctorRuns: 0, tried: [], verifying: null, lastDiagnosis: null, retryAt: null, approval: null, outcome: null,
 };
-events.emit('incident', incident);
+events.emit('incident', incident, null);
 const sentAt = new Map<number, number>();
 for (let i = 0; i < EVENTS; i++) {
   const due = t0 + (i * SECONDS * 1000) / EVENTS;
@@ -49,7 +46,7 @@ for (let i = 0; i < EVENTS; i++) {
   const record: LadderRecord = { kind: 'step', at: Date.now(), target: 'gw', incidentId: 'gw-1', level: 0, text: `burst step #${i}` };
   sentAt.set(i, Date.now());
   events.emit('record', record);
-  if (i % 100 === 99) events.emit('incident', { ...incident, restarts: i });
+  if (i % 100 === 99) events.emit('incident', { ...incident, restarts: i }, null);
 }
 const inDone = Date.now();
 

@@ -80,7 +80,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   });
   // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run.
   const bot = config.discord
-    ? await startBot(config.discord, { medic, store, events, log, clock, redactor, ...options.bot })
+    ? await startBot(config.discord, medic, { store, events, log, clock, redactor, ...options.bot })
     : null;
   if (!bot) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
   let api: ApiServer | undefined;
@@ -206,14 +206,14 @@ export async function loadApiToken(config: MedicConfig): Promise<string> {
  * interactions into ladder operations; neither imports the other. discord.js costs ~40 MB and
  * 0.6 s to load, so both are loaded only when there is a bot to run.
  */
-async function startBot(config: NonNullable<MedicConfig['discord']>, o: Omit<BotOptions, 'config' | 'onInteraction'>): Promise<MedicBot> {
+async function startBot(config: NonNullable<MedicConfig['discord']>, medic: Medic, o: Omit<BotOptions, 'config' | 'onInteraction'>): Promise<MedicBot> {
   const [{ MedicBot }, { handleInteraction }] = await Promise.all([import('./bot/bot.js'), import('./commands/interactions.js')]);
   return new MedicBot({
     ...o,
     config,
     onInteraction: (i, ctx) =>
       handleInteraction(i, {
-        medic: o.medic,
+        medic,
         store: o.store,
         log: o.log,
         clock: o.clock ?? systemClock,

@@ -4,7 +4,6 @@
  */
 import { Client, Events, GatewayIntentBits, type ClientOptions, type Interaction } from 'discord.js';
 import type { DiscordConfig } from '../config.js';
-import type { Medic } from '../medic.js';
 import type { MedicEvents } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -25,7 +24,6 @@ export interface BotOptions {
   config: DiscordConfig;
   /** Slash commands, buttons and autocomplete: the command source; none: interactions are ignored (benchmarks). */
   onInteraction?: (i: Interaction, ctx: InteractionContext) => Promise<void>;
-  medic: Medic;
   store: Store;
   events: MedicEvents;
   log: Logger;
@@ -68,7 +66,6 @@ export class MedicBot {
     const auth = new Authoriser(config.operatorRoleIds, config.operatorUserIds);
     this.sync = new IncidentSync({
       relay: this.relay,
-      medic: o.medic,
       store: o.store,
       channelId: config.channelId,
       oncallMention: config.oncallMention,

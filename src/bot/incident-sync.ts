@@ -5,11 +5,10 @@
  * The Discord ids of each incident live in the store, so a restarted medic edits the same card.
  */
 import { systemClock, type Clock } from '../lib/clock.js';
-import type { Medic } from '../medic.js';
 import type { MedicEvents, MedicEventMap } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import type { Redactor } from '../lib/redact.js';
-import type { Incident, LadderRecord } from '../recovery/types.js';
+import type { Incident, LadderRecord, TargetStatus } from '../recovery/types.js';
 import type { Relay } from './relay.js';
 import { renderAgentOutput, renderApproval, renderApprovalClosed, renderCard, renderRecord, truncate } from './render.js';
 
@@ -21,7 +20,6 @@ interface IncidentIds {
 
 export interface IncidentSyncOptions {
   relay: Relay;
-  medic: Medic;
   store: Store;
   channelId: string;
   oncallMention: string | null;
@@ -39,6 +37,8 @@ const CLOSED = new Set(['resolved', 'aborted']);
 export class IncidentSync {
   private readonly ids = new Map<string, IncidentIds>();
   private readonly latest = new Map<string, Incident>();
+  /** Each target's last status, as the medic's events carried it: the card never calls back into the medic. */
+  private readonly statuses = new Map<string, TargetStatus>();
 
   constructor(private readonly o: IncidentSyncOptions) {}
 
@@ -51,7 +51,14 @@ export class IncidentSync {
       <A extends unknown[]>(what: string, fn: (...args: A) => Promise<void>) =>
       (...args: A) =>
         void fn(...args).catch((err: Error) => this.o.log.error(`Discord sync (${what}) failed: ${err.message}`));
-    events.on('incident', guard('incident', (inc: Incident) => this.incident(inc)));
+    events.on('status', (status: TargetStatus) => void this.statuses.set(status.name, status));
+    events.on(
+      'incident',
+      guard('incident', (inc: Incident, status: TargetStatus | null) => {
+        if (status) this.statuses.set(status.name, status);
+        return this.incident(inc);
+      }),
+    );
     events.on('record', guard('record', (r: LadderRecord) => this.record(r)));
     events.on('human', guard('human', (e: MedicEventMap['human'][0]) => this.human(e)));
     events.on('approval', guard('approval', (e: MedicEventMap['approval'][0]) => this.approval(e)));
@@ -103,12 +110,8 @@ export class IncidentSync {
     });
   }
 
-  private statusOf(target: string) {
-    try {
-      return this.o.medic.target(target).status();
-    } catch {
-      return null;
-    }
+  private statusOf(target: string): TargetStatus | null {
+    return this.statuses.get(target) ?? null;
   }
 
   private threadOf(incidentId: string): string | null {

@@ -4,13 +4,15 @@
  * one when it is emitted; a subscriber that throws is logged and never stops the ladder.
  */
 import { EventEmitter } from 'node:events';
-import type { AgentOutcome, Incident, LadderRecord, PendingApproval } from './types.js';
+import type { AgentOutcome, Incident, LadderRecord, PendingApproval, TargetStatus } from './types.js';
 
 export interface MedicEventMap {
   /** A timeline or audit record (redacted). */
   record: [record: LadderRecord];
-  /** An incident opened, changed or closed. */
-  incident: [incident: Incident];
+  /** An incident opened, changed or closed, with its target's status as of that step (redacted; null: unknown): what the card shows. */
+  incident: [incident: Incident, status: TargetStatus | null];
+  /** A target's status after each committed step (redacted). */
+  status: [status: TargetStatus];
   /** The ladder has nothing left: a person is needed; `output` is the gateway's last lines, redacted. */
   human: [event: { incident: Incident; summary: string; output: string[] }];
   /** The ladder asks a person a question (answer through `TargetWatchdog.decide`). */

@@ -6,7 +6,7 @@
 import type { MedicEvents } from '../events.js';
 import type { Logger, Store } from '../ports.js';
 import type { Redactor } from '../../lib/redact.js';
-import type { AgentOutcome, Incident, LadderRecord, PendingApproval } from '../types.js';
+import type { AgentOutcome, Incident, LadderRecord, PendingApproval, TargetStatus } from '../types.js';
 
 export interface OutboxOptions {
   target: string;
@@ -14,6 +14,8 @@ export interface OutboxOptions {
   events: MedicEvents;
   log: Logger;
   redactor: Redactor;
+  /** The target's status as of the step being committed: it goes out with each incident, for the card. */
+  status: () => TargetStatus;
 }
 
 type ApprovalOutcome = 'approved' | 'denied' | 'expired' | 'withdrawn';
@@ -40,7 +42,7 @@ export class Outbox {
   async incident(raw: Incident): Promise<void> {
     const incident = this.redacted(raw);
     await this.o.store.saveIncident(incident);
-    this.o.events.emit('incident', incident);
+    this.o.events.emit('incident', incident, this.redacted(this.o.status()));
   }
 
   /** A person is needed: the gateway's last lines go to the timeline and with the notice. */

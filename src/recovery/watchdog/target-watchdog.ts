@@ -7,13 +7,14 @@
  */
 import { RequestRejectedError } from '../../errors.js';
 import type { MedicEvents } from '../events.js';
-import { checkAbort, checkApproval, checkRecover, checkResume, initialState, nextWakeAt, phaseOf, step, type LadderOptions } from '../ladder/index.js';
+import { checkAbort, checkApproval, checkRecover, checkResume, initialState, nextWakeAt, step, type LadderOptions } from '../ladder/index.js';
 import type { AgentRunner, Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from '../ports.js';
 import type { Redactor } from '../../lib/redact.js';
 import type { LadderEvent, Level, PendingApproval, TargetState, TargetStatus } from '../types.js';
 import { AgentBridge } from './agent-bridge.js';
 import { HUMAN_OUTPUT_LINES, perform, type EffectPorts } from './effects.js';
 import { Outbox } from './outbox.js';
+import { statusOf } from './status.js';
 
 export interface WatchdogOptions {
   name: string;
@@ -58,7 +59,15 @@ export class TargetWatchdog {
     this.published = this.state;
     this.random = o.random ?? Math.random;
     const dispatch = (event: LadderEvent) => this.dispatch(event);
-    this.outbox = new Outbox({ target: o.name, store: o.store, events: o.events, log: o.log, redactor: o.redactor });
+    this.outbox = new Outbox({
+      target: o.name,
+      store: o.store,
+      events: o.events,
+      log: o.log,
+      redactor: o.redactor,
+      // The state being committed (an incident is saved inside its step, before it is published).
+      status: () => statusOf(this.state, o.gateway.supervised, Boolean(o.ladder.agentEnabled)),
+    });
     this.agent = new AgentBridge({
       target: o.name,
       runner: o.agent,
@@ -121,27 +130,7 @@ export class TargetWatchdog {
   }
 
   status(): TargetStatus {
-    const s = this.published;
-    const inc = s.incident;
-    return {
-      name: s.target,
-      supervised: this.o.gateway.supervised,
-      agent: Boolean(this.o.ladder.agentEnabled),
-      phase: phaseOf(s),
-      health: s.health,
-      process: s.process.status,
-      pid: s.process.pid,
-      startedAt: s.process.startedAt,
-      restarts: s.restarts,
-      paused: s.paused,
-      pausedUntil: s.pausedUntil,
-      pending: s.pending?.work ?? null,
-      restartAt: s.restartAt,
-      lastProbe: s.probe.last,
-      incident: inc
-        ? { id: inc.id, state: inc.state, level: inc.level, cause: inc.cause, openedAt: inc.openedAt, approval: inc.approval ?? null }
-        : null,
-    };
+    return statusOf(this.published, this.o.gateway.supervised, Boolean(this.o.ladder.agentEnabled));
   }
 
   /** The gateway's last output lines, redacted. */
@@ -237,6 +226,7 @@ export class TargetWatchdog {
     }
     for (const action of actions) await perform(action, this.effects);
     this.published = state;
+    o.events.emit('status', this.outbox.redacted(this.status()));
     this.scheduleWake();
   }
 
