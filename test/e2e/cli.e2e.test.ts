@@ -259,7 +259,14 @@ describe('the CLI finds its medic from any folder', () => {
     const medicA = startCli({ ...a.env, HOME: home });
     const medicB = startCli({ ...b.env, HOME: home });
     await waitFor(() => announced(home).length === 2, { timeoutMs: 30_000, what: `two announcements\n${medicA.output()}\n${medicB.output()}` });
-    for (const port of [a.apiPort, b.apiPort]) for (const t of (await api(port, '/status')).body.targets) world.janitor.track(t.pid);
+    // A medic announces itself before its gateway has started: wait for each gateway's pid before tracking it.
+    for (const port of [a.apiPort, b.apiPort]) {
+      await waitFor(async () => (await api(port, '/status')).body.targets.every((t: { pid: number | null }) => t.pid !== null), {
+        timeoutMs: 30_000,
+        what: `the gateway behind port ${port} to have a pid`,
+      });
+      for (const t of (await api(port, '/status')).body.targets) world.janitor.track(t.pid);
+    }
     const here = { PATH: process.env.PATH, HOME: home };
 
     const both = cliIn(elsewhere, here, 'status');
