@@ -10,6 +10,8 @@ export interface OptionSpec {
   flags?: string;
   /** Single-letter options that take a value, attached (`-n5`) or as the next word. */
   valued?: string;
+  /** Single-letter options whose value is optional: only attached (`-n5`); alone (`-n -f`) they take none. */
+  optional?: string;
   /** Long options; a trailing `=` means it takes a value (`--lines=5` or `--lines 5`). */
   long?: readonly string[];
   /** Option clusters without a dash (BSD `ps aux`): the letters allowed. */
@@ -46,13 +48,14 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   wc: { flags: 'clmwL', long: ['--bytes', '--chars', '--lines', '--words', '--max-line-length', '--total='] },
   grep: {
     flags: 'rRiyEFGPwvxnclLhHoqsIaTZzUb',
-    valued: 'efmABCdD',
+    valued: 'efmABCd',
     long: ['--recursive', '--dereference-recursive', '--ignore-case', '--no-ignore-case', '--extended-regexp', '--fixed-strings', '--basic-regexp',
       '--perl-regexp', '--word-regexp', '--line-regexp', '--invert-match', '--line-number', '--count', '--files-with-matches',
       '--files-without-match', '--with-filename', '--no-filename', '--only-matching', '--quiet', '--silent', '--no-messages', '--text',
       '--null', '--null-data', '--byte-offset', '--initial-tab', '--color', '--colour', '--color=', '--colour=', '--include=', '--exclude=',
       '--exclude-dir=', '--max-count=', '--after-context=', '--before-context=', '--context=', '--regexp=', '--file=', '--binary-files=',
-      '--devices=', '--directories=', '--label='],
+      '--directories=', '--label='],
+    check: grepDirectories,
   },
   pwd: { flags: 'LP', noOperands: true },
   whoami: { noOperands: true },
@@ -91,8 +94,9 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   jq: { check: jqArgs },
   journalctl: {
     flags: 'abeqkrxm',
-    valued: 'unptogSU',
-    long: ['--unit=', '--user-unit=', '--user', '--system', '--lines=', '--since=', '--until=', '--boot', '--boot=', '--priority=', '--identifier=',
+    valued: 'uptogSU',
+    optional: 'n',
+    long: ['--unit=', '--user-unit=', '--user', '--system', '--lines', '--lines=', '--since=', '--until=', '--boot', '--boot=', '--priority=', '--identifier=',
       '--output=', '--grep=', '--case-sensitive', '--case-sensitive=', '--no-pager', '--no-hostname', '--reverse', '--quiet', '--catalog', '--all',
       '--full', '--no-full', '--merge', '--dmesg', '--utc', '--output-fields=', '--list-boots', '--disk-usage', '--facility=', '--pager-end', '--no-tail'],
   },
@@ -151,6 +155,7 @@ export function optionProblem(prefix: string, spec: OptionSpec, args: string[]):
     for (let j = 1; j < w.length; j += 1) {
       const c = w[j]!;
       if (spec.flags?.includes(c)) continue;
+      if (spec.optional?.includes(c)) break;
       if (spec.valued?.includes(c)) {
         if (j === w.length - 1) {
           if (i + 1 >= args.length) return `${prefix}: -${c} needs a value`;
@@ -166,7 +171,7 @@ export function optionProblem(prefix: string, spec: OptionSpec, args: string[]):
 
 /** lsof: listing only; never `-r`/`+r` (repeat forever). */
 function lsofArgs(args: string[]): string | null {
-  const spec: OptionSpec = { flags: 'nPtalwbRUNVXhoKQLxM', valued: 'pcugsFdTkD' };
+  const spec: OptionSpec = { flags: 'nPtalwbRUNVXhoKQLxM', valued: 'pcudkD', optional: 'sFTg' };
   for (let i = 0; i < args.length; i += 1) {
     const w = args[i]!;
     if (w.startsWith('-i')) {
@@ -184,6 +189,27 @@ function lsofArgs(args: string[]): string | null {
       if (why) return why.replace(/^lsof: /, '');
       if (valued) i += 1;
     }
+  }
+  return null;
+}
+
+/** grep -d/--directories: `read` or `skip` only (`recurse` reads whole trees). */
+function grepDirectories(args: string[]): string | null {
+  for (let i = 0; i < args.length; i += 1) {
+    const w = args[i]!;
+    if (w === '--') break;
+    let value: string | undefined;
+    if (w === '--directories') value = args[i + 1];
+    else if (w.startsWith('--directories=')) value = w.slice('--directories='.length);
+    else if (/^-[^-]/.test(w)) {
+      for (let j = 1; j < w.length; j += 1) {
+        if (!'efmABCd'.includes(w[j]!)) continue;
+        if (w[j] === 'd') value = j === w.length - 1 ? args[i + 1] : w.slice(j + 1);
+        else if (j === w.length - 1) i += 1; // the next word is that option's value
+        break;
+      }
+    }
+    if (value !== undefined && value !== 'read' && value !== 'skip') return `-d/--directories ${JSON.stringify(value)} (only read or skip)`;
   }
   return null;
 }

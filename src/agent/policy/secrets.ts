@@ -39,6 +39,9 @@ const SECRET_NAMES: readonly [RegExp, string][] = [
 /** Under /proc only these are read without asking: the rest may hold another process's environment or memory. */
 const PROC_OK = /^\/proc(\/(loadavg|meminfo|cpuinfo|uptime|version|stat|mounts|swaps|pressure(\/\w+)?|net\/(tcp6?|udp6?|unix|dev))|\/(\d+|self)\/(status|stat|statm|cmdline|limits|cgroup|comm|io))?$/;
 
+/** Kernel trees: never read recursively (/proc/N/environ, /proc/kcore, /dev/zero...). */
+const KERNEL_TREES = ['/proc', '/sys', '/dev'];
+
 export class SecretGuard {
   private readonly refuseDirs: [string, string][];
   private readonly warnPaths: [string, string][];
@@ -92,12 +95,15 @@ export class SecretGuard {
     if (abs) {
       for (const [dir, what] of this.refuseDirs) if (within(abs, dir)) return { level: 'refuse', what };
       if (abs.startsWith('/proc/') && !PROC_OK.test(abs)) return { level: 'refuse', what: `${abs} (may hold another process's environment or memory)` };
+      if (recursive && (abs === '/' || KERNEL_TREES.some((t) => within(abs, t)))) {
+        return { level: 'refuse', what: `a recursive read of ${abs} (every process's environment and memory, devices that never end)` };
+      }
     }
     for (const segment of segments) {
       for (const [name, what] of SECRET_NAMES) if (name.test(segment)) return { level: 'refuse', what: `${what} (${raw})` };
     }
     if (abs) {
-      if (abs.startsWith('/dev/') && abs !== '/dev/null') return { level: 'warn', what: `the device ${abs} (may never end)` };
+      if (within(abs, '/dev') && abs !== '/dev/null') return { level: 'warn', what: `the device ${abs} (may never end)` };
       for (const [place, what] of this.warnPaths) if (within(abs, place)) return { level: 'warn', what };
       if (recursive) {
         for (const [dir, what] of [...this.refuseDirs, ...this.warnPaths]) {
@@ -172,5 +178,5 @@ function isRecursive(program: string, args: readonly string[]): boolean {
   // Listings (ls -R, du, find) show names only; these read the contents of whole trees.
   if (['rg', 'ag', 'tar', 'zip', 'rsync'].includes(program)) return true;
   if (!['grep', 'egrep', 'fgrep', 'cp', 'scp', 'strings'].includes(program)) return false;
-  return args.some((a) => (/^-[A-Za-z]*[rR]/.test(a) && !a.startsWith('--')) || a === '--recursive' || a === '--dereference-recursive' || a === 'recurse');
+  return args.some((a) => (/^-[A-Za-z]*[rR]/.test(a) && !a.startsWith('--')) || a === '--recursive' || a === '--dereference-recursive' || /^(recurse|--directories=recurse|-[A-Za-z]*drecurse)$/.test(a));
 }

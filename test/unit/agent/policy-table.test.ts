@@ -295,3 +295,77 @@ describe('askEverythingPolicy (no OS sandbox)', () => {
     expect(all.examine('Bash', 'cat /srv/medic/api-token').secret?.level).toBe('refuse');
   });
 });
+
+describe("the reviewer's bypasses of the default policy (issue 12, second round)", () => {
+  const places = { home: '/home/op', dataDir: '/home/op/.clawmedic', configPaths: ['/home/op/.openclaw/openclaw.json'], envFile: '/opt/clawmedic/.env' };
+  const p = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, places);
+  const NL = '\\\n';
+
+  it.each([
+    // 1. bash deletes a backslash-newline inside "...": the words are not what they look like.
+    `cat "/home/op/.open${NL}claw/openc${NL}law.json"`,
+    `cat "/home/op/.claw${NL}medic/api-tok${NL}en"`,
+    `grep -ra TOKEN "/pro${NL}c/1/envi${NL}ron"`,
+    `cat "/tmp/a${NL}b"`,
+    `cat /home/op/.open${NL}claw/openclaw.json`,
+    `cat ${NL}/home/op/x`,
+    "cat $'/home/op/.clawmedic/api-token'",
+    // 2. grep reads whole trees with -d recurse in any spelling.
+    'grep --directories=recurse -i token /home/op',
+    'grep --directories recurse -i token /tmp/x',
+    'grep -d recurse -i token /tmp/x',
+    'grep -drecurse -i token /tmp/x',
+    'grep -id recurse token /tmp/x',
+    // 3. /proc, /sys and /dev are never read recursively.
+    'grep -ra TOKEN /proc',
+    "grep -rao --include='*iron' 'TOKEN=[^ ]*' /proc",
+    'grep -r x /proc/1',
+    'grep -r x /sys',
+    'grep -r x /dev',
+    'grep -r x /',
+    'cat /dev',
+    // 6. commands that never end: an optional value is only ever attached.
+    'journalctl -n -f',
+    'journalctl --lines -f',
+    'journalctl -u x -n --follow',
+    'lsof -s -r 1',
+    'lsof -F -r1',
+    'lsof -T -r 1',
+    'lsof -g +r 1',
+    'grep -r -D read x /dev',
+    'grep -D read x /tmp/x',
+    'grep --devices=read x /tmp/x',
+  ])('%j is not allowed', (command) => {
+    expect(p.examine('Bash', command).allow).toBe(false);
+  });
+
+  it.each([
+    ['grep -ra TOKEN /proc', /recursive read of \/proc/],
+    ['grep -r -D read x /dev', /recursive read of \/dev/],
+    ['grep --directories=recurse -i token /home/op', /recursive read of \/home\/op/],
+  ])('%j is flagged as a secret read', (command, what) => {
+    expect(p.examine('Bash', command).secret?.what).toMatch(what);
+  });
+
+  it.each([
+    ['Grep', { pattern: 'TOKEN', path: '/proc' }],
+    ['Grep', { pattern: 'TOKEN', path: '/proc/1' }],
+    ['Glob', { pattern: '/proc/**/environ' }],
+    ['Grep', { pattern: 'x', path: '/sys' }],
+  ])('the %s tool on %j is refused', (tool, input) => {
+    expect(p.examine(tool, JSON.stringify(input)).secret?.level).toBe('refuse');
+  });
+
+  it.each([
+    'grep -d skip x /tmp/x',
+    'grep --directories=read x /tmp/x',
+    'journalctl -n5 -u x',
+    'journalctl --lines=20 -u x',
+    'journalctl -n -u x',
+    'lsof -nP -iTCP -sTCP:LISTEN',
+    'ls /proc',
+    'cat /proc/loadavg',
+  ])('%j still runs unasked', (command) => {
+    expect(p.examine('Bash', command)).toEqual({ allow: true, why: '', secret: null });
+  });
+});
