@@ -214,25 +214,25 @@ function grepDirectories(args: string[]): string | null {
   return null;
 }
 
-/** jq: a filter that reads the environment (`env`, `$ENV`) or loads modules is not read-only data. */
+/**
+ * jq: only a path filter (`.`, `.gateway.port`, `.a[0].b`). jq is a full language: a filter may
+ * read the environment (`$ENV`, `env`, in any spacing), load code or never end (`repeat(1)`),
+ * and no check of its text proves otherwise; anything else is asked.
+ */
+const JQ_PATH = /^\.$|^(?=\.)(\.[A-Za-z_][A-Za-z0-9_]*|\.?\[\d+\]|\.?\[\])+$/;
+
 function jqArgs(args: string[]): string | null {
-  const spec: OptionSpec = { flags: 'rcsSjaeCMnR', long: ['--raw-output', '--compact-output', '--slurp', '--sort-keys', '--join-output', '--ascii-output', '--exit-status', '--null-input', '--raw-input', '--tab', '--indent=', '--color-output', '--monochrome-output', '--args', '--jsonargs'] };
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i += 1) {
+  const spec: OptionSpec = { flags: 'rcsSjaeCMnR', long: ['--raw-input', '--raw-output', '--compact-output', '--slurp', '--sort-keys', '--join-output', '--ascii-output', '--exit-status', '--null-input', '--tab', '--indent=', '--color-output', '--monochrome-output'] };
+  const why = optionProblem('jq', spec, args);
+  if (why) return why.replace(/^jq: /, '');
+  let filter: string | undefined;
+  for (let i = 0; i < args.length && filter === undefined; i += 1) {
     const w = args[i]!;
-    if (w === '--arg' || w === '--argjson') {
-      if (i + 2 >= args.length) return `${w} needs a name and a value`;
-      i += 2;
-      continue;
-    }
-    rest.push(w);
+    if (w === '--indent') i += 1;
+    else if (w === '--' || !w.startsWith('-')) filter = w === '--' ? args[i + 1] : w;
   }
-  for (const w of rest) {
-    if (/\benv\b|\$ENV|\$__prog|\bimport\b|\binclude\b|\bmodulemeta\b|\binput_filename\b/.test(w)) {
-      return `the filter ${JSON.stringify(w)} reads the environment or loads code`;
-    }
-  }
-  return optionProblem('jq', spec, rest)?.replace(/^jq: /, '') ?? null;
+  if (filter !== undefined && !JQ_PATH.test(filter)) return `the filter ${JSON.stringify(filter)} is not a plain path (.a.b): any other filter may be one that reads the environment, loads code or never ends`;
+  return null;
 }
 
 /** A key name that may hold a credential. */

@@ -357,6 +357,74 @@ describe("the reviewer's bypasses of the default policy (issue 12, second round)
   });
 
   it.each([
+    // 4. the gateway's service unit holds OPENCLAW_GATEWAY_TOKEN.
+    ['Bash', 'cat ~/.config/systemd/user/openclaw-gateway.service', /service units/],
+    ['Bash', 'grep -r token ~/.config/systemd/user', /service units/],
+    ['Bash', 'grep -r token ~/.config/systemd', /recursive read.*service units/],
+    ['Bash', 'cat /etc/systemd/system/openclaw-gateway.service', /service unit/],
+    ['Bash', 'grep -r TOKEN /etc/systemd/system', /recursive read.*service unit/],
+    ['Bash', 'cat openclaw-gateway.service', /service unit/],
+    ['Bash', 'cat ai.openclaw.gateway.plist', /service unit/],
+    ['Read', '/home/op/.config/systemd/user/openclaw-gateway.service', /service units/],
+    ['Read', '/home/op/Library/LaunchAgents/ai.openclaw.gateway.plist', /launchd agent/],
+  ])('%s %j asks, saying a secret is at stake', (tool, command, what) => {
+    const verdict = p.examine(tool, command);
+    expect(verdict.allow).toBe(false);
+    expect(verdict.secret?.level).toBe('warn');
+    expect(verdict.secret?.what).toMatch(what);
+  });
+
+  it.each([
+    // 5. a jq filter is a program: only plain paths run unasked.
+    "jq -n '$ ENV'",
+    'jq -n "\\$ ENV"',
+    "jq -n '$\nENV'",
+    "jq -n 'repeat(1)'",
+    "jq -n '[limit(3; repeat(1))]'",
+    "jq '.a | keys' /tmp/x.json",
+    "jq -n '$__loc__'",
+    'jq --arg x y . /tmp/x.json',
+    'jq -n "input_filename"',
+  ])('%j is asked', (command) => {
+    expect(p.examine('Bash', command.replace('\\n', '\n')).allow).toBe(false);
+  });
+
+  it.each([
+    // 8. the CLI's own config dir outside the data dir, and .credentials.json anywhere.
+    ['Bash', 'cat /opt/claude-config/.claude.json', /agent's own config/],
+    ['Bash', 'grep -r token /opt/claude-config/projects', /agent's own config/],
+    ['Read', '/opt/claude-config/projects/x/1.jsonl', /agent's own config/],
+    ['Read', '/tmp/x/.credentials.json', /credentials file/],
+    ['Bash', 'cat /srv/cc/.credentials.json', /credentials file/],
+    // 5. jq's env, however it is spelled, is still named a secret where it can be seen.
+    ['Bash', "jq -n '$ ENV'", /environment/],
+    // 7. the agent's folders are exempt, not the rest of the data dir.
+    ['Read', '/home/op/.clawmedic/api-token', /data dir/],
+    ['Bash', 'ls /home/op/.clawmedic/agent', /data dir/],
+    ['Bash', 'cat /home/op/.clawmedic/agent/work/../transcripts/x.txt', /data dir/],
+    ['Read', '/home/op/.clawmedic/agent/work/inc-1/.env', /\.env/],
+  ])('%s %j is refused', (tool, input, what) => {
+    const q = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, { ...places, agentConfigDir: '/opt/claude-config', agentDirs: ['/home/op/.clawmedic/agent/work', '/home/op/.clawmedic/agent/tmp'] });
+    const verdict = q.examine(tool, input);
+    expect(verdict.allow).toBe(false);
+    expect(verdict.secret?.level).toBe('refuse');
+    expect(verdict.secret?.what).toMatch(what);
+  });
+
+  it("7. the agent's own workspace and temp folder are not the medic's secrets", () => {
+    const q = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, { ...places, agentConfigDir: '/opt/claude-config', agentDirs: ['/home/op/.clawmedic/agent/work', '/home/op/.clawmedic/agent/tmp'] });
+    expect(q.examine('Read', '/home/op/.clawmedic/agent/work/inc-1/notes.md')).toEqual({ allow: true, why: '', secret: null });
+    expect(q.examine('Read', JSON.stringify({ file_path: '/home/op/.clawmedic/agent/tmp/inc-1/claude-1000/tool-results/a.txt' }))).toEqual({ allow: true, why: '', secret: null });
+    expect(q.examine('Bash', 'ls /home/op/.clawmedic/agent/work/inc-1')).toEqual({ allow: true, why: '', secret: null });
+    expect(q.examine('Bash', 'cat /home/op/.clawmedic/agent/work/inc-1/notes.md')).toEqual({ allow: true, why: '', secret: null });
+    const write = q.examine('Write', JSON.stringify({ file_path: '/home/op/.clawmedic/agent/work/inc-1/notes.md', content: 'x' }));
+    expect(write).toMatchObject({ allow: false, secret: null }); // a write is asked, not refused
+  });
+
+  it.each([
+    'jq . /tmp/x.json',
+    'jq -r .gateway.port /tmp/x.json',
+    "jq '.a[0].b' /tmp/x.json",
     'grep -d skip x /tmp/x',
     'grep --directories=read x /tmp/x',
     'journalctl -n5 -u x',
