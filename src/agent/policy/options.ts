@@ -87,6 +87,7 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
     long: ['--numeric', '--all', '--listening', '--memory', '--processes', '--info', '--options', '--extended', '--tcp', '--udp', '--raw', '--unix', '--summary', '--ipv4', '--ipv6', '--packet', '--oneline', '--no-header', '--query=', '--family=', '--context', '--contexts'],
   },
   netstat: {
+    check: (args) => (args.some((a) => /^-[A-Za-z0-9]*n/.test(a) || a === '--numeric') ? null : 'needs -n (without it, it looks up every address in DNS)'),
     flags: 'tulpanrigsWewx46vo',
     long: ['--tcp', '--udp', '--listening', '--program', '--all', '--numeric', '--route', '--interfaces', '--groups', '--statistics', '--wide', '--extend', '--verbose', '--unix', '--raw', '--timers', '--numeric-hosts', '--numeric-ports', '--numeric-users'],
   },
@@ -172,6 +173,7 @@ export function optionProblem(prefix: string, spec: OptionSpec, args: string[]):
 /** lsof: listing only; never `-r`/`+r` (repeat forever). */
 function lsofArgs(args: string[]): string | null {
   const spec: OptionSpec = { flags: 'nPtalwbRUNVXhoKQLxM', valued: 'pcudkD', optional: 'sFTg' };
+  if (!args.some((a) => /^-[nPtalwbRUNVXhoKQLxM]*n[nPtalwbRUNVXhoKQLxM]*$/.test(a))) return 'needs -n (without it, it looks up every address in DNS)';
   for (let i = 0; i < args.length; i += 1) {
     const w = args[i]!;
     if (w.startsWith('-i')) {

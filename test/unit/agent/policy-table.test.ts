@@ -3,7 +3,7 @@
  * more, each decided by the parser, the option lists and the secret places.
  */
 import { describe, expect, it } from 'vitest';
-import { askEverythingPolicy, DEFAULT_READ_ONLY_COMMANDS, MAX_POLICY_COMMAND, readOnlyPolicy } from '../../../src/agent/policy.js';
+import { askEverythingPolicy, DEFAULT_READ_ONLY_COMMANDS, MAX_POLICY_COMMAND, parseAutoAllow, readOnlyPolicy } from '../../../src/agent/policy.js';
 
 const PLACES = { home: '/home/op', dataDir: '/srv/medic', configPaths: ['/etc/openclaw/gw.json'], envFile: '/opt/medic/medic.conf' };
 const policy = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, PLACES);
@@ -45,7 +45,7 @@ describe('read-only commands run unasked', () => {
     'ps aux | grep openclaw | head -n 5',
     'pgrep -fl openclaw',
     'lsof -nP -i :18789',
-    'lsof -i tcp:18789',
+    'lsof -n -i tcp:18789',
     'ss -ltnp',
     'ss -tlnp state listening',
     'netstat -tlnp',
@@ -152,9 +152,9 @@ describe('options are checked after quote removal, against positive lists', () =
     ['free -s 1', /-s/],
     ['free -c 3', /-c/],
     ['free --seconds=1', /--seconds/],
-    ['lsof -r 1', /-r/],
-    ['lsof +r 1', /\+r/],
-    ['netstat -c', /-c/],
+    ['lsof -n -r 1', /-r/],
+    ['lsof -n +r 1', /\+r/],
+    ['netstat -nc', /-c/],
     ['ps e', /environment/],
     ['ps eww', /environment/],
     ['ps auxe', /environment/],
@@ -422,6 +422,35 @@ describe("the reviewer's bypasses of the default policy (issue 12, second round)
   });
 
   it.each([
+    // 11. an operator's narrower prefix keeps the default command's option check.
+    ['journalctl -u openclaw-gateway -f', /-f/],
+    ['journalctl -u openclaw-gateway --vacuum-time=1s', /--vacuum-time/],
+    ['journalctl -u openclaw-gateway -n --follow', /--follow/],
+    ['systemctl --user status openclaw-gateway -H user@host', /-H/],
+    // 13. without a sandbox these would reach DNS.
+    ['lsof -i', /needs -n/],
+    ['lsof -i :18789', /needs -n/],
+    ['netstat -t', /needs -n/],
+    ['netstat -tlp', /needs -n/],
+  ])('with AGENT_AUTO_ALLOW=default,journalctl -u openclaw-gateway,systemctl --user status openclaw-gateway: %j is asked', (command, why) => {
+    const q = readOnlyPolicy(parseAutoAllow('default,journalctl -u openclaw-gateway,systemctl --user status openclaw-gateway'), places);
+    const verdict = q.examine('Bash', command);
+    expect(verdict.allow).toBe(false);
+    expect(verdict.why).toMatch(why);
+  });
+
+  it('an operator prefix that extends no default command is not checked further (the operator chose it)', () => {
+    const q = readOnlyPolicy(['docker ps'], places);
+    expect(q('Bash', 'docker ps -a --no-trunc')).toBe(true);
+    const narrow = readOnlyPolicy(['journalctl -u openclaw-gateway'], places);
+    expect(narrow('Bash', 'journalctl -u openclaw-gateway -n 50 --no-pager')).toBe(true);
+    expect(narrow('Bash', 'journalctl -u other -n 50')).toBe(false);
+  });
+
+  it.each([
+    'lsof -nP -i :18789',
+    'netstat -tlnp',
+    'netstat --numeric -t',
     'jq . /tmp/x.json',
     'jq -r .gateway.port /tmp/x.json',
     "jq '.a[0].b' /tmp/x.json",
