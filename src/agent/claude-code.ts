@@ -53,6 +53,8 @@ const OFFLINE_ENV = {
   DISABLE_TELEMETRY: '1',
   DISABLE_ERROR_REPORTING: '1',
   CLAUDE_CODE_DISABLE_ALTERNATE_SCREEN: '1',
+  NO_UPDATE_NOTIFIER: '1',
+  npm_config_update_notifier: 'false',
 };
 
 const POLL_MS = 100;

@@ -111,7 +111,9 @@ export function readOnlyPolicy(prefixes: readonly string[], places: SecretPlaces
     for (const words of reading.commands) {
       const prefix = allowed.find((p) => p.every((w, i) => words[i] === w));
       if (!prefix) return { allow: false, why: `${JSON.stringify(words[0])} is not on the read-only list`, secret: null };
-      const spec = OPTION_SPECS[prefix.join(' ')];
+      // An operator's narrower prefix (`journalctl -u openclaw-gateway`) keeps the options check of the command it extends.
+      const specKey = specFor(prefix);
+      const spec = specKey ? OPTION_SPECS[specKey] : undefined;
       const problem = spec ? optionProblem(prefix.join(' '), spec, words.slice(prefix.length)) : null;
       if (problem) return { allow: false, why: problem, secret: null };
     }
@@ -120,6 +122,15 @@ export function readOnlyPolicy(prefixes: readonly string[], places: SecretPlaces
   const policy = ((tool: string, command: string) => examine(tool, command).allow) as AgentPolicy;
   policy.examine = examine;
   return policy;
+}
+
+/** The longest OPTION_SPECS key whose words begin `prefix` (`journalctl` for `journalctl -u x`). */
+function specFor(prefix: readonly string[]): string | null {
+  for (let n = prefix.length; n > 0; n -= 1) {
+    const key = prefix.slice(0, n).join(' ');
+    if (Object.hasOwn(OPTION_SPECS, key)) return key;
+  }
+  return null;
 }
 
 /** A policy that allows nothing: every call is asked (level 3 without an OS sandbox). */

@@ -112,6 +112,7 @@ export function sandboxSettings(places: SandboxPlaces): Record<string, unknown> 
         ...hiddenInside(places.dataDir, keep),
         ...HOME_SECRETS.map((p) => join(places.home, p)),
         ...(places.envFile ? [places.envFile] : []),
+        ...gatewayUnits(places.home),
         ...places.hidden,
       ],
       allowWrite: [...new Set(places.configPaths.map((p) => dirname(p)))],
@@ -129,6 +130,20 @@ export function sandboxSettings(places: SandboxPlaces): Record<string, unknown> 
 export function shellEnv(env: NodeJS.ProcessEnv): Record<string, string> | null {
   const bash = findInPath('bash', env) ?? ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'].find(isExecutableFile) ?? null;
   return bash ? { SHELL: bash, CLAUDE_CODE_SHELL: bash } : null;
+}
+
+/**
+ * The gateway's service units (systemd, launchd): they hold OPENCLAW_GATEWAY_TOKEN. Restarting
+ * through systemctl or launchctl does not read them (the service manager does); repairs edit the config.
+ */
+export function gatewayUnits(home: string, roots = [join(home, '.config/systemd/user'), '/etc/systemd/system', join(home, 'Library/LaunchAgents')]): string[] {
+  return roots.flatMap((dir) => {
+    try {
+      return readdirSync(dir).filter((name) => /^openclaw|^ai\.openclaw/.test(name)).map((name) => join(dir, name));
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** Every entry of `dir` and of the folders on the way to the kept ones, except those kept. */

@@ -76,13 +76,17 @@ export function agentSetup(
   const configDir = a.configDir ?? join(agentDir, 'claude-config');
   // Where the secrets are: the policy refuses or flags reads of them, the OS sandbox hides them.
   const envFile = resolve(deps.env.MEDIC_ENV_FILE ?? '.env');
+  const workRoot = join(agentDir, 'work');
+  const tmpDir = join(agentDir, 'tmp');
   const places = {
     home: deps.env.HOME ?? homedir(),
     dataDir: config.dataDir,
     configPaths: config.targets.map((t) => t.configPath),
     envFile: existsSync(envFile) ? envFile : null,
+    agentConfigDir: configDir,
+    agentDirs: [workRoot, tmpDir],
   };
-  const sandboxPlaces = { ...places, workRoot: join(agentDir, 'work'), tmpDir: join(agentDir, 'tmp'), hidden: [configDir] };
+  const sandboxPlaces = { ...places, workRoot, tmpDir, hidden: [configDir] };
   const plan = planContainment(a.sandbox, sandboxPlaces, deps.env, deps.log);
   const policy = readOnlyPolicy(a.autoAllow, places);
   const driver = new ClaudeCodeDriver({ command, extraArgs: a.args, configDir, env: deps.env, containment: plan.containment });
@@ -92,7 +96,7 @@ export function agentSetup(
     runnerFor: (t) =>
       new AgentSessionRunner({
         driver,
-        workRoot: join(agentDir, 'work'),
+        workRoot,
         transcriptDir: join(agentDir, 'transcripts'),
         hookCommand: hookCommand(),
         promptTarget: {

@@ -10,6 +10,8 @@ export interface OptionSpec {
   flags?: string;
   /** Single-letter options that take a value, attached (`-n5`) or as the next word. */
   valued?: string;
+  /** Single-letter options whose value is optional: only attached (`-n5`); alone (`-n -f`) they take none. */
+  optional?: string;
   /** Long options; a trailing `=` means it takes a value (`--lines=5` or `--lines 5`). */
   long?: readonly string[];
   /** Option clusters without a dash (BSD `ps aux`): the letters allowed. */
@@ -46,13 +48,14 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   wc: { flags: 'clmwL', long: ['--bytes', '--chars', '--lines', '--words', '--max-line-length', '--total='] },
   grep: {
     flags: 'rRiyEFGPwvxnclLhHoqsIaTZzUb',
-    valued: 'efmABCdD',
+    valued: 'efmABCd',
     long: ['--recursive', '--dereference-recursive', '--ignore-case', '--no-ignore-case', '--extended-regexp', '--fixed-strings', '--basic-regexp',
       '--perl-regexp', '--word-regexp', '--line-regexp', '--invert-match', '--line-number', '--count', '--files-with-matches',
       '--files-without-match', '--with-filename', '--no-filename', '--only-matching', '--quiet', '--silent', '--no-messages', '--text',
       '--null', '--null-data', '--byte-offset', '--initial-tab', '--color', '--colour', '--color=', '--colour=', '--include=', '--exclude=',
       '--exclude-dir=', '--max-count=', '--after-context=', '--before-context=', '--context=', '--regexp=', '--file=', '--binary-files=',
-      '--devices=', '--directories=', '--label='],
+      '--directories=', '--label='],
+    check: grepDirectories,
   },
   pwd: { flags: 'LP', noOperands: true },
   whoami: { noOperands: true },
@@ -84,6 +87,7 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
     long: ['--numeric', '--all', '--listening', '--memory', '--processes', '--info', '--options', '--extended', '--tcp', '--udp', '--raw', '--unix', '--summary', '--ipv4', '--ipv6', '--packet', '--oneline', '--no-header', '--query=', '--family=', '--context', '--contexts'],
   },
   netstat: {
+    check: (args) => (args.some((a) => /^-[A-Za-z0-9]*n/.test(a) || a === '--numeric') ? null : 'needs -n (without it, it looks up every address in DNS)'),
     flags: 'tulpanrigsWewx46vo',
     long: ['--tcp', '--udp', '--listening', '--program', '--all', '--numeric', '--route', '--interfaces', '--groups', '--statistics', '--wide', '--extend', '--verbose', '--unix', '--raw', '--timers', '--numeric-hosts', '--numeric-ports', '--numeric-users'],
   },
@@ -91,8 +95,9 @@ export const OPTION_SPECS: Readonly<Record<string, OptionSpec>> = {
   jq: { check: jqArgs },
   journalctl: {
     flags: 'abeqkrxm',
-    valued: 'unptogSU',
-    long: ['--unit=', '--user-unit=', '--user', '--system', '--lines=', '--since=', '--until=', '--boot', '--boot=', '--priority=', '--identifier=',
+    valued: 'uptogSU',
+    optional: 'n',
+    long: ['--unit=', '--user-unit=', '--user', '--system', '--lines', '--lines=', '--since=', '--until=', '--boot', '--boot=', '--priority=', '--identifier=',
       '--output=', '--grep=', '--case-sensitive', '--case-sensitive=', '--no-pager', '--no-hostname', '--reverse', '--quiet', '--catalog', '--all',
       '--full', '--no-full', '--merge', '--dmesg', '--utc', '--output-fields=', '--list-boots', '--disk-usage', '--facility=', '--pager-end', '--no-tail'],
   },
@@ -151,6 +156,7 @@ export function optionProblem(prefix: string, spec: OptionSpec, args: string[]):
     for (let j = 1; j < w.length; j += 1) {
       const c = w[j]!;
       if (spec.flags?.includes(c)) continue;
+      if (spec.optional?.includes(c)) break;
       if (spec.valued?.includes(c)) {
         if (j === w.length - 1) {
           if (i + 1 >= args.length) return `${prefix}: -${c} needs a value`;
@@ -166,7 +172,8 @@ export function optionProblem(prefix: string, spec: OptionSpec, args: string[]):
 
 /** lsof: listing only; never `-r`/`+r` (repeat forever). */
 function lsofArgs(args: string[]): string | null {
-  const spec: OptionSpec = { flags: 'nPtalwbRUNVXhoKQLxM', valued: 'pcugsFdTkD' };
+  const spec: OptionSpec = { flags: 'nPtalwbRUNVXhoKQLxM', valued: 'pcudkD', optional: 'sFTg' };
+  if (!args.some((a) => /^-[nPtalwbRUNVXhoKQLxM]*n[nPtalwbRUNVXhoKQLxM]*$/.test(a))) return 'needs -n (without it, it looks up every address in DNS)';
   for (let i = 0; i < args.length; i += 1) {
     const w = args[i]!;
     if (w.startsWith('-i')) {
@@ -188,25 +195,46 @@ function lsofArgs(args: string[]): string | null {
   return null;
 }
 
-/** jq: a filter that reads the environment (`env`, `$ENV`) or loads modules is not read-only data. */
-function jqArgs(args: string[]): string | null {
-  const spec: OptionSpec = { flags: 'rcsSjaeCMnR', long: ['--raw-output', '--compact-output', '--slurp', '--sort-keys', '--join-output', '--ascii-output', '--exit-status', '--null-input', '--raw-input', '--tab', '--indent=', '--color-output', '--monochrome-output', '--args', '--jsonargs'] };
-  const rest: string[] = [];
+/** grep -d/--directories: `read` or `skip` only (`recurse` reads whole trees). */
+function grepDirectories(args: string[]): string | null {
   for (let i = 0; i < args.length; i += 1) {
     const w = args[i]!;
-    if (w === '--arg' || w === '--argjson') {
-      if (i + 2 >= args.length) return `${w} needs a name and a value`;
-      i += 2;
-      continue;
+    if (w === '--') break;
+    let value: string | undefined;
+    if (w === '--directories') value = args[i + 1];
+    else if (w.startsWith('--directories=')) value = w.slice('--directories='.length);
+    else if (/^-[^-]/.test(w)) {
+      for (let j = 1; j < w.length; j += 1) {
+        if (!'efmABCd'.includes(w[j]!)) continue;
+        if (w[j] === 'd') value = j === w.length - 1 ? args[i + 1] : w.slice(j + 1);
+        else if (j === w.length - 1) i += 1; // the next word is that option's value
+        break;
+      }
     }
-    rest.push(w);
+    if (value !== undefined && value !== 'read' && value !== 'skip') return `-d/--directories ${JSON.stringify(value)} (only read or skip)`;
   }
-  for (const w of rest) {
-    if (/\benv\b|\$ENV|\$__prog|\bimport\b|\binclude\b|\bmodulemeta\b|\binput_filename\b/.test(w)) {
-      return `the filter ${JSON.stringify(w)} reads the environment or loads code`;
-    }
+  return null;
+}
+
+/**
+ * jq: only a path filter (`.`, `.gateway.port`, `.a[0].b`). jq is a full language: a filter may
+ * read the environment (`$ENV`, `env`, in any spacing), load code or never end (`repeat(1)`),
+ * and no check of its text proves otherwise; anything else is asked.
+ */
+const JQ_PATH = /^\.$|^(?=\.)(\.[A-Za-z_][A-Za-z0-9_]*|\.?\[\d+\]|\.?\[\])+$/;
+
+function jqArgs(args: string[]): string | null {
+  const spec: OptionSpec = { flags: 'rcsSjaeCMnR', long: ['--raw-input', '--raw-output', '--compact-output', '--slurp', '--sort-keys', '--join-output', '--ascii-output', '--exit-status', '--null-input', '--tab', '--indent=', '--color-output', '--monochrome-output'] };
+  const why = optionProblem('jq', spec, args);
+  if (why) return why.replace(/^jq: /, '');
+  let filter: string | undefined;
+  for (let i = 0; i < args.length && filter === undefined; i += 1) {
+    const w = args[i]!;
+    if (w === '--indent') i += 1;
+    else if (w === '--' || !w.startsWith('-')) filter = w === '--' ? args[i + 1] : w;
   }
-  return optionProblem('jq', spec, rest)?.replace(/^jq: /, '') ?? null;
+  if (filter !== undefined && !JQ_PATH.test(filter)) return `the filter ${JSON.stringify(filter)} is not a plain path (.a.b): any other filter may be one that reads the environment, loads code or never ends`;
+  return null;
 }
 
 /** A key name that may hold a credential. */

@@ -18,6 +18,10 @@ export interface SecretPlaces {
   configPaths: readonly string[];
   /** The medic's own .env file, whatever its name (MEDIC_ENV_FILE). */
   envFile?: string | null;
+  /** The CLI's config dir (AGENT_CONFIG_DIR): its .claude.json and session logs hold secrets. */
+  agentConfigDir?: string | null;
+  /** The agent's own folders inside the data dir (its workspaces, the CLI's temp folder): not the medic's secrets. */
+  agentDirs?: readonly string[];
 }
 
 export interface SecretRead {
@@ -30,7 +34,7 @@ export interface SecretRead {
 const SECRET_NAMES: readonly [RegExp, string][] = [
   [/^\.env(\..*)?$|^\.envrc$/, 'a .env file'],
   [/^id_(rsa|dsa|ecdsa|ed25519)|\.(pem|key|p12|pfx|kdbx|keystore)$|_key$/, 'a private key'],
-  [/^\.?(netrc|npmrc|pypirc|git-credentials|pgpass)$|^credentials(\.json)?$|^auth-profiles\.json$|^api-token$/, 'a credentials file'],
+  [/^\.?(netrc|npmrc|pypirc|git-credentials|pgpass)$|^\.?credentials(\.json)?$|^auth-profiles\.json$|^api-token$/, 'a credentials file'],
   [/history$|^\.(histfile|lesshst|viminfo)$/, 'shell history'],
   [/^\.(ssh|gnupg|aws|kube|docker|netrc|password-store)$/, 'a credential store'],
   [/^environ$/, "a process's environment"],
@@ -39,16 +43,25 @@ const SECRET_NAMES: readonly [RegExp, string][] = [
 /** Under /proc only these are read without asking: the rest may hold another process's environment or memory. */
 const PROC_OK = /^\/proc(\/(loadavg|meminfo|cpuinfo|uptime|version|stat|mounts|swaps|pressure(\/\w+)?|net\/(tcp6?|udp6?|unix|dev))|\/(\d+|self)\/(status|stat|statm|cmdline|limits|cgroup|comm|io))?$/;
 
+/** The gateway's service unit by name (systemd, launchd). */
+const SERVICE_UNIT = /^openclaw[\w.@-]*\.service$|^ai\.openclaw[\w.-]*\.plist$/;
+
+/** Kernel trees: never read recursively (/proc/N/environ, /proc/kcore, /dev/zero...). */
+const KERNEL_TREES = ['/proc', '/sys', '/dev'];
+
 export class SecretGuard {
   private readonly refuseDirs: [string, string][];
   private readonly warnPaths: [string, string][];
   private readonly warnNames: Set<string>;
+  private readonly warnPrefixes: [string, string][];
+  private readonly agentDirs: readonly string[];
 
   constructor(private readonly places: SecretPlaces) {
     const home = places.home;
     this.refuseDirs = [
       ...(places.dataDir ? [[places.dataDir, `the medic's data dir (${places.dataDir})`] as [string, string]] : []),
       ...(places.envFile ? [[places.envFile, `the medic's .env file (${places.envFile})`] as [string, string]] : []),
+      ...(places.agentConfigDir ? [[places.agentConfigDir, `the agent's own config and session logs (${places.agentConfigDir})`] as [string, string]] : []),
       ...['.ssh', '.gnupg', '.aws', '.kube', '.docker', '.config/gcloud', '.password-store', '.claude'].map(
         (d) => [posix.join(home, d), `a credential store (~/${d})`] as [string, string],
       ),
@@ -61,7 +74,14 @@ export class SecretGuard {
     this.warnPaths = [
       ...places.configPaths.map((p) => [p, `the gateway config (${p}), which holds its tokens`] as [string, string]),
       ...configDirs.map((d) => [d, `the gateway's config folder (${d}), which holds its credentials`] as [string, string]),
+      [posix.join(home, '.config/systemd/user'), `the user's service units (~/.config/systemd/user), whose gateway unit holds its token`],
     ];
+    // Files named from these prefixes: the gateway's service unit (systemd, launchd) holds OPENCLAW_GATEWAY_TOKEN.
+    this.warnPrefixes = [
+      ['/etc/systemd/system/openclaw', "the gateway's service unit, which holds its token"],
+      [posix.join(home, 'Library/LaunchAgents/ai.openclaw'), "the gateway's launchd agent, which holds its token"],
+    ];
+    this.agentDirs = places.agentDirs ?? [];
     this.warnNames = new Set([...places.configPaths.map((p) => posix.basename(p)), 'openclaw.json', '.openclaw', posix.basename(places.dataDir ?? '/.clawmedic')]);
   }
 
@@ -89,25 +109,31 @@ export class SecretGuard {
     const p = raw.startsWith('~') && (raw === '~' || raw.startsWith('~/')) ? this.places.home + raw.slice(1) : raw;
     const segments = p.split('/').filter(Boolean);
     const abs = p.startsWith('/') ? posix.normalize(p) : null;
+    const own = abs !== null && this.agentDirs.some((d) => within(abs, d));
     if (abs) {
-      for (const [dir, what] of this.refuseDirs) if (within(abs, dir)) return { level: 'refuse', what };
+      for (const [dir, what] of this.refuseDirs) if (within(abs, dir) && !(own && dir === this.places.dataDir)) return { level: 'refuse', what };
       if (abs.startsWith('/proc/') && !PROC_OK.test(abs)) return { level: 'refuse', what: `${abs} (may hold another process's environment or memory)` };
+      if (recursive && (abs === '/' || KERNEL_TREES.some((t) => within(abs, t)))) {
+        return { level: 'refuse', what: `a recursive read of ${abs} (every process's environment and memory, devices that never end)` };
+      }
     }
     for (const segment of segments) {
       for (const [name, what] of SECRET_NAMES) if (name.test(segment)) return { level: 'refuse', what: `${what} (${raw})` };
     }
     if (abs) {
-      if (abs.startsWith('/dev/') && abs !== '/dev/null') return { level: 'warn', what: `the device ${abs} (may never end)` };
+      if (within(abs, '/dev') && abs !== '/dev/null') return { level: 'warn', what: `the device ${abs} (may never end)` };
       for (const [place, what] of this.warnPaths) if (within(abs, place)) return { level: 'warn', what };
+      for (const [prefix, what] of this.warnPrefixes) if (abs.startsWith(prefix)) return { level: 'warn', what: `${what} (${abs})` };
       if (recursive) {
-        for (const [dir, what] of [...this.refuseDirs, ...this.warnPaths]) {
+        for (const [dir, what] of [...this.refuseDirs, ...this.warnPaths, ...this.warnPrefixes]) {
           if (within(dir, abs)) return { level: 'warn', what: `a recursive read of ${abs}, which holds ${what}` };
         }
       }
     } else if (segments.includes('..')) {
       return { level: 'warn', what: `a relative path that climbs out of the working folder (${raw})` };
     }
-    for (const segment of segments) {
+    for (const segment of own ? [] : segments) {
+      if (SERVICE_UNIT.test(segment)) return { level: 'warn', what: `${raw}, which may be the gateway's service unit (it holds its token)` };
       if (this.warnNames.has(segment)) return { level: 'warn', what: `${raw}, which may be the gateway's config or the medic's data` };
     }
     return null;
@@ -154,7 +180,7 @@ function environmentDump(program: string, args: readonly string[]): string | nul
       }
     }
   }
-  if (program === 'jq' && args.some((a) => /\benv\b|\$ENV/.test(a))) return 'the environment (jq env), which holds credentials';
+  if (program === 'jq' && args.some((a) => /\benv\b|\$\s*ENV\b/.test(a))) return 'the environment (jq env), which holds credentials';
   return null;
 }
 
@@ -172,5 +198,5 @@ function isRecursive(program: string, args: readonly string[]): boolean {
   // Listings (ls -R, du, find) show names only; these read the contents of whole trees.
   if (['rg', 'ag', 'tar', 'zip', 'rsync'].includes(program)) return true;
   if (!['grep', 'egrep', 'fgrep', 'cp', 'scp', 'strings'].includes(program)) return false;
-  return args.some((a) => (/^-[A-Za-z]*[rR]/.test(a) && !a.startsWith('--')) || a === '--recursive' || a === '--dereference-recursive' || a === 'recurse');
+  return args.some((a) => (/^-[A-Za-z]*[rR]/.test(a) && !a.startsWith('--')) || a === '--recursive' || a === '--dereference-recursive' || /^(recurse|--directories=recurse|-[A-Za-z]*drecurse)$/.test(a));
 }

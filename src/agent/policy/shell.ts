@@ -132,7 +132,11 @@ function literal(node: Node | null | undefined, home: string): string {
       return node.children
         .map((c) => {
           if (c.type === '"') return '';
-          if (c.type === 'string_content') return c.text.replace(/\\([$`"\\])/g, '$1');
+          if (c.type === 'string_content') {
+            // Bash deletes a backslash-newline inside "..." (a line continuation): never guess at it.
+            if (c.text.includes('\\\n')) throw new Unprovable('a line continuation inside a quoted string');
+            return c.text.replace(/\\([$`"\\])/g, '$1');
+          }
           throw new Unprovable(describe(c.type));
         })
         .join('');

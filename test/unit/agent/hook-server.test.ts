@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HookServer, permissionOutput, toolCallOf, type HookHandlers } from '../../../src/agent/hook-server.js';
@@ -200,7 +201,7 @@ describe('HookServer and the hook command', () => {
     expect(seen.calls).toEqual([]);
   });
 
-  it('answers 401 to a wrong token; the hook prints nothing, says why on stderr and exits 0', async () => {
+  it('answers 401 to a wrong token; the hook denies, says why on stderr and exits 0', async () => {
     const { hooks, seen } = await start();
     const direct = await post(hooks.url, JSON.stringify(permissionEvent('Bash', { command: 'ls' })), 'not-the-token');
     expect(direct).toEqual({ status: 401, body: { error: 'bad token' } });
@@ -208,22 +209,31 @@ describe('HookServer and the hook command', () => {
 
     const run = await runHook(permissionEvent('Bash', { command: 'ls' }), { ...envOf(hooks), CLAWMEDIC_HOOK_TOKEN: 'not-the-token' });
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior: 'deny', message: expect.stringMatching(/no answer from the medic \(HTTP 401/) } } });
     expect(run.stderr).toBe('clawmedic hook: HTTP 401: {"error":"bad token"}\n');
+    const pre = await runHook({ ...permissionEvent('Bash', { command: 'ls' }), hook_event_name: 'PreToolUse' }, { ...envOf(hooks), CLAWMEDIC_HOOK_TOKEN: 'not-the-token' });
+    expect(JSON.parse(pre.stdout)).toMatchObject({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny' } });
+    const stop = await runHook({ ...permissionEvent('Bash', {}), hook_event_name: 'Stop' }, { ...envOf(hooks), CLAWMEDIC_HOOK_TOKEN: 'not-the-token' });
+    expect(stop.stdout).toBe('');
     expect(seen.calls).toEqual([]);
     expect(seen.events).toEqual([]);
   });
 
-  it('prints nothing and exits 0 without its env', async () => {
+  it('denies a tool call without its env (fails closed); other events print nothing', async () => {
     const { hooks, seen } = await start();
     for (const env of [{}, { CLAWMEDIC_HOOK_URL: hooks.url }, { CLAWMEDIC_HOOK_TOKEN: hooks.token }]) {
       const run = await runHook(permissionEvent('Bash', { command: 'ls' }), env);
-      expect(run).toMatchObject({ code: 0, stdout: '', stderr: '' });
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(JSON.parse(run.stdout)).toMatchObject({ hookSpecificOutput: { decision: { behavior: 'deny', message: expect.stringMatching(/no CLAWMEDIC_HOOK_URL/) } } });
+      const pre = await runHook({ ...permissionEvent('Bash', { command: 'ls' }), hook_event_name: 'PreToolUse' }, env);
+      expect(JSON.parse(pre.stdout)).toMatchObject({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny' } });
+      const note = await runHook({ ...permissionEvent('Bash', {}), hook_event_name: 'Notification' }, env);
+      expect(note).toMatchObject({ code: 0, stdout: '', stderr: '' });
     }
     expect(seen.calls).toEqual([]);
   });
 
-  it('prints nothing and exits 0 when the medic is unreachable', async () => {
+  it('denies and exits 0 when the medic is unreachable', async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, '127.0.0.1', () => {
         const { port } = s.address() as { port: number };
@@ -235,8 +245,24 @@ describe('HookServer and the hook command', () => {
       CLAWMEDIC_HOOK_TOKEN: 'whatever',
     });
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ hookSpecificOutput: { decision: { behavior: 'deny', message: expect.stringMatching(/ECONNREFUSED/) } } });
     expect(run.stderr).toMatch(/^clawmedic hook: .*ECONNREFUSED/);
+  });
+
+  it('denies a tool call when the answer is unreadable or empty', async () => {
+    for (const body of ['not json', '{"output":""}', '{}']) {
+      const server = createHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body));
+      const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+      try {
+        const env = { CLAWMEDIC_HOOK_URL: `http://127.0.0.1:${port}/hook`, CLAWMEDIC_HOOK_TOKEN: 't' };
+        const run = await runHook({ ...permissionEvent('Bash', { command: 'ls' }), hook_event_name: 'PreToolUse' }, env);
+        expect(run.code).toBe(0);
+        expect(JSON.parse(run.stdout)).toMatchObject({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny' } });
+        expect(run.stderr).toMatch(/unreadable answer|an empty answer/);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    }
   });
 
   it('answers 404 to a GET and to another path', async () => {

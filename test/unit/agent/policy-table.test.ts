@@ -3,7 +3,7 @@
  * more, each decided by the parser, the option lists and the secret places.
  */
 import { describe, expect, it } from 'vitest';
-import { askEverythingPolicy, DEFAULT_READ_ONLY_COMMANDS, MAX_POLICY_COMMAND, readOnlyPolicy } from '../../../src/agent/policy.js';
+import { askEverythingPolicy, DEFAULT_READ_ONLY_COMMANDS, MAX_POLICY_COMMAND, parseAutoAllow, readOnlyPolicy } from '../../../src/agent/policy.js';
 
 const PLACES = { home: '/home/op', dataDir: '/srv/medic', configPaths: ['/etc/openclaw/gw.json'], envFile: '/opt/medic/medic.conf' };
 const policy = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, PLACES);
@@ -45,7 +45,7 @@ describe('read-only commands run unasked', () => {
     'ps aux | grep openclaw | head -n 5',
     'pgrep -fl openclaw',
     'lsof -nP -i :18789',
-    'lsof -i tcp:18789',
+    'lsof -n -i tcp:18789',
     'ss -ltnp',
     'ss -tlnp state listening',
     'netstat -tlnp',
@@ -152,9 +152,9 @@ describe('options are checked after quote removal, against positive lists', () =
     ['free -s 1', /-s/],
     ['free -c 3', /-c/],
     ['free --seconds=1', /--seconds/],
-    ['lsof -r 1', /-r/],
-    ['lsof +r 1', /\+r/],
-    ['netstat -c', /-c/],
+    ['lsof -n -r 1', /-r/],
+    ['lsof -n +r 1', /\+r/],
+    ['netstat -nc', /-c/],
     ['ps e', /environment/],
     ['ps eww', /environment/],
     ['ps auxe', /environment/],
@@ -293,5 +293,176 @@ describe('askEverythingPolicy (no OS sandbox)', () => {
     expect(all('Read', '/tmp/x')).toBe(false);
     expect(all.examine('Bash', 'ls')).toMatchObject({ allow: false, why: expect.stringMatching(/no OS sandbox/) });
     expect(all.examine('Bash', 'cat /srv/medic/api-token').secret?.level).toBe('refuse');
+  });
+});
+
+describe("the reviewer's bypasses of the default policy (issue 12, second round)", () => {
+  const places = { home: '/home/op', dataDir: '/home/op/.clawmedic', configPaths: ['/home/op/.openclaw/openclaw.json'], envFile: '/opt/clawmedic/.env' };
+  const p = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, places);
+  const NL = '\\\n';
+
+  it.each([
+    // 1. bash deletes a backslash-newline inside "...": the words are not what they look like.
+    `cat "/home/op/.open${NL}claw/openc${NL}law.json"`,
+    `cat "/home/op/.claw${NL}medic/api-tok${NL}en"`,
+    `grep -ra TOKEN "/pro${NL}c/1/envi${NL}ron"`,
+    `cat "/tmp/a${NL}b"`,
+    `cat /home/op/.open${NL}claw/openclaw.json`,
+    `cat ${NL}/home/op/x`,
+    "cat $'/home/op/.clawmedic/api-token'",
+    // 2. grep reads whole trees with -d recurse in any spelling.
+    'grep --directories=recurse -i token /home/op',
+    'grep --directories recurse -i token /tmp/x',
+    'grep -d recurse -i token /tmp/x',
+    'grep -drecurse -i token /tmp/x',
+    'grep -id recurse token /tmp/x',
+    // 3. /proc, /sys and /dev are never read recursively.
+    'grep -ra TOKEN /proc',
+    "grep -rao --include='*iron' 'TOKEN=[^ ]*' /proc",
+    'grep -r x /proc/1',
+    'grep -r x /sys',
+    'grep -r x /dev',
+    'grep -r x /',
+    'cat /dev',
+    // 6. commands that never end: an optional value is only ever attached.
+    'journalctl -n -f',
+    'journalctl --lines -f',
+    'journalctl -u x -n --follow',
+    'lsof -s -r 1',
+    'lsof -F -r1',
+    'lsof -T -r 1',
+    'lsof -g +r 1',
+    'grep -r -D read x /dev',
+    'grep -D read x /tmp/x',
+    'grep --devices=read x /tmp/x',
+  ])('%j is not allowed', (command) => {
+    expect(p.examine('Bash', command).allow).toBe(false);
+  });
+
+  it.each([
+    ['grep -ra TOKEN /proc', /recursive read of \/proc/],
+    ['grep -r -D read x /dev', /recursive read of \/dev/],
+    ['grep --directories=recurse -i token /home/op', /recursive read of \/home\/op/],
+  ])('%j is flagged as a secret read', (command, what) => {
+    expect(p.examine('Bash', command).secret?.what).toMatch(what);
+  });
+
+  it.each([
+    ['Grep', { pattern: 'TOKEN', path: '/proc' }],
+    ['Grep', { pattern: 'TOKEN', path: '/proc/1' }],
+    ['Glob', { pattern: '/proc/**/environ' }],
+    ['Grep', { pattern: 'x', path: '/sys' }],
+  ])('the %s tool on %j is refused', (tool, input) => {
+    expect(p.examine(tool, JSON.stringify(input)).secret?.level).toBe('refuse');
+  });
+
+  it.each([
+    // 4. the gateway's service unit holds OPENCLAW_GATEWAY_TOKEN.
+    ['Bash', 'cat ~/.config/systemd/user/openclaw-gateway.service', /service units/],
+    ['Bash', 'grep -r token ~/.config/systemd/user', /service units/],
+    ['Bash', 'grep -r token ~/.config/systemd', /recursive read.*service units/],
+    ['Bash', 'cat /etc/systemd/system/openclaw-gateway.service', /service unit/],
+    ['Bash', 'grep -r TOKEN /etc/systemd/system', /recursive read.*service unit/],
+    ['Bash', 'cat openclaw-gateway.service', /service unit/],
+    ['Bash', 'cat ai.openclaw.gateway.plist', /service unit/],
+    ['Read', '/home/op/.config/systemd/user/openclaw-gateway.service', /service units/],
+    ['Read', '/home/op/Library/LaunchAgents/ai.openclaw.gateway.plist', /launchd agent/],
+  ])('%s %j asks, saying a secret is at stake', (tool, command, what) => {
+    const verdict = p.examine(tool, command);
+    expect(verdict.allow).toBe(false);
+    expect(verdict.secret?.level).toBe('warn');
+    expect(verdict.secret?.what).toMatch(what);
+  });
+
+  it.each([
+    // 5. a jq filter is a program: only plain paths run unasked.
+    "jq -n '$ ENV'",
+    'jq -n "\\$ ENV"',
+    "jq -n '$\nENV'",
+    "jq -n 'repeat(1)'",
+    "jq -n '[limit(3; repeat(1))]'",
+    "jq '.a | keys' /tmp/x.json",
+    "jq -n '$__loc__'",
+    'jq --arg x y . /tmp/x.json',
+    'jq -n "input_filename"',
+  ])('%j is asked', (command) => {
+    expect(p.examine('Bash', command.replace('\\n', '\n')).allow).toBe(false);
+  });
+
+  it.each([
+    // 8. the CLI's own config dir outside the data dir, and .credentials.json anywhere.
+    ['Bash', 'cat /opt/claude-config/.claude.json', /agent's own config/],
+    ['Bash', 'grep -r token /opt/claude-config/projects', /agent's own config/],
+    ['Read', '/opt/claude-config/projects/x/1.jsonl', /agent's own config/],
+    ['Read', '/tmp/x/.credentials.json', /credentials file/],
+    ['Bash', 'cat /srv/cc/.credentials.json', /credentials file/],
+    // 5. jq's env, however it is spelled, is still named a secret where it can be seen.
+    ['Bash', "jq -n '$ ENV'", /environment/],
+    // 7. the agent's folders are exempt, not the rest of the data dir.
+    ['Read', '/home/op/.clawmedic/api-token', /data dir/],
+    ['Bash', 'ls /home/op/.clawmedic/agent', /data dir/],
+    ['Bash', 'cat /home/op/.clawmedic/agent/work/../transcripts/x.txt', /data dir/],
+    ['Read', '/home/op/.clawmedic/agent/work/inc-1/.env', /\.env/],
+  ])('%s %j is refused', (tool, input, what) => {
+    const q = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, { ...places, agentConfigDir: '/opt/claude-config', agentDirs: ['/home/op/.clawmedic/agent/work', '/home/op/.clawmedic/agent/tmp'] });
+    const verdict = q.examine(tool, input);
+    expect(verdict.allow).toBe(false);
+    expect(verdict.secret?.level).toBe('refuse');
+    expect(verdict.secret?.what).toMatch(what);
+  });
+
+  it("7. the agent's own workspace and temp folder are not the medic's secrets", () => {
+    const q = readOnlyPolicy(DEFAULT_READ_ONLY_COMMANDS, { ...places, agentConfigDir: '/opt/claude-config', agentDirs: ['/home/op/.clawmedic/agent/work', '/home/op/.clawmedic/agent/tmp'] });
+    expect(q.examine('Read', '/home/op/.clawmedic/agent/work/inc-1/notes.md')).toEqual({ allow: true, why: '', secret: null });
+    expect(q.examine('Read', JSON.stringify({ file_path: '/home/op/.clawmedic/agent/tmp/inc-1/claude-1000/tool-results/a.txt' }))).toEqual({ allow: true, why: '', secret: null });
+    expect(q.examine('Bash', 'ls /home/op/.clawmedic/agent/work/inc-1')).toEqual({ allow: true, why: '', secret: null });
+    expect(q.examine('Bash', 'cat /home/op/.clawmedic/agent/work/inc-1/notes.md')).toEqual({ allow: true, why: '', secret: null });
+    const write = q.examine('Write', JSON.stringify({ file_path: '/home/op/.clawmedic/agent/work/inc-1/notes.md', content: 'x' }));
+    expect(write).toMatchObject({ allow: false, secret: null }); // a write is asked, not refused
+  });
+
+  it.each([
+    // 11. an operator's narrower prefix keeps the default command's option check.
+    ['journalctl -u openclaw-gateway -f', /-f/],
+    ['journalctl -u openclaw-gateway --vacuum-time=1s', /--vacuum-time/],
+    ['journalctl -u openclaw-gateway -n --follow', /--follow/],
+    ['systemctl --user status openclaw-gateway -H user@host', /-H/],
+    // 13. without a sandbox these would reach DNS.
+    ['lsof -i', /needs -n/],
+    ['lsof -i :18789', /needs -n/],
+    ['netstat -t', /needs -n/],
+    ['netstat -tlp', /needs -n/],
+  ])('with AGENT_AUTO_ALLOW=default,journalctl -u openclaw-gateway,systemctl --user status openclaw-gateway: %j is asked', (command, why) => {
+    const q = readOnlyPolicy(parseAutoAllow('default,journalctl -u openclaw-gateway,systemctl --user status openclaw-gateway'), places);
+    const verdict = q.examine('Bash', command);
+    expect(verdict.allow).toBe(false);
+    expect(verdict.why).toMatch(why);
+  });
+
+  it('an operator prefix that extends no default command is not checked further (the operator chose it)', () => {
+    const q = readOnlyPolicy(['docker ps'], places);
+    expect(q('Bash', 'docker ps -a --no-trunc')).toBe(true);
+    const narrow = readOnlyPolicy(['journalctl -u openclaw-gateway'], places);
+    expect(narrow('Bash', 'journalctl -u openclaw-gateway -n 50 --no-pager')).toBe(true);
+    expect(narrow('Bash', 'journalctl -u other -n 50')).toBe(false);
+  });
+
+  it.each([
+    'lsof -nP -i :18789',
+    'netstat -tlnp',
+    'netstat --numeric -t',
+    'jq . /tmp/x.json',
+    'jq -r .gateway.port /tmp/x.json',
+    "jq '.a[0].b' /tmp/x.json",
+    'grep -d skip x /tmp/x',
+    'grep --directories=read x /tmp/x',
+    'journalctl -n5 -u x',
+    'journalctl --lines=20 -u x',
+    'journalctl -n -u x',
+    'lsof -nP -iTCP -sTCP:LISTEN',
+    'ls /proc',
+    'cat /proc/loadavg',
+  ])('%j still runs unasked', (command) => {
+    expect(p.examine('Bash', command)).toEqual({ allow: true, why: '', secret: null });
   });
 });

@@ -57,6 +57,20 @@ describe('sandboxSettings', () => {
     expect(denied).not.toContain(inside);
     expect(denied).toContain(join(p.dataDir, 'gateway', 'secret.txt'));
   });
+
+  it("hides the gateway's service units (they hold its token), and only those", () => {
+    const p = world();
+    const units = join(p.home, '.config', 'systemd', 'user');
+    const agents = join(p.home, 'Library', 'LaunchAgents');
+    mkdirSync(units, { recursive: true });
+    mkdirSync(agents, { recursive: true });
+    for (const f of [join(units, 'openclaw-gateway.service'), join(units, 'other.service'), join(agents, 'ai.openclaw.gateway.plist')]) writeFileSync(f, 'x');
+    const denied: string[] = (sandboxSettings(p) as any).filesystem.denyRead;
+    expect(denied).toContain(join(units, 'openclaw-gateway.service'));
+    expect(denied).toContain(join(agents, 'ai.openclaw.gateway.plist'));
+    expect(denied).not.toContain(join(units, 'other.service'));
+    expect(denied).not.toContain(units);
+  });
 });
 
 describe('shellEnv', () => {
