@@ -11,50 +11,10 @@ import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, IncidentWithTi
 import { Redactor } from '../../../src/lib/redact.js';
 import type { Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, RepairStep, TargetState } from '../../../src/recovery/types.js';
 import { TargetWatchdog } from '../../../src/recovery/watchdog/index.js';
+import { settle, SimClock } from '../../fixtures/sim-clock.js';
 
 const T0 = 1_700_000_000_000;
 const SECRET = 'sk-ant-api03-secret-value-0123456789';
-
-/** Lets every promise chain that is ready run (the fakes answer at once). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 30; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-class SimClock implements Clock {
-  t = T0;
-  private sleepers: { at: number; resolve: () => void }[] = [];
-
-  now(): number {
-    return this.t;
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const sleeper = { at: this.t + ms, resolve };
-      this.sleepers.push(sleeper);
-      signal?.addEventListener('abort', () => {
-        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-        resolve();
-      }, { once: true });
-    });
-  }
-
-  /** Moves time forward, waking each sleeper at its own time, in order. */
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      await settle();
-      const next = this.sleepers.filter((s) => s.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.sleepers = this.sleepers.filter((s) => s !== next);
-      this.t = Math.max(this.t, next.at);
-      next.resolve();
-    }
-    this.t = end;
-    await settle();
-  }
-}
 
 class FakeGateway implements GatewayProcess {
   readonly supervised = true;
@@ -184,7 +144,7 @@ class CapturedLog implements Logger {
 }
 
 function world() {
-  const clock = new SimClock();
+  const clock = new SimClock(T0);
   const gateway = new FakeGateway(clock);
   const repairs = new FakeRepairs();
   const store = new FakeStore();
