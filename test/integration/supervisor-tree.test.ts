@@ -222,7 +222,8 @@ describe('a plain command line: exits and re-listening', () => {
     // Its parents die while no medic runs: only the record leads back to it.
     for (const pid of [leader, wrapper]) process.kill(pid, 'SIGKILL');
     await waitFor(() => !isAlive(leader) && !isAlive(wrapper), { what: 'the shell and the wrapper to die' });
-    expect(readStat(sleeper)?.ppid).not.toBe(wrapper);
+    // The kernel reparents the helper as its wrapper finishes exiting (a moment after it reads as dead).
+    await waitFor(() => readStat(sleeper)?.ppid !== wrapper, { what: 'the helper to be reparented' });
 
     const b = await makeSupervisor(command, port, { dataDir: a.dataDir });
     await expect(b.supervisor.adoptOrClear()).resolves.toBeNull();
