@@ -3,7 +3,7 @@
  * limits, built from the incident as the ladder recorded it. Pure: the caller redacts
  * the result once more before it leaves the host.
  */
-import { describeDiagnosis } from '../recovery/ladder.js';
+import { describeDiagnosis } from '../recovery/ladder/index.js';
 import type { AgentRequest } from '../recovery/ports.js';
 
 export interface PromptTarget {

@@ -5,7 +5,7 @@
  */
 import { ActionRowBuilder, ButtonBuilder, EmbedBuilder } from '@discordjs/builders';
 import { ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActionRow, type APIEmbed } from 'discord.js';
-import type { TargetStatus } from '../recovery/watchdog.js';
+import type { TargetStatus } from '../recovery/types.js';
 import { buttonLevel } from '../recovery/ladder/operators.js';
 import type { Incident, LadderRecord, PendingApproval } from '../recovery/types.js';
 import { customId } from './custom-id.js';

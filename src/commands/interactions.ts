@@ -10,7 +10,7 @@ import type { Medic } from '../medic.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import { buttonLevel } from '../recovery/ladder/operators.js';
 import type { Level } from '../recovery/types.js';
-import type { TargetWatchdog } from '../recovery/watchdog.js';
+import type { TargetWatchdog } from '../recovery/watchdog/index.js';
 import { discordActor, type Authoriser } from '../bot/auth.js';
 import { parseCustomId } from '../bot/custom-id.js';
 import { renderStatusEmbed, renderTimelineEmbed } from './views.js';

@@ -12,7 +12,7 @@ import {
   truncate,
   type MessagePayload,
 } from '../../../src/bot/render.js';
-import type { TargetStatus } from '../../../src/recovery/watchdog.js';
+import type { TargetStatus } from '../../../src/recovery/types.js';
 import type { Diagnosis, Incident, LadderRecord, PendingApproval } from '../../../src/recovery/types.js';
 
 const T0 = 1_700_000_000_000;

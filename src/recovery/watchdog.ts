@@ -1,2 +1,0 @@
-/** Kept for the imports outside `src/recovery` (the bot, the commands): the watchdog lives in `watchdog/`. */
-export * from './watchdog/index.js';
