@@ -100,6 +100,40 @@ export interface ExitInfo {
   hint: 'config' | 'port' | 'command' | null;
 }
 
+/**
+ * What kind of failure an incident is, named from the evidence (exit code, the gateway's own lines, its
+ * probes and vitals). One vocabulary for the ladder, the card, `/status`, the agent's prompt and metrics.
+ */
+export type FailureClassName =
+  | 'crash' // exited, nothing more specific known
+  | 'hang' // alive but not answering its probes
+  | 'config' // the config file does not validate
+  | 'port' // another process holds the gateway's port
+  | 'command' // the gateway's command cannot run
+  | 'plugin-crash' // a plugin's uncaught exception or unhandled rejection kills every start
+  | 'out-of-memory' // heap exhausted (exit 134), or RSS growth predicted to get there
+  | 'stale-lock' // a state lock names a live process that is not a gateway
+  | 'version-drift' // config stamped by a newer OpenClaw than the one running
+  | 'state-schema' // state database newer than the build: a person's decision
+  | 'node-too-old' // no usable Node for this OpenClaw: a person's decision
+  | 'channel' // a chat channel failing readiness
+  | 'channel-auth' // a chat channel's token refused (terminal): a person's step
+  | 'event-loop' // the event loop degraded for a long time
+  | 'provider-auth' // the model provider refuses the credentials: a person's step
+  | 'provider-rate-limit' // the model provider says wait: never a restart
+  | 'duelling-supervisors' // the same gateway is also managed elsewhere
+  | 'latent-config'; // the config broke under a running gateway
+
+export interface FailureClass {
+  class: FailureClassName;
+  /** What the evidence blames, when it names something: a plugin id, a pid, a channel, a provider. */
+  culprit: string | null;
+  /** A few lines that show it (redacted before they leave the medic), oldest first. */
+  evidence: string[];
+  /** One line as a person reads it ("plugin crash-plugin throws an uncaught exception at every start"). */
+  summary: string;
+}
+
 export interface Incident {
   id: string;
   target: string;
@@ -130,6 +164,8 @@ export interface Incident {
   humanNotified?: string;
   /** Level 3: the AI agent's sessions in this incident (absent: never called). */
   agent?: AgentRun;
+  /** What kind of failure this is, once the evidence names it (absent: not classified). */
+  failure?: FailureClass;
   /** What brought it back, or why it ended. */
   outcome: string | null;
 }
