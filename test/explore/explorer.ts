@@ -1,19 +1,24 @@
 /**
  * A randomized fault explorer (issue 10): the real medic (in-process, real adapters) against the
- * demo gateway started as a user writes it (a plain command line, no `exec`), with faults drawn
- * from a seed at random times: kill -9 of the gateway, SIGSTOP/SIGCONT, the config corrupted,
- * deleted and restored, the port squatted and freed, an operator's pause and resume. After the
+ * demo gateway started as a user writes it (a plain command line, no `exec`; by seed, directly, through
+ * a wrapper that stays as its parent, or one that setsid's it away), with faults drawn from a seed at
+ * random times: kill -9 of the gateway, a gateway that dies again right after each comeback (flapping),
+ * SIGSTOP/SIGCONT, the config corrupted, deleted and restored, the port squatted and freed, an
+ * operator's pause and resume. After the
  * faults it heals the world (good config back, squatter gone, resumed, SIGCONT) and checks
  * invariants. A failing seed throws with the whole sequence; the same seed replays it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { listPortHolders } from '../../src/recovery/repair/port-holder.js';
-import { isAlive, plainGatewayCommand, waitFor } from '../fixtures/gateways.js';
+import { isAlive, plainGatewayCommand, waitFor, type CommandShape } from '../fixtures/gateways.js';
 import { E2eWorld } from '../e2e/harness.js';
 
-export type Fault = 'kill-gateway' | 'freeze' | 'corrupt-config' | 'delete-config' | 'restore-config' | 'squat-port' | 'pause-resume';
-const FAULTS: Fault[] = ['kill-gateway', 'freeze', 'corrupt-config', 'delete-config', 'restore-config', 'squat-port', 'pause-resume'];
+export type Fault = 'kill-gateway' | 'freeze' | 'corrupt-config' | 'delete-config' | 'restore-config' | 'squat-port' | 'pause-resume' | 'flap';
+const FAULTS: Fault[] = ['kill-gateway', 'freeze', 'corrupt-config', 'delete-config', 'restore-config', 'squat-port', 'pause-resume', 'flap'];
+/** How the gateway's command line is written, by seed: plain, through a wrapper that stays, or one that setsid's the gateway away. */
+const SHAPES: CommandShape[] = ['plain', 'wrapper', 'setsid'];
+export const shapeOf = (seed: number): CommandShape => SHAPES[seed % SHAPES.length]!;
 
 export interface Step {
   /** Wait before the fault, ms. */
@@ -65,10 +70,11 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   try {
     const setup = await world.envFor({ mode: 'ok' });
-    setup.env.GATEWAY_COMMAND = plainGatewayCommand({ port: setup.gatewayPort, config: setup.configPath });
+    setup.env.GATEWAY_COMMAND = plainGatewayCommand({ port: setup.gatewayPort, config: setup.configPath }, shapeOf(seed));
     const m = await world.startWith(setup);
     const dog = m.running.medic.target('gw');
     const t0 = Date.now();
+    trace.push(`command shape: ${shapeOf(seed)}`);
     const note = (what: string) => trace.push(`+${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
     /** The listeners other than the squatter (pid 0: a socket whose process is gone or not visible, e.g. just after a kill -9). */
     const listeners = async () =>
@@ -129,6 +135,20 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
           squatter = null;
           break;
         }
+        case 'flap':
+          // The gateway dies again right after each comeback (three times): the medic must neither give up
+          // on it for good nor leave two of it running.
+          for (let k = 0; k < 3; k++) {
+            const victim = m.status().pid;
+            if (victim === null) break;
+            process.kill(victim, 'SIGKILL');
+            const back = await waitFor(() => {
+              const t = m.status();
+              return t.health === 'up' && t.pid !== null && t.pid !== victim ? t : null;
+            }, { timeoutMs: Math.max(2_000, s.holdMs * 4), what: 'back after a flap' }).catch(() => null);
+            if (!back) break;
+          }
+          break;
         case 'pause-resume':
           await dog.pause('explorer', null);
           await sleep(s.holdMs);
