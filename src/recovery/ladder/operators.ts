@@ -8,7 +8,7 @@ import { closeApproval } from './approvals.js';
 import { record, type Step } from './context.js';
 import { escalate, openIncident, setLevel } from './incident.js';
 import type { LadderOptions } from './options.js';
-import { diagnose, enterLevel2 } from './repair.js';
+import { diagnose, enterLevel2, reEvaluate } from './repair.js';
 import { restart, start } from './supervise.js';
 
 /** Why an operator's recovery request cannot run now, or null when it can. */
@@ -98,7 +98,8 @@ export function resumeRequested(c: Step, by: string): void {
   record(c, 'operator', `${by} resumed automatic actions`, by);
   if (!c.o.supervised || s.pending || s.process.status !== 'stopped') return;
   const inc = openIncident(c, 'gateway is down after maintenance', null);
-  if (inc.state === 'waiting_human') return;
+  // An operator's resume is a new fact: an incident waiting for a human looks again (it notifies no one twice for nothing new).
+  if (inc.state === 'waiting_human') return reEvaluate(c, `${by} resumed automatic actions`, 'diagnose');
   if (inc.level >= 2) diagnose(c);
   else start(c);
 }

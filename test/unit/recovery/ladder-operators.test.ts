@@ -313,16 +313,23 @@ describe('PauseRequested / ResumeRequested', () => {
     expect(workTypes(h.send(resume('alice')))).toEqual(['Diagnose']);
   });
 
-  it('resume leaves a running gateway, and a human\'s incident, alone', () => {
+  it('resume leaves a running gateway alone', () => {
     const h = new LadderHarness();
     h.bootHealthy(100);
     h.send(pause('alice'));
     expect(actionTypes(h.send(resume('alice')))).toEqual(['Record']);
+  });
 
+  it('resume makes an incident waiting for a human look again, and notifies no one twice for nothing new', () => {
+    // Behaviour change (issue 10): a resume is an operator's act, a new fact; before, the incident waited on.
     const w = exhausted();
+    const notices = ofType(w.log, 'NotifyHuman').length;
     w.send(pause('alice'));
-    expect(actionTypes(w.send(resume('alice')))).toEqual(['Record']);
+    expect(workTypes(w.send(resume('alice')))).toEqual(['Diagnose']);
+    expect(w.openIncident).toMatchObject({ state: 'recovering', level: 2 });
+    w.send(diagnosed(diagnosis({ configOk: false }))); // nothing new: the config is still broken, no repair left
     expect(w.openIncident.state).toBe('waiting_human');
+    expect(ofType(w.log, 'NotifyHuman').length).toBe(notices);
   });
 
   it('while paused, a hang is recorded once and opens no incident', () => {

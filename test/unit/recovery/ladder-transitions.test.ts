@@ -168,6 +168,11 @@ const from = {
     h.advance(600_000);
     return h;
   },
+  'paused: waiting for a human at level 4, gateway down': () => {
+    const h = exhausted();
+    h.send(pause('alice', null));
+    return h;
+  },
   'paused: aborted, gateway down': () => {
     const h: LadderHarness = from.healthy();
     h.send(killed());
@@ -247,6 +252,8 @@ const table: Row[] = [
   { from: 'paused', event: killed(), to: 'paused', work: [] },
   { from: 'paused', event: resume(), to: 'healthy', work: [] },
   { from: 'paused: aborted, gateway down', event: resume(), to: 'restarting', work: ['StartGateway'] },
+  // a resume is an operator's act: an incident waiting for a human looks again
+  { from: 'paused: waiting for a human at level 4, gateway down', event: resume(), to: 'repairing', work: ['Diagnose'] },
   { from: 'paused: maintenance window over', event: tick(), to: 'healthy', work: [] },
 ];
 
