@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run explore -- --seeds N [--from S] | --seed S : runs the fault explorer (test/explore) on those seeds.
+// npm run explore -- --seeds N [--from S] [--crash-seeds M] | --seed S : runs the fault explorer (test/explore) on those
+// seeds, in both worlds (the medic in-process; the medic as a process killed with -9: M seeds, default N).
 import { spawnSync } from 'node:child_process';
 
 const args = process.argv.slice(2);
@@ -16,6 +17,6 @@ if (!/^\d+$/.test(seeds) || !/^\d+$/.test(from)) {
 }
 const r = spawnSync('npx', ['vitest', 'run', 'test/explore/explore.test.ts'], {
   stdio: 'inherit',
-  env: { ...process.env, EXPLORE_SEEDS: seeds, EXPLORE_FIRST_SEED: from },
+  env: { ...process.env, EXPLORE_SEEDS: seeds, EXPLORE_CRASH_SEEDS: value('--crash-seeds') ?? seeds, EXPLORE_FIRST_SEED: from },
 });
 process.exit(r.status ?? 1);

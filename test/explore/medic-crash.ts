@@ -1,0 +1,186 @@
+/**
+ * The fault explorer's second world (issue 10): the medic itself is killed with -9 at random moments.
+ * The real `clawmedic run` as a child process (built dist/), the demo gateway started by a plain command
+ * line (shape by seed), faults from a seed: kill -9 of the gateway, kill -9 of the medic (then a new medic
+ * on the same data dir), the config corrupted and restored. Invariants: whatever the API reported as
+ * stored before a kill -9 (incidents, their timelines, audit entries) is still there after it; never two
+ * gateways on the port; the pid the medic reports is the listener; every incident ends resolved or
+ * aborted once the world is healed; nothing of the gateway's is left after the last medic stops.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { listPortHolders } from '../../src/recovery/repair/port-holder.js';
+import { isAlive, plainGatewayCommand, waitFor } from '../fixtures/gateways.js';
+import { E2eWorld } from '../e2e/harness.js';
+import { prng, shapeOf } from './explorer.js';
+
+export type CrashFault = 'kill-gateway' | 'kill-medic' | 'kill-both' | 'corrupt-config' | 'restore-config';
+const FAULTS: CrashFault[] = ['kill-gateway', 'kill-medic', 'kill-both', 'corrupt-config', 'restore-config'];
+
+export interface CrashStep {
+  afterMs: number;
+  fault: CrashFault;
+}
+
+export function crashPlan(seed: number, steps = 4): CrashStep[] {
+  const r = prng(seed ^ 0x5eed);
+  // At least one kill -9 of the medic in every sequence: it is what this world is for.
+  const out = Array.from({ length: steps }, () => ({ afterMs: 200 + Math.floor(r() * 2_000), fault: FAULTS[Math.floor(r() * FAULTS.length)]! }));
+  if (!out.some((s) => s.fault === 'kill-medic' || s.fault === 'kill-both')) out[Math.floor(r() * steps)]!.fault = 'kill-medic';
+  return out;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/clawmedic.js', import.meta.url));
+const GOOD = (port: number) => JSON.stringify({ gateway: { mode: 'local', port } }, null, 2);
+
+interface Stored {
+  incidents: Map<string, string[]>;
+  audit: string[];
+}
+
+export interface CrashOutcome {
+  seed: number;
+  steps: CrashStep[];
+  violations: string[];
+  trace: string[];
+}
+
+export async function exploreMedicCrash(seed: number, steps = 4): Promise<CrashOutcome> {
+  const world = new E2eWorld();
+  const sequence = crashPlan(seed, steps);
+  const trace: string[] = [`command shape: ${shapeOf(seed)}`];
+  const violations: string[] = [];
+  const violate = (what: string) => violations.push(what);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const seen = new Set<number>();
+  let medic: ChildProcess | null = null;
+  let output = '';
+  try {
+    const setup = await world.envFor({ mode: 'ok' });
+    setup.env.GATEWAY_COMMAND = plainGatewayCommand({ port: setup.gatewayPort, config: setup.configPath }, shapeOf(seed));
+    const t0 = Date.now();
+    const note = (what: string) => trace.push(`+${((Date.now() - t0) / 1000).toFixed(1)} s ${what}`);
+    const startMedic = () => {
+      const child = spawn(process.execPath, [BIN, 'run'], { env: setup.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      world.janitor.track(child.pid);
+      child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      note(`medic started (pid ${child.pid})`);
+      return child;
+    };
+    const api = async (path: string): Promise<any> => {
+      const res = await fetch(`http://127.0.0.1:${setup.apiPort}${path}`);
+      return res.json();
+    };
+    const status = async (): Promise<any | null> => {
+      const body = await api('/status').catch(() => null);
+      const t = body?.targets?.[0] ?? null;
+      if (t?.pid) {
+        seen.add(t.pid);
+        world.janitor.track(t.pid);
+      }
+      return t;
+    };
+    /** What the API reports as stored: every incident's timeline and the audit log. */
+    const stored = async (): Promise<Stored | null> => {
+      try {
+        const list = (await api('/incidents?limit=500')).incidents as { id: string }[];
+        const incidents = new Map<string, string[]>();
+        for (const inc of list) incidents.set(inc.id, ((await api(`/incidents/${encodeURIComponent(inc.id)}`)).timeline as { text: string }[]).map((r) => r.text));
+        const audit = ((await api('/audit?limit=1000')).audit as { at: number; text?: string; action?: string }[]).map((a) => JSON.stringify(a));
+        return { incidents, audit };
+      } catch {
+        return null; // the medic is between lives
+      }
+    };
+    const listeners = async () => (await listPortHolders(setup.gatewayPort).catch(() => [])).filter((h) => h.pid > 0);
+    const checkListeners = async (when: string) => {
+      const ours = await listeners();
+      if (ours.length > 1) violate(`${when}: ${ours.length} gateways listen on the port (${ours.map((h) => h.pid).join(', ')})`);
+    };
+    /** Kill -9 of the medic, then a new one on the same data dir: what was stored before is still there. */
+    const killMedic = async (alsoGateway: boolean) => {
+      const before = await stored();
+      const gw = (await status())?.pid ?? null;
+      if (alsoGateway && gw !== null && isAlive(gw)) process.kill(gw, 'SIGKILL');
+      medic!.kill('SIGKILL');
+      await waitFor(() => !isAlive(medic!.pid!), { what: 'the medic to die' });
+      note(`medic killed -9${alsoGateway ? ` with the gateway (pid ${gw ?? '-'})` : ''}`);
+      medic = startMedic();
+      const after = await waitFor(stored, { timeoutMs: 30_000, what: 'the new medic to answer' });
+      for (const [id, lines] of before?.incidents ?? []) {
+        const now = after.incidents.get(id);
+        if (!now) violate(`incident ${id} reported before the medic's kill -9 is gone after it`);
+        else if (lines.some((l, k) => now[k] !== l)) violate(`incident ${id}: its timeline before the kill -9 is not a prefix of the one after`);
+      }
+      const audit = new Set(after.audit);
+      for (const a of before?.audit ?? []) if (!audit.has(a)) violate(`audit entry ${a} reported before the medic's kill -9 is gone after it`);
+    };
+
+    medic = startMedic();
+    await waitFor(async () => ((await status())?.health === 'up' ? true : null), { timeoutMs: 30_000, what: 'healthy at first' });
+    for (const [i, s] of sequence.entries()) {
+      await sleep(s.afterMs);
+      await checkListeners(`before step ${i + 1}`);
+      const pid = (await status())?.pid ?? null;
+      note(`${s.fault} (gateway pid ${pid ?? '-'})`);
+      switch (s.fault) {
+        case 'kill-gateway':
+          if (pid !== null && isAlive(pid)) process.kill(pid, 'SIGKILL');
+          break;
+        case 'kill-medic':
+        case 'kill-both':
+          await killMedic(s.fault === 'kill-both');
+          break;
+        case 'corrupt-config':
+          await writeFile(setup.configPath, '{ gateway: { mode: ');
+          break;
+        case 'restore-config':
+          await writeFile(setup.configPath, GOOD(setup.gatewayPort));
+          break;
+      }
+      await checkListeners(`after step ${i + 1}`);
+    }
+    note('heal: good config back');
+    await writeFile(setup.configPath, GOOD(setup.gatewayPort));
+    const calm = async () => {
+      const t = await status();
+      return t?.health === 'up' && t.incident === null && t.process === 'running' ? t : null;
+    };
+    const settled = await waitFor(async () => {
+      if (!(await calm())) return null;
+      await sleep(1_000);
+      return calm();
+    }, { timeoutMs: 60_000, what: 'healthy with no open incident after the world healed' }).catch((err: Error) => {
+      violate(err.message);
+      return null;
+    });
+    note(settled ? `settled healthy (pid ${settled.pid})` : 'never settled');
+    if (settled) {
+      const ours = await listeners();
+      if (ours.length !== 1 || ours[0]!.pid !== settled.pid) violate(`settled: /status shows pid ${settled.pid}, listeners ${ours.map((h) => h.pid).join(', ') || 'none'}`);
+    }
+    for (const inc of ((await api('/incidents?limit=500').catch(() => ({ incidents: [] }))).incidents as { id: string; state: string; maxLevel: number }[])) {
+      if (inc.state !== 'resolved' && inc.state !== 'aborted') violate(`incident ${inc.id} ended ${inc.state}`);
+      trace.push(`  ${inc.id}: ${inc.state} at level ${inc.maxLevel}`);
+    }
+    medic.kill('SIGTERM');
+    await waitFor(() => !isAlive(medic!.pid!), { timeoutMs: 15_000, what: 'the medic to stop' }).catch(() => violate('the medic did not stop on SIGTERM'));
+    await sleep(300);
+    for (const pid of seen) if (isAlive(pid)) violate(`pid ${pid} of a gateway run is still alive after the medic stopped`);
+  } finally {
+    if (violations.length) trace.push('medic output (last 3000 chars):', output.slice(-3000));
+    await world.cleanup();
+  }
+  return { seed, steps: sequence, violations, trace };
+}
+
+export function crashReport(o: CrashOutcome): string {
+  return [
+    `medic-crash seed ${o.seed} failed (replay: npm run explore -- --seed ${o.seed})`,
+    ...o.steps.map((s, i) => `  step ${i + 1}: wait ${s.afterMs} ms, ${s.fault}`),
+    ...o.trace,
+    ...o.violations.map((v) => `  VIOLATION: ${v}`),
+  ].join('\n');
+}
