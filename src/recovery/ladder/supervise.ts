@@ -45,6 +45,13 @@ export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void
   const inc = s.incident;
   agentOnBoot(c);
   if (s.paused || inc?.state === 'waiting_human') return;
+  if (inc?.approval?.kind === 'restore-config') {
+    // Asked only because the gateway ran on the broken file; it is gone now, so level 2 restores without asking.
+    record(c, 'step', `medic restarted; the gateway is gone, so question ${inc.approval.id} no longer applies: diagnosing again`);
+    closeApproval(c, 'withdrawn', null);
+    diagnose(c);
+    return;
+  }
   if (inc?.approval) {
     // The question still stands (its answer is checked again when it is carried out): no re-diagnosis to race it.
     record(c, 'step', `medic restarted; question ${inc.approval.id} is still open`);

@@ -14,6 +14,7 @@ import type { LadderEvent, Level, PendingApproval, TargetState, TargetStatus } f
 import { AgentBridge } from './agent-bridge.js';
 import { HUMAN_OUTPUT_LINES, perform, type EffectPorts } from './effects.js';
 import { Outbox } from './outbox.js';
+import { reconcileIncidents } from './reconcile.js';
 import { statusOf } from './status.js';
 
 export interface WatchdogOptions {
@@ -103,6 +104,7 @@ export class TargetWatchdog {
     this.state = (await o.store.loadTarget(o.name)) ?? initialState(o.name);
     this.published = this.state;
     this.savedState = durableJson(this.state);
+    await reconcileIncidents(this.state, o.store, this.outbox, o.clock.now()).catch((err: Error) => o.log.warn(`[${o.name}] could not check the stored incidents against the state: ${err.message}`));
     o.gateway.onExit((exit) => {
       void this.starting.then(() => this.dispatch({ type: 'ProcessExited', exit }));
     });

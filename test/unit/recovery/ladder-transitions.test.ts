@@ -142,6 +142,11 @@ const from = {
     h.advance(5_000);
     return h;
   },
+  'waiting-for-human: restore the config under the running gateway?': () => {
+    const h: LadderHarness = from.healthy();
+    h.send({ type: 'ConfigChanged', ok: false, error: 'gateway.mode: missing', lastKnownGood: true });
+    return h;
+  },
   'waiting-for-human: level 4, half-open retry due': () => {
     const h = exhausted();
     h.advanceTo(h.openIncident.retryAt ?? h.now);
@@ -207,6 +212,9 @@ const table: Row[] = [
   { from: 'starting: watch-only, two failed probes', event: probeFail('ECONNREFUSED'), to: 'waiting-for-human', work: ['NotifyHuman'] }, // no restart pretended
   { from: 'healthy: recovered by a run that exits by itself soon after', event: exited({ code: 1 }), to: 'flapping', work: ['StartGateway'] }, // the same incident reopens
   { from: 'healthy', event: boot(100), to: 'starting', work: [] },
+  // the medic killed -9 with its gateway while asking to restore under it: gone, the question no longer applies
+  { from: 'waiting-for-human: restore the config under the running gateway?', event: boot(), to: 'repairing', work: ['ApprovalClosed', 'Diagnose'] },
+  { from: 'waiting-for-human: restore the config under the running gateway?', event: boot(100), to: 'waiting-for-human', work: [] },
   { from: 'healthy: two failed probes', event: probeFail(), to: 'restarting', work: ['StopGateway'] },
   { from: 'healthy', event: killed(), to: 'restarting', work: ['StartGateway'] },
   { from: 'restarting: stop in flight (not answering)', event: exited({ code: null, signal: 'SIGTERM' }), to: 'restarting', work: ['StartGateway'] },
