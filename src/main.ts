@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadConfig, type MedicConfig, type TargetConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startApiServer, type ApiServer } from './api/server.js';
+import { createDashboard } from './api/dashboard/index.js';
 import { Medic, type TargetAdapters } from './medic.js';
 import { systemClock } from './lib/clock.js';
 import { MedicEvents } from './recovery/events.js';
@@ -92,7 +93,17 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     bot?.start();
     await medic.start();
     const extras = () => ({ discord: bot ? bot.status() : { state: 'disabled' } });
-    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras });
+    const dashboard = createDashboard({
+      medic,
+      store,
+      events,
+      redact: (text) => redactor.redact(text),
+      apiToken: token,
+      clock,
+      log,
+      transcriptDir: join(config.dataDir, 'agent', 'transcripts'),
+    });
+    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras, dashboard });
   } catch (err) {
     await medic.stop().catch(() => {});
     await bot?.stop().catch(() => {});
