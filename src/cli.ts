@@ -131,7 +131,7 @@ async function apiCommand(cmd: ParsedCommand, env: NodeJS.ProcessEnv, io: CliIo)
   const json = values.json === true;
   if (spec.name === 'dashboard') {
     const link = await requestDashboardLink(medic, name);
-    io.out(json ? JSON.stringify(link, null, 2) : sayDashboardLink(link, Date.now()));
+    io.out(json ? JSON.stringify(link, null, 2) : sayDashboardLink(link));
     return 0;
   }
   const render = { width: io.width };

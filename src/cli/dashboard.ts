@@ -10,7 +10,10 @@ import { usageError, type CommandSpec } from './commands.js';
 
 export interface DashboardLink {
   url: string;
+  /** By the medic's clock. */
   expiresAt: number;
+  /** How long it is good for, from when the medic made it (two clocks need not agree). */
+  expiresInMs: number;
 }
 
 /** The name the audit will show (`dashboard:<name>`): `--name`, else the user's login name. */
@@ -22,13 +25,13 @@ export function dashboardName(spec: CommandSpec, given: string | undefined): str
 
 export async function requestDashboardLink(medic: MedicEndpoint, name: string): Promise<DashboardLink> {
   const body = (await callApi(medic, 'POST', '/dashboard/api/link', { name })) as Partial<DashboardLink>;
-  if (typeof body.url !== 'string' || typeof body.expiresAt !== 'number') {
+  if (typeof body.url !== 'string' || typeof body.expiresAt !== 'number' || typeof body.expiresInMs !== 'number') {
     throw new ApiError(`the medic at ${medic.url} has no dashboard (it is older than this clawmedic): restart it with this version`);
   }
-  return { url: body.url, expiresAt: body.expiresAt };
+  return { url: body.url, expiresAt: body.expiresAt, expiresInMs: body.expiresInMs };
 }
 
-export function sayDashboardLink(link: DashboardLink, now: number): string {
-  const minutes = Math.max(1, Math.round((link.expiresAt - now) / 60_000));
+export function sayDashboardLink(link: DashboardLink): string {
+  const minutes = Math.max(1, Math.round(link.expiresInMs / 60_000));
   return `Open this link to sign in to the dashboard (once, within ${minutes} min):\n  ${link.url}\nAfterwards the dashboard is at ${new URL(link.url).origin}/ (sign in again with the API token or a new link).`;
 }

@@ -98,7 +98,7 @@ export function createDashboard(o: DashboardOptions): Dashboard {
     const name = nameFrom(await readJsonBody(req, MAX_BODY));
     const { code, expiresAt } = auth.createLink(name);
     await audit(`dashboard:${name}`, 'asked for a one-time dashboard sign-in link');
-    return handOver(res, 201, { url: `http://${req.headers.host}/#login=${code}`, expiresAt });
+    return handOver(res, 201, { url: `http://${req.headers.host}/#login=${code}`, expiresAt, expiresInMs: expiresAt - o.clock.now() });
   }
 
   async function signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
