@@ -92,7 +92,7 @@ async function overview() {
   ];
 }
 
-async function history(params) {
+async function historyPage(params) {
   const q = params.get('q') ?? '';
   const input = h('input', { type: 'search', name: 'q', value: q, placeholder: 'search: id, target, cause, class, outcome', 'aria-label': 'search incidents' });
   const form = h('form', { class: 'search', role: 'search' }, input, h('button', { type: 'submit' }, 'Search'));
@@ -144,7 +144,7 @@ function route() {
   const params = new URLSearchParams(query ?? '');
   const m = /^\/incident\/(.+)$/.exec(path);
   if (m) return { name: 'incident', id: decodeURIComponent(m[1]), view: () => incidentPage(decodeURIComponent(m[1])) };
-  if (path === '/incidents') return { name: 'incidents', view: () => history(params) };
+  if (path === '/incidents') return { name: 'incidents', view: () => historyPage(params) };
   if (path === '/audit') return { name: 'audit', view: () => auditPage(params) };
   return { name: 'overview', view: overview };
 }

@@ -52,8 +52,10 @@ export function targetCard(t, act) {
 }
 
 function targetActions(t, act) {
-  const level = h('select', { 'aria-label': `level for ${t.name}` }, LEVELS.map((l, i) => h('option', { value: String(i) }, l)));
-  level.value = t.incident ? String(Math.min(4, t.incident.level + 1)) : '1';
+  // Level 3 only where the AI agent is available; the default is the next level up.
+  const level = h('select', { 'aria-label': `level for ${t.name}` }, LEVELS.map((l, i) => h('option', { value: String(i), disabled: i === 3 && !t.agent }, l)));
+  const next = t.incident ? Math.min(4, t.incident.level + 1) : 1;
+  level.value = String(next === 3 && !t.agent ? 4 : next);
   return h(
     'div',
     { class: 'actions' },
