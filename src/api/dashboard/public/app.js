@@ -121,6 +121,7 @@ async function incidentPage(id) {
       : null,
     failureBox(i.failure),
     diagnosisBox(i.lastDiagnosis),
+    openNow && i.agent ? h('section', { class: 'agent-live' }, h('h3', {}, 'AI agent, live'), h('pre', { class: 'agent-screen', dataset: { incident: i.id } })) : null,
     h('h2', {}, 'Timeline'),
     timeline(i.id, found.timeline),
     transcriptsBox(found.transcripts),
@@ -173,14 +174,25 @@ function onEvent(name, data) {
     if (render?.route.name === 'audit') refreshSoon();
     return;
   }
+  if (name === 'agent-output') return appendAgentLines(data);
   const r = render?.route;
   if (!r) return;
   if (r.name === 'overview' && ['status', 'incident', 'approval', 'approval-closed'].includes(name)) {
     if (name === 'status' && !changedTarget(data)) return;
     refreshSoon();
   }
-  if (r.name === 'incident' && (data.incident?.id === r.id || data.incidentId === r.id) && name !== 'agent-output') refreshSoon();
+  if (r.name === 'incident' && (data.incident?.id === r.id || data.incidentId === r.id)) refreshSoon();
   if (r.name === 'incidents' && name === 'incident') refreshSoon();
+}
+
+/** The AI agent's new screen lines, on its incident's page (the last 500 kept). */
+function appendAgentLines(e) {
+  for (const pre of main.querySelectorAll('pre.agent-screen')) {
+    if (pre.dataset.incident !== e.incidentId) continue;
+    const lines = `${pre.textContent}${pre.textContent ? '\n' : ''}${e.lines.join('\n')}`.split('\n');
+    pre.textContent = lines.slice(-500).join('\n');
+    pre.scrollTop = pre.scrollHeight;
+  }
 }
 
 /** A status event that changes what a target card shows (not only its last probe's timing). */
