@@ -4,9 +4,9 @@
  * signs in with the link `clawmedic dashboard` prints, sees the target and an earlier incident,
  * watches a new incident open and its timeline grow live (server-sent events, no reload), approves
  * the question by a click, and the ladder acts on it. Someone without a session is refused.
- * Screenshots at a phone's width and a desktop's go to docs/.
+ * Screenshots at a phone's width and a desktop's: .cache/test-artifacts/, and docs/ with UPDATE_SCREENSHOTS=1.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -18,7 +18,18 @@ import { E2eWorld, healthyAndCalm } from './harness.js';
 const CHROMIUM = '/usr/bin/chromium';
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
 const skipReason = !existsSync(CHROMIUM) && !inCi ? `${CHROMIUM} is absent and CI is not set: run scripts/install-chromium.sh to run this test` : null;
-const DOCS = new URL('../../docs/', import.meta.url);
+/**
+ * Where the screenshots go: a test artefact under .cache/ (ignored by git) at every run, and docs/
+ * (the README's pictures) when UPDATE_SCREENSHOTS=1, so a test run leaves the work tree as it was.
+ */
+const SHOTS = [new URL('../../.cache/test-artifacts/', import.meta.url), ...(process.env.UPDATE_SCREENSHOTS === '1' ? [new URL('../../docs/', import.meta.url)] : [])];
+async function screenshot(page: Page, name: string, fullPage: boolean): Promise<void> {
+  const image = await page.screenshot({ fullPage });
+  for (const dir of SHOTS) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(new URL(name, dir), image);
+  }
+}
 
 const world = new E2eWorld();
 let context: BrowserContext | null = null;
@@ -109,9 +120,9 @@ describe('dashboard in a real browser', () => {
     await page.locator(`ol.timeline[data-incident="${incidentId}"] li`, { hasText: 'approval needed' }).waitFor();
 
     // Screenshots of the open question: a desktop's width and a phone's.
-    await page.screenshot({ path: new URL('dashboard-desktop.png', DOCS).pathname, fullPage: true });
+    await screenshot(page, 'dashboard-desktop.png', true);
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: new URL('dashboard-phone.png', DOCS).pathname });
+    await screenshot(page, 'dashboard-phone.png', false);
     const overflow = await page.evaluate(() => {
       const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
       return root.scrollWidth - root.clientWidth;

@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { MedicEventMap, MedicEvents } from '../../recovery/events.js';
+import { redactedJson } from './http.js';
 
 export interface EventStreamOptions {
   events: MedicEvents;
@@ -79,7 +80,7 @@ export class EventStream {
   private broadcast(name: Forwarded, payload: unknown): void {
     if (!this.clients.size) return;
     // One JSON line: SSE data may not hold a newline, and JSON.stringify never emits one.
-    const data = this.o.redact(JSON.stringify(payload));
+    const data = redactedJson(payload, this.o.redact);
     const frame = `id: ${++this.seq}\nevent: ${name}\ndata: ${data}\n\n`;
     for (const c of this.clients) {
       if (c.valid()) c.res.write(frame);

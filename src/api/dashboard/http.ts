@@ -3,10 +3,18 @@ import type { ServerResponse } from 'node:http';
 import { setSecurityHeaders } from './security.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, redact: (text: string) => string): void {
-  const text = redact(JSON.stringify(body));
+  const text = redactedJson(body, redact);
   setSecurityHeaders(res);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/**
+ * JSON with every string value redacted as the text it is (not as its JSON escape, where a secret
+ * holding a quote or a backslash would hide): the result is always valid JSON, on one line.
+ */
+export function redactedJson(value: unknown, redact: (text: string) => string): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? redact(v) : v));
 }
 
 /** Incidents whose id, target, cause, state, outcome or failure class mention every word of `q`. */
