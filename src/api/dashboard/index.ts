@@ -123,7 +123,10 @@ export function createDashboard(o: DashboardOptions): Dashboard {
   }
 
   async function read(res: ServerResponse, url: URL, path: string, session: DashboardSession, token: string): Promise<void> {
-    if (path === '/events') return stream.attach(res, () => auth.session(token) !== null);
+    if (path === '/events') {
+      setSecurityHeaders(res);
+      return stream.attach(res, () => auth.session(token) !== null);
+    }
     if (path === '/status') return send(res, 200, { operator: session.operator, ...o.medic.status() });
     if (path === '/incidents') {
       const q = (url.searchParams.get('q') ?? '').trim();
