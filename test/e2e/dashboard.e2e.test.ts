@@ -138,6 +138,7 @@ describe('dashboard in a real browser', () => {
     await timeline.locator('li', { hasText: 'dashboard:alice approved: restore the last-known-good config' }).waitFor();
     await page.locator('header.incident-head .badge', { hasText: 'resolved' }).waitFor({ timeout: 20_000 });
     expect(await timeline.locator('li').count()).toBeGreaterThan(before);
+    await screenshot(page, 'dashboard-incident-phone.png', true);
     expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42);
 
     // The ladder got it: the config is restored, the incident resolved, who is on the record.
