@@ -18,6 +18,7 @@ import { findCommand, parseCommand, renderHelp, usageError, usageLine, UsageErro
 import { ApiError, callApi, parseMedicUrl, resolveMedic } from './cli/client.js';
 import { runForeground, StartError, zeroConfig } from './cli/run.js';
 import { sayWriteResult, type WriteResult } from './cli/sentences.js';
+import { dashboardName, requestDashboardLink, sayDashboardLink } from './cli/dashboard.js';
 
 /** Where the CLI writes; tests capture it. `width`: the terminal's columns (undefined: not a terminal). */
 export interface CliIo {
@@ -125,8 +126,14 @@ async function apiCommand(cmd: ParsedCommand, env: NodeJS.ProcessEnv, io: CliIo)
   const limit = spec.name === 'incidents' && str('limit') !== undefined ? wholeNumber(spec, 'limit', str('limit')!, 1, 500, 'incidents') : 20;
   const url = str('url');
   if (url !== undefined && !parseMedicUrl(url)) throw usageError(spec, `--url must look like http://127.0.0.1:18790 (got '${url}')`);
+  const name = spec.name === 'dashboard' ? dashboardName(spec, str('name')) : '';
   const medic = await resolveMedic({ url, dataDir: str('data-dir') }, env);
   const json = values.json === true;
+  if (spec.name === 'dashboard') {
+    const link = await requestDashboardLink(medic, name);
+    io.out(json ? JSON.stringify(link, null, 2) : sayDashboardLink(link));
+    return 0;
+  }
   const render = { width: io.width };
   if (spec.name === 'status') {
     const status = await callApi(medic, 'GET', '/status');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadConfig, type MedicConfig, type TargetConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startApiServer, type ApiServer } from './api/server.js';
+import { createDashboard, type Dashboard } from './api/dashboard/index.js';
 import { Medic, type TargetAdapters } from './medic.js';
 import { systemClock } from './lib/clock.js';
 import { MedicEvents } from './recovery/events.js';
@@ -84,6 +85,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     : null;
   if (!bot) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
   let api: ApiServer | undefined;
+  let dashboard: Dashboard | undefined;
   try {
     const token = await loadApiToken(config);
     // A token the medic generated (in its data dir) is a secret like the ones from .env.
@@ -92,8 +94,19 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     bot?.start();
     await medic.start();
     const extras = () => ({ discord: bot ? bot.status() : { state: 'disabled' } });
-    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras });
+    dashboard = createDashboard({
+      medic,
+      store,
+      events,
+      redact: (text) => redactor.redact(text),
+      apiToken: token,
+      clock,
+      log,
+      transcriptDir: join(config.dataDir, 'agent', 'transcripts'),
+    });
+    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras, dashboard });
   } catch (err) {
+    dashboard?.close();
     await medic.stop().catch(() => {});
     await bot?.stop().catch(() => {});
     await store.close().catch(() => {});

@@ -14,6 +14,8 @@ import { installClaudeCode, type ClaudeCli } from './fixtures/claude-install.js'
 
 export default function setup(project: TestProject): void {
   const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { encoding: 'utf8' });
+  // The dashboard's page and assets go next to the compiled code, as `npm run build` does.
+  if (r.status === 0) spawnSync(process.execPath, ['scripts/copy-dashboard-assets.mjs'], { stdio: 'inherit' });
   if (r.status !== 0) {
     rmSync('dist/cli.js', { force: true });
     process.stderr.write(`\n[global-setup] tsc build failed; e2e tests will fail:\n${r.stdout}${r.stderr}\n`);

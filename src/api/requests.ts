@@ -1,6 +1,7 @@
 /** Operator requests arriving on the local API, validated with messages that say how to fix them. */
 import { z } from 'zod';
 import { RequestRejectedError } from '../errors.js';
+import type { Medic } from '../medic.js';
 import type { Level } from '../recovery/types.js';
 
 export type OperatorRequest =
@@ -36,7 +37,11 @@ const schemas = {
   }),
 } as const;
 
-export function parseOperatorRequest(path: string, body: unknown): OperatorRequest {
+/**
+ * `actor`: who asks, when the caller knows it (a signed-in dashboard operator, `dashboard:<name>`): the
+ * body's `by` is then ignored. Without it, the token holder's `by` is recorded as `api:<by>`.
+ */
+export function parseOperatorRequest(path: string, body: unknown, actor?: string): OperatorRequest {
   const schema = schemas[path as keyof typeof schemas];
   if (!schema) throw new RequestRejectedError(`no such endpoint: POST ${path}`, 404);
   const parsed = schema.safeParse(body);
@@ -45,6 +50,32 @@ export function parseOperatorRequest(path: string, body: unknown): OperatorReque
     throw new RequestRejectedError(msg, 400);
   }
   // Whatever name the token holder gives, the record says it came through the API: it cannot pass for a Discord operator.
-  const by = parsed.data.by === undefined ? 'api' : `api:${parsed.data.by}`;
+  const by = actor ?? (parsed.data.by === undefined ? 'api' : `api:${parsed.data.by}`);
   return { kind: path.slice(1), ...parsed.data, by } as OperatorRequest;
+}
+
+/**
+ * Runs one operator request through the target's watchdog (the ladder's own checks, in its queue):
+ * the one path the local API and the dashboard share. Resolves with the HTTP status and answer;
+ * a refusal rejects with a `RequestRejectedError`.
+ */
+export async function performOperatorRequest(medic: Medic, op: OperatorRequest, now: () => number = Date.now): Promise<{ status: number; body: Record<string, unknown> }> {
+  const dog = medic.target(op.target);
+  switch (op.kind) {
+    case 'recover':
+      return { status: 202, body: { target: op.target, incident: await dog.recover(op.level, op.by, op.note) } };
+    case 'abort':
+      return { status: 200, body: { target: op.target, incident: await dog.abort(op.by, op.note) } };
+    case 'pause':
+      await dog.pause(op.by, op.minutes === null ? null : now() + op.minutes * 60_000);
+      return { status: 200, body: { target: op.target, paused: true } };
+    case 'resume':
+      await dog.resume(op.by);
+      return { status: 200, body: { target: op.target, paused: false } };
+    case 'approve':
+      return {
+        status: 200,
+        body: { target: op.target, approval: await dog.decide(op.approval, op.approved, op.by, op.scope), approved: op.approved, scope: op.scope },
+      };
+  }
 }

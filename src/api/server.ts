@@ -7,7 +7,8 @@ import { RequestRejectedError } from '../errors.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import type { Medic } from '../medic.js';
 import { bearerMatches, readJsonBody } from '../lib/http.js';
-import { parseOperatorRequest } from './requests.js';
+import { parseOperatorRequest, performOperatorRequest } from './requests.js';
+import type { Dashboard } from './dashboard/index.js';
 
 export interface ApiServerOptions {
   medic: Medic;
@@ -24,6 +25,8 @@ export interface ApiServerOptions {
    * cannot read the API from a browser.
    */
   allowedHostNames?: readonly string[];
+  /** The live web dashboard at `/` (src/api/dashboard); absent: `/` answers 404. */
+  dashboard?: Dashboard;
 }
 
 export interface ApiServer {
@@ -39,7 +42,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     if (!hostsAllowed.has((req.headers.host ?? '').toLowerCase())) {
       return send(res, 421, { error: `this API answers only to ${[...hostsAllowed][0]} (Host: ${req.headers.host ?? 'none'} refused)` });
     }
-    handle(o, req, res).catch((err: unknown) => {
+    route(o, req, res).catch((err: unknown) => {
       const status = err instanceof RequestRejectedError ? err.status : 500;
       if (status === 500) o.log.error(`API ${req.method} ${req.url} failed: ${(err as Error).message}`);
       send(res, status, { error: (err as Error).message });
@@ -54,6 +57,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        o.dashboard?.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -101,6 +105,12 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** The dashboard's routes first (its page, assets and `/dashboard/api/`), then the API's. */
+async function route(o: ApiServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (o.dashboard && (await o.dashboard.handle(req, res, parseUrl(req.url)))) return;
+  return handle(o, req, res);
+}
+
 async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = parseUrl(req.url);
   const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -128,27 +138,8 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
       return send(res, 401, { error: 'operator requests need the API token: Authorization: Bearer <token> (see MEDIC_API_TOKEN or <MEDIC_DATA_DIR>/api-token)' });
     }
     const body = (await readJsonBody(req, MAX_BODY)) ?? {};
-    const op = parseOperatorRequest(path, body);
-    const dog = o.medic.target(op.target);
-    switch (op.kind) {
-      case 'recover':
-        return send(res, 202, { target: op.target, incident: await dog.recover(op.level, op.by, op.note) });
-      case 'abort':
-        return send(res, 200, { target: op.target, incident: await dog.abort(op.by, op.note) });
-      case 'pause':
-        await dog.pause(op.by, op.minutes === null ? null : Date.now() + op.minutes * 60_000);
-        return send(res, 200, { target: op.target, paused: true });
-      case 'resume':
-        await dog.resume(op.by);
-        return send(res, 200, { target: op.target, paused: false });
-      case 'approve':
-        return send(res, 200, {
-          target: op.target,
-          approval: await dog.decide(op.approval, op.approved, op.by, op.scope),
-          approved: op.approved,
-          scope: op.scope,
-        });
-    }
+    const done = await performOperatorRequest(o.medic, parseOperatorRequest(path, body));
+    return send(res, done.status, done.body);
   }
   throw new RequestRejectedError(`method ${req.method} not allowed`, 400);
 }

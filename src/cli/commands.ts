@@ -82,6 +82,14 @@ export const COMMANDS: CommandSpec[] = [
   },
   { name: 'resume', synopsis: 'resume <target> [--json]', summary: ['act again after pause or abort'], args: 'target', options: json, api: true },
   {
+    name: 'dashboard',
+    synopsis: 'dashboard [--name NAME] [--json]',
+    summary: ['a one-time sign-in link to the live web dashboard', '(one sign-in, within 5 min; audited as dashboard:NAME)'],
+    args: 'none',
+    options: { ...json, name: { type: 'string' } },
+    api: true,
+  },
+  {
     name: 'check-config',
     synopsis: 'check-config [--json]',
     summary: ['validate the configuration and say what the medic will do', '(--json: every setting)'],
