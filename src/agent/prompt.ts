@@ -116,13 +116,16 @@ export function buildRecoveryPrompt(req: AgentRequest, t: PromptTarget): string 
  * The first words to an agent whose session is resumed after the medic restarted: its history is
  * back, the tool call it waited on was never run, and it goes on from there.
  */
+/** The resume prompt's first words: its echo on screen marks where a resumed session's new lines begin. */
+export const RESUME_MARK = 'clawmedic (the watchdog) restarted while you were working on incident';
+
 export function buildResumePrompt(req: AgentRequest, t: PromptTarget): string {
   const inc = req.incident;
   const gateway = inc.latent
     ? 'The gateway still runs on the config it started with and must keep running.'
     : 'The gateway is still stopped; clawmedic starts it and checks its health as soon as you finish.';
   return [
-    `clawmedic (the watchdog) restarted while you were working on incident ${inc.id}; this is the same session, resumed with its history.`,
+    `${RESUME_MARK} ${inc.id}; this is the same session, resumed with its history.`,
     'A tool call that was waiting for the operators\' approval was NOT run: if you still need it, request it again and it will be asked again.',
     `${gateway} Health check: GET ${t.healthUrl}. The rules of your first message still hold.`,
     `Continue the recovery where you left off, and end with one short paragraph that starts with "${SUMMARY_MARK}".`,

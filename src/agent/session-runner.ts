@@ -14,7 +14,7 @@ import type { AgentOutcome } from '../recovery/types.js';
 import type { AgentDriver } from './driver.js';
 import { screenToolCall, type ToolScreen } from './guard.js';
 import { HookServer } from './hook-server.js';
-import { buildRecoveryPrompt, buildResumePrompt, type PromptTarget } from './prompt.js';
+import { buildRecoveryPrompt, buildResumePrompt, RESUME_MARK, type PromptTarget } from './prompt.js';
 import { PtySession } from './pty-session.js';
 import { isToolCallLine, LineRelay } from './screen.js';
 
@@ -109,9 +109,16 @@ export class AgentSessionRunner implements AgentRunner {
     const relay = new LineRelay();
     // The prompt is long and already known (it is in the transcript): chat gets what the agent does.
     let agentSpoke = false;
+    // A resumed session first redraws its history, which the previous medic relayed already: nothing is
+    // relayed before the echo of the resume prompt.
+    let caughtUp = !resume;
     const fromPrompt = (line: string) => {
-      agentSpoke ||= line.startsWith('●') || isToolCallLine(line);
       const text = line.replace(/^❯/, '').trim();
+      if (!caughtUp) {
+        caughtUp = text.includes(RESUME_MARK);
+        return true;
+      }
+      agentSpoke ||= line.startsWith('●') || isToolCallLine(line);
       return !agentSpoke && text.length > 0 && (prompt.includes(text) || original.includes(text));
     };
     const flush = () => {

@@ -71,6 +71,15 @@ function processesIn(dir: string): number[] {
     });
 }
 
+/** Every .jsonl the CLI keeps under projects/ (its own record of the sessions), concatenated. */
+function sessionRecord(projects: string): string {
+  if (!existsSync(projects)) return '';
+  return readdirSync(projects, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => readFileSync(join(projects, f), 'utf8'))
+    .join('\n');
+}
+
 /** The text of every message of a Messages API request, in order. */
 function conversation(r: LoggedRequest): string {
   return JSON.stringify(r.body.messages ?? []);
@@ -109,6 +118,11 @@ describe.each(claudeClis())('level 3 with Claude Code $version ($which): the ses
     expect(sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(model.turns()[0]!.headers['x-claude-code-session-id']).toBe(sessionId);
     const turnsBefore = model.turns().length;
+    // People take a while to answer: by the time the medic dies, the CLI has written its record (2.1.197 writes it lazily).
+    await waitFor(() => sessionRecord(projects).includes('You are the emergency recovery step') && sessionRecord(projects).includes('"tool_use"'), {
+      what: "the CLI's record of the session",
+      timeoutMs: 15_000,
+    });
 
     first.kill('SIGKILL');
     await waitFor(() => !isAlive(first.pid!), { what: 'the first medic to die' });

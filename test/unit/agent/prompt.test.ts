@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SUMMARY_MARK, UNTRUSTED_BEGIN, UNTRUSTED_END, buildRecoveryPrompt, type PromptTarget } from '../../../src/agent/prompt.js';
+import { RESUME_MARK, SUMMARY_MARK, UNTRUSTED_BEGIN, UNTRUSTED_END, buildRecoveryPrompt, buildResumePrompt, type PromptTarget } from '../../../src/agent/prompt.js';
 import type { AgentRequest } from '../../../src/recovery/ports.js';
 import type { Diagnosis, Incident, LadderRecord } from '../../../src/recovery/types.js';
 import { agentIncident } from '../../fixtures/incidents.js';
@@ -232,5 +232,22 @@ describe('buildRecoveryPrompt', () => {
 
   it('is the same text for the same input (pure)', () => {
     expect(buildRecoveryPrompt(request(), TARGET)).toBe(buildRecoveryPrompt(request(), TARGET));
+  });
+});
+
+describe('buildResumePrompt', () => {
+  it('says the medic restarted, the waiting action was not run, where the gateway stands, and asks for the summary', () => {
+    const p = buildResumePrompt(request(), TARGET);
+    expect(lines(p)[0]).toBe(`${RESUME_MARK} gw-7; this is the same session, resumed with its history.`);
+    expect(p).toContain('was NOT run: if you still need it, request it again');
+    expect(p).toContain('The gateway is still stopped');
+    expect(p).toContain('GET http://127.0.0.1:18789/healthz');
+    expect(lines(p).at(-1)).toContain(`starts with "${SUMMARY_MARK}"`);
+    expect(buildResumePrompt(request({ incident: incident({ latent: true }) }), TARGET)).toContain('The gateway still runs on the config it started with and must keep running.');
+  });
+
+  it('carries nothing from the gateway log (the history holds it, fenced)', () => {
+    const p = buildResumePrompt(request({ recentOutput: ['[gateway] something only the log says'] }), TARGET);
+    expect(p).not.toContain('something only the log says');
   });
 });
