@@ -1,7 +1,8 @@
 /**
  * Level 3 (the AI agent) timed end to end, in the world of test/e2e/agent.e2e.test.ts: the real
  * medic (`runMedic`, real adapters), the real discord.js client against the local fake Discord,
- * the real Claude Code CLI (`--claude pinned|newest|latest|<version>`, default pinned; installed by
+ * the real Claude Code CLI (`--claude` one or more of pinned|newest|latest|<version>, comma-separated,
+ * default `pinned,newest`: each version's rounds, then the two side by side; installed by
  * scripts/install-claude-code.mjs) in a PTY against the local
  * scripted Messages API, and the demo gateway whose config lost gateway.mode, so levels 0-2 fail
  * and level 3 starts. Each round starts a fresh world, clicks Approve on the agent's question,
@@ -19,7 +20,7 @@
  * - the agent's process tree RSS (every 200 ms, and at the question), the medic's process RSS;
  * - fault (medic start with the broken config) -> resolved.
  *
- *   npm run bench:agent -- --rounds 5 [--claude newest]
+ *   npm run bench:agent -- --rounds 5 [--claude pinned,newest]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -32,7 +33,7 @@ import { E2eWorld } from '../test/e2e/harness.js';
 import { hasTools, lastUserInfo, repairScript, startFakeAnthropic, type FakeAnthropic } from '../test/fixtures/fake-anthropic.js';
 import { discordEnvFor, FAST_BOT_OPTIONS, FakeDiscord, type StoredMessage } from '../test/fixtures/fake-discord/index.js';
 import { agentMedicEnv, breakConfig } from '../test/fixtures/agent-world.js';
-import { installClaudeCode } from '../test/fixtures/claude-install.js';
+import { installClaudeCode, type ClaudeCli } from '../test/fixtures/claude-install.js';
 import { isAlive, waitFor } from '../test/fixtures/gateways.js';
 
 const API_KEY = 'sk-test-bench-not-a-real-key-0042';
@@ -42,13 +43,15 @@ const QUESTION = '🤖 **The AI agent asks';
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
-    claude: { type: 'string', default: 'pinned' },
+    claude: { type: 'string', default: 'pinned,newest' },
     verbose: { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
-const CLI = installClaudeCode(values.claude);
-if (CLI.error) throw new Error(`Claude Code ${values.claude} is not installed: ${CLI.error}`);
+const CLIS: ClaudeCli[] = values.claude.split(',').map((w) => w.trim()).filter(Boolean).map((w) => installClaudeCode(w));
+for (const c of CLIS) if (c.error) throw new Error(`Claude Code ${c.which} is not installed: ${c.error}`);
+/** The version of the rounds being run. */
+let CLI: ClaudeCli = CLIS[0]!;
 const ROUNDS = Number(values.rounds);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`--rounds must be a positive integer, got '${values.rounds}'`);
 
@@ -402,91 +405,122 @@ function machine(): string {
   return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}, Node ${process.version}, Claude Code ${CLI.version} (${CLI.which})`;
 }
 
-const load0 = loadavg()[0]!;
-const started = Date.now();
-console.log(`bench:agent: ${ROUNDS} round(s); ${machine()}; 1-min load ${load0.toFixed(2)}`);
-const rounds: Round[] = [];
-for (let i = 1; i <= ROUNDS; i++) {
-  const t = Date.now();
-  try {
-    rounds.push(await runRound(i));
-  } catch (err) {
-    console.error(`\n${(err as Error).message}`);
-    process.exit(1);
+/** Every version's rounds, for the side-by-side table. */
+const results: { cli: ClaudeCli; rounds: Round[] }[] = [];
+
+async function benchCli(): Promise<void> {
+  const load0 = loadavg()[0]!;
+  const started = Date.now();
+  console.log(`bench:agent: ${ROUNDS} round(s); ${machine()}; 1-min load ${load0.toFixed(2)}`);
+  const rounds: Round[] = [];
+  for (let i = 1; i <= ROUNDS; i++) {
+    const t = Date.now();
+    try {
+      rounds.push(await runRound(i));
+    } catch (err) {
+      console.error(`\n${(err as Error).message}`);
+      process.exit(1);
+    }
+    const r = rounds.at(-1)!;
+    console.log(
+      `round ${i}: ${secs(Date.now() - t)} wall; escalation -> prompt ${secs(r.promptSent - r.escalation)}, -> question ${secs(r.approvalPosted - r.escalation)}; ` +
+        `click -> decision ${secs(r.decision - r.click)}, -> resolved ${secs(r.resolved - r.click)}; fault -> resolved ${secs(r.resolved - r.fault)}; ` +
+        `agent ('claude') RSS peak ${mib(r.claudePeakRss)}; ${r.outcome}`,
+    );
+    await new Promise((ok) => setTimeout(ok, 500));
   }
-  const r = rounds.at(-1)!;
+
+  type Metric = [name: string, values: number[], format: (x: number) => string];
+  const col = (f: (r: Round) => number) => rounds.map(f);
+  const metrics: Metric[] = [
+    ['escalation → agent started (`starting the AI agent` record)', col((r) => r.agentStarted - r.escalation), secs],
+    ['escalation → PTY spawned (medic log `AI agent started (…, pid N)`)', col((r) => (r.ptySpawned ?? NaN) - r.escalation), secs],
+    ['escalation → prompt sent (1st main-loop request at the Messages API)', col((r) => r.promptSent - r.escalation), secs],
+    ['escalation → first action on screen (1st `agent-output` line with ●)', col((r) => r.firstAction - r.escalation), secs],
+    ['escalation → the ladder asks (`approval` event)', col((r) => r.approvalAsked - r.escalation), secs],
+    ['escalation → approval request posted in Discord (🤖 message)', col((r) => r.approvalPosted - r.escalation), secs],
+    ['click → approval recorded by the ladder (`… approved: agent …` record)', col((r) => r.approved - r.click), secs],
+    ['click → decision inside the agent (request carrying the tool_result)', col((r) => r.decision - r.click), secs],
+    ['click → agent session ended (`agent-ended` event)', col((r) => r.sessionEnded - r.click), secs],
+    ['click → incident resolved', col((r) => r.resolved - r.click), secs],
+    ['fault (medic start, broken config) → escalation to level 3', col((r) => r.escalation - r.fault), secs],
+    ['fault → incident resolved (total)', col((r) => r.resolved - r.fault), secs],
+    ["agent RSS, peak: VmRSS summed over processes with 'claude' in cmdline (200 ms samples)", col((r) => r.claudePeakRss), mib],
+    ['agent RSS, the same at the approval question', col((r) => r.claudeRssAtQuestion), mib],
+    ["agent's whole tree (those + hooks, shells), VmRSS summed, peak", col((r) => r.treePeakRss), mib],
+    ["agent's whole tree, VmRSS summed, at the approval question", col((r) => r.treeRssAtQuestion), mib],
+    ["agent's whole tree, PSS summed (no double count), peak", col((r) => r.treePeakPss), mib],
+    ["agent's whole tree, PSS summed, at the approval question", col((r) => r.treePssAtQuestion), mib],
+    ["agent's main process alone (the CLI), VmRSS peak", col((r) => r.mainPeakRss), mib],
+    ["agent's main process alone, VmRSS at the approval question", col((r) => r.mainRssAtQuestion), mib],
+    ["most processes with 'claude' in cmdline at once", col((r) => r.claudePeakProcs), (x) => String(x)],
+    ["medic's process RSS before level 3 (bench process, fakes included)", col((r) => r.medicRssBefore), mib],
+    ["medic's process RSS, peak of the round", col((r) => r.medicPeakRss), mib],
+  ];
+  console.log(`\n| metric (${rounds.length} rounds) | median | min | max |\n|---|--:|--:|--:|`);
+  for (const [name, xs, fmt] of metrics) console.log(`| ${name} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} |`);
+
+  // The article (/work/shared/seed, Test 2): 20:33:21 start, 20:33:44 command sent, 20:36:05 idle detection done.
+  const ARTICLE = { promptSentS: 23, sessionEndS: 164, afterPromptS: 141, idleS: 120, capS: 600, recoveryMinS: 120, recoveryMaxS: 300 };
+  const med = (f: (r: Round) => number) => median(col(f)) / 1000;
+  const prompt = med((r) => r.promptSent - r.escalation);
+  const promptFromStart = med((r) => r.promptSent - r.agentStarted);
+  const ended = med((r) => r.sessionEnded - r.escalation);
+  const endedAfterPrompt = med((r) => r.sessionEnded - r.promptSent);
+  const total = med((r) => r.resolved - r.fault);
+  const l3 = med((r) => r.resolved - r.escalation);
+  const ratio = (a: number, b: number) => (a / b).toFixed(3);
+  console.log('\n| vs the article (medians of this run) | clawmedic | article | ratio |\n|---|--:|--:|--:|');
+  console.log(`| level 3 start → recovery prompt sent | ${prompt.toFixed(2)} s (from escalation); ${promptFromStart.toFixed(2)} s (from the agent's start) | 23 s (20:33:21 → 20:33:44) | ${ratio(prompt, 23)}; ${ratio(promptFromStart, 23)} |`);
+  console.log(`| level 3 start → session end detected | ${ended.toFixed(2)} s | 164 s (20:33:21 → 20:36:05) | ${ratio(ended, ARTICLE.sessionEndS)} |`);
+  console.log(`| prompt sent → session end detected | ${endedAfterPrompt.toFixed(2)} s (Stop hook) | 141 s ("140초 후"), ≥ 120 s of it the idle rule | ${ratio(endedAfterPrompt, ARTICLE.afterPromptS)} |`);
+  console.log(`| level 3 start → resolved (gateway healthy again) | ${l3.toFixed(2)} s | not reached: "수동 개입 필요" | – |`);
+  console.log(`| fault → resolved | ${total.toFixed(2)} s | "2-5분" average recovery | ${ratio(total, ARTICLE.recoveryMinS)} of 2 min; ${ratio(total, ARTICLE.recoveryMaxS)} of 5 min |`);
+  console.log(`| session cap | 600 s (AGENT_TIMEOUT_MS default) | 600 s ("10분 타임아웃") | 1 |`);
+  console.log(`| idle limit | 120 s default (30 s here, never reached) | 120 s ("2분 idle detection") | – |`);
+
+  console.log('\n## Samples (per round, ms unless said)');
+  for (const [i, r] of rounds.entries()) {
+    const e = r.escalation;
+    console.log(
+      `- round ${i + 1}: fault→L3 ${e - r.fault}; L3→started ${r.agentStarted - e}, →pty ${(r.ptySpawned ?? NaN) - e}, →prompt ${r.promptSent - e}, →● ${r.firstAction - e}, ` +
+        `→asks ${r.approvalAsked - e}, →posted ${r.approvalPosted - e}; click→recorded ${r.approved - r.click}, →decision ${r.decision - r.click}, →ended ${r.sessionEnded - r.click}, →resolved ${r.resolved - r.click}; ` +
+        `total ${r.resolved - r.fault}; 'claude' RSS peak ${mib(r.claudePeakRss)} (${r.claudePeakProcs} at most), tree PSS peak ${mib(r.treePeakPss)}, ` +
+        `main RSS peak ${mib(r.mainPeakRss)}; at the question: 'claude' RSS ${mib(r.claudeRssAtQuestion)}, tree PSS ${mib(r.treePssAtQuestion)} (${r.treeProcsAtQuestion.join(', ')}); ` +
+        `medic RSS ${mib(r.medicRssBefore)} → peak ${mib(r.medicPeakRss)}; first ● line: ${JSON.stringify(r.firstActionLine.slice(0, 80))}; ` +
+        `${pidsSeen[i]?.length ?? 0} processes seen, all dead after the round (${summarize(pidsSeen[i] ?? [])}); ` +
+        `fake Messages API, ms after the escalation: ${r.apiRequests.join(', ')}`,
+    );
+  }
   console.log(
-    `round ${i}: ${secs(Date.now() - t)} wall; escalation -> prompt ${secs(r.promptSent - r.escalation)}, -> question ${secs(r.approvalPosted - r.escalation)}; ` +
-      `click -> decision ${secs(r.decision - r.click)}, -> resolved ${secs(r.resolved - r.click)}; fault -> resolved ${secs(r.resolved - r.fault)}; ` +
-      `agent ('claude') RSS peak ${mib(r.claudePeakRss)}; ${r.outcome}`,
+    `\nsampling cost on the shared event loop: median ${median(sampleCostMs).toFixed(1)} ms, max ${Math.max(...sampleCostMs).toFixed(1)} ms per sample (${sampleCostMs.length} samples, one every ${SAMPLE_MS} ms)`,
   );
-  await new Promise((ok) => setTimeout(ok, 500));
+  console.log(`${rounds.length} round(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; 1-min load ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end; no process of any round left`);
+  results.push({ cli: CLI, rounds });
 }
 
-type Metric = [name: string, values: number[], format: (x: number) => string];
-const col = (f: (r: Round) => number) => rounds.map(f);
-const metrics: Metric[] = [
-  ['escalation → agent started (`starting the AI agent` record)', col((r) => r.agentStarted - r.escalation), secs],
-  ['escalation → PTY spawned (medic log `AI agent started (…, pid N)`)', col((r) => (r.ptySpawned ?? NaN) - r.escalation), secs],
-  ['escalation → prompt sent (1st main-loop request at the Messages API)', col((r) => r.promptSent - r.escalation), secs],
-  ['escalation → first action on screen (1st `agent-output` line with ●)', col((r) => r.firstAction - r.escalation), secs],
-  ['escalation → the ladder asks (`approval` event)', col((r) => r.approvalAsked - r.escalation), secs],
-  ['escalation → approval request posted in Discord (🤖 message)', col((r) => r.approvalPosted - r.escalation), secs],
-  ['click → approval recorded by the ladder (`… approved: agent …` record)', col((r) => r.approved - r.click), secs],
-  ['click → decision inside the agent (request carrying the tool_result)', col((r) => r.decision - r.click), secs],
-  ['click → agent session ended (`agent-ended` event)', col((r) => r.sessionEnded - r.click), secs],
-  ['click → incident resolved', col((r) => r.resolved - r.click), secs],
-  ['fault (medic start, broken config) → escalation to level 3', col((r) => r.escalation - r.fault), secs],
-  ['fault → incident resolved (total)', col((r) => r.resolved - r.fault), secs],
-  ["agent RSS, peak: VmRSS summed over processes with 'claude' in cmdline (200 ms samples)", col((r) => r.claudePeakRss), mib],
-  ['agent RSS, the same at the approval question', col((r) => r.claudeRssAtQuestion), mib],
-  ["agent's whole tree (those + hooks, shells), VmRSS summed, peak", col((r) => r.treePeakRss), mib],
-  ["agent's whole tree, VmRSS summed, at the approval question", col((r) => r.treeRssAtQuestion), mib],
-  ["agent's whole tree, PSS summed (no double count), peak", col((r) => r.treePeakPss), mib],
-  ["agent's whole tree, PSS summed, at the approval question", col((r) => r.treePssAtQuestion), mib],
-  ["agent's main process alone (the CLI), VmRSS peak", col((r) => r.mainPeakRss), mib],
-  ["agent's main process alone, VmRSS at the approval question", col((r) => r.mainRssAtQuestion), mib],
-  ["most processes with 'claude' in cmdline at once", col((r) => r.claudePeakProcs), (x) => String(x)],
-  ["medic's process RSS before level 3 (bench process, fakes included)", col((r) => r.medicRssBefore), mib],
-  ["medic's process RSS, peak of the round", col((r) => r.medicPeakRss), mib],
-];
-console.log(`\n| metric (${rounds.length} rounds) | median | min | max |\n|---|--:|--:|--:|`);
-for (const [name, xs, fmt] of metrics) console.log(`| ${name} | ${fmt(median(xs))} | ${fmt(Math.min(...xs))} | ${fmt(Math.max(...xs))} |`);
-
-// The article (/work/shared/seed, Test 2): 20:33:21 start, 20:33:44 command sent, 20:36:05 idle detection done.
-const ARTICLE = { promptSentS: 23, sessionEndS: 164, afterPromptS: 141, idleS: 120, capS: 600, recoveryMinS: 120, recoveryMaxS: 300 };
-const med = (f: (r: Round) => number) => median(col(f)) / 1000;
-const prompt = med((r) => r.promptSent - r.escalation);
-const promptFromStart = med((r) => r.promptSent - r.agentStarted);
-const ended = med((r) => r.sessionEnded - r.escalation);
-const endedAfterPrompt = med((r) => r.sessionEnded - r.promptSent);
-const total = med((r) => r.resolved - r.fault);
-const l3 = med((r) => r.resolved - r.escalation);
-const ratio = (a: number, b: number) => (a / b).toFixed(3);
-console.log('\n| vs the article (medians of this run) | clawmedic | article | ratio |\n|---|--:|--:|--:|');
-console.log(`| level 3 start → recovery prompt sent | ${prompt.toFixed(2)} s (from escalation); ${promptFromStart.toFixed(2)} s (from the agent's start) | 23 s (20:33:21 → 20:33:44) | ${ratio(prompt, 23)}; ${ratio(promptFromStart, 23)} |`);
-console.log(`| level 3 start → session end detected | ${ended.toFixed(2)} s | 164 s (20:33:21 → 20:36:05) | ${ratio(ended, ARTICLE.sessionEndS)} |`);
-console.log(`| prompt sent → session end detected | ${endedAfterPrompt.toFixed(2)} s (Stop hook) | 141 s ("140초 후"), ≥ 120 s of it the idle rule | ${ratio(endedAfterPrompt, ARTICLE.afterPromptS)} |`);
-console.log(`| level 3 start → resolved (gateway healthy again) | ${l3.toFixed(2)} s | not reached: "수동 개입 필요" | – |`);
-console.log(`| fault → resolved | ${total.toFixed(2)} s | "2-5분" average recovery | ${ratio(total, ARTICLE.recoveryMinS)} of 2 min; ${ratio(total, ARTICLE.recoveryMaxS)} of 5 min |`);
-console.log(`| session cap | 600 s (AGENT_TIMEOUT_MS default) | 600 s ("10분 타임아웃") | 1 |`);
-console.log(`| idle limit | 120 s default (30 s here, never reached) | 120 s ("2분 idle detection") | – |`);
-
-console.log('\n## Samples (per round, ms unless said)');
-for (const [i, r] of rounds.entries()) {
-  const e = r.escalation;
-  console.log(
-    `- round ${i + 1}: fault→L3 ${e - r.fault}; L3→started ${r.agentStarted - e}, →pty ${(r.ptySpawned ?? NaN) - e}, →prompt ${r.promptSent - e}, →● ${r.firstAction - e}, ` +
-      `→asks ${r.approvalAsked - e}, →posted ${r.approvalPosted - e}; click→recorded ${r.approved - r.click}, →decision ${r.decision - r.click}, →ended ${r.sessionEnded - r.click}, →resolved ${r.resolved - r.click}; ` +
-      `total ${r.resolved - r.fault}; 'claude' RSS peak ${mib(r.claudePeakRss)} (${r.claudePeakProcs} at most), tree PSS peak ${mib(r.treePeakPss)}, ` +
-      `main RSS peak ${mib(r.mainPeakRss)}; at the question: 'claude' RSS ${mib(r.claudeRssAtQuestion)}, tree PSS ${mib(r.treePssAtQuestion)} (${r.treeProcsAtQuestion.join(', ')}); ` +
-      `medic RSS ${mib(r.medicRssBefore)} → peak ${mib(r.medicPeakRss)}; first ● line: ${JSON.stringify(r.firstActionLine.slice(0, 80))}; ` +
-      `${pidsSeen[i]?.length ?? 0} processes seen, all dead after the round (${summarize(pidsSeen[i] ?? [])}); ` +
-      `fake Messages API, ms after the escalation: ${r.apiRequests.join(', ')}`,
-  );
+for (const c of CLIS) {
+  CLI = c;
+  await benchCli();
+  console.log('');
 }
-console.log(
-  `\nsampling cost on the shared event loop: median ${median(sampleCostMs).toFixed(1)} ms, max ${Math.max(...sampleCostMs).toFixed(1)} ms per sample (${sampleCostMs.length} samples, one every ${SAMPLE_MS} ms)`,
-);
-console.log(`${rounds.length} round(s) in ${((Date.now() - started) / 1000).toFixed(1)} s; 1-min load ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end; no process of any round left`);
+printSideBySide();
 process.exit(0);
+
+/** The figures of issue 13 for every version of the run, side by side, with the article's beside them. */
+function printSideBySide(): void {
+  const med = (rounds: Round[], f: (r: Round) => number) => median(rounds.map(f));
+  const rows: [string, (r: Round[]) => string, string][] = [
+    ['escalation → prompt sent (1st main-loop request)', (r) => secs(med(r, (x) => x.promptSent - x.escalation)), '23 s (20:33:21 → 20:33:44)'],
+    ['escalation → question in Discord (🤖 message posted)', (r) => secs(med(r, (x) => x.approvalPosted - x.escalation)), 'no question: no approvals'],
+    ['click → decision in the agent (request carrying the tool_result)', (r) => secs(med(r, (x) => x.decision - x.click)), '–'],
+    ['prompt sent → end of the session detected', (r) => `${secs(med(r, (x) => x.sessionEnded - x.promptSent))} (Stop hook)`, '141 s, ≥ 120 s of it the 2-minute idle detection'],
+    ["agent's whole tree, PSS, peak", (r) => mib(med(r, (x) => x.treePeakPss)), '–'],
+    ["agent RSS ('claude' processes), peak", (r) => mib(med(r, (x) => x.claudePeakRss)), '–'],
+    ["agent RSS ('claude' processes), at the question", (r) => mib(med(r, (x) => x.claudeRssAtQuestion)), '–'],
+  ];
+  const head = results.map((x) => `Claude Code ${x.cli.version} (${x.cli.which})`);
+  console.log(`## Side by side (medians; ${results.map((x) => `${x.rounds.length} rounds of ${x.cli.version}`).join(', ')})\n`);
+  console.log(`| | ${head.join(' | ')} | the article |\n|---|${head.map(() => '--:|').join('')}--:|`);
+  for (const [name, f, article] of rows) console.log(`| ${name} | ${results.map((x) => f(x.rounds)).join(' | ')} | ${article} |`);
+}

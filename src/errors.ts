@@ -34,3 +34,11 @@ export class RequestRejectedError extends Error {
     super(message);
   }
 }
+
+/**
+ * Why an AI agent session is stopped when the medic itself stops: the session is suspended, not over
+ * (the agent's own session records are kept, and the next medic resumes it).
+ */
+export class MedicStoppingError extends Error {
+  override readonly name = 'MedicStoppingError';
+}

@@ -84,7 +84,8 @@ export class ClaudeCodeDriver implements AgentDriver {
   async prepare(setup: DriverSetup): Promise<SpawnSpec> {
     const dir = this.o.configDir;
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await (this.leftovers ??= this.forgetLeftovers(dirname(setup.workspace)));
+    // A session being resumed keeps its records (the rest of a killed medic's leftovers go).
+    await (this.leftovers ??= this.forgetLeftovers(dirname(setup.workspace), setup.session.resume ? setup.workspace : null));
     await this.seedGlobalConfig(join(dir, '.claude.json'), dirname(setup.workspace));
     const hook = (timeout: number) => [{ type: 'command', command: setup.hook.command, timeout }];
     const settings = {
@@ -101,7 +102,8 @@ export class ClaudeCodeDriver implements AgentDriver {
     return {
       command: this.o.command,
       // Newer versions start in an auto mode that never asks: every action must come to the medic.
-      args: ['--permission-mode', 'default', ...this.o.extraArgs],
+      // Its own session id, chosen by the medic (kept with the incident): a restarted medic resumes it by that id.
+      args: ['--permission-mode', 'default', ...(setup.session.resume ? ['--resume', setup.session.id] : ['--session-id', setup.session.id]), ...this.o.extraArgs],
       env: this.env(setup),
       cwd: setup.workspace,
     };
@@ -162,11 +164,15 @@ export class ClaudeCodeDriver implements AgentDriver {
     if (kept.length !== lines.length) await writeFile(history, kept.map((l) => `${l}\n`).join(''), { mode: 0o600 });
   }
 
-  /** What a medic killed in the middle of a session kept: the records of every workspace under `workRoot` (no other). */
-  private async forgetLeftovers(workRoot: string): Promise<void> {
+  /**
+   * What a medic killed in the middle of a session kept: the records of every workspace under `workRoot`
+   * (no other), except `keep`'s (the session about to be resumed).
+   */
+  private async forgetLeftovers(workRoot: string, keep: string | null): Promise<void> {
     const prefix = `${slug(workRoot)}-`;
+    const kept = keep ? slug(keep) : null;
     const projects = await readdir(join(this.o.configDir, 'projects')).catch(() => []);
-    for (const name of projects.filter((p) => p.startsWith(prefix))) await this.forget(join(workRoot, name.slice(prefix.length)));
+    for (const name of projects.filter((p) => p.startsWith(prefix) && p !== kept)) await this.forget(join(workRoot, name.slice(prefix.length)));
   }
 
   async runTurn(session: PtySession, prompt: string, io: TurnIO, signal: AbortSignal): Promise<TurnResult> {

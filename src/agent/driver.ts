@@ -22,6 +22,8 @@ export interface DriverSetup {
   hook: { command: string; url: string; token: string };
   /** How long a permission hook may wait for a person. */
   approvalTimeoutMs: number;
+  /** The agent's own session id: a new session under this id, or (`resume`) the earlier one taken up again. */
+  session: { id: string; resume: boolean };
 }
 
 export interface TurnIO {

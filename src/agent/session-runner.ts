@@ -4,15 +4,17 @@
  * an idle limit that does not run while a person is being asked), and the transcript.
  * The driver does the agent-specific part; the ladder gives the verdict with its own probes.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { MedicStoppingError } from '../errors.js';
 import type { AgentCallbacks, AgentReport, AgentRequest, AgentRunner, AgentToolCall, Logger } from '../recovery/ports.js';
 import { secretValuesFromFile, type Redactor } from '../lib/redact.js';
 import type { AgentOutcome } from '../recovery/types.js';
 import type { AgentDriver } from './driver.js';
 import { screenToolCall, type ToolScreen } from './guard.js';
 import { HookServer } from './hook-server.js';
-import { buildRecoveryPrompt, type PromptTarget } from './prompt.js';
+import { buildRecoveryPrompt, buildResumePrompt, RESUME_MARK, type PromptTarget } from './prompt.js';
 import { PtySession } from './pty-session.js';
 import { isToolCallLine, LineRelay } from './screen.js';
 
@@ -57,7 +59,11 @@ export class AgentSessionRunner implements AgentRunner {
     await mkdir(workspace, { recursive: true, mode: 0o700 });
     // Secrets of the config as it is now (it may have changed since start-up) never reach the prompt.
     o.redactor.add(await secretValuesFromFile(o.promptTarget.configPath));
-    const prompt = o.redactor.redact(buildRecoveryPrompt(request, o.promptTarget));
+    // A session the previous medic left is taken up again by its id, with a short word on what happened.
+    const resume = request.resume ?? null;
+    const agentSession = resume ?? randomUUID();
+    const original = o.redactor.redact(buildRecoveryPrompt(request, o.promptTarget));
+    const prompt = resume ? o.redactor.redact(buildResumePrompt(request, o.promptTarget)) : original;
     let asking = 0;
     let lastProgress = Date.now();
     let onStop: (words: string) => void = () => {};
@@ -97,16 +103,23 @@ export class AgentSessionRunner implements AgentRunner {
     const end = (outcome: AgentOutcome, why: string) => {
       if (!ctl.signal.aborted) ctl.abort(new SessionEnd(outcome, why));
     };
-    const onAbort = () => end('aborted', typeof signal.reason === 'string' ? signal.reason : 'aborted');
+    const onAbort = () => end('aborted', typeof signal.reason === 'string' ? signal.reason : signal.reason instanceof Error ? signal.reason.message : 'aborted');
     signal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted) onAbort();
     const relay = new LineRelay();
     // The prompt is long and already known (it is in the transcript): chat gets what the agent does.
     let agentSpoke = false;
+    // A resumed session first redraws its history, which the previous medic relayed already: nothing is
+    // relayed before the echo of the resume prompt.
+    let caughtUp = !resume;
     const fromPrompt = (line: string) => {
-      agentSpoke ||= line.startsWith('●') || isToolCallLine(line);
       const text = line.replace(/^❯/, '').trim();
-      return !agentSpoke && text.length > 0 && prompt.includes(text);
+      if (!caughtUp) {
+        caughtUp = text.includes(RESUME_MARK);
+        return true;
+      }
+      agentSpoke ||= line.startsWith('●') || isToolCallLine(line);
+      return !agentSpoke && text.length > 0 && (prompt.includes(text) || original.includes(text));
     };
     const flush = () => {
       const lines = session ? relay.next(session.transcript()).filter((l) => !fromPrompt(l)) : [];
@@ -130,11 +143,13 @@ export class AgentSessionRunner implements AgentRunner {
         workspace,
         hook: { command: o.hookCommand, url: hooks.url, token: hooks.token },
         approvalTimeoutMs: o.approvalTimeoutMs,
+        session: { id: agentSession, resume: Boolean(resume) },
       });
       if (ctl.signal.aborted) throw ctl.signal.reason;
       // The CLI's own temp files (a folder per workspace in $TMPDIR/claude-<uid>, tool output among them)
       // stay under the medic's data dir, one dir per incident, removed with the session.
       await mkdir(tmp, { recursive: true, mode: 0o700 });
+      callbacks.started?.(agentSession);
       session = PtySession.start({ ...spec, env: { ...spec.env, TMPDIR: tmp }, cols: 120, rows: 40 });
       o.log.info(`[${request.target}] ${request.incident.id}: AI agent started (${o.driver.name}, pid ${session.pid})`);
       const deciding = () => asking > 0;
@@ -144,17 +159,19 @@ export class AgentSessionRunner implements AgentRunner {
       const reason = ctl.signal.aborted ? ctl.signal.reason : err;
       outcome = reason instanceof SessionEnd ? reason.outcome : 'error';
       detail = (reason as Error).message;
+      if (resume && outcome === 'error') detail = `could not resume the AI agent's session ${resume}: ${detail}`;
     } finally {
       for (const t of timers) clearTimeout(t);
       signal.removeEventListener('abort', onAbort);
       flush();
       await session?.stop();
       await hooks.close();
-      await this.forget(workspace, tmp);
+      // The medic stopping suspends the session (the next medic resumes it): the agent's records stay.
+      if (!(signal.reason instanceof MedicStoppingError)) await this.forgetFiles(workspace, tmp);
     }
     // Redacted on logical lines: a secret the 120-column terminal wrapped is found whole.
     const transcript = o.redactor.redactLines([
-      `clawmedic AI agent session: ${request.incident.id}, run ${runNo}, ${o.driver.name}`,
+      `clawmedic AI agent session: ${request.incident.id}, run ${runNo}, ${o.driver.name}, ${resume ? 'resumed' : 'session'} ${agentSession}`,
       `ended: ${outcome}: ${detail}`,
       ...notes.map((n) => `note: ${n}`),
       '--- screen ---',
@@ -165,8 +182,13 @@ export class AgentSessionRunner implements AgentRunner {
     return { outcome, detail: o.redactor.redact(detail || outcome), transcript, transcriptPath };
   }
 
+  /** The incident closed: what its sessions left (a session of a killed medic, kept to be resumed) goes. */
+  async forget(incidentId: string): Promise<void> {
+    await this.forgetFiles(join(this.o.workRoot, incidentId), join(dirname(this.o.workRoot), 'tmp', incidentId));
+  }
+
   /** What the agent kept of the session besides the medic's redacted transcript: its logs, its temp files. */
-  private async forget(workspace: string, tmp: string): Promise<void> {
+  private async forgetFiles(workspace: string, tmp: string): Promise<void> {
     try {
       await this.o.driver.forget?.(workspace);
       await rm(tmp, { recursive: true, force: true });

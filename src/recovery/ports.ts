@@ -103,6 +103,8 @@ export interface AgentRequest {
   recentOutput: string[];
   /** Why the ladder called the agent. */
   reason: string;
+  /** The agent CLI's own session id to resume (the medic restarted mid-session); absent: a new session. */
+  resume?: string;
 }
 
 export interface AgentToolCall {
@@ -117,6 +119,8 @@ export interface AgentCallbacks {
   permission(call: AgentToolCall): Promise<{ allow: boolean; reason: string; by: string }>;
   /** New meaningful lines of the agent's screen, in order (not yet redacted). */
   output(lines: string[]): void;
+  /** The agent CLI starts under its own session id (a new one, or the one resumed): kept to resume it. */
+  started?(agentSession: string): void;
 }
 
 export interface AgentReport {
@@ -131,4 +135,6 @@ export interface AgentReport {
 /** Level 3: one recovery session of an AI agent. Never rejects: a failure is an outcome. */
 export interface AgentRunner {
   run(request: AgentRequest, callbacks: AgentCallbacks, signal: AbortSignal): Promise<AgentReport>;
+  /** The incident closed: whatever the agent kept of its sessions (kept while one might be resumed) goes. */
+  forget?(incidentId: string): Promise<void>;
 }

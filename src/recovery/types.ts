@@ -51,6 +51,11 @@ export interface AgentRun {
   grantedBy: string | null;
   /** How the last session ended, e.g. "finished: RECOVERY SUMMARY: ...". */
   result: string | null;
+  /**
+   * The agent CLI's own id of the current session (Claude Code `--session-id`), recorded as it starts:
+   * a medic restarted while the session ran resumes it by this id (`--resume`). Absent: not recorded.
+   */
+  session?: string;
 }
 
 /** What the medic learnt about a stopped gateway before choosing a repair. */
@@ -234,8 +239,13 @@ export type LadderEvent =
   | { type: 'AbortRequested'; by: string; reason: string | null }
   | { type: 'ApprovalDecided'; approvalId: string; approved: boolean; by: string; scope?: 'once' | 'incident' }
   | { type: 'AgentPermissionRequested'; requestId: string; tool: string; command: string; description: string | null }
-  /** `session`: as in the StartAgent it answers (a late end of an earlier session is ignored). */
-  | { type: 'AgentFinished'; session: string; outcome: AgentOutcome; detail: string }
+  /**
+   * `session`: as in the StartAgent it answers (a late end of an earlier session is ignored). `config`: a
+   * latent incident's config checked as the session ended (null: unchanged since the last ConfigChanged).
+   */
+  | { type: 'AgentFinished'; session: string; outcome: AgentOutcome; detail: string; config?: { ok: boolean; error: string | null } | null }
+  /** The agent CLI of `session` (as in its StartAgent) runs under its own id `agentSession`: kept to resume it. */
+  | { type: 'AgentSessionStarted'; session: string; agentSession: string }
   | { type: 'ConfigChanged'; ok: boolean; error: string | null; lastKnownGood: boolean }
   /** A known-good copy of the config was kept (after `SnapshotConfig`): a repair that was not possible before is now. */
   | { type: 'KnownGoodSaved' }
@@ -278,7 +288,8 @@ export type LadderAction =
   | { type: 'RequestApproval'; incidentId: string; approval: PendingApproval }
   | { type: 'ApprovalClosed'; incidentId: string; approval: PendingApproval; outcome: 'approved' | 'denied' | 'expired' | 'withdrawn'; by: string | null }
   /** `session`: `<incident>#<run>`, echoed by its AgentFinished. */
-  | { type: 'StartAgent'; incidentId: string; session: string; reason: string }
+  /** `resume`: the agent CLI's session id to resume (a medic restarted mid-session); absent: a new session. */
+  | { type: 'StartAgent'; incidentId: string; session: string; reason: string; resume?: string }
   | { type: 'StopAgent'; reason: string }
   | { type: 'AnswerAgent'; requestId: string; allow: boolean; by: string; reason: string };
 

@@ -146,8 +146,10 @@ describe.concurrent('ClaudeCodeDriver against a fake Claude Code TUI', () => {
     const shown = eventsNamed(log, 'dialog')[0]!;
     const firstKey = log.find((e) => e.kind === 'key')!;
     expect(firstKey.t - shown.t).toBeGreaterThanOrEqual(300);
-    // The driver's `--permission-mode default` comes first; the fake ignores it.
-    expect(eventsNamed(log, 'start')[0]).toMatchObject({ argv: ['--permission-mode', 'default', '--scenario', 'trust-331', '--log', w.logFile] });
+    // The driver's `--permission-mode default` and `--session-id <uuid>` (its own id, to resume the session) come first; the fake ignores them.
+    const argv = eventsNamed(log, 'start')[0]!.argv as string[];
+    expect(argv).toEqual(['--permission-mode', 'default', '--session-id', argv[3], '--scenario', 'trust-331', '--log', w.logFile]);
+    expect(argv[3]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(w.output).toContain(`[clawmedic] answered Claude Code's "Accessing workspace:" dialog by its text`);
     expect(report.ms).toBeLessThan(8_000);
   });

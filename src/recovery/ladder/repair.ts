@@ -4,6 +4,7 @@
  * the next step. Also the config watch: a config broken on disk under a running gateway.
  */
 import type { Diagnosis, RepairStep } from '../types.js';
+import { agentSawConfig } from './agent.js';
 import { ask, closeApproval } from './approvals.js';
 import { record, type Step } from './context.js';
 import { describeDiagnosis } from './describe.js';
@@ -124,6 +125,7 @@ export function configChanged(c: Step, ok: boolean, error: string | null, lastKn
   const s = c.s;
   const inc = s.incident;
   const running = s.process.status === 'running' && s.health === 'up';
+  if (inc?.latent && s.pending?.work === 'agent') return agentSawConfig(c, ok); // level 3 (agent.ts): its end gives the verdict
   if (ok && inc?.latent && running) {
     // A restore in flight wrote this file: its own result (and its validation) closes the incident.
     if (s.pending?.work !== 'restore-config') {

@@ -8,7 +8,7 @@
  * `incident.ts` (open, level, resolve, escalate to a human), `operators.ts`.
  */
 import type { LadderEvent, StepResult, TargetState } from '../types.js';
-import { agentFinished, agentPermission } from './agent.js';
+import { agentFinished, agentPermission, agentSessionStarted } from './agent.js';
 import { approvalDecided, expireApproval } from './approvals.js';
 import { newStep, type Step, type StepContext } from './context.js';
 import { halfOpenRetry } from './incident.js';
@@ -40,7 +40,8 @@ const HANDLERS: Handlers = {
   KnownGoodSaved: (c) => reEvaluate(c, 'a known-good copy of the config now exists', 'known-good'),
   ApprovalDecided: (c, e) => approvalDecided(c, e.approvalId, e.approved, e.by, e.scope ?? 'once'),
   AgentPermissionRequested: (c, e) => agentPermission(c, e.requestId, e.tool, e.command, e.description),
-  AgentFinished: (c, e) => agentFinished(c, e.session, e.outcome, e.detail),
+  AgentFinished: (c, e) => agentFinished(c, e.session, e.outcome, e.detail, e.config ?? null),
+  AgentSessionStarted: (c, e) => agentSessionStarted(c, e.session, e.agentSession),
   RecoverRequested: (c, e) => recoverRequested(c, e.level, e.by, e.note),
   AbortRequested: (c, e) => abortRequested(c, e.by, e.reason),
   PauseRequested: (c, e) => pauseRequested(c, e.by, e.until),

@@ -15,6 +15,7 @@ import { diagnose, enterLevel2, reEvaluate, repairFailed } from './repair.js';
 
 export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void {
   const s = c.s;
+  const agentWasRunning = s.pending?.work === 'agent'; // (level 3: its session is resumed, see agentOnBoot)
   if (doctor !== undefined) s.doctor = doctor;
   if (!c.o.canRestart) {
     // Said once per medic start: what a watch-only medic does and does not do (a missing doctor is logged by the watchdog).
@@ -34,16 +35,18 @@ export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void
   Object.assign(s.process, { startedAt: adopted ? c.now : null, becameHealthy: false, pid: adoptedPid });
   if (!c.o.supervised) {
     s.process.status = 'running';
+    agentOnBoot(c, agentWasRunning);
     return;
   }
   if (adoptedPid !== null) {
     s.process.status = 'running';
     if (s.incident) record(c, 'step', `medic restarted; adopted the running gateway (pid ${adoptedPid})`);
+    if (s.incident?.latent) agentOnBoot(c, agentWasRunning); // level 3 on a latent incident works beside the running gateway
     return;
   }
   s.process.status = 'stopped';
   const inc = s.incident;
-  agentOnBoot(c);
+  if (agentOnBoot(c, agentWasRunning)) return;
   if (s.paused || inc?.state === 'waiting_human') return;
   if (inc?.approval?.kind === 'restore-config') {
     // Asked only because the gateway ran on the broken file; it is gone now, so level 2 restores without asking.

@@ -32,6 +32,8 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
     case 'Record':
       return p.outbox.record(action.record);
     case 'SaveIncident':
+      // Closed: the agent's own session records (kept while its session could be resumed) go.
+      if (action.incident.agent && action.incident.closedAt !== null) p.agent.forget(action.incident.id);
       return p.outbox.incident(action.incident);
     case 'NotifyHuman':
       return p.outbox.human(p.incident(), action.incidentId, action.summary, p.gateway.recentOutput(HUMAN_OUTPUT_LINES), p.clock.now());
@@ -45,7 +47,7 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
       return p.agent.stop(action.reason);
     case 'StartAgent': {
       const incident = p.incident();
-      return p.agent.start(incident?.id === action.incidentId ? incident : null, action.incidentId, action.session, action.reason);
+      return p.agent.start(incident?.id === action.incidentId ? incident : null, action.incidentId, action.session, action.reason, action.resume);
     }
     case 'StartGateway':
       return p.startInFlight(background(p, action.type, () => startGateway(p)));

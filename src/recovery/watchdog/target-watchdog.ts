@@ -5,7 +5,7 @@
  * earlier queued event is about to change). Each step is committed to the store before its
  * actions run (`effects.ts`) and leave through the outbox (`outbox.ts`).
  */
-import { RequestRejectedError } from '../../errors.js';
+import { MedicStoppingError, RequestRejectedError } from '../../errors.js';
 import type { MedicEvents } from '../events.js';
 import { checkAbort, checkApproval, checkRecover, checkResume, initialState, nextWakeAt, step, type LadderOptions } from '../ladder/index.js';
 import type { AgentRunner, Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from '../ports.js';
@@ -78,6 +78,7 @@ export class TargetWatchdog {
       log: o.log,
       dispatch,
       recentOutput: () => o.gateway.recentOutput(HUMAN_OUTPUT_LINES),
+      configDrift: () => o.repairs.configDrift(),
     });
     this.effects = {
       target: o.name,
@@ -127,7 +128,8 @@ export class TargetWatchdog {
     this.wake?.ctl.abort();
     await this.probeLoopDone;
     await this.queue;
-    await this.agent.close('the medic is stopping');
+    // Suspended, not ended: the next medic resumes the session (its records are kept).
+    await this.agent.close(new MedicStoppingError('the medic is stopping'));
     await this.o.gateway.close(stopGateway);
   }
 

@@ -199,12 +199,12 @@ describe('level 3: the verdict is the probe', () => {
 });
 
 describe('level 3: the medic restarted mid-session', () => {
-  it("the agent's open question is withdrawn, the incident is diagnosed again, then a human (the agent ran once)", () => {
+  it("no session id recorded: the agent's open question is withdrawn, the timeline says why it cannot be resumed, diagnosed again, then a human (the agent ran once)", () => {
     const h = atLevel3();
     h.send(ask('r1', 'cp a b'));
     const out = h.send({ type: 'Boot', adoptedPid: null });
     expect(ofType(out, 'ApprovalClosed')[0]).toMatchObject({ outcome: 'withdrawn' });
-    expect(records(out)).toContain('the AI agent session ended with the previous medic');
+    expect(records(out)).toContain('the AI agent session ended with the previous medic and cannot be resumed: its session id was not recorded before the medic stopped');
     expect(workTypes(out)).toContain('Diagnose');
     const next = h.send(diagnosed(diagnosis({ configOk: false })));
     expect(workTypes(next)).toEqual(['NotifyHuman']);

@@ -157,6 +157,17 @@ const from = {
     h.send(diagnosed(diagnosis({ configOk: false })));
     return h;
   },
+  'agent: session running, its CLI session id recorded': () => {
+    const h: LadderHarness = from['agent: session running']();
+    h.send({ type: 'AgentSessionStarted', session: 'gw-1#1', agentSession: '6f1c2d3e-0000-4000-8000-000000000001' });
+    return h;
+  },
+  'healthy, agent on': () => {
+    const h = withAgent();
+    h.bootHealthy(100);
+    h.advance(60_000);
+    return h;
+  },
   'agent: asks to run a command': () => {
     const h: LadderHarness = from['agent: session running']();
     h.send({ type: 'AgentPermissionRequested', requestId: 'r1', tool: 'Bash', command: 'openclaw config set gateway.mode local', description: null });
@@ -238,6 +249,11 @@ const table: Row[] = [
   { from: 'repairing: last diagnosis in flight, agent on', event: diagnosed(diagnosis({ configOk: false })), to: 'agent', work: ['StartAgent'] },
   { from: 'agent: session running', event: { type: 'AgentPermissionRequested', requestId: 'r1', tool: 'Bash', command: 'cat /etc/hosts', description: null }, to: 'agent', work: ['AnswerAgent'] },
   { from: 'agent: session running', event: { type: 'AgentPermissionRequested', requestId: 'r1', tool: 'Bash', command: 'rm -rf /tmp/x', description: null }, to: 'agent', work: ['RequestApproval'] },
+  { from: 'agent: session running', event: { type: 'AgentSessionStarted', session: 'gw-1#1', agentSession: '6f1c2d3e-0000-4000-8000-000000000001' }, to: 'agent', work: [] }, // kept with the incident
+  { from: 'agent: session running, its CLI session id recorded', event: boot(), to: 'agent', work: ['StartAgent'] }, // the medic restarted: resumed by that id
+  { from: 'agent: session running', event: boot(), to: 'agent', work: ['Diagnose'] }, // no id recorded: says why, diagnoses again (level 3 until it escalates)
+  // latent corruption, no known-good copy: the agent beside the running gateway (never stopped for it)
+  { from: 'healthy, agent on', event: { type: 'ConfigChanged', ok: false, error: 'gateway.mode: missing', lastKnownGood: false }, to: 'agent', work: ['StartAgent'] },
   { from: 'agent: asks to run a command', event: { type: 'ApprovalDecided', approvalId: 'gw-1-t1', approved: true, by: 'alice', scope: 'incident' }, to: 'agent', work: ['ApprovalClosed', 'AnswerAgent'] },
   { from: 'agent: session running', event: { type: 'AgentFinished', session: 'gw-1#1', outcome: 'finished', detail: 'RECOVERY SUMMARY: set gateway.mode' }, to: 'agent', work: ['StartGateway'] },
   { from: 'agent: session running', event: { type: 'AgentFinished', session: 'gw-1#0', outcome: 'finished', detail: 'an earlier session' }, to: 'agent', work: [] },
