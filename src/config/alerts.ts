@@ -65,7 +65,7 @@ export const ALERT_FIELDS = {
   ratePerMinute: { env: 'ALERT_RATE_PER_MINUTE', schema: z.coerce.number().int().min(1).max(600), def: 20, hint: 'a whole number from 1 to 600' },
   heartbeatUrl: { env: 'MEDIC_HEARTBEAT_URL', schema: httpUrl, def: null, hint: 'a push URL, e.g. https://hc-ping.com/<uuid>' },
   guardianHeartbeatUrl: { env: 'MEDIC_GUARDIAN_HEARTBEAT_URL', schema: httpUrl, def: null, hint: "a second check's push URL (the guardian's own)" },
-  heartbeatIntervalS: { env: 'MEDIC_HEARTBEAT_INTERVAL_S', schema: z.coerce.number().int().min(5).max(86_400), def: 60, hint: 'seconds from 5 to 86400' },
+  heartbeatIntervalS: { env: 'MEDIC_HEARTBEAT_INTERVAL_S', schema: z.coerce.number().int().min(1).max(86_400), def: 60, hint: 'seconds from 1 to 86400' },
   metricsListen: {
     env: 'MEDIC_METRICS_LISTEN',
     schema: z.string().trim().regex(/^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]):\d{1,5}$/i, 'must be host:port, e.g. 0.0.0.0:9464'),

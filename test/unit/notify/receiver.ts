@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Alert } from '../../../src/notify/alert.js';
 
 export interface Received {
   method: string;
@@ -60,4 +61,24 @@ export class FakeReceiver {
       s.closeAllConnections();
     });
   }
+}
+
+/** An alert as the router makes them (a person needed at level 4), with `over` on top. */
+export function alert(over: Partial<Alert> = {}): Alert {
+  return {
+    id: 'gw-1:human:abcd1234',
+    event: 'human',
+    incidentId: 'gw-1',
+    target: 'gw',
+    priority: 'alert',
+    severity: 'critical',
+    needsHuman: true,
+    closes: false,
+    level: 4,
+    failureClass: 'plugin-crash',
+    title: '[gw] gw-1 needs a person: level 2 has nothing left to try',
+    text: 'cause: gateway exited with code 1\nclass: plugin-crash',
+    at: 1_700_000_000_000,
+    ...over,
+  };
 }
