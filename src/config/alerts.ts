@@ -82,7 +82,15 @@ const SECRET_NAME = /TOKEN|SECRET|ROUTING_KEY|WEBHOOK_URL|SLACK/;
 /** One line for a bad value: what is wrong, and how to fix it. The value is shown unless it is a secret. */
 function problem(f: Row, raw: string, issue: z.core.$ZodIssue, where: string): string {
   const got = SECRET_NAME.test(f.env) ? `a value of ${raw.length} characters` : `'${raw}'`;
-  const rule = issue.code === 'invalid_format' && (issue as { format?: string }).format === 'url' ? 'must be an http(s) URL' : issue.message.replace(/^Invalid input: /, '').toLowerCase();
+  const i = issue as z.core.$ZodIssue & { format?: string; values?: unknown[]; minimum?: unknown; maximum?: unknown; origin?: string };
+  let rule: string;
+  if (i.code === 'invalid_format' && i.format === 'url') rule = 'must be an http(s) URL';
+  else if (i.code === 'invalid_format' && i.format === 'regex') rule = i.message;
+  else if (i.code === 'invalid_value' && i.values) rule = `must be one of ${i.values.join(', ')}`;
+  else if (i.code === 'too_small') rule = i.origin === 'string' ? `must be at least ${String(i.minimum)} characters long` : `must be at least ${String(i.minimum)}`;
+  else if (i.code === 'too_big') rule = `must be at most ${String(i.maximum)}`;
+  else if (i.code === 'invalid_type') rule = 'must be a whole number';
+  else rule = i.message.toLowerCase();
   return `${f.env} ${rule} (got ${got}): set ${f.hint} in ${where}, see .env.example`;
 }
 
