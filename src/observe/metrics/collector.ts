@@ -57,6 +57,8 @@ interface Seen {
 
 export class MetricsCollector {
   private readonly open = new Map<string, Seen>();
+  /** Incidents closed lately, with when: the same closing seen again is not counted twice; a reopened one is not a new incident. */
+  private readonly closed = new Map<string, { closedAt: number; seen: Seen }>();
   private readonly lastProbeAt = new Map<string, number>();
   private readonly restartsSeen = new Map<string, number>();
   private discordSeen = { sent: 0, failed: 0 };
@@ -95,11 +97,13 @@ export class MetricsCollector {
 
   private onIncident(incident: Incident): void {
     const { target } = incident;
+    const before = this.closed.get(incident.id);
+    if (before && incident.closedAt === before.closedAt) return;
     let seen = this.open.get(incident.id);
     if (!seen) {
-      seen = { maxLevel: -1, agentRuns: 0 };
+      seen = before?.seen ?? { maxLevel: -1, agentRuns: 0 };
       this.open.set(incident.id, seen);
-      this.metrics.incidentsOpened.inc({ target, class: classOf(incident) });
+      if (!before) this.metrics.incidentsOpened.inc({ target, class: classOf(incident) });
     }
     for (let level = seen.maxLevel + 1; level <= incident.maxLevel; level++) this.metrics.levelReached.inc({ target, level: String(level) });
     seen.maxLevel = Math.max(seen.maxLevel, incident.maxLevel);
@@ -108,6 +112,8 @@ export class MetricsCollector {
     seen.agentRuns = Math.max(seen.agentRuns, runs);
     if (incident.closedAt === null || (incident.state !== 'resolved' && incident.state !== 'aborted')) return;
     this.open.delete(incident.id);
+    this.closed.set(incident.id, { closedAt: incident.closedAt, seen });
+    if (this.closed.size > 1000) this.closed.delete(this.closed.keys().next().value!);
     const cls = classOf(incident);
     this.metrics.incidentsClosed.inc({ target, class: cls, outcome: incident.state, max_level: String(incident.maxLevel) });
     if (incident.state === 'resolved') {
