@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2eWorld, healthyAndCalm } from '../e2e/harness.js';
-import { waitFor } from '../fixtures/gateways.js';
+import { freePort, waitFor } from '../fixtures/gateways.js';
 import { scrape } from '../unit/observe/prom-text.js';
 
 const world = new E2eWorld();
@@ -63,5 +63,15 @@ describe('GET /metrics', () => {
     for (const level of ['0', '2', '4']) expect(s.value('clawmedic_incident_level_reached_total', { target: 'gw', level })).toBe(1);
     expect(s.value('clawmedic_gateway_restarts_total', { target: 'gw' })).toBeGreaterThanOrEqual(4);
     expect(s.sum('clawmedic_incidents_closed_total')).toBe(0);
+  });
+
+  it('MEDIC_METRICS_LISTEN: a second listener serves /metrics and nothing else', async () => {
+    const port = await freePort();
+    const m = await world.start({ mode: 'ok' }, { MEDIC_METRICS_LISTEN: `127.0.0.1:${port}` });
+    await m.waitStatus('healthy', healthyAndCalm);
+    const s = await scrape(`http://127.0.0.1:${port}/metrics`);
+    expect(s.value('clawmedic_target_up', { target: 'gw' })).toBe(1);
+    expect((await fetch(`http://127.0.0.1:${port}/status`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`, { method: 'POST' })).status).toBe(404);
   });
 });
