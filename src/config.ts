@@ -11,6 +11,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { agentCredential, CREDENTIAL_CHOICES } from './agent/credentials.js';
 import { parseAutoAllow } from './agent/policy.js';
+import { ALERT_VARIABLES, loadAlerts, type AlertsConfig } from './config/alerts.js';
 import { typoProblems } from './config/typos.js';
 import { whereSet } from './env-file.js';
 import { ConfigError } from './errors.js';
@@ -144,13 +145,15 @@ export type MedicConfig = MedicSettings & {
   agent: AgentConfig;
   /** Null when DISCORD_TOKEN is unset: the medic runs without the bot. */
   discord: DiscordConfig | null;
+  /** Alerts beyond Discord, the dead-man's switch, a /metrics listener (src/config/alerts.ts). */
+  alerts: AlertsConfig;
   httpHost: '127.0.0.1';
 };
 
 /** Every variable clawmedic reads, for docs and `check-config`. */
 export const CONFIG_VARIABLES = [TARGET_FIELDS, MEDIC_FIELDS, DISCORD_FIELDS, AGENT_FIELDS].flatMap((table) =>
   Object.values(table).map((f: Field) => ({ name: f.env, default: f.def })),
-);
+).concat(ALERT_VARIABLES);
 
 /** Parses each field of `table` from `raw(field)`; a problem is recorded (with `fix`) and the default kept. */
 function parseTable<T extends Record<string, Field>>(
@@ -272,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   checkTargets(targets, home, cwd, problems);
   const discord = loadDiscord(env, problems);
   const agent = loadAgent(env, home, cwd, problems);
+  const alerts = loadAlerts(env, (name) => whereSet(env, name), problems);
   problems.push(...typoProblems(env, CONFIG_VARIABLES.map((v) => v.name), (name) => whereSet(env, name)));
   if (problems.length) throw new ConfigError(problems);
   const dataDir = expandHome(medic.dataDir, home);
@@ -280,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     targets,
     agent,
     discord,
+    alerts,
     httpHost: '127.0.0.1',
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
   };

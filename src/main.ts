@@ -25,6 +25,10 @@ import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
 import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
+import { alertSecrets } from './config/alerts.js';
+import { Alerting } from './notify/index.js';
+import { Heartbeat, medicHealth } from './observe/heartbeat.js';
+import { createMedicMetrics, MetricsCollector, startMetricsServer, type MetricsServer } from './observe/metrics/index.js';
 
 export interface RunOptions {
   env: NodeJS.ProcessEnv;
@@ -47,6 +51,10 @@ export interface RunningMedic {
   api: ApiServer;
   /** Null when DISCORD_TOKEN is unset. */
   bot: MedicBot | null;
+  /** `/metrics` (src/observe/metrics). */
+  metrics: MetricsCollector;
+  /** Alerts beyond Discord (src/notify); no channels when none is configured. */
+  alerting: Alerting;
   log: Logger;
   /** Stops the medic and the gateways it supervises, then the API and the store. */
   stop(): Promise<void>;
@@ -59,6 +67,8 @@ export function targetDataDir(config: MedicConfig, target: string): string {
 export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   const config = loadConfig(options.env);
   const redactor = new Redactor(secretValuesFromEnv(options.env));
+  // Alert URLs and keys (a Slack webhook path, a routing key) are secrets too.
+  redactor.add(alertSecrets(config.alerts));
   // The gateway configs' own secrets (auth token, channel tokens) are masked too.
   for (const t of config.targets) redactor.add(await secretValuesFromFile(t.configPath));
   const log = options.log ?? createLogger({ level: config.logLevel, format: config.logFormat, redactor });
@@ -84,16 +94,51 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     ? await startBot(config.discord, medic, { store, events, log, clock, redactor, ...options.bot })
     : null;
   if (!bot) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
+  const discordState = () => (bot ? bot.status().state : null);
+  const metrics = new MetricsCollector(
+    createMedicMetrics(),
+    { statuses: () => medic.status().targets, discord: () => bot?.status() ?? null, now: () => clock.now(), alertsPending: () => alerting.pending() },
+    VERSION,
+  );
+  metrics.attach(events);
+  bot?.client.rest.on('response', (_req, res) => {
+    if (res.status === 429) metrics.discordRateLimited();
+  });
+  const alerting = new Alerting({
+    config: config.alerts,
+    events,
+    store,
+    clock,
+    log,
+    redactor,
+    discord: discordState,
+    onDelivered: (channel) => metrics.metrics.alertsSent.inc({ channel }),
+    onFailed: (channel) => metrics.metrics.alertsFailed.inc({ channel }),
+  });
+  const hb = config.alerts.heartbeat;
+  const heartbeat = hb
+    ? new Heartbeat({
+        ...hb,
+        clock,
+        log,
+        health: () => medicHealth(medic.status().targets, discordState()),
+        onPing: (v, sent) => metrics.metrics.heartbeats.inc({ kind: v.ok ? 'ok' : 'fail', result: sent ? 'sent' : 'failed' }),
+      })
+    : null;
   let api: ApiServer | undefined;
   let dashboard: Dashboard | undefined;
+  let metricsServer: MetricsServer | null = null;
   try {
+    // Before the medic's first event: what a previous run left pending is delivered, nothing is missed.
+    await alerting.start();
     const token = await loadApiToken(config);
     // A token the medic generated (in its data dir) is a secret like the ones from .env.
     redactor.add([token]);
     // The bot subscribes before the first event; it logs in in the background and never blocks the ladder.
     bot?.start();
     await medic.start();
-    const extras = () => ({ discord: bot ? bot.status() : { state: 'disabled' } });
+    const extras = () => ({ discord: bot ? bot.status() : { state: 'disabled' }, alertsPending: alerting.pending() });
+    const render = () => metrics.render();
     dashboard = createDashboard({
       medic,
       store,
@@ -104,10 +149,15 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       log,
       transcriptDir: join(config.dataDir, 'agent', 'transcripts'),
     });
-    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras, dashboard });
+    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras, dashboard, metrics: render });
+    const listen = config.alerts.metricsListen;
+    if (listen) metricsServer = await startMetricsServer(listen.host, listen.port, render);
+    heartbeat?.start();
   } catch (err) {
     dashboard?.close();
+    await api?.close().catch(() => {});
     await medic.stop().catch(() => {});
+    await alerting.stop().catch(() => {});
     await bot?.stop().catch(() => {});
     await store.close().catch(() => {});
     throw err;
@@ -122,10 +172,16 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     store,
     api: running,
     bot,
+    metrics,
+    alerting,
     log,
     stop: async () => {
+      // The pings stop first: a medic on its way out is not vouched for.
+      await heartbeat?.stop();
       await medic.stop();
       await bot?.stop();
+      await alerting.stop();
+      await metricsServer?.close();
       await running.close();
       await store.close();
     },

@@ -27,6 +27,8 @@ export interface ApiServerOptions {
   allowedHostNames?: readonly string[];
   /** The live web dashboard at `/` (src/api/dashboard); absent: `/` answers 404. */
   dashboard?: Dashboard;
+  /** `GET /metrics`: the Prometheus text exposition (src/observe/metrics); absent: 404. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface ApiServer {
@@ -127,6 +129,11 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
       const found = await o.store.getIncident(decodeSegment(m[1]!));
       if (!found) throw new RequestRejectedError(`no incident ${m[1]}`, 404);
       return send(res, 200, found);
+    }
+    if (path === '/metrics' && o.metrics) {
+      const { contentType, body } = await o.metrics();
+      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+      return void res.end(body);
     }
     if (path === '/audit') {
       return send(res, 200, { audit: await o.store.listAudit({ limit: clampInt(url.searchParams.get('limit'), 100, 1, 1000) }) });

@@ -5,10 +5,11 @@
  */
 import { agentSummary, resolveAgentCommand } from '../agent/setup.js';
 import type { MedicConfig, TargetConfig } from '../config.js';
+import { alertsDump, alertsSummary } from '../config/alerts.js';
 
 /** Every setting, with secrets replaced by `[set]`. */
 export function configDump(config: MedicConfig): string {
-  const shown = { ...config, apiToken: config.apiToken ? '[set]' : null, discord: config.discord && { ...config.discord, token: '[set]' } };
+  const shown = { ...config, apiToken: config.apiToken ? '[set]' : null, discord: config.discord && { ...config.discord, token: '[set]' }, alerts: alertsDump(config.alerts) };
   return JSON.stringify(shown, null, 2);
 }
 
@@ -51,6 +52,7 @@ export function configSummary(config: MedicConfig, env: NodeJS.ProcessEnv): stri
     ...targets.flatMap((t) => t.lines),
     agentSummary(config.agent, env),
     bot,
+    ...alertsSummary(config.alerts),
     `local API: http://${config.httpHost}:${config.httpPort}, data in ${config.dataDir}`,
     ...(warnings.length ? ['warnings:', ...warnings.map((w) => `  - ${w}`)] : []),
   ].join('\n');

@@ -19,6 +19,7 @@
  * The article's "nuclear" test (both unloaded, config deleted) is one pass: both are loaded
  * again, and the medic's level 2 restores the config from its last-known-good copy.
  */
+import { pingHeartbeat, type Verdict } from '../observe/heartbeat.js';
 import type { Logger } from '../recovery/ports.js';
 import type { UnitRef } from './options.js';
 import type { ServiceManager } from './service-manager.js';
@@ -47,6 +48,14 @@ export interface GuardianOptions {
   retryDelayMs?: number;
   /** Default a timer; tests pass one that returns at once. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The guardian's own dead-man's switch (MEDIC_GUARDIAN_HEARTBEAT_URL): pinged after each pass,
+   * `/fail` (or status=down) when the medic did not answer or a unit could not be loaded. A check
+   * of its own: were it the medic's, the guardian's pings would hide a dead medic.
+   */
+  heartbeatUrl?: string | null;
+  /** Default `pingHeartbeat`. */
+  ping?: (url: string, verdict: Verdict) => Promise<{ ok: boolean; detail: string }>;
 }
 
 export const DefaultGuardianOptions = {
@@ -139,7 +148,17 @@ export async function runGuardianOnce(o: GuardianOptions): Promise<GuardianResul
 
   const ok = steps.every((s) => s.error === null);
   if (steps.length === 0) log.debug(`guardian: all well (${units.medic.name} answers, both units loaded)`);
+  if (o.heartbeatUrl) await pingGuardianHeartbeat(o, o.heartbeatUrl, health, steps);
   return { medicHealthy: health.ok, probeDetail: health.detail, steps, ok };
+}
+
+/** Healthy when the medic answered and every unit action worked; the reason names what did not. */
+async function pingGuardianHeartbeat(o: GuardianOptions, url: string, health: { ok: boolean; detail: string }, steps: GuardianStep[]): Promise<void> {
+  const failed = steps.filter((s) => s.error !== null).map((s) => `${s.unit}: could not ${s.action} (${s.error})`);
+  const problems = [...(health.ok ? [] : [`medic not answering (${health.detail})`]), ...failed];
+  const verdict: Verdict = problems.length ? { ok: false, reason: problems.join('; ') } : { ok: true, reason: 'ok' };
+  const sent = await (o.ping ?? pingHeartbeat)(url, verdict);
+  if (!sent.ok) o.log.warn(`guardian: heartbeat ping failed (${sent.detail})`);
 }
 
 /**

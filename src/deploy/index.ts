@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { loadConfig, loadMedicSettings, type MedicSettings } from '../config.js';
+import { loadGuardianHeartbeat } from '../config/alerts.js';
+import { whereSet } from '../env-file.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import type { Logger } from '../recovery/ports.js';
@@ -245,6 +247,13 @@ export function unitPath(shellPath: string | undefined): string {
  * medic reads them (`loadMedicSettings`: the same schema and defaults). Only the medic's own
  * settings: a broken target setting must not stop the guardian from loading the units.
  */
+/** MEDIC_GUARDIAN_HEARTBEAT_URL; a bad one is logged and skipped: it must not stop the guardian's pass. */
+function guardianHeartbeat(env: NodeJS.ProcessEnv, log: Logger): string | null {
+  const { url, problems } = loadGuardianHeartbeat(env, (name) => whereSet(env, name));
+  for (const p of problems) log.error(`guardian: ${p}`);
+  return url;
+}
+
 async function guardian(platform: Platform, env: NodeJS.ProcessEnv, deps: DeployDeps): Promise<number> {
   let settings: MedicSettings;
   try {
@@ -267,6 +276,7 @@ async function guardian(platform: Platform, env: NodeJS.ProcessEnv, deps: Deploy
     log,
     ...(deps.probe ? { probe: deps.probe } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    heartbeatUrl: guardianHeartbeat(env, log),
   });
   if (deps.interactive) renderGuardianResult(result, medic.name).forEach(deps.out);
   return result.ok ? 0 : 1;
