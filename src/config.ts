@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { agentCredential, CREDENTIAL_CHOICES } from './agent/credentials.js';
 import { parseAutoAllow } from './agent/policy.js';
 import { typoProblems } from './config/typos.js';
+import { FLEET_VARIABLES, loadFleet, type FleetConfig } from './config/fleet.js';
 import { whereSet } from './env-file.js';
 import { ConfigError } from './errors.js';
 import { DefaultBackoff, DefaultLadderOptions } from './recovery/ladder/options.js';
@@ -144,13 +145,15 @@ export type MedicConfig = MedicSettings & {
   agent: AgentConfig;
   /** Null when DISCORD_TOKEN is unset: the medic runs without the bot. */
   discord: DiscordConfig | null;
+  /** Null unless FLEET_ETCD_ENDPOINTS is set: fleet mode (docs/fleet.md). */
+  fleet: FleetConfig | null;
   httpHost: '127.0.0.1';
 };
 
 /** Every variable clawmedic reads, for docs and `check-config`. */
 export const CONFIG_VARIABLES = [TARGET_FIELDS, MEDIC_FIELDS, DISCORD_FIELDS, AGENT_FIELDS].flatMap((table) =>
   Object.values(table).map((f: Field) => ({ name: f.env, default: f.def })),
-);
+).concat(FLEET_VARIABLES);
 
 /** Parses each field of `table` from `raw(field)`; a problem is recorded (with `fix`) and the default kept. */
 function parseTable<T extends Record<string, Field>>(
@@ -272,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   checkTargets(targets, home, cwd, problems);
   const discord = loadDiscord(env, problems);
   const agent = loadAgent(env, home, cwd, problems);
+  const fleet = loadFleet(env, problems);
   problems.push(...typoProblems(env, CONFIG_VARIABLES.map((v) => v.name), (name) => whereSet(env, name)));
   if (problems.length) throw new ConfigError(problems);
   const dataDir = expandHome(medic.dataDir, home);
@@ -280,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     targets,
     agent,
     discord,
+    fleet,
     httpHost: '127.0.0.1',
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
   };

@@ -24,6 +24,7 @@ import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
 import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
+import type { Fleet } from './fleet/index.js';
 
 export interface RunOptions {
   env: NodeJS.ProcessEnv;
@@ -44,8 +45,10 @@ export interface RunningMedic {
   events: MedicEvents;
   store: Store;
   api: ApiServer;
-  /** Null when DISCORD_TOKEN is unset. */
+  /** Null when DISCORD_TOKEN is unset, and in fleet mode (there the leader's bot is `fleet.bot()`). */
   bot: MedicBot | null;
+  /** Null unless FLEET_ETCD_ENDPOINTS is set (docs/fleet.md). */
+  fleet: Fleet | null;
   log: Logger;
   /** Stops the medic and the gateways it supervises, then the API and the store. */
   stop(): Promise<void>;
@@ -78,11 +81,12 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     agent,
     buildAdapters: (t) => (options.buildAdapters ? options.buildAdapters(t, defaults(t)) : defaults(t)()),
   });
-  // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run.
-  const bot = config.discord
-    ? await startBot(config.discord, medic, { store, events, log, clock, redactor, ...options.bot })
-    : null;
-  if (!bot) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
+  // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run. In fleet mode the
+  // fleet starts it when (and while) this medic is the leader; etcd is loaded only in fleet mode.
+  const discord = config.discord;
+  const bot = discord && !config.fleet ? await startBot(discord, medic, { store, events, log, clock, redactor, ...options.bot }) : null;
+  if (!discord) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
+  let fleet: Fleet | null = null;
   let api: ApiServer | undefined;
   try {
     const token = await loadApiToken(config);
@@ -90,11 +94,29 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     redactor.add([token]);
     // The bot subscribes before the first event; it logs in in the background and never blocks the ladder.
     bot?.start();
+    if (config.fleet) {
+      const { startFleet } = await import('./fleet/index.js');
+      fleet = await startFleet({
+        config: config.fleet,
+        medic,
+        store,
+        events,
+        log,
+        clock,
+        redactor,
+        version: VERSION,
+        startBot: discord ? (o) => startBot(discord, medic, { log, clock, redactor, ...options.bot, ...o }) : null,
+      });
+    }
     await medic.start();
-    const extras = () => ({ discord: bot ? bot.status() : { state: 'disabled' } });
+    const joined = fleet;
+    const extras = joined
+      ? () => ({ discord: joined.bot()?.status() ?? { state: discord ? 'follower' : 'disabled' }, fleet: joined.status() })
+      : () => ({ discord: bot ? bot.status() : { state: 'disabled' } });
     api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras });
   } catch (err) {
     await medic.stop().catch(() => {});
+    await fleet?.stop().catch(() => {});
     await bot?.stop().catch(() => {});
     await store.close().catch(() => {});
     throw err;
@@ -109,9 +131,11 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     store,
     api: running,
     bot,
+    fleet,
     log,
     stop: async () => {
       await medic.stop();
+      await fleet?.stop();
       await bot?.stop();
       await running.close();
       await store.close();
