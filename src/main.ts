@@ -105,7 +105,9 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
         clock,
         redactor,
         version: VERSION,
-        startBot: discord ? (o) => startBot(discord, medic, { log, clock, redactor, ...options.bot, ...o }) : null,
+        startBot: discord
+          ? (o) => startBot(discord, o.medic, { log, clock, redactor, ...options.bot, store: o.store, events: o.events, canWrite: o.canWrite })
+          : null,
       });
     }
     await medic.start();
@@ -230,7 +232,11 @@ export async function loadApiToken(config: MedicConfig): Promise<string> {
  * interactions into ladder operations; neither imports the other. discord.js costs ~40 MB and
  * 0.6 s to load, so both are loaded only when there is a bot to run.
  */
-async function startBot(config: NonNullable<MedicConfig['discord']>, medic: Medic, o: Omit<BotOptions, 'config' | 'onInteraction'>): Promise<MedicBot> {
+async function startBot(
+  config: NonNullable<MedicConfig['discord']>,
+  medic: Pick<Medic, 'target' | 'targets' | 'status' | 'audit'>,
+  o: Omit<BotOptions, 'config' | 'onInteraction'>,
+): Promise<MedicBot> {
   const [{ MedicBot }, { handleInteraction }] = await Promise.all([import('./bot/bot.js'), import('./commands/interactions.js')]);
   return new MedicBot({
     ...o,

@@ -12,7 +12,9 @@ import type { Medic } from '../medic.js';
 import { MedicEvents } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import type { TargetStatus } from '../recovery/types.js';
+import { CommandInbox, sendCommand } from './commands.js';
 import type { Coordination } from './coordination.js';
+import { fleetMedic, type CommandMedic } from './fleet-medic.js';
 import { FleetFeed } from './feed.js';
 import { HostWatch } from './hosts.js';
 import { fleetKeys } from './keys.js';
@@ -22,7 +24,10 @@ import { FleetOutbox } from './outbox.js';
 import { sharedBotStore } from './shared-store.js';
 
 /** What the composition root hands the fleet to start the one bot with, when this medic leads. */
-export type StartFleetBot = (o: { store: Store; events: MedicEvents; canWrite: () => boolean }) => Promise<MedicBot>;
+export type StartFleetBot = (o: { store: Store; events: MedicEvents; canWrite: () => boolean; medic: CommandMedic }) => Promise<MedicBot>;
+
+/** How long the leader waits for another host to answer a command. */
+const COMMAND_TIMEOUT_MS = 15_000;
 
 export interface FleetDeps {
   config: FleetConfig;
@@ -64,10 +69,12 @@ export class Fleet {
   private readonly membership: Membership;
   private readonly leadership: Leadership;
   private readonly outbox: FleetOutbox;
+  private readonly inbox: CommandInbox;
   private term: Term | null = null;
   /** Counts terms, so a start that finishes after its term ended is undone. */
   private generation = 0;
   private termWork: Promise<void> = Promise.resolve();
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly d: FleetDeps,
@@ -100,20 +107,25 @@ export class Fleet {
       onDeposed: () => this.endTerm(),
     });
     this.outbox = new FleetOutbox({ coord, keys: this.keys, host: c.host, store: d.store, events: d.events, clock: d.clock, log: d.log });
+    this.inbox = new CommandInbox({ coord, keys: this.keys, host: c.host, medic: d.medic, clock: d.clock, log: d.log });
   }
 
   async start(): Promise<void> {
     await this.outbox.start();
     this.d.events.on('status', () => this.membership.markDirty());
     this.membership.start();
+    // Commands from the leader: etcd may be away now; the watch is set up when it answers.
+    void this.startInbox();
     if (this.d.startBot) this.leadership.start();
     else this.d.log.info('fleet: no Discord settings on this host: it never leads, its events go to the leader');
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.leadership.stop();
     this.endTerm();
     await this.termWork;
+    await this.inbox.stop();
     await this.outbox.stop();
     await this.membership.stop();
     await this.coord.close();
@@ -134,6 +146,18 @@ export class Fleet {
       queued: this.outbox.queued,
     };
     return this.term ? { ...base, hosts: this.term.hosts.hosts(), lost: this.term.hosts.lostHosts() } : base;
+  }
+
+  private async startInbox(): Promise<void> {
+    for (let wait = 500; !this.stopping.signal.aborted; wait = Math.min(wait * 2, 5000)) {
+      try {
+        await this.inbox.start();
+        return;
+      } catch (err) {
+        this.d.log.debug(`fleet: command inbox: ${(err as Error).message}`);
+        await this.d.clock.sleep(wait, this.stopping.signal);
+      }
+    }
   }
 
   private targetStatuses(): TargetStatus[] {
@@ -163,7 +187,11 @@ export class Fleet {
       this.term = { feed, hosts, bot: null, events };
       try {
         // The bot subscribes before the first event is handed on.
-        bot = await this.d.startBot!({ store, events, canWrite: leading });
+        const send = { coord: this.coord, keys: this.keys, clock: this.d.clock, from: this.d.config.host, timeoutMs: COMMAND_TIMEOUT_MS };
+        const medic = fleetMedic(this.d.medic, this.d.config.host, () => hosts.hosts(), (host, target, operation, by) =>
+          sendCommand(send, host, target, by, operation),
+        );
+        bot = await this.d.startBot!({ store, events, canWrite: leading, medic });
         this.term.bot = bot;
         bot.start();
         await hosts.start();
