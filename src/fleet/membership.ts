@@ -40,7 +40,8 @@ export class Membership {
   private dirty = true;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | null = null;
-  private connected = false;
+  /** Null until etcd first answered or failed: the first failure is said too. */
+  private connected: boolean | null = null;
 
   constructor(private readonly o: MembershipOptions) {}
 
@@ -54,7 +55,7 @@ export class Membership {
   }
 
   get isConnected(): boolean {
-    return this.connected;
+    return this.connected === true;
   }
 
   start(): void {

@@ -23,28 +23,41 @@ export function etcdAvailable(): boolean {
   return spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/** Client TLS for the members (PEM files): the server's certificate, and the CA client certificates must chain to. */
+export interface EtcdTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  /** What etcdctl presents: a client certificate and key; and a user, once auth is on. */
+  client: { certFile: string; keyFile: string };
+}
+
 export class EtcdCluster {
+  /** etcdctl's user ('name:password') once authentication is on. */
+  user: string | null = null;
+
   private constructor(
     readonly dir: string,
     readonly members: EtcdMember[],
     private readonly token: string,
+    readonly tls: EtcdTls | null,
   ) {}
 
   /** Starts `size` members and waits until the cluster answers. */
-  static async start(size = 1): Promise<EtcdCluster> {
+  static async start(size = 1, tls: EtcdTls | null = null): Promise<EtcdCluster> {
     const dir = await mkdtemp(join(tmpdir(), 'clawmedic-etcd-'));
     const members: EtcdMember[] = [];
     for (let i = 0; i < size; i++) {
       members.push({
         name: `m${i}`,
-        clientUrl: `http://127.0.0.1:${await freePort()}`,
+        clientUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${await freePort()}`,
         peerUrl: `http://127.0.0.1:${await freePort()}`,
         dataDir: join(dir, `m${i}`),
         child: null,
         output: [],
       });
     }
-    const cluster = new EtcdCluster(dir, members, `t${process.pid}-${Date.now()}`);
+    const cluster = new EtcdCluster(dir, members, `t${process.pid}-${Date.now()}`, tls);
     for (const m of members) cluster.spawnMember(m);
     await cluster.waitHealthy();
     return cluster;
@@ -73,6 +86,7 @@ export class EtcdCluster {
         '--heartbeat-interval', '100',
         '--election-timeout', '1000',
         '--log-level', 'warn',
+        ...(this.tls ? ['--cert-file', this.tls.certFile, '--key-file', this.tls.keyFile, '--client-cert-auth', '--trusted-ca-file', this.tls.caFile] : []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -85,14 +99,28 @@ export class EtcdCluster {
     m.child = child;
   }
 
-  /** True when `etcdctl endpoint health` says every running member is healthy. */
-  health(members = this.members.filter((m) => m.child)): boolean {
-    if (!members.length) return false;
-    const r = spawnSync('etcdctl', ['--endpoints', members.map((m) => m.clientUrl).join(','), '--command-timeout=2s', 'endpoint', 'health'], {
+  /** Runs etcdctl against the running members (with the client certificate and user when set). */
+  etcdctl(args: string[], members = this.members.filter((m) => m.child)): { status: number | null; stdout: string; stderr: string } {
+    const tls = this.tls ? ['--cacert', this.tls.caFile, '--cert', this.tls.client.certFile, '--key', this.tls.client.keyFile] : [];
+    const user = this.user ? ['--user', this.user] : [];
+    const r = spawnSync('etcdctl', ['--endpoints', members.map((m) => m.clientUrl).join(','), '--command-timeout=3s', ...tls, ...user, ...args], {
       env: { ...process.env, ETCDCTL_API: '3' },
       encoding: 'utf8',
     });
-    return r.status === 0;
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** True when `etcdctl endpoint health` says every running member is healthy. */
+  health(members = this.members.filter((m) => m.child)): boolean {
+    if (!members.length) return false;
+    return this.etcdctl(['endpoint', 'health'], members).status === 0;
+  }
+
+  /** Every key and value under `prefix`, as etcdctl prints them (key line, value line). */
+  dump(prefix = 'clawmedic/'): string {
+    const r = this.etcdctl(['get', '--prefix', prefix]);
+    if (r.status !== 0) throw new Error(`etcdctl get failed: ${r.stderr}`);
+    return r.stdout;
   }
 
   async waitHealthy(timeoutMs = 30_000): Promise<void> {

@@ -37,6 +37,10 @@ describe('fleet leader', () => {
       () => w.fake.channelMessages(w.fake.channelId).find((m) => m.embeds?.some((e) => e.title?.includes(`host ${leader.host} not heard from`))),
       { timeoutMs: 30_000, what: `host ${leader.host} lost card\n${w.logs()}` },
     );
+    // Nothing in etcd holds a secret: the Discord token is in every medic's environment.
+    const stored = w.etcd.dump();
+    expect(stored).toContain(`clawmedic/test/hosts/${follower.host}`);
+    expect(stored).not.toContain(w.fake.token);
     // The card the old leader posted is edited, never posted again.
     await new Promise((ok) => setTimeout(ok, 1500));
     expect(w.cards(incidentId)).toHaveLength(1);

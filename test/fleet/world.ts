@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { FakeDiscord, discordEnvFor } from '../fixtures/fake-discord/index.js';
 import { demoGatewayCommand, freePort, isAlive, ProcessJanitor, TempDirs, waitFor } from '../fixtures/gateways.js';
 import { FAST_SETTINGS } from '../e2e/harness.js';
-import { EtcdCluster } from './etcd.js';
+import { EtcdCluster, type EtcdTls } from './etcd.js';
 
 const BIN = fileURLToPath(new URL('../../bin/clawmedic.js', import.meta.url));
 
@@ -41,8 +41,8 @@ export class FleetWorld {
     readonly ttlS: number,
   ) {}
 
-  static async start(options: { members?: number; ttlS?: number } = {}): Promise<FleetWorld> {
-    const etcd = await EtcdCluster.start(options.members ?? 1);
+  static async start(options: { members?: number; ttlS?: number; tls?: EtcdTls } = {}): Promise<FleetWorld> {
+    const etcd = await EtcdCluster.start(options.members ?? 1, options.tls ?? null);
     const fake = await FakeDiscord.start();
     return new FleetWorld(etcd, fake, options.ttlS ?? 4);
   }
