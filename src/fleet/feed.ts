@@ -45,6 +45,13 @@ export class FleetFeed {
     return [...this.incidents.values()].sort((a, b) => b.openedAt - a.openedAt).slice(0, limit);
   }
 
+  /** The newest incident of `target` the events carried (open or closed). */
+  latestIncident(target: string): Incident | undefined {
+    let best: Incident | undefined;
+    for (const i of this.incidents.values()) if (i.target === target && (!best || i.openedAt >= best.openedAt)) best = i;
+    return best;
+  }
+
   get handedCount(): number {
     return this.handedTotal;
   }

@@ -188,8 +188,12 @@ export class Fleet {
       try {
         // The bot subscribes before the first event is handed on.
         const send = { coord: this.coord, keys: this.keys, clock: this.d.clock, from: this.d.config.host, timeoutMs: COMMAND_TIMEOUT_MS };
-        const medic = fleetMedic(this.d.medic, this.d.config.host, () => hosts.hosts(), (host, target, operation, by) =>
-          sendCommand(send, host, target, by, operation),
+        const medic = fleetMedic(
+          this.d.medic,
+          this.d.config.host,
+          () => hosts.hosts(),
+          (host, target, operation, by) => sendCommand(send, host, target, by, operation),
+          (target) => feed.latestIncident(target),
         );
         bot = await this.d.startBot!({ store, events, canWrite: leading, medic });
         this.term.bot = bot;

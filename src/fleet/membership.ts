@@ -42,6 +42,7 @@ export class Membership {
   private loop: Promise<void> | null = null;
   /** Null until etcd first answered or failed: the first failure is said too. */
   private connected: boolean | null = null;
+  private wake: (() => void) | null = null;
 
   constructor(private readonly o: MembershipOptions) {}
 
@@ -62,13 +63,15 @@ export class Membership {
     this.loop = this.run();
   }
 
-  /** The status changed: published on the next turn of the loop (at most once a second). */
+  /** The status changed: published on the next turn of the loop (at most about four times a second). */
   markDirty(): void {
     this.dirty = true;
+    this.wake?.();
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.wake?.();
     await this.loop;
     // A clean stop lets the host record go now rather than after the TTL: other hosts see it lost at once.
     await this.lease_?.revoke().catch(() => {});
@@ -95,7 +98,15 @@ export class Membership {
           this.setConnected(false, err.message);
         });
       }
-      await this.o.clock.sleep(1000, this.stopping.signal);
+      // A short pause between publications, then wait for a change (or a second, to notice a lost lease's re-grant).
+      await this.o.clock.sleep(250, this.stopping.signal);
+      if (!this.dirty) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          void this.o.clock.sleep(1000, this.stopping.signal).then(resolve);
+        });
+        this.wake = null;
+      }
     }
   }
 

@@ -68,4 +68,32 @@ describe('fleet commands', () => {
     expect(here).toHaveLength(1);
     expect((await audit(leader)).some((r) => r.text.includes('refused /recover: not an operator'))).toBe(true);
   });
+
+  it("a card button for host C's incident, clicked on the leader, runs on host C; a stranger's click is refused and reaches no host", async () => {
+    const w = (world = await FleetWorld.start({ members: 1, ttlS: 4 }));
+    await w.addMedic('a');
+    const leader = await w.waitLeader();
+    // Host c's gateway never starts: its incident stays open, its card keeps its buttons.
+    const c = await w.addMedic('c', {}, 'crash-on-start');
+    const incidentId = `${c.target}-1`;
+    const card = await waitFor(() => w.cards(incidentId).find((m) => m.components?.length), { timeoutMs: 30_000, what: `card of ${incidentId} with buttons\n${w.logs()}` });
+    const abort = (card.components![0] as { components: { custom_id: string; label: string }[] }).components.find((b) => b.label === 'Abort')!;
+    expect(abort.custom_id).toBe(`cm:abort:${c.target}:${incidentId}`);
+
+    const stranger = await w.fake.button({ customId: abort.custom_id, messageId: card.id, userId: w.fake.users.outsider.id });
+    expect((await lastResponse(w.fake, stranger.id)).content).toBe('⛔ Only operators may use these buttons.');
+    expect((await audit(c)).filter((r) => r.text.includes('via the fleet leader'))).toEqual([]);
+    expect((await w.status(c)).targets[0]!.incident?.id).toBe(incidentId);
+
+    const click = await w.fake.button({ customId: abort.custom_id, messageId: card.id });
+    expect((await lastResponse(w.fake, click.id)).content).toBe(`⏹️ ${incidentId} aborted; automatic actions paused until /resume.`);
+    const res = await fetch(`http://127.0.0.1:${c.apiPort}/incidents/${incidentId}`);
+    expect(((await res.json()) as { incident: { state: string } }).incident.state).toBe('aborted');
+    const there = (await audit(c)).filter((r) => r.text.includes(`via the fleet leader ${leader.host}`));
+    expect(there).toHaveLength(1);
+    expect(there[0]!.text).toContain(': abort');
+    expect((await audit(leader)).filter((r) => r.target === c.target).map((r) => r.text.replace(/^.*?: /, ''))).toEqual(
+      expect.arrayContaining([`clicked abort (${incidentId})`, 'refused button abort: not an operator']),
+    );
+  });
 });

@@ -47,8 +47,8 @@ export class FleetWorld {
     return new FleetWorld(etcd, fake, options.ttlS ?? 4);
   }
 
-  /** A medic for host `host` (target `gw-<host>`), started. */
-  async addMedic(host: string, extra: Record<string, string> = {}): Promise<FleetMedic> {
+  /** A medic for host `host` (target `gw-<host>`), started; with `crash-on-start` its gateway never comes up. */
+  async addMedic(host: string, extra: Record<string, string> = {}, mode: 'ok' | 'crash-on-start' = 'ok'): Promise<FleetMedic> {
     const dir = await this.dirs.make(`clawmedic-fleet-${host}-`);
     const gatewayPort = await freePort();
     const apiPort = await freePort();
@@ -61,7 +61,7 @@ export class FleetWorld {
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       GATEWAY_NAME: `gw-${host}`,
-      GATEWAY_COMMAND: demoGatewayCommand({ port: gatewayPort, config: configPath }),
+      GATEWAY_COMMAND: demoGatewayCommand({ port: gatewayPort, config: configPath, ...(mode === 'ok' ? {} : { mode }) }),
       GATEWAY_HEALTH_URL: `http://127.0.0.1:${gatewayPort}/healthz`,
       GATEWAY_CONFIG_PATH: configPath,
       MEDIC_DATA_DIR: join(dir, 'medic'),
@@ -76,10 +76,13 @@ export class FleetWorld {
     const medic: FleetMedic = { host, target: `gw-${host}`, env, apiPort, child: null, output: [] };
     this.medics.push(medic);
     this.spawn(medic);
-    await waitFor(async () => (await this.status(medic).catch(() => null))?.targets[0]?.health === 'up', {
-      timeoutMs: 30_000,
-      what: `medic ${host} up with a healthy gateway (${medic.output.slice(-5).join(' | ')})`,
-    });
+    await waitFor(
+      async () => {
+        const s = await this.status(medic).catch(() => null);
+        return mode === 'ok' ? s?.targets[0]?.health === 'up' : s?.fleet.connected;
+      },
+      { timeoutMs: 30_000, what: `medic ${host} up (${medic.output.slice(-5).join(' | ')})` },
+    );
     return medic;
   }
 
