@@ -2,15 +2,21 @@
  * One leader for the fleet: the medic whose lease holds the leader key (created only when absent,
  * in one etcd transaction). It alone runs the Discord bot.
  *
- * Fencing: a leader counts itself deposed as soon as etcd has not renewed its lease for half the
- * TTL, or the lease is lost, or the key is gone; it then stops the bot before writing again. etcd
- * frees the key only a whole TTL after the last renewal, so the old bot has stopped before a new
- * leader can even be elected. Each term carries an epoch (the count of terms) for the log and /status.
+ * Fencing: a leader counts itself deposed as soon as etcd has not renewed its lease for three
+ * quarters of the TTL, or the lease is lost, or the key is gone; it then stops the bot before writing
+ * again. etcd frees the key only a whole TTL after the last renewal it granted (which is before our
+ * answer arrived), so the old bot has stopped writing before a new leader can even be elected. Three
+ * quarters, not a half: etcd3 renews every third of the TTL, and one renewal lost to an etcd member's
+ * death (a raft election) must not depose a healthy leader. Each term carries an epoch (the count of terms) for the log and /status.
  */
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../recovery/ports.js';
 import type { Coordination, Lease, WatchHandle } from './coordination.js';
 import type { FleetKeys } from './keys.js';
+import { wakeableSleep } from './wait.js';
+
+/** The part of the TTL without a renewal after which a leader stops writing. */
+export const FENCE_FRACTION = 0.75;
 
 export interface LeadershipOptions {
   coord: Coordination;
@@ -75,7 +81,7 @@ export class Leadership {
   }
 
   private fresh(): boolean {
-    return this.o.lease() !== null && this.o.clock.now() - this.o.lastKeepaliveAt() < (this.o.ttlS * 1000) / 2;
+    return this.o.lease() !== null && this.o.clock.now() - this.o.lastKeepaliveAt() < FENCE_FRACTION * this.o.ttlS * 1000;
   }
 
   private depose(why: string): void {
@@ -87,13 +93,12 @@ export class Leadership {
 
   private async run(): Promise<void> {
     while (!this.stopping.signal.aborted) {
-      if (this.leading && !this.fresh()) this.depose(`etcd has not renewed the lease for ${this.o.ttlS / 2} s`);
+      if (this.leading && !this.fresh()) this.depose(`etcd has not renewed the lease for ${FENCE_FRACTION * this.o.ttlS} s`);
       if (!this.leading) await this.campaign().catch((err: Error) => this.o.log.debug(`fleet: campaign: ${err.message}`));
       // Short turns while leading (the fence), longer ones while following (the watch wakes us).
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        void this.o.clock.sleep(this.leading ? 250 : 1000, this.stopping.signal).then(resolve);
-      });
+      const wait = wakeableSleep(this.o.clock, this.leading ? 250 : 1000, this.stopping.signal);
+      this.wake = wait.wake;
+      await wait.done;
       this.wake = null;
     }
   }

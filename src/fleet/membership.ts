@@ -8,6 +8,7 @@ import type { Logger } from '../recovery/ports.js';
 import type { TargetStatus } from '../recovery/types.js';
 import type { Coordination, Lease } from './coordination.js';
 import type { FleetKeys } from './keys.js';
+import { wakeableSleep } from './wait.js';
 
 /** What a host publishes about itself. */
 export interface HostRecord {
@@ -101,10 +102,9 @@ export class Membership {
       // A short pause between publications, then wait for a change (or a second, to notice a lost lease's re-grant).
       await this.o.clock.sleep(250, this.stopping.signal);
       if (!this.dirty) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          void this.o.clock.sleep(1000, this.stopping.signal).then(resolve);
-        });
+        const wait = wakeableSleep(this.o.clock, 1000, this.stopping.signal);
+        this.wake = wait.wake;
+        await wait.done;
         this.wake = null;
       }
     }

@@ -9,6 +9,7 @@ import type { MedicEventMap, MedicEvents } from '../recovery/events.js';
 import type { Logger, Store } from '../recovery/ports.js';
 import type { Coordination } from './coordination.js';
 import type { FleetKeys } from './keys.js';
+import { wakeableSleep } from './wait.js';
 
 /** The events the leader's bot draws from; the agent's live screen stays on its host (its transcript comes with `agent-ended`). */
 export const CARRIED = ['incident', 'record', 'human', 'approval', 'approval-closed', 'agent-ended'] as const;
@@ -97,10 +98,9 @@ export class FleetOutbox {
     while (!this.stopping.signal.aborted) {
       const next = this.queue[0];
       if (!next) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          void this.o.clock.sleep(1000, this.stopping.signal).then(resolve);
-        });
+        const wait = wakeableSleep(this.o.clock, 1000, this.stopping.signal);
+        this.wake = wait.wake;
+        await wait.done;
         this.wake = null;
         continue;
       }
