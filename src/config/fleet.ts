@@ -3,6 +3,7 @@
  * FLEET_ETCD_ENDPOINTS unset the medic runs alone, exactly as without this file, and etcd is
  * never loaded. Every problem says how to fix it, as the rest of the config does.
  */
+import { accessSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -48,6 +49,15 @@ export function defaultHostName(name = hostname()): string {
   return cleaned || 'host';
 }
 
+function readable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads the fleet settings from `env`; each problem is pushed with its fix. Null: fleet mode is off. */
 export function loadFleet(env: NodeJS.ProcessEnv, problems: string[]): FleetConfig | null {
   const raw = (k: string) => env[k]?.trim() || null;
@@ -78,6 +88,9 @@ export function loadFleet(env: NodeJS.ProcessEnv, problems: string[]): FleetConf
   }
   if ((certFile || caFile) && endpoints.some((e) => e.startsWith('http:'))) {
     problems.push('FLEET_ETCD_CA_FILE/CERT_FILE are set but an endpoint is http://: use https:// endpoints with TLS');
+  }
+  for (const [name, file] of [['FLEET_ETCD_CA_FILE', caFile], ['FLEET_ETCD_CERT_FILE', certFile], ['FLEET_ETCD_KEY_FILE', keyFile]] as const) {
+    if (file && !readable(file)) problems.push(`${name} ${file} cannot be read: give the path of a PEM file the medic's user may read`);
   }
   const username = raw('FLEET_ETCD_USERNAME');
   const password = raw('FLEET_ETCD_PASSWORD');

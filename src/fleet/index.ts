@@ -192,7 +192,8 @@ export class Fleet {
           this.d.medic,
           this.d.config.host,
           () => hosts.hosts(),
-          (host, target, operation, by) => sendCommand(send, host, target, by, operation),
+          // An operator's note could hold anything: what goes to etcd is redacted like everything else.
+          (host, target, operation, by) => sendCommand(send, host, target, by, JSON.parse(this.d.redactor.redact(JSON.stringify(operation))) as typeof operation),
           (target) => feed.latestIncident(target),
         );
         bot = await this.d.startBot!({ store, events, canWrite: leading, medic });

@@ -51,6 +51,7 @@ describe('fleet settings', () => {
       "FLEET_HOST 'a.b' may hold only letters, digits, - and _ (at most 32): fix it in .env",
       "FLEET_LEASE_TTL_S must be a whole number of seconds from 2 to 300 (got '1'): fix it in .env (default 10)",
       'FLEET_ETCD_CERT_FILE and FLEET_ETCD_KEY_FILE go together (a client certificate and its key): set both or neither',
+      "FLEET_ETCD_CERT_FILE /c.pem cannot be read: give the path of a PEM file the medic's user may read",
       'FLEET_ETCD_USERNAME and FLEET_ETCD_PASSWORD go together: set both or neither',
     ]);
     expect(p.join('\n')).not.toContain('hunter2');
