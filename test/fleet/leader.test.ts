@@ -56,5 +56,7 @@ describe('fleet leader', () => {
       { timeoutMs: 30_000, what: `lost card resolved: ${JSON.stringify(w.fake.messages.get(lostCard.id)?.embeds?.[0]?.title)}\n${w.logs()}` },
     );
     expect((await w.leaders()).map((m) => m.host)).toEqual([follower.host]);
+    // One bot session per term: the first leader's, then the second's; the returning host runs none.
+    expect(w.identifies()).toBe(2);
   });
 });
