@@ -13,6 +13,7 @@ import { agentCredential, CREDENTIAL_CHOICES } from './agent/credentials.js';
 import { parseAutoAllow } from './agent/policy.js';
 import { ALERT_VARIABLES, loadAlerts, type AlertsConfig } from './config/alerts.js';
 import { typoProblems } from './config/typos.js';
+import { FLEET_VARIABLES, loadFleet, type FleetConfig } from './config/fleet.js';
 import { whereSet } from './env-file.js';
 import { ConfigError } from './errors.js';
 import { DefaultBackoff, DefaultLadderOptions } from './recovery/ladder/options.js';
@@ -147,13 +148,15 @@ export type MedicConfig = MedicSettings & {
   discord: DiscordConfig | null;
   /** Alerts beyond Discord, the dead-man's switch, a /metrics listener (src/config/alerts.ts). */
   alerts: AlertsConfig;
+  /** Null unless FLEET_ETCD_ENDPOINTS is set: fleet mode (docs/fleet.md). */
+  fleet: FleetConfig | null;
   httpHost: '127.0.0.1';
 };
 
 /** Every variable clawmedic reads, for docs and `check-config`. */
 export const CONFIG_VARIABLES = [TARGET_FIELDS, MEDIC_FIELDS, DISCORD_FIELDS, AGENT_FIELDS].flatMap((table) =>
   Object.values(table).map((f: Field) => ({ name: f.env, default: f.def })),
-).concat(ALERT_VARIABLES);
+).concat(ALERT_VARIABLES, FLEET_VARIABLES);
 
 /** Parses each field of `table` from `raw(field)`; a problem is recorded (with `fix`) and the default kept. */
 function parseTable<T extends Record<string, Field>>(
@@ -276,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const discord = loadDiscord(env, problems);
   const agent = loadAgent(env, home, cwd, problems);
   const alerts = loadAlerts(env, (name) => whereSet(env, name), problems);
+  const fleet = loadFleet(env, problems);
   problems.push(...typoProblems(env, CONFIG_VARIABLES.map((v) => v.name), (name) => whereSet(env, name)));
   if (problems.length) throw new ConfigError(problems);
   const dataDir = expandHome(medic.dataDir, home);
@@ -285,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     agent,
     discord,
     alerts,
+    fleet,
     httpHost: '127.0.0.1',
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
   };

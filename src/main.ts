@@ -29,6 +29,7 @@ import { alertSecrets } from './config/alerts.js';
 import { Alerting } from './notify/index.js';
 import { Heartbeat, medicHealth } from './observe/heartbeat.js';
 import { createMedicMetrics, MetricsCollector, startMetricsServer, type MetricsServer } from './observe/metrics/index.js';
+import type { Fleet } from './fleet/index.js';
 
 export interface RunOptions {
   env: NodeJS.ProcessEnv;
@@ -49,12 +50,14 @@ export interface RunningMedic {
   events: MedicEvents;
   store: Store;
   api: ApiServer;
-  /** Null when DISCORD_TOKEN is unset. */
+  /** Null when DISCORD_TOKEN is unset, and in fleet mode (there the leader's bot is `fleet.bot()`). */
   bot: MedicBot | null;
   /** `/metrics` (src/observe/metrics). */
   metrics: MetricsCollector;
   /** Alerts beyond Discord (src/notify); no channels when none is configured. */
   alerting: Alerting;
+  /** Null unless FLEET_ETCD_ENDPOINTS is set (docs/fleet.md). */
+  fleet: Fleet | null;
   log: Logger;
   /** Stops the medic and the gateways it supervises, then the API and the store. */
   stop(): Promise<void>;
@@ -89,21 +92,30 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     agent,
     buildAdapters: (t) => (options.buildAdapters ? options.buildAdapters(t, defaults(t)) : defaults(t)()),
   });
-  // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run.
-  const bot = config.discord
-    ? await startBot(config.discord, medic, { store, events, log, clock, redactor, ...options.bot })
-    : null;
-  if (!bot) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
-  const discordState = () => (bot ? bot.status().state : null);
+  // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run. In fleet mode the
+  // fleet starts it when (and while) this medic is the leader; etcd is loaded only in fleet mode.
+  const discord = config.discord;
+  const bot = discord && !config.fleet ? await startBot(discord, medic, { store, events, log, clock, redactor, ...options.bot }) : null;
+  if (!discord) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
+  let fleet: Fleet | null = null;
+  /** The bot that speaks for this medic now: its own, or in fleet mode the one it runs while it leads. */
+  const currentBot = (): MedicBot | null => (fleet ? fleet.bot() : bot);
+  /**
+   * Discord's state as the alert fallback and the heartbeat see it. In fleet mode a follower connected to
+   * etcd counts on the leader's bot; one cut off from etcd cannot, so its fallback channels speak.
+   */
+  const discordState = (): string | null => {
+    if (!fleet) return bot ? bot.status().state : null;
+    const own = fleet.bot();
+    if (own) return own.status().state;
+    return fleet.status().connected ? 'follower' : 'unreachable';
+  };
   const metrics = new MetricsCollector(
     createMedicMetrics(),
-    { statuses: () => medic.status().targets, discord: () => bot?.status() ?? null, now: () => clock.now(), alertsPending: () => alerting.pending() },
+    { statuses: () => medic.status().targets, discord: () => currentBot()?.status() ?? null, now: () => clock.now(), alertsPending: () => alerting.pending() },
     VERSION,
   );
   metrics.attach(events);
-  bot?.client.rest.on('response', (_req, res) => {
-    if (res.status === 429) metrics.discordRateLimited();
-  });
   const alerting = new Alerting({
     config: config.alerts,
     events,
@@ -125,6 +137,9 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
         onPing: (v, sent) => metrics.metrics.heartbeats.inc({ kind: v.ok ? 'ok' : 'fail', result: sent ? 'sent' : 'failed' }),
       })
     : null;
+  bot?.client.rest.on('response', (_req, res) => {
+    if (res.status === 429) metrics.discordRateLimited();
+  });
   let api: ApiServer | undefined;
   let dashboard: Dashboard | undefined;
   let metricsServer: MetricsServer | null = null;
@@ -136,8 +151,27 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     redactor.add([token]);
     // The bot subscribes before the first event; it logs in in the background and never blocks the ladder.
     bot?.start();
+    if (config.fleet) {
+      const { startFleet } = await import('./fleet/index.js');
+      fleet = await startFleet({
+        config: config.fleet,
+        medic,
+        store,
+        events,
+        log,
+        clock,
+        redactor,
+        version: VERSION,
+        startBot: discord
+          ? (o) => startBot(discord, o.medic, { log, clock, redactor, ...options.bot, store: o.store, events: o.events, canWrite: o.canWrite })
+          : null,
+      });
+    }
     await medic.start();
-    const extras = () => ({ discord: bot ? bot.status() : { state: 'disabled' }, alertsPending: alerting.pending() });
+    const joined = fleet;
+    const extras = joined
+      ? () => ({ discord: joined.bot()?.status() ?? { state: discord ? 'follower' : 'disabled' }, fleet: joined.status(), alertsPending: alerting.pending() })
+      : () => ({ discord: bot ? bot.status() : { state: 'disabled' }, alertsPending: alerting.pending() });
     const render = () => metrics.render();
     dashboard = createDashboard({
       medic,
@@ -158,6 +192,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     await api?.close().catch(() => {});
     await medic.stop().catch(() => {});
     await alerting.stop().catch(() => {});
+    await fleet?.stop().catch(() => {});
     await bot?.stop().catch(() => {});
     await store.close().catch(() => {});
     throw err;
@@ -174,11 +209,13 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     bot,
     metrics,
     alerting,
+    fleet,
     log,
     stop: async () => {
       // The pings stop first: a medic on its way out is not vouched for.
       await heartbeat?.stop();
       await medic.stop();
+      await fleet?.stop();
       await bot?.stop();
       await alerting.stop();
       await metricsServer?.close();
@@ -275,7 +312,11 @@ export async function loadApiToken(config: MedicConfig): Promise<string> {
  * interactions into ladder operations; neither imports the other. discord.js costs ~40 MB and
  * 0.6 s to load, so both are loaded only when there is a bot to run.
  */
-async function startBot(config: NonNullable<MedicConfig['discord']>, medic: Medic, o: Omit<BotOptions, 'config' | 'onInteraction'>): Promise<MedicBot> {
+async function startBot(
+  config: NonNullable<MedicConfig['discord']>,
+  medic: Pick<Medic, 'target' | 'targets' | 'status' | 'audit'>,
+  o: Omit<BotOptions, 'config' | 'onInteraction'>,
+): Promise<MedicBot> {
   const [{ MedicBot }, { handleInteraction }] = await Promise.all([import('./bot/bot.js'), import('./commands/interactions.js')]);
   return new MedicBot({
     ...o,

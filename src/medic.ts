@@ -33,7 +33,8 @@ export interface MedicDeps {
 
 export interface MedicStatus {
   medic: ReturnType<Medic['about']>;
-  targets: (TargetStatus & { recentOutput?: string[] })[];
+  /** `host`: in fleet mode, the host a target runs on (src/fleet). */
+  targets: (TargetStatus & { recentOutput?: string[]; host?: string })[];
 }
 
 /** A target's ladder options: the defaults (`DefaultLadderOptions`) with the target's settings over them. */

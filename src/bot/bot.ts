@@ -37,6 +37,11 @@ export interface BotOptions {
   relay?: { ratePerSecond?: number; coalesceMs?: number; retryMinMs?: number; retryMaxMs?: number };
   /** Login retry backoff. Default 2 s doubling to 60 s. */
   loginRetryMs?: { min: number; max: number };
+  /**
+   * Fleet mode's fence (src/fleet): asked before every write to Discord; false: the write is refused
+   * (this medic is no longer the fleet's leader). Absent: always true (a single medic).
+   */
+  canWrite?: () => boolean;
 }
 
 export interface BotStatus extends LinkStatus {
@@ -62,7 +67,7 @@ export class MedicBot {
       ...o.clientOptions,
     });
     this.client.rest.setToken(config.token);
-    this.relay = new Relay({ sink: new DiscordSink(this.client.rest), log: o.log, clock, ...o.relay });
+    this.relay = new Relay({ sink: new DiscordSink(this.client.rest, o.canWrite), log: o.log, clock, ...o.relay });
     const auth = new Authoriser(config.operatorRoleIds, config.operatorUserIds);
     this.sync = new IncidentSync({
       relay: this.relay,

@@ -12,10 +12,27 @@ function body(p: MessagePayload): Record<string, unknown> {
   return out;
 }
 
+/** A write refused because this medic is no longer the fleet's leader (src/fleet): another one writes now. */
+export class FencedError extends Error {
+  override readonly name = 'FencedError';
+  constructor() {
+    super('not the fleet leader any more: this medic no longer writes to Discord');
+  }
+}
+
 export class DiscordSink implements RelaySink {
-  constructor(private readonly rest: REST) {}
+  /** `canWrite`: fleet mode's fence, asked before each call; absent: always. */
+  constructor(
+    private readonly rest: REST,
+    private readonly canWrite: () => boolean = () => true,
+  ) {}
+
+  private fence(): void {
+    if (!this.canWrite()) throw new FencedError();
+  }
 
   async send(channelId: string, payload: MessagePayload): Promise<string> {
+    this.fence();
     const files = payload.files?.map((f) => ({ name: f.name, data: f.data, contentType: 'text/plain' }));
     const msg = (await this.rest.post(Routes.channelMessages(channelId), { body: body(payload), ...(files?.length ? { files } : {}) })) as {
       id: string;
@@ -24,10 +41,12 @@ export class DiscordSink implements RelaySink {
   }
 
   async edit(channelId: string, messageId: string, payload: MessagePayload): Promise<void> {
+    this.fence();
     await this.rest.patch(Routes.channelMessage(channelId, messageId), { body: body(payload) });
   }
 
   async startThread(channelId: string, messageId: string, name: string): Promise<string> {
+    this.fence();
     const thread = (await this.rest.post(Routes.threads(channelId, messageId), {
       body: { name: name.slice(0, 100), auto_archive_duration: 1440 },
     })) as { id: string };

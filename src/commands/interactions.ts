@@ -16,7 +16,8 @@ import { parseCustomId } from '../bot/custom-id.js';
 import { renderStatusEmbed, renderTimelineEmbed } from './views.js';
 
 export interface InteractionDeps {
-  medic: Medic;
+  /** The medic, or in fleet mode the whole fleet's targets (src/fleet/fleet-medic.ts). */
+  medic: Pick<Medic, 'target' | 'targets' | 'status' | 'audit'>;
   /** Read only: incidents and timelines for /incident and autocomplete (the audit goes through `medic.audit`). */
   store: Pick<Store, 'listIncidents' | 'getIncident'>;
   auth: Authoriser;
@@ -69,7 +70,7 @@ async function audit(d: InteractionDeps, i: Interaction, target: string, text: s
   });
 }
 
-function safeTarget(medic: Medic, name: string): TargetWatchdog | null {
+function safeTarget(medic: InteractionDeps['medic'], name: string): TargetWatchdog | null {
   try {
     return medic.target(name);
   } catch {

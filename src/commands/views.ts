@@ -27,7 +27,7 @@ export function renderStatusEmbed(
         ? `incident **${t.incident.id}**: ${t.incident.state.replace('_', ' ')} at level ${t.incident.level}${t.incident.approval ? ' · ❓ waiting for approval' : ''}`
         : 'no open incident',
     ];
-    embed.addFields({ name: t.name, value: truncate(lines.join('\n'), LIMITS.field) });
+    embed.addFields({ name: t.host ? `${t.host} · ${t.name}` : t.name, value: truncate(lines.join('\n'), LIMITS.field) });
   }
   return embed.toJSON();
 }

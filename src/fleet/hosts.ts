@@ -1,0 +1,121 @@
+/**
+ * The leader's view of the hosts: each live host's targets (from its lease-bound record) go to
+ * the bot as status; a known host without a live record is a fleet incident ("host B not heard
+ * from for 10 s"), closed when it returns. Open ones are kept in etcd, so a new leader closes
+ * what the last one opened.
+ */
+import type { Clock } from '../lib/clock.js';
+import type { MedicEvents } from '../recovery/events.js';
+import type { Logger } from '../recovery/ports.js';
+import type { Incident, LadderRecord } from '../recovery/types.js';
+import type { Coordination, WatchHandle } from './coordination.js';
+import type { FleetKeys } from './keys.js';
+import type { HostRecord } from './membership.js';
+
+export interface HostWatchOptions {
+  coord: Coordination;
+  keys: FleetKeys;
+  ttlS: number;
+  clock: Clock;
+  log: Logger;
+  out: MedicEvents;
+}
+
+/** The incident a lost host is, as the card shows it. */
+export function hostLostIncident(host: string, ttlS: number, at: number): Incident {
+  return {
+    id: `${host}-lost-${at}`,
+    target: host,
+    openedAt: at,
+    closedAt: null,
+    cause: `host ${host} not heard from for ${ttlS} s: its gateways' state is unknown`,
+    state: 'waiting_human',
+    level: 4,
+    maxLevel: 4,
+    restarts: 0,
+    doctorRuns: 0,
+    tried: [],
+    verifying: null,
+    lastDiagnosis: null,
+    retryAt: null,
+    approval: null,
+    outcome: null,
+  };
+}
+
+export class HostWatch {
+  private readonly live = new Map<string, HostRecord>();
+  private readonly lost = new Map<string, Incident>();
+  private watch: WatchHandle | null = null;
+
+  constructor(private readonly o: HostWatchOptions) {}
+
+  /** Live hosts and their targets, for /status. */
+  hosts(): HostRecord[] {
+    return [...this.live.values()].sort((a, b) => a.host.localeCompare(b.host));
+  }
+
+  lostHosts(): string[] {
+    return [...this.lost.keys()].sort();
+  }
+
+  /** The open "host lost" incidents (the bot's catch-up redraws their cards). */
+  lostIncidents(): Incident[] {
+    return [...this.lost.values()];
+  }
+
+  async start(): Promise<void> {
+    this.watch = await this.o.coord.watchPrefix(this.o.keys.hosts, {
+      put: (key, value) => void this.up(key.slice(this.o.keys.hosts.length), value).catch((e: Error) => this.fail(e)),
+      delete: (key) => void this.down(key.slice(this.o.keys.hosts.length)).catch((e: Error) => this.fail(e)),
+    });
+    for (const [key, value] of await this.o.coord.getPrefix(this.o.keys.lost)) {
+      this.lost.set(key.slice(this.o.keys.lost.length), JSON.parse(value) as Incident);
+    }
+    const live = await this.o.coord.getPrefix(this.o.keys.hosts);
+    for (const [key, value] of live) await this.up(key.slice(this.o.keys.hosts.length), value);
+    for (const key of (await this.o.coord.getPrefix(this.o.keys.known)).keys()) {
+      const host = key.slice(this.o.keys.known.length);
+      if (!this.live.has(host)) await this.down(host);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.watch?.cancel().catch(() => {});
+  }
+
+  private fail(err: Error): void {
+    this.o.log.error(`fleet: host watch: ${err.message}`);
+  }
+
+  private async up(host: string, value: string): Promise<void> {
+    const record = JSON.parse(value) as HostRecord;
+    this.live.set(host, record);
+    for (const t of record.targets) this.o.out.emit('status', t);
+    const open = this.lost.get(host);
+    if (!open) return;
+    this.lost.delete(host);
+    const at = this.o.clock.now();
+    const closed: Incident = { ...open, state: 'resolved', closedAt: at, outcome: `host ${host} is back` };
+    this.emit(closed, `host ${host} is back: its medic answers again`, at);
+    this.o.log.info(`fleet: host ${host} is back; incident ${open.id} resolved`);
+    await this.o.coord.delete(this.o.keys.lostHost(host));
+  }
+
+  private async down(host: string): Promise<void> {
+    this.live.delete(host);
+    if (this.lost.has(host)) return;
+    const at = this.o.clock.now();
+    const incident = hostLostIncident(host, this.o.ttlS, at);
+    this.lost.set(host, incident);
+    await this.o.coord.put(this.o.keys.lostHost(host), JSON.stringify(incident));
+    this.o.log.warn(`fleet: ${incident.cause} (incident ${incident.id})`);
+    this.emit(incident, incident.cause, at);
+  }
+
+  private emit(incident: Incident, text: string, at: number): void {
+    this.o.out.emit('incident', incident, null);
+    const record: LadderRecord = { kind: incident.closedAt ? 'resolved' : 'opened', at, target: incident.target, incidentId: incident.id, level: 4, text };
+    this.o.out.emit('record', record);
+  }
+}

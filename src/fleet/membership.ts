@@ -1,0 +1,154 @@
+/**
+ * Membership: this medic holds a lease and publishes its targets' status (redacted) on it. When
+ * the lease is lost (etcd away longer than the TTL), a new one is asked for until etcd answers
+ * again. Nothing here is awaited by the ladder: a status change only marks the record dirty.
+ */
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../recovery/ports.js';
+import type { TargetStatus } from '../recovery/types.js';
+import type { Coordination, Lease } from './coordination.js';
+import type { FleetKeys } from './keys.js';
+import { wakeableSleep } from './wait.js';
+
+/** What a host publishes about itself. */
+export interface HostRecord {
+  host: string;
+  pid: number;
+  version: string;
+  at: number;
+  targets: TargetStatus[];
+}
+
+export interface MembershipOptions {
+  coord: Coordination;
+  keys: FleetKeys;
+  host: string;
+  ttlS: number;
+  clock: Clock;
+  log: Logger;
+  version: string;
+  /** The targets' status now, redacted. */
+  targets: () => TargetStatus[];
+  /** A new lease is held (after start, or after the last one was lost). */
+  onLease?: (lease: Lease) => void;
+  /** The lease is gone: leadership ends at once. */
+  onLeaseLost?: () => void;
+}
+
+export class Membership {
+  private lease_: Lease | null = null;
+  private lastKeepalive = 0;
+  private dirty = true;
+  private readonly stopping = new AbortController();
+  private loop: Promise<void> | null = null;
+  /** Null until etcd first answered or failed: the first failure is said too. */
+  private connected: boolean | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly o: MembershipOptions) {}
+
+  get lease(): Lease | null {
+    return this.lease_;
+  }
+
+  /** When etcd last renewed our lease, by our clock (0: never). */
+  get lastKeepaliveAt(): number {
+    return this.lastKeepalive;
+  }
+
+  get isConnected(): boolean {
+    return this.connected === true;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** The status changed: published on the next turn of the loop (at most about four times a second). */
+  markDirty(): void {
+    this.dirty = true;
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.wake?.();
+    await this.loop;
+    // A clean stop lets the host record go now rather than after the TTL: other hosts see it lost at once.
+    await this.lease_?.revoke().catch(() => {});
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 500;
+    while (!this.stopping.signal.aborted) {
+      if (!this.lease_) {
+        try {
+          await this.acquire();
+          backoff = 500;
+        } catch (err) {
+          this.setConnected(false, (err as Error).message);
+          await this.o.clock.sleep(backoff, this.stopping.signal);
+          backoff = Math.min(backoff * 2, 5000);
+          continue;
+        }
+      }
+      if (this.dirty) {
+        this.dirty = false;
+        await this.publish().catch((err: Error) => {
+          this.dirty = true;
+          this.setConnected(false, err.message);
+        });
+      }
+      // A short pause between publications, then wait for a change (or a second, to notice a lost lease's re-grant).
+      await this.o.clock.sleep(250, this.stopping.signal);
+      if (!this.dirty) {
+        const wait = wakeableSleep(this.o.clock, 1000, this.stopping.signal);
+        this.wake = wait.wake;
+        await wait.done;
+        this.wake = null;
+      }
+    }
+  }
+
+  private async acquire(): Promise<void> {
+    const lease = this.o.coord.grantLease(this.o.ttlS);
+    lease.onKeepalive(() => {
+      this.lastKeepalive = this.o.clock.now();
+      this.setConnected(true, null);
+    });
+    lease.onLost((err) => {
+      if (this.lease_ !== lease) return;
+      this.lease_ = null;
+      this.lastKeepalive = 0;
+      this.o.log.warn(`fleet: lease lost (${err.message}); this host keeps healing on its own and rejoins when etcd answers`);
+      this.o.onLeaseLost?.();
+    });
+    try {
+      await lease.granted();
+    } catch (err) {
+      await lease.revoke().catch(() => {});
+      throw err;
+    }
+    this.lastKeepalive = this.o.clock.now();
+    this.lease_ = lease;
+    this.dirty = true;
+    await this.publish();
+    await this.o.coord.put(this.o.keys.knownHost(this.o.host), JSON.stringify({ host: this.o.host }));
+    this.setConnected(true, null);
+    this.o.onLease?.(lease);
+  }
+
+  private async publish(): Promise<void> {
+    const lease = this.lease_;
+    if (!lease) return;
+    const record: HostRecord = { host: this.o.host, pid: process.pid, version: this.o.version, at: this.o.clock.now(), targets: this.o.targets() };
+    await this.o.coord.put(this.o.keys.host(this.o.host), JSON.stringify(record), lease);
+  }
+
+  private setConnected(up: boolean, why: string | null): void {
+    if (up === this.connected) return;
+    this.connected = up;
+    if (up) this.o.log.info(`fleet: joined as host ${this.o.host}`);
+    else this.o.log.warn(`fleet: etcd unreachable (${why ?? 'no answer'}); this host keeps healing, its events wait in the local queue`);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Partitions: a 3-member etcd; one member killed -> nothing visible; the majority lost -> no
+ * leader runs the bot (nothing written to Discord), every host still heals a kill -9 of its
+ * gateway, its events wait in its local queue, and once etcd has its majority again the new
+ * leader delivers them: the card once, every timeline line once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../fixtures/gateways.js';
+import { FleetWorld, type FleetMedic } from './world.js';
+
+let world: FleetWorld | null = null;
+
+afterEach(async () => {
+  await world?.cleanup();
+  world = null;
+});
+
+async function timeline(w: FleetWorld, m: FleetMedic, id: string): Promise<{ text: string }[]> {
+  const res = await fetch(`http://127.0.0.1:${m.apiPort}/incidents/${id}`);
+  return ((await res.json()) as { timeline: { text: string; incidentId: string | null }[] }).timeline.filter((r) => r.incidentId === id);
+}
+
+describe('fleet partitions', () => {
+  it('keeps healing without an etcd majority, runs no bot then, and delivers every event once afterwards', async () => {
+    const w = (world = await FleetWorld.start({ members: 3, ttlS: 4 }));
+    const [a, b] = [await w.addMedic('a'), await w.addMedic('b')];
+    const leader = await w.waitLeader();
+    await waitFor(() => (w.identifies() >= 1 ? true : null), { what: 'the leader bot identified' });
+
+    // One member of three gone: the fleet does not notice.
+    await w.etcd.kill(2);
+    await new Promise((ok) => setTimeout(ok, 2 * w.ttlS * 1000));
+    expect(await w.leaders()).toEqual([leader]);
+    expect(w.identifies()).toBe(1);
+    w.etcd.restart(2);
+    await w.etcd.waitHealthy();
+
+    // The majority gone: the leader fences itself; nobody leads.
+    await w.etcd.kill(1);
+    await w.etcd.kill(2);
+    await waitFor(async () => ((await w.leaders()).length === 0 ? true : null), { timeoutMs: 4 * w.ttlS * 1000, what: 'no leader without a majority' });
+    const from = w.fake.requests.length;
+
+    // Each host heals on its own; its events queue locally.
+    const healed = [];
+    for (const m of [a, b]) {
+      const old = await w.killGateway(m);
+      healed.push({ m, old });
+    }
+    for (const { m, old } of healed) {
+      await waitFor(
+        async () => {
+          const t = (await w.status(m)).targets[0]!;
+          return t.pid !== old && t.health === 'up' && t.incident === null ? true : null;
+        },
+        { timeoutMs: 30_000, what: `${m.host} healed without etcd\n${w.logs()}` },
+      );
+      expect((await w.status(m)).fleet.queued).toBeGreaterThan(0);
+    }
+    expect(await w.leaders()).toEqual([]);
+    expect(w.writesSince(from)).toEqual([]);
+
+    // The majority back: one leader, the queued events delivered once each.
+    w.etcd.restart(1);
+    w.etcd.restart(2);
+    await w.etcd.waitHealthy();
+    await w.waitLeader(30_000);
+    for (const m of [a, b]) {
+      const id = `${m.target}-1`;
+      await waitFor(() => w.cards(id).length > 0 || null, { timeoutMs: 30_000, what: `card of ${id}\n${w.logs()}` });
+      await waitFor(async () => ((await w.status(m)).fleet.queued === 0 ? true : null), { timeoutMs: 30_000, what: `${m.host} queue empty` });
+      const lines = await timeline(w, m, id);
+      expect(lines.length).toBeGreaterThan(2);
+      const thread = await waitFor(() => w.fake.threads.find((t) => t.name?.startsWith(`${id} `)), { what: `thread of ${id}` });
+      await waitFor(
+        () => {
+          const text = w.fake.channelMessages(thread.id).map((x) => x.content ?? '').join('\n');
+          return lines.every((l) => text.includes(l.text.split('\n')[0]!.slice(0, 200))) ? true : null;
+        },
+        { timeoutMs: 30_000, what: `every line of ${id} in its thread` },
+      );
+      await new Promise((ok) => setTimeout(ok, 1000));
+      const text = w.fake.channelMessages(thread.id).map((x) => x.content ?? '').join('\n');
+      for (const l of lines) expect(text.split(l.text.split('\n')[0]!.slice(0, 200)).length - 1, l.text).toBe(1);
+      expect(w.cards(id)).toHaveLength(1);
+    }
+  });
+});
