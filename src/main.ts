@@ -2,8 +2,7 @@
  * The composition root: config -> logger -> store -> adapters -> medic -> API.
  * `runMedic` is what `clawmedic run` calls; tests call it in-process and swap any part.
  */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig, type MedicConfig, type TargetConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -23,6 +22,7 @@ import { ServiceGateway } from './recovery/service-gateway.js';
 import { ChildSupervisor, readPidRecord } from './recovery/supervisor.js';
 import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
+import { loadApiToken } from './api/token.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
 import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
 import { alertSecrets } from './config/alerts.js';
@@ -288,23 +288,6 @@ export function defaultAdapters(
   });
   const probe = new HttpProbe({ url: t.healthUrl, timeoutMs: t.probeTimeoutMs, clock: deps.clock });
   return { gateway, probe, repairs };
-}
-
-/** Where the generated API token lives (when MEDIC_API_TOKEN is unset): the CLI reads it there. */
-export function apiTokenFile(config: Pick<MedicConfig, 'dataDir'>): string {
-  return join(config.dataDir, 'api-token');
-}
-
-/** The token operator requests must carry: MEDIC_API_TOKEN, or one generated once into the data dir (0600). */
-export async function loadApiToken(config: MedicConfig): Promise<string> {
-  if (config.apiToken) return config.apiToken;
-  const file = apiTokenFile(config);
-  const existing = await readFile(file, 'utf8').catch(() => '');
-  if (existing.trim()) return existing.trim();
-  const token = randomBytes(24).toString('base64url');
-  await writeFile(file, `${token}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
-  return token;
 }
 
 /**

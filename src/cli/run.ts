@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { loadConfig } from '../config.js';
 import { describeDetection, detectGatewayService, serviceEnvironment } from '../deploy/detect.js';
-import { apiTokenFile, runMedic } from '../main.js';
+import { apiTokenFile } from '../api/token.js';
+import { runMedic } from '../main.js';
 import { announceMedic, describeMedic, findMedics, type AnnouncedMedic } from './discovery.js';
 
 /** The medic could not start; `exitCode` 2 when the configuration must change (a port in use). */
