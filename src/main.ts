@@ -22,6 +22,7 @@ import { ServiceGateway } from './recovery/service-gateway.js';
 import { ChildSupervisor, readPidRecord } from './recovery/supervisor.js';
 import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
+import { buildVitalsMonitor } from './recovery/vitals/build.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
 import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
 
@@ -181,7 +182,8 @@ export function defaultAdapters(
     knownPids: () => recordedPids(readPidRecord(dataDir)),
   });
   const probe = new HttpProbe({ url: t.healthUrl, timeoutMs: t.probeTimeoutMs, clock: deps.clock });
-  return { gateway, probe, repairs };
+  const vitals = buildVitalsMonitor(t, { clock: deps.clock, log: deps.log, env: deps.env });
+  return { gateway, probe, repairs, vitals };
 }
 
 /** Where the generated API token lives (when MEDIC_API_TOKEN is unset): the CLI reads it there. */
