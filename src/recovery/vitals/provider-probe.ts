@@ -46,16 +46,17 @@ export function classifyProviderCall(r: { code: number | null; timedOut: boolean
 }
 
 /** Lines of `openclaw models status --json` that show refused credentials, and the provider they name. */
-export function modelsStatusEvidence(output: string): { provider: string | null; lines: string[] } {
+export function modelsStatusEvidence(output: string): { provider: string | null; lines: string[]; reasons: string[] } {
   const doc = lastJson(output) as { auth?: { unusableProfiles?: unknown } } | null;
   const list = Array.isArray(doc?.auth?.unusableProfiles) ? (doc!.auth!.unusableProfiles as Record<string, unknown>[]) : [];
   let provider: string | null = null;
+  const reasons = list.map((p) => String(p.reason ?? ''));
   const lines = list.slice(0, 5).map((p) => {
     const id = String(p.profileId ?? p.id ?? p.profile ?? '?');
     provider ??= typeof p.provider === 'string' ? p.provider : id.includes(':') ? id.split(':')[0]! : null;
     return `openclaw models status: unusable profile ${id} (${['kind', 'reason'].map((k) => `${k} ${String(p[k] ?? '-')}`).join(', ')})`;
   });
-  return { provider, lines: lines.length ? lines : ['openclaw models status: no unusable profile listed'] };
+  return { provider, reasons, lines: lines.length ? lines : ['openclaw models status: no unusable profile listed'] };
 }
 
 let seq = 0;
@@ -71,12 +72,18 @@ export async function probeProvider(o: ProviderProbeOptions, gatewayLines: () =>
   });
   const opts = { timeoutMs: o.timeoutMs, env: o.env, ...(o.cwd ? { cwd: o.cwd } : {}) };
   const r = await runCommand(`${o.command} --params ${shellQuote(params)}`, opts);
-  const { outcome, detail } = classifyProviderCall(r, gatewayLines());
+  let { outcome, detail } = classifyProviderCall(r, gatewayLines());
   let provider: string | null = null;
   let evidence: string[] = [];
-  if (outcome === 'auth') {
+  if (outcome !== 'ok') {
+    // OpenClaw's own view of its auth profiles: the evidence for a 401, and the reason of a cooldown the call did not name.
     const status = await runCommand(o.statusCommand, { ...opts, timeoutMs: 30_000 });
-    ({ provider, lines: evidence } = modelsStatusEvidence(status.output));
+    const seen = modelsStatusEvidence(status.output);
+    provider = seen.provider;
+    evidence = seen.lines;
+    if (outcome === 'error' && seen.reasons.some((x) => /rate/i.test(x))) outcome = 'rate-limit';
+    else if (outcome === 'error' && seen.reasons.some((x) => /auth/i.test(x))) outcome = 'auth';
+    if (outcome === 'rate-limit' && !RATE.test(detail)) detail = `${detail}; ${seen.lines.join('; ')}`;
   }
   return { type: 'ProviderProbed', outcome, provider, detail, evidence, latencyMs: r.durationMs };
 }

@@ -93,7 +93,7 @@ describe('the provider probe', () => {
 
   it('the evidence of `openclaw models status --json`', () => {
     const out = JSON.stringify({ auth: { unusableProfiles: [{ profileId: 'fake:default', provider: 'fake', kind: 'cooldown', reason: 'auth' }] } });
-    expect(modelsStatusEvidence(out)).toEqual({ provider: 'fake', lines: ['openclaw models status: unusable profile fake:default (kind cooldown, reason auth)'] });
+    expect(modelsStatusEvidence(out)).toEqual({ provider: 'fake', reasons: ['auth'], lines: ['openclaw models status: unusable profile fake:default (kind cooldown, reason auth)'] });
     expect(modelsStatusEvidence('not json').lines).toEqual(['openclaw models status: no unusable profile listed']);
   });
 });
