@@ -176,8 +176,13 @@ export interface MemoryVitals {
   pid: number;
   sampledAt: number;
   rssBytes: number;
-  /** Where it runs out: the heap limit it runs with (--max-old-space-size, or Node's default), or MEMORY_LIMIT_MB; null: unknown. */
+  /**
+   * The RSS it is expected to die at: the heap limit plus what the process holds besides its heap (OpenClaw's own
+   * `memory pressure` figures when it logged them, else 60% of the run's first settled RSS); null: unknown.
+   */
   limitBytes: number | null;
+  /** The heap limit it runs with (--max-old-space-size, or Node's default), or MEMORY_LIMIT_MB; null: unknown. */
+  heapLimitBytes: number | null;
   /** The trend (least squares over the window), bytes per minute; null: too few samples to say. */
   growthBytesPerMin: number | null;
   /** When the trend reaches `limitBytes`; null: not growing towards it (or unknown). */
@@ -232,6 +237,8 @@ export interface Vitals {
   memory: MemoryVitals | null;
   /** The memory warning was given for this pid (once per run). */
   warnedPid: number | null;
+  /** The first settled RSS sample of the current pid (its non-heap part is estimated from it). */
+  baselineRss?: number | null;
   /** The plugins the gateway said it loaded (evidence for a memory finding); null: unknown. */
   plugins: string[] | null;
   readiness: (ReadinessReading & { checkedAt: number }) | null;
@@ -315,8 +322,11 @@ export type LadderEvent =
   | { type: 'KnownGoodSaved' }
   | { type: 'PauseRequested'; by: string; until: number | null }
   | { type: 'ResumeRequested'; by: string }
-  /** The gateway's RSS (`pid`: the process sampled) and the limit it runs with; `plugins` when known. */
-  | { type: 'VitalsSampled'; pid: number; rssBytes: number; limitBytes: number | null; plugins?: string[] | null }
+  /**
+   * The gateway's RSS (`pid`: the process sampled) and the heap limit it runs with; `plugins` when known;
+   * `nonHeapBytes`: RSS minus heap used, from OpenClaw's own `memory pressure` line when it logged one.
+   */
+  | { type: 'VitalsSampled'; pid: number; rssBytes: number; limitBytes: number | null; plugins?: string[] | null; nonHeapBytes?: number | null }
   /** One `/readyz` reading, with the failing channels' own errors found in the gateway's output. */
   | { type: 'ReadinessChecked'; reading: ReadinessReading; channelErrors?: ChannelError[] }
   | { type: 'ChannelStartFinished'; channel: string; ok: boolean; detail: string }

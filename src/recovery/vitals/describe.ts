@@ -10,7 +10,8 @@ export function describeVitals(t: Pick<TargetStatus, 'memory' | 'readiness' | 'p
   const out: string[] = [];
   const m = t.memory;
   if (m) {
-    const limit = m.limitBytes === null ? '' : ` of ${size(m.limitBytes)}`;
+    const heap = m.heapLimitBytes === null ? '' : ` (heap limit ${size(m.heapLimitBytes)})`;
+    const limit = m.limitBytes === null ? '' : ` of ~${size(m.limitBytes)}${heap}`;
     const trend =
       m.growthBytesPerMin === null ? 'trend pending' : m.growthBytesPerMin > 0 ? `+${size(m.growthBytesPerMin)}/min` : 'steady';
     const oom = m.oomAt === null ? '' : ` · out of memory in ~${duration(m.oomAt - now)}`;

@@ -50,3 +50,15 @@ export function pluginsIn(lines: readonly string[]): string[] | null {
   }
   return null;
 }
+
+/**
+ * What the gateway holds besides its heap, from OpenClaw's own line (`[diagnostics/memory] memory pressure: …
+ * rssBytes=1864581120 heapUsedBytes=1315223408 …`), the latest one; null: none logged.
+ */
+export function nonHeapIn(lines: readonly string[]): number | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = lines[i]!.match(/rssBytes=(\d+)\s+heapUsedBytes=(\d+)/);
+    if (m) return Math.max(0, Number(m[1]) - Number(m[2]));
+  }
+  return null;
+}

@@ -6,7 +6,7 @@
 import type { Clock, Logger } from '../ports.js';
 import { HttpProbe } from '../probe.js';
 import { startChannel, type ChannelStarterOptions } from './channel-starter.js';
-import { pluginsIn, readHeapLimitBytes, readRssBytes } from './memory-sampler.js';
+import { nonHeapIn, pluginsIn, readHeapLimitBytes, readRssBytes } from './memory-sampler.js';
 import type { VitalsContext, VitalsMonitor } from './ports.js';
 import { probeProvider, type ProviderProbeOptions } from './provider-probe.js';
 import { channelErrorsIn, failingChannels, parseReadiness } from './readiness.js';
@@ -65,7 +65,8 @@ export class GatewayVitalsMonitor implements VitalsMonitor {
       const rssBytes = await readRssBytes(pid);
       if (rssBytes !== null && !ctx.signal.aborted) {
         const limitBytes = await readHeapLimitBytes(pid, this.o.limitBytes);
-        await ctx.dispatch({ type: 'VitalsSampled', pid, rssBytes, limitBytes, plugins: pluginsIn(ctx.recentOutput(OUTPUT_LINES)) });
+        const lines = ctx.recentOutput(OUTPUT_LINES);
+        await ctx.dispatch({ type: 'VitalsSampled', pid, rssBytes, limitBytes, plugins: pluginsIn(lines), nonHeapBytes: nonHeapIn(lines) });
       }
     }
     if (this.ready && ctx.healthy()) {

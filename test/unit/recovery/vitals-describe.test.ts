@@ -10,14 +10,14 @@ describe('describeVitals', () => {
     expect(
       describeVitals(
         {
-          memory: { pid: 7, sampledAt: now, rssBytes: 1900 * MiB, limitBytes: 2048 * MiB, growthBytesPerMin: 600 * MiB, oomAt: now + 15_000 },
+          memory: { pid: 7, sampledAt: now, rssBytes: 1900 * MiB, limitBytes: 2560 * MiB, heapLimitBytes: 2048 * MiB, growthBytesPerMin: 600 * MiB, oomAt: now + 15_000 },
           readiness: { checkedAt: now, status: 503, ready: false, failing: ['telegram'], suppressed: [], eventLoop: null, error: null },
           provider: { checkedAt: now - 60_000, state: 'auth', detail: 'HTTP 401', latencyMs: 1300 },
         },
         now,
       ),
     ).toEqual([
-      'memory: RSS 1.86 GiB of 2.00 GiB · +600 MiB/min · out of memory in ~15 s',
+      'memory: RSS 1.86 GiB of ~2.50 GiB (heap limit 2.00 GiB) · +600 MiB/min · out of memory in ~15 s',
       'readiness: not ready (failing telegram)',
       'model provider: credentials refused (401): a person must renew them, checked 60 s ago',
     ]);
@@ -27,7 +27,7 @@ describe('describeVitals', () => {
     expect(
       describeVitals(
         {
-          memory: { pid: 7, sampledAt: now, rssBytes: 812 * MiB, limitBytes: null, growthBytesPerMin: 0, oomAt: null },
+          memory: { pid: 7, sampledAt: now, rssBytes: 812 * MiB, limitBytes: null, heapLimitBytes: null, growthBytesPerMin: 0, oomAt: null },
           readiness: {
             checkedAt: now,
             status: 200,

@@ -4,9 +4,18 @@ import type { LadderHarness } from './ladder-harness.js';
 
 export const MiB = 1024 * 1024;
 
-export function sample(rssMb: number, init: { pid?: number; limitMb?: number | null } = {}): LadderEvent {
+/** A sample; `nonHeapMb` (default 0, so the RSS line is the heap limit) as OpenClaw's memory-pressure line would give it; null: estimated. */
+export function sample(rssMb: number, init: { pid?: number; limitMb?: number | null; nonHeapMb?: number | null } = {}): LadderEvent {
   const limit = init.limitMb === undefined ? 4288 : init.limitMb;
-  return { type: 'VitalsSampled', pid: init.pid ?? 100, rssBytes: rssMb * MiB, limitBytes: limit === null ? null : limit * MiB, plugins: ['memory-core', 'leaky'] };
+  const nonHeap = init.nonHeapMb === undefined ? 0 : init.nonHeapMb;
+  return {
+    type: 'VitalsSampled',
+    pid: init.pid ?? 100,
+    rssBytes: rssMb * MiB,
+    limitBytes: limit === null ? null : limit * MiB,
+    plugins: ['memory-core', 'leaky'],
+    nonHeapBytes: nonHeap === null ? null : nonHeap * MiB,
+  };
 }
 
 export function ready(init: Partial<ReadinessReading> = {}, channelErrors: ChannelError[] = []): LadderEvent {

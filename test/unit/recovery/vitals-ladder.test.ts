@@ -29,13 +29,23 @@ describe('memory', () => {
     const h = healthy({ options: { vitals: { ...DefaultVitalsOptions, memoryPredictMs: null } } });
     leak(h, 4, 1000, 10); // 120 MiB/min, 3258 MiB to go at 1030 MiB: ~27 min
     const status = statusOf(h.state, true, false);
-    expect(status.memory).toMatchObject({ pid: 100, rssBytes: 1030 * MiB, limitBytes: 4288 * MiB, growthBytesPerMin: 120 * MiB });
+    expect(status.memory).toMatchObject({ pid: 100, rssBytes: 1030 * MiB, limitBytes: 4288 * MiB, heapLimitBytes: 4288 * MiB, growthBytesPerMin: 120 * MiB });
     expect(Math.round((status.memory!.oomAt! - h.now) / 60_000)).toBe(27);
     // Told once per run (within 30 minutes), never acted on with MEMORY_PREDICT_MINUTES off.
     expect(records(all(h), 'health')).toEqual(['memory grows 120 MiB/min: out of memory in ~27 min (MEMORY_PREDICT_MINUTES is off: no planned restart)']);
     leak(h, 20, 1040, 10);
     expect(records(all(h), 'health')).toHaveLength(1);
     expect(restartsOf(all(h))).toEqual([]);
+  });
+
+  it("the RSS line is the heap limit plus the non-heap part: OpenClaw's own figure, else 60% of the first settled sample", () => {
+    const measured = healthy();
+    measured.after(5_000, sample(1300, { limitMb: 2048, nonHeapMb: 520 }));
+    expect(measured.state.vitals!.memory).toMatchObject({ limitBytes: 2568 * MiB, heapLimitBytes: 2048 * MiB });
+    const estimated = healthy();
+    leak(estimated, 1, 800, 0, 5_000, 2048); // the first settled sample: 800 MiB, 480 MiB of it taken as not heap
+    estimated.after(5_000, sample(900, { limitMb: 2048, nonHeapMb: null }));
+    expect(estimated.state.vitals!.memory).toMatchObject({ limitBytes: 2528 * MiB, heapLimitBytes: 2048 * MiB });
   });
 
   it("start-up growth is not a trend: samples within the settle time after healthy are not fitted", () => {
@@ -55,7 +65,7 @@ describe('memory', () => {
     expect(inc.failure).toEqual({
       class: 'out-of-memory',
       culprit: null,
-      evidence: ['RSS 3.03 GiB of a 4.19 GiB limit (pid 100)', 'growth 1.17 GiB/min over 15 s (4 samples)', 'uptime 90 s', 'plugins loaded: memory-core, leaky'],
+      evidence: ['RSS 3.03 GiB of a 4.19 GiB limit (heap limit 4.19 GiB) (pid 100)', 'growth 1.17 GiB/min over 15 s (4 samples)', 'uptime 90 s', 'plugins loaded: memory-core, leaky'],
       summary: 'planned restart before out of memory: out of memory predicted in ~59 s (1.17 GiB/min)',
     });
     expect(records(all(h), 'level')).toEqual(['level 1: planned restart before out of memory: out of memory predicted in ~59 s (1.17 GiB/min)']);
@@ -92,7 +102,7 @@ describe('memory', () => {
     leakOnce();
     const [notice] = ofType(all(h), 'NotifyHuman');
     expect(notice!.summary).toBe(
-      'memory grew to a planned restart 2 times within 6 h: a leak to look at (RSS 1.56 GiB of a 4.19 GiB limit (pid 101); uptime 75 s; plugins loaded: memory-core, leaky)',
+      'memory grew to a planned restart 2 times within 6 h: a leak to look at (RSS 1.56 GiB of a 4.19 GiB limit (heap limit 4.19 GiB) (pid 101); uptime 75 s; plugins loaded: memory-core, leaky)',
     );
     expect(restartsOf(all(h)).filter((t) => t === 'StopGateway')).toHaveLength(2);
   });

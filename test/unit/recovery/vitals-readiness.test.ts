@@ -115,3 +115,13 @@ describe('the memory sampler', () => {
     expect(pluginsIn(['nothing here'])).toBeNull();
   });
 });
+
+describe("OpenClaw's memory pressure line", () => {
+  it('gives RSS minus heap used', async () => {
+    const { nonHeapIn } = await import('../../../src/recovery/vitals/memory-sampler.js');
+    const line =
+      '2026-12-03T13:55:36.559+00:00 [diagnostics/memory] memory pressure: level=warning reason=rss_threshold rss=1.74 GiB heap=1.22 GiB threshold=1.5 GiB thresholdRatio=115.8% rssBytes=1864581120 heapUsedBytes=1315223408 externalBytes=7847955';
+    expect(nonHeapIn(['x', line, 'y'])).toBe(1864581120 - 1315223408);
+    expect(nonHeapIn(['nothing'])).toBeNull();
+  });
+});
