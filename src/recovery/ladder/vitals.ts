@@ -16,6 +16,9 @@ import { openIncident, resolve, setLevel } from './incident.js';
 import { restart } from './supervise.js';
 import { DefaultVitalsOptions, type VitalsOptions } from './vitals-options.js';
 
+/** `channels.start` answers in about 1 s; with no answer after this long it is taken as lost. */
+const CHANNEL_START_LOST_MS = 60_000;
+
 /** The share of an idle gateway's RSS that is not heap (see `vitalsSampled`). */
 const NON_HEAP_SHARE = 0.6;
 
@@ -180,7 +183,9 @@ export function readinessChecked(c: Step, reading: ReadinessReading, errors: Cha
   }
   for (const ch of channels) {
     const st = (v.channels[ch] ??= { attempts: 0, nextAt: null, inFlight: false });
-    if (st.inFlight || (st.nextAt !== null && c.now < st.nextAt)) continue;
+    // A start whose answer never came (the medic restarted meanwhile) counts as done after a minute.
+    const inFlight = st.inFlight && c.now - (st.since ?? 0) < CHANNEL_START_LOST_MS;
+    if (inFlight || (st.nextAt !== null && c.now < st.nextAt)) continue;
     const suppressed = reading.suppressed.includes(ch) && !reading.failing.includes(ch);
     const what = suppressed ? `channel ${ch} suppressed by OpenClaw's crash-loop breaker` : `channel ${ch} not ready`;
     const failure: FailureClass = { class: 'channel', culprit: ch, evidence: evidenceOf(ch), summary: `${what} (/readyz)` };
@@ -193,6 +198,7 @@ export function readinessChecked(c: Step, reading: ReadinessReading, errors: Cha
     inc.failure ??= failure;
     st.attempts += 1;
     st.inFlight = true;
+    st.since = c.now;
     const text = `${what}: channels.start ${ch} (attempt ${st.attempts} of ${o.channelRestartMax}); the gateway itself is not restarted`;
     if (inc.level < 1) setLevel(c, 1, text);
     else record(c, 'step', text);
