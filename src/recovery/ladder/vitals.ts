@@ -258,13 +258,14 @@ export function providerProbed(c: Step, e: Extract<LadderEvent, { type: 'Provide
     return;
   }
   if (c.s.paused || (c.s.incident && !ours(c, 'provider-auth'))) return;
-  const who = e.provider ?? 'the model provider';
+  // `provider` is what `openclaw models status` names: a provider, or the auth profile that holds its key.
+  const who = e.provider ? `the model provider (${e.provider})` : 'the model provider';
   const failure: FailureClass = { class: 'provider-auth', culprit: e.provider, evidence: [e.detail, ...e.evidence], summary: `${who} refuses the credentials (401)` };
   personStep(
     c,
     `${who} refuses the credentials (401)`,
     failure,
-    `${who} refuses the gateway's credentials (401: expired or revoked): renew the key or token for it (models.providers.${e.provider ?? '<id>'}.apiKey, or its auth profile), then check with \`openclaw models status --json\`; restarting the gateway would not help`,
+    `${who} refuses the gateway's credentials (401: expired or revoked): renew the key or token (models.providers.<id>.apiKey in the gateway config, or its auth profile), then check with \`openclaw models status --json\`; restarting the gateway would not help`,
   );
 }
 
