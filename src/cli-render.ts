@@ -3,6 +3,7 @@ import type { MedicStatus } from './medic.js';
 import type { IncidentWithTimeline } from './recovery/ports.js';
 import type { Incident } from './recovery/types.js';
 import { formatTimeOfDay, formatTimestamp, zoneLabel, type TimeRule } from './cli/time.js';
+import { describeVitals } from './recovery/vitals/describe.js';
 
 /** How output is laid out: the terminal's width (undefined: not a terminal, nothing is cut) and the time rule. */
 export interface RenderOptions extends TimeRule {
@@ -65,7 +66,8 @@ export function renderStatus(status: MedicStatus, now: number, o: RenderOptions 
     ]);
   }
   const m = status.medic;
-  return `clawmedic ${m.version} (pid ${m.pid}, up ${formatDuration(m.uptimeMs)})\n\n${table(rows, o.width, [5, 7])}`;
+  const vitals = status.targets.flatMap((t) => describeVitals(t, now).map((line) => `  ${t.name} ${line}`));
+  return `clawmedic ${m.version} (pid ${m.pid}, up ${formatDuration(m.uptimeMs)})\n\n${table(rows, o.width, [5, 7])}${vitals.length ? `\n\n${vitals.join('\n')}` : ''}`;
 }
 
 export function renderIncidentList(body: { incidents: Incident[] }, now = Date.now(), o: RenderOptions = {}): string {

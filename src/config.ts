@@ -14,6 +14,7 @@ import { parseAutoAllow } from './agent/policy.js';
 import { ALERT_VARIABLES, loadAlerts, type AlertsConfig } from './config/alerts.js';
 import { typoProblems } from './config/typos.js';
 import { FLEET_VARIABLES, loadFleet, type FleetConfig } from './config/fleet.js';
+import { VITALS_FIELDS } from './config/vitals.js';
 import { whereSet } from './env-file.js';
 import { ConfigError } from './errors.js';
 import { DefaultBackoff, DefaultLadderOptions } from './recovery/ladder/options.js';
@@ -69,6 +70,7 @@ const TARGET_FIELDS = {
   approvalTimeoutMs: { env: 'APPROVAL_TIMEOUT_MS', schema: ms(1000), def: L.approvalTimeoutMs },
   snapshotAfterMs: { env: 'SNAPSHOT_AFTER_MS', schema: ms(0), def: L.snapshotAfterMs },
   knownGoodGenerations: { env: 'KNOWN_GOOD_GENERATIONS', schema: count(1), def: 5 },
+  ...VITALS_FIELDS,
 } as const satisfies Record<string, Field>;
 
 const MEDIC_FIELDS = {

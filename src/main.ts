@@ -23,6 +23,7 @@ import { ChildSupervisor, readPidRecord } from './recovery/supervisor.js';
 import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
 import { loadApiToken } from './api/token.js';
+import { buildVitalsMonitor } from './recovery/vitals/build.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
 import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
 import { alertSecrets } from './config/alerts.js';
@@ -287,7 +288,8 @@ export function defaultAdapters(
     knownPids: () => recordedPids(readPidRecord(dataDir)),
   });
   const probe = new HttpProbe({ url: t.healthUrl, timeoutMs: t.probeTimeoutMs, clock: deps.clock });
-  return { gateway, probe, repairs };
+  const vitals = buildVitalsMonitor(t, { clock: deps.clock, log: deps.log, env: deps.env });
+  return { gateway, probe, repairs, vitals };
 }
 
 /**

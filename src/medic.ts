@@ -11,11 +11,15 @@ import type { Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store 
 import { refuseToShow, type Redactor } from './lib/redact.js';
 import type { LadderRecord } from './recovery/types.js';
 import { TargetWatchdog, type TargetStatus } from './recovery/watchdog/index.js';
+import type { VitalsMonitor } from './recovery/vitals/ports.js';
+import { vitalsOptionsFor } from './config/vitals.js';
 
 export interface TargetAdapters {
   gateway: GatewayProcess;
   probe: HealthProbe;
   repairs: GatewayRepairs;
+  /** Memory, readiness, the provider probe; absent: liveness only. */
+  vitals?: VitalsMonitor;
 }
 
 export interface MedicDeps {
@@ -56,6 +60,7 @@ export function ladderOptionsFor(t: TargetConfig, agent?: AgentSetup | null, red
     snapshotAfterMs: t.snapshotAfterMs,
     humanRetryMs: t.humanRetryMs,
     approvalTimeoutMs: t.approvalTimeoutMs,
+    vitals: vitalsOptionsFor(t),
   };
 }
 

@@ -9,6 +9,7 @@ import type { TargetStatus } from '../recovery/types.js';
 import { buttonLevel } from '../recovery/ladder/operators.js';
 import type { Incident, LadderRecord, PendingApproval } from '../recovery/types.js';
 import { customId } from './custom-id.js';
+import { describeVitals } from '../recovery/vitals/describe.js';
 
 export interface MessagePayload {
   content?: string;
@@ -79,6 +80,8 @@ export function renderCard(inc: Incident, status: TargetStatus | null, now: numb
     if (d.portHolder) lines.push(`port held by pid ${d.portHolder.pid} (${d.portHolder.command})`);
     embed.setDescription(truncate(lines.join('\n'), LIMITS.description));
   }
+  const vitals = !closed && status ? describeVitals(status, now) : [];
+  if (vitals.length) embed.addFields({ name: 'Vitals', value: truncate(vitals.join('\n'), LIMITS.field), inline: false });
   return { embeds: [embed.toJSON()], components: closed ? [] : [incidentButtons(inc)], allowedMentions: { parse: [] } };
 }
 

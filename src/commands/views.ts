@@ -5,6 +5,7 @@ import { formatDuration } from '../cli-render.js';
 import type { MedicStatus } from '../medic.js';
 import type { IncidentWithTimeline } from '../recovery/ports.js';
 import { renderRecord, truncate, LIMITS } from '../bot/render.js';
+import { describeVitals } from '../recovery/vitals/describe.js';
 
 const HEALTH = { up: '🟢 up', down: '🔴 down', unknown: '⚪ unknown' } as const;
 
@@ -26,6 +27,7 @@ export function renderStatusEmbed(
       t.incident
         ? `incident **${t.incident.id}**: ${t.incident.state.replace('_', ' ')} at level ${t.incident.level}${t.incident.approval ? ' · ❓ waiting for approval' : ''}`
         : 'no open incident',
+      ...describeVitals(t, now),
     ];
     embed.addFields({ name: t.host ? `${t.host} · ${t.name}` : t.name, value: truncate(lines.join('\n'), LIMITS.field) });
   }

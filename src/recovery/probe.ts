@@ -32,9 +32,18 @@ export class HttpProbe implements HealthProbe {
 
   /** Never rejects: a failure is a result with `ok: false` and a readable `error`. */
   check(signal?: AbortSignal): Promise<ProbeResult> {
+    return this.fetch(signal).then(({ body: _body, ...result }) => result);
+  }
+
+  /**
+   * The same request, with the answer's body (as text, cut at `maxBodyBytes`): `/readyz` says
+   * what fails in it. `error` stays null for a non-2xx answer that came whole (the body says why).
+   */
+  fetch(signal?: AbortSignal): Promise<ProbeResult & { body: string; answered: boolean }> {
     const { clock, timeoutMs } = this.options;
     const maxBody = this.options.maxBodyBytes ?? 64 * 1024;
     const at = clock.now();
+    const chunks: Buffer[] = [];
     return new Promise((resolve) => {
       let settled = false;
       const finish = (status: number | null, error: string | null) => {
@@ -43,7 +52,9 @@ export class HttpProbe implements HealthProbe {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         const ok = error === null && status !== null && status >= 200 && status < 300;
-        resolve({ ok, at, latencyMs: Math.max(0, clock.now() - at), status, error: ok ? null : (error ?? `HTTP ${status}`) });
+        const body = Buffer.concat(chunks).toString('utf8').slice(0, maxBody);
+        const latencyMs = Math.max(0, clock.now() - at);
+        resolve({ ok, at, latencyMs, status, error: ok ? null : (error ?? `HTTP ${status}`), body, answered: error === null && status !== null });
         request.destroy();
       };
       const onAbort = () => finish(null, 'aborted');
@@ -54,6 +65,7 @@ export class HttpProbe implements HealthProbe {
         let received = 0;
         response.on('data', (chunk: Buffer) => {
           received += chunk.length;
+          chunks.push(chunk);
           if (received > maxBody) finish(status, null);
         });
         response.on('end', () => finish(status, null));

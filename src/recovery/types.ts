@@ -175,6 +175,85 @@ export interface Incident {
   outcome: string | null;
 }
 
+/** The gateway's memory as last sampled: RSS from /proc, the line it dies at, and the trend between them. */
+export interface MemoryVitals {
+  /** The process sampled (the one serving the port). */
+  pid: number;
+  sampledAt: number;
+  rssBytes: number;
+  /**
+   * The RSS it is expected to die at: the heap limit plus what the process holds besides its heap (OpenClaw's own
+   * `memory pressure` figures when it logged them, else 60% of the run's first settled RSS); null: unknown.
+   */
+  limitBytes: number | null;
+  /** The heap limit it runs with (--max-old-space-size, or Node's default), or MEMORY_LIMIT_MB; null: unknown. */
+  heapLimitBytes: number | null;
+  /** The trend (least squares over the window), bytes per minute; null: too few samples to say. */
+  growthBytesPerMin: number | null;
+  /** When the trend reaches `limitBytes`; null: not growing towards it (or unknown). */
+  oomAt: number | null;
+}
+
+/** OpenClaw's own event-loop figures, as `/readyz` reports them. */
+export interface EventLoopHealth {
+  degraded: boolean;
+  /** How long it has been degraded, by OpenClaw's clock (null: not degraded). */
+  degradedSinceMs: number | null;
+  reasons: string[];
+  delayP99Ms: number | null;
+  delayMaxMs: number | null;
+  utilization: number | null;
+}
+
+/** One reading of the gateway's `/readyz` (readiness beyond liveness). */
+export interface ReadinessReading {
+  /** HTTP status; null when no answer came. */
+  status: number | null;
+  ready: boolean;
+  /** What OpenClaw says fails: channel ids, or start-up states (`startup-sidecars`, `plugin-reload`...). */
+  failing: string[];
+  /** Channels whose auto-start OpenClaw's crash-loop breaker suppressed. */
+  suppressed: string[];
+  eventLoop: EventLoopHealth | null;
+  /** Why there is no reading (timeout, connection refused, a body that is not OpenClaw's); null when there is one. */
+  error: string | null;
+}
+
+/** A channel's own error, found in the gateway's output: `terminal` when no restart can help (a revoked token). */
+export interface ChannelError {
+  channel: string;
+  error: string;
+  terminal: boolean;
+}
+
+/** The end-to-end model provider probe's last outcome. */
+export interface ProviderVitals {
+  checkedAt: number;
+  /** ok; auth: the credentials are refused (401); rate-limited: 429, wait; error: anything else. */
+  state: 'ok' | 'auth' | 'rate-limited' | 'error';
+  detail: string;
+  latencyMs: number;
+}
+
+/** What the medic knows of a running gateway beyond liveness (see `ladder/vitals.ts`). */
+export interface Vitals {
+  /** RSS samples of the current pid, within the trend window, oldest first. */
+  samples: { at: number; rssBytes: number }[];
+  memory: MemoryVitals | null;
+  /** The memory warning was given for this pid (once per run). */
+  warnedPid: number | null;
+  /** The first settled RSS sample of the current pid (its non-heap part is estimated from it). */
+  baselineRss?: number | null;
+  /** The plugins the gateway said it loaded (evidence for a memory finding); null: unknown. */
+  plugins: string[] | null;
+  readiness: (ReadinessReading & { checkedAt: number }) | null;
+  /** `channels.start` per channel in this episode: attempts, when the next may go, one in flight. */
+  channels: Record<string, { attempts: number; nextAt: number | null; inFlight: boolean; since?: number }>;
+  provider: ProviderVitals | null;
+  /** Times of the planned memory restarts (a repeated one is a finding for a person). */
+  memoryRestarts: number[];
+}
+
 export type PendingWork = 'start' | 'stop' | 'diagnose' | 'agent' | RepairStep;
 
 export interface TargetState {
@@ -217,6 +296,8 @@ export interface TargetState {
   /** The incident that resolved last: a short run that dies after it resolved reopens it (flapping). */
   resolved?: Incident | null;
   incident: Incident | null;
+  /** Memory, readiness and the model provider of the running gateway (absent: never sampled). */
+  vitals?: Vitals;
 }
 
 /** Facts that flow into the ladder. */
@@ -250,7 +331,17 @@ export type LadderEvent =
   /** A known-good copy of the config was kept (after `SnapshotConfig`): a repair that was not possible before is now. */
   | { type: 'KnownGoodSaved' }
   | { type: 'PauseRequested'; by: string; until: number | null }
-  | { type: 'ResumeRequested'; by: string };
+  | { type: 'ResumeRequested'; by: string }
+  /**
+   * The gateway's RSS (`pid`: the process sampled) and the heap limit it runs with; `plugins` when known;
+   * `nonHeapBytes`: RSS minus heap used, from OpenClaw's own `memory pressure` line when it logged one.
+   */
+  | { type: 'VitalsSampled'; pid: number; rssBytes: number; limitBytes: number | null; plugins?: string[] | null; nonHeapBytes?: number | null }
+  /** One `/readyz` reading, with the failing channels' own errors found in the gateway's output. */
+  | { type: 'ReadinessChecked'; reading: ReadinessReading; channelErrors?: ChannelError[] }
+  | { type: 'ChannelStartFinished'; channel: string; ok: boolean; detail: string }
+  /** The end-to-end provider probe (one real model call through the gateway); `evidence`: e.g. `openclaw models status` lines. */
+  | { type: 'ProviderProbed'; outcome: 'ok' | 'auth' | 'rate-limit' | 'error'; provider: string | null; detail: string; evidence: string[]; latencyMs: number };
 
 /** Kinds of record the ladder writes to the incident timeline and the audit log. */
 export type RecordKind =
@@ -291,7 +382,9 @@ export type LadderAction =
   /** `resume`: the agent CLI's session id to resume (a medic restarted mid-session); absent: a new session. */
   | { type: 'StartAgent'; incidentId: string; session: string; reason: string; resume?: string }
   | { type: 'StopAgent'; reason: string }
-  | { type: 'AnswerAgent'; requestId: string; allow: boolean; by: string; reason: string };
+  | { type: 'AnswerAgent'; requestId: string; allow: boolean; by: string; reason: string }
+  /** Restart one chat channel inside the running gateway (`channels.start`); answered by ChannelStartFinished. */
+  | { type: 'StartChannel'; channel: string };
 
 export interface StepResult {
   state: TargetState;
@@ -336,4 +429,10 @@ export interface TargetStatus {
   restartAt: number | null;
   lastProbe: ProbeResult | null;
   incident: Pick<Incident, 'id' | 'state' | 'level' | 'cause' | 'openedAt' | 'approval'> | null;
+  /** The gateway's memory: RSS, the limit, growth and the predicted out-of-memory time (absent: not sampled). */
+  memory?: MemoryVitals | null;
+  /** The last `/readyz` reading (absent: not probed). */
+  readiness?: (ReadinessReading & { checkedAt: number }) | null;
+  /** The end-to-end model provider probe (absent: off). */
+  provider?: ProviderVitals | null;
 }

@@ -1,4 +1,5 @@
 /** The ladder's defaults live in one place (DefaultLadderOptions); config and the medic start from it. */
+import { DefaultVitalsOptions } from '../../src/recovery/ladder/vitals-options.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadMedicSettings } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
@@ -8,9 +9,14 @@ import { DefaultLadderOptions } from '../../src/recovery/ladder/index.js';
 describe('defaults in one place', () => {
   it('a target with no settings gets exactly the ladder defaults', () => {
     const target = loadConfig({ HOME: '/home/op', GATEWAY_COMMAND: 'openclaw gateway run' }, '/srv').targets[0]!;
-    const { backoff, ...options } = ladderOptionsFor(target);
+    const { backoff, vitals, ...options } = ladderOptionsFor(target);
     const { backoff: defaultBackoff, ...defaults } = DefaultLadderOptions;
     expect(options).toEqual(defaults);
+    // The vitals rules' defaults come from their own one place (ladder/vitals-options.ts).
+    const { channelBackoff, ...vitalsRest } = vitals!;
+    const { channelBackoff: defaultChannelBackoff, ...vitalsDefaults } = DefaultVitalsOptions;
+    expect(vitalsRest).toEqual(vitalsDefaults);
+    expect([0, 1, 2, 3].map((n) => channelBackoff(n, 0.5))).toEqual([0, 1, 2, 3].map((n) => defaultChannelBackoff(n, 0.5)));
     const delays = (f: typeof backoff) => [0, 1, 2, 3, 4, 5, 6, 7].map((n) => f(n, 0.5));
     expect(delays(backoff)).toEqual(delays(defaultBackoff));
     expect(delays(backoff)).toEqual([0, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]);

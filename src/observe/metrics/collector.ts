@@ -27,14 +27,6 @@ void _allPhases;
 
 export const DISCORD_STATES = ['disabled', 'starting', 'connected', 'reconnecting', 'unreachable', 'auth-failed'] as const;
 
-/**
- * The gateway's memory as the vitals report it on `TargetStatus.memory` (when that field exists):
- * `rssBytes` and `oomAt` (epoch ms of the predicted out-of-memory, null: no prediction).
- */
-interface MemoryVitals {
-  rssBytes?: number | null;
-  oomAt?: number | null;
-}
 
 export interface MetricSources {
   statuses: () => TargetStatus[];
@@ -151,7 +143,7 @@ export class MetricsCollector {
       for (const phase of PHASES) m.targetPhase.set({ target, phase }, s.phase === phase ? 1 : 0);
       m.targetPaused.set({ target }, s.paused ? 1 : 0);
       m.incidentLevel.set({ target }, s.incident ? s.incident.level : -1);
-      const memory = (s as TargetStatus & { memory?: MemoryVitals | null }).memory;
+      const memory = s.memory;
       if (typeof memory?.rssBytes === 'number') m.rss.set({ target }, memory.rssBytes);
       else m.rss.remove({ target });
       if (typeof memory?.oomAt === 'number') m.oomEta.set({ target }, Math.max(0, memory.oomAt - now) / 1000);

@@ -53,6 +53,8 @@ export interface LadderOptions {
    * hiding part of it: see `refuseToShow` in redact), or null; checked before the policy and grants.
    */
   agentRefuse?: (tool: string, command: string) => string | null;
+  /** Memory, readiness and provider rules (`vitals.ts`); absent: `DefaultVitalsOptions`. */
+  vitals?: import('./vitals-options.js').VitalsOptions;
 }
 
 /** Exponential backoff: immediate first, then `initialMs` doubling up to `maxMs`, with +/-20% jitter. */

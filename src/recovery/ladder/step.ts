@@ -5,7 +5,8 @@
  *
  * Each event type has one handler (the table below); the rules live in one file per concern:
  * `supervise.ts` (levels 0-1), `repair.ts` (level 2), `approvals.ts`, `agent.ts` (level 3),
- * `incident.ts` (open, level, resolve, escalate to a human), `operators.ts`.
+ * `incident.ts` (open, level, resolve, escalate to a human), `operators.ts`, `vitals.ts` (memory,
+ * readiness, the model provider of a running gateway).
  */
 import type { LadderEvent, StepResult, TargetState } from '../types.js';
 import { agentFinished, agentPermission, agentSessionStarted } from './agent.js';
@@ -14,6 +15,7 @@ import { newStep, type Step, type StepContext } from './context.js';
 import { halfOpenRetry } from './incident.js';
 import { abortRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
 import { configChanged, diagnosed, reEvaluate, repairFinished } from './repair.js';
+import { channelStartFinished, providerProbed, readinessChecked, vitalsConfigChanged, vitalsSampled } from './vitals.js';
 import { boot, dueRestart, exited, probeFailed, probeSucceeded, serving, started, startFailed, stopped } from './supervise.js';
 
 type Handlers = { [K in LadderEvent['type']]: (c: Step, e: Extract<LadderEvent, { type: K }>) => void };
@@ -36,7 +38,7 @@ const HANDLERS: Handlers = {
   ProcessExited: (c, e) => exited(c, e.exit),
   Diagnosed: (c, e) => diagnosed(c, e.diagnosis),
   RepairFinished: (c, e) => repairFinished(c, e.step, e.ok, e.detail),
-  ConfigChanged: (c, e) => configChanged(c, e.ok, e.error, e.lastKnownGood),
+  ConfigChanged: (c, e) => vitalsConfigChanged(c) || configChanged(c, e.ok, e.error, e.lastKnownGood),
   KnownGoodSaved: (c) => reEvaluate(c, 'a known-good copy of the config now exists', 'known-good'),
   ApprovalDecided: (c, e) => approvalDecided(c, e.approvalId, e.approved, e.by, e.scope ?? 'once'),
   AgentPermissionRequested: (c, e) => agentPermission(c, e.requestId, e.tool, e.command, e.description),
@@ -46,6 +48,10 @@ const HANDLERS: Handlers = {
   AbortRequested: (c, e) => abortRequested(c, e.by, e.reason),
   PauseRequested: (c, e) => pauseRequested(c, e.by, e.until),
   ResumeRequested: (c, e) => resumeRequested(c, e.by),
+  VitalsSampled: (c, e) => vitalsSampled(c, e),
+  ReadinessChecked: (c, e) => readinessChecked(c, e.reading, e.channelErrors ?? []),
+  ChannelStartFinished: (c, e) => channelStartFinished(c, e.channel, e.ok, e.detail),
+  ProviderProbed: (c, e) => providerProbed(c, e),
 };
 
 /** The event types the ladder takes, in the order of the table. */

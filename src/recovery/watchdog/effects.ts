@@ -6,6 +6,7 @@
 import { GatewayStartError } from '../../errors.js';
 import type { Clock, GatewayProcess, GatewayRepairs, Logger } from '../ports.js';
 import type { Incident, LadderAction, LadderEvent } from '../types.js';
+import type { VitalsMonitor } from '../vitals/ports.js';
 import type { AgentBridge } from './agent-bridge.js';
 import type { Outbox } from './outbox.js';
 
@@ -18,6 +19,8 @@ export interface EffectPorts {
   clock: Clock;
   log: Logger;
   dispatch: (event: LadderEvent) => Promise<void>;
+  /** Starts a channel (StartChannel); absent: no vitals adapter. */
+  vitals?: Pick<VitalsMonitor, 'startChannel'>;
   /** The incident as of the step being performed. */
   incident: () => Incident | null;
   /** A start is in flight until this settles (exits wait for it: GatewayStarted precedes its exit). */
@@ -68,6 +71,11 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
       return void background(p, action.type, async () => {
         // A new copy is a fact: an incident waiting for a human may now have a repair to try.
         if (await p.repairs.snapshotConfig(action.config)) await p.dispatch({ type: 'KnownGoodSaved' });
+      });
+    case 'StartChannel':
+      return void background(p, action.type, async () => {
+        const r = p.vitals ? await p.vitals.startChannel(action.channel) : { ok: false, detail: 'no channel starter configured' };
+        await p.dispatch({ type: 'ChannelStartFinished', channel: action.channel, ...r });
       });
     default:
       return unreachable(action);

@@ -22,5 +22,8 @@ export function statusOf(s: TargetState, supervised: boolean, agent: boolean): T
     incident: inc
       ? { id: inc.id, state: inc.state, level: inc.level, cause: inc.cause, openedAt: inc.openedAt, approval: inc.approval ?? null }
       : null,
+    ...(s.vitals
+      ? { memory: s.vitals.memory, readiness: s.vitals.readiness, provider: s.vitals.provider }
+      : {}),
   };
 }

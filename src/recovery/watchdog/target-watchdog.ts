@@ -11,6 +11,7 @@ import { checkAbort, checkApproval, checkRecover, checkResume, initialState, nex
 import type { AgentRunner, Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from '../ports.js';
 import type { Redactor } from '../../lib/redact.js';
 import type { LadderEvent, Level, PendingApproval, TargetState, TargetStatus } from '../types.js';
+import type { VitalsMonitor } from '../vitals/ports.js';
 import { AgentBridge } from './agent-bridge.js';
 import { HUMAN_OUTPUT_LINES, perform, type EffectPorts } from './effects.js';
 import { Outbox } from './outbox.js';
@@ -31,6 +32,8 @@ export interface WatchdogOptions {
   redactor: Redactor;
   /** Level 3; absent: the ladder goes from level 2 to a human. */
   agent?: AgentRunner;
+  /** Memory, readiness and the provider probe of the running gateway; absent: liveness only. */
+  vitals?: VitalsMonitor;
   random?: () => number;
 }
 
@@ -46,6 +49,7 @@ export class TargetWatchdog {
   private readonly stopping = new AbortController();
   private closing = false;
   private probeLoopDone: Promise<void> = Promise.resolve();
+  private vitalsDone: Promise<void> = Promise.resolve();
   private wake: { at: number; ctl: AbortController } | null = null;
   /** A start in flight: exits wait for it, so GatewayStarted always precedes its exit. */
   private starting: Promise<void> = Promise.resolve();
@@ -89,6 +93,7 @@ export class TargetWatchdog {
       clock: o.clock,
       log: o.log,
       dispatch,
+      ...(o.vitals ? { vitals: o.vitals } : {}),
       incident: () => this.state.incident,
       startInFlight: (done) => {
         this.starting = done;
@@ -119,6 +124,7 @@ export class TargetWatchdog {
     if (!doctor) o.log.warn(`[${o.name}] the doctor (DOCTOR_COMMAND) is not installed: level 2 will not run it`);
     await this.dispatch({ type: 'Boot', adoptedPid, doctor });
     this.probeLoopDone = this.probeLoop();
+    this.vitalsDone = this.vitalsLoop();
   }
 
   /** Stops the loops; `stopGateway` also stops a gateway the medic supervises. */
@@ -127,6 +133,7 @@ export class TargetWatchdog {
     this.stopping.abort();
     this.wake?.ctl.abort();
     await this.probeLoopDone;
+    await this.vitalsDone;
     await this.queue;
     // Suspended, not ended: the next medic resumes the session (its records are kept).
     await this.agent.close(new MedicStoppingError('the medic is stopping'));
@@ -256,6 +263,22 @@ export class TargetWatchdog {
     }
   }
 
+  /** The vitals adapter's loops, fed the published state (never ahead of the store). */
+  private vitalsLoop(): Promise<void> {
+    const vitals = this.o.vitals;
+    if (!vitals) return Promise.resolve();
+    const s = () => this.published;
+    return vitals
+      .run({
+        pid: () => (s().process.status === 'running' ? s().process.pid : null),
+        healthy: () => s().process.status === 'running' && s().health === 'up',
+        recentOutput: (lines) => this.o.gateway.recentOutput(lines),
+        dispatch: (event) => this.dispatch(event).catch(() => {}),
+        signal: this.stopping.signal,
+      })
+      .catch((err: Error) => this.o.log.error(`[${this.o.name}] the vitals loop stopped: ${err.message}`));
+  }
+
   private scheduleWake(): void {
     const at = nextWakeAt(this.state);
     if (at === (this.wake?.at ?? null)) return;
@@ -275,5 +298,7 @@ export class TargetWatchdog {
 
 /** The state as it is committed: the last probe's timing changes every few seconds and is not worth a write. */
 function durableJson(state: TargetState): string {
-  return JSON.stringify({ ...state, probe: { ...state.probe, last: null } });
+  // Nor are the vitals' samples and readings (every few seconds); what they decided (incidents, channel starts) is.
+  const vitals = state.vitals && { ...state.vitals, samples: [], memory: null, readiness: null };
+  return JSON.stringify({ ...state, probe: { ...state.probe, last: null }, vitals });
 }

@@ -64,13 +64,14 @@ describe('MetricsCollector', () => {
     expect(s.value('clawmedic_alerts_pending', { channel: 'ntfy' })).toBe(2);
   });
 
+  const memory = (rssBytes: number, oomAt: number | null) => ({ pid: 42, sampledAt: NOW, rssBytes, limitBytes: null, heapLimitBytes: null, growthBytesPerMin: null, oomAt });
   it("exports the vitals' RSS and time to out-of-memory when the status has them, and nothing when it has not", async () => {
-    const withMemory = setup([status({ memory: { rssBytes: 512 * 1024 * 1024, oomAt: NOW + 3_600_000 } })]);
+    const withMemory = setup([status({ memory: memory(512 * 1024 * 1024, NOW + 3_600_000) })]);
     const s = await withMemory.scrape();
     expect(s.value('clawmedic_gateway_rss_bytes', { target: 'gw' })).toBe(512 * 1024 * 1024);
     expect(s.value('clawmedic_gateway_oom_eta_seconds', { target: 'gw' })).toBe(3600);
 
-    const without = await setup([status({ memory: { rssBytes: 1000, oomAt: null } })]).scrape();
+    const without = await setup([status({ memory: memory(1000, null) })]).scrape();
     expect(without.value('clawmedic_gateway_rss_bytes', { target: 'gw' })).toBe(1000);
     expect(without.has('clawmedic_gateway_oom_eta_seconds')).toBe(false);
     const none = await setup([status()]).scrape();

@@ -29,6 +29,7 @@ import {
   tick,
   workTypes,
 } from './ladder-harness.js';
+import { TOKEN_REFUSED, degradedLoop, leak, provider, ready, sample, telegramFailing } from './vitals-events.js';
 
 const readOnly = (tool: string, command: string) => tool === 'Bash' && command.startsWith('cat ');
 const withAgent = () => new LadderHarness({ options: { agentEnabled: true, agentApprovalTimeoutMs: 60_000, agentAutoAllow: readOnly } });
@@ -173,6 +174,27 @@ const from = {
     h.send({ type: 'AgentPermissionRequested', requestId: 'r1', tool: 'Bash', command: 'openclaw config set gateway.mode local', description: null });
     return h;
   },
+  'healthy: RSS growing 1.2 GiB/min towards a 4288 MiB limit (3 samples)': () => {
+    const h: LadderHarness = from.healthy();
+    leak(h, 3, 2800, 100);
+    h.advance(5_000); // the next sample is due
+    return h;
+  },
+  'restarting: channels.start telegram in flight': () => {
+    const h: LadderHarness = from.healthy();
+    h.send(telegramFailing());
+    return h;
+  },
+  'restarting: channels.start telegram done': () => {
+    const h: LadderHarness = from['restarting: channels.start telegram in flight']();
+    h.after(1_000, { type: 'ChannelStartFinished', channel: 'telegram', ok: true, detail: 'rc 0 in 0.9 s' });
+    return h;
+  },
+  'waiting-for-human: the Telegram token was refused': () => {
+    const h: LadderHarness = from.healthy();
+    h.send(telegramFailing([TOKEN_REFUSED]));
+    return h;
+  },
   paused: () => {
     const h: LadderHarness = from.healthy();
     h.send(pause('alice', null));
@@ -279,6 +301,19 @@ const table: Row[] = [
   // a resume is an operator's act: an incident waiting for a human looks again
   { from: 'paused: waiting for a human at level 4, gateway down', event: resume(), to: 'repairing', work: ['Diagnose'] },
   { from: 'paused: maintenance window over', event: tick(), to: 'healthy', work: [] },
+  // vitals: memory, readiness, channels, the event loop, the model provider (ladder/vitals.ts)
+  { from: 'healthy', event: sample(800), to: 'healthy', work: [] }, // flat: shown, nothing done
+  { from: 'healthy: RSS growing 1.2 GiB/min towards a 4288 MiB limit (3 samples)', event: sample(3100), to: 'restarting', work: ['StopGateway'] }, // planned restart before the OOM
+  { from: 'healthy', event: ready(), to: 'healthy', work: [] },
+  { from: 'healthy', event: telegramFailing(), to: 'restarting', work: ['StartChannel'] }, // the channel, not the gateway
+  { from: 'restarting: channels.start telegram in flight', event: { type: 'ChannelStartFinished', channel: 'telegram', ok: true, detail: 'rc 0 in 0.9 s' }, to: 'restarting', work: [] },
+  { from: 'restarting: channels.start telegram done', event: ready(), to: 'healthy', work: [] }, // /readyz back: resolved
+  { from: 'healthy', event: telegramFailing([TOKEN_REFUSED]), to: 'waiting-for-human', work: ['NotifyHuman'] }, // revoked token: a person's step, no restart
+  { from: 'waiting-for-human: the Telegram token was refused', event: { type: 'ConfigChanged', ok: true, error: null, lastKnownGood: true }, to: 'waiting-for-human', work: [] }, // the gateway hot-restarts the channel itself
+  { from: 'waiting-for-human: the Telegram token was refused', event: ready(), to: 'healthy', work: [] },
+  { from: 'healthy', event: degradedLoop(130_000), to: 'waiting-for-human', work: ['NotifyHuman'] }, // OpenClaw's figures, reported (EVENT_LOOP_ACTION=report)
+  { from: 'healthy', event: provider('auth'), to: 'waiting-for-human', work: ['NotifyHuman'] },
+  { from: 'healthy', event: provider('rate-limit'), to: 'healthy', work: [] }, // 429: wait, never restart
 ];
 
 describe('the ladder as a table: phase x event -> phase + work', () => {
