@@ -182,7 +182,11 @@ export function probeSucceeded(c: Step, result: ProbeResult): void {
     s.healthySince = c.now;
     s.backoffAttempt = 0;
     if (was === 'down') record(c, 'health', `healthy again (${result.latencyMs} ms)`);
-    if (s.incident) resolve(c);
+    if (s.incident && holdsOpen(c)) {
+      record(c, 'step', `answering again, but a plugin crashed it after its start: the incident stays open for ${Math.round(c.o.flapRunMs / 1000)} s`);
+    } else if (s.incident) resolve(c);
+  } else if (s.health === 'up' && s.incident && holdsOpen(c) && s.healthySince !== null && c.now - s.healthySince >= c.o.flapRunMs) {
+    resolve(c);
   }
   proveConfig(c);
 }
@@ -259,6 +263,16 @@ function continueAfterStop(c: Step): void {
   if (next === 'start') start(c);
   else if (next === 'diagnose') diagnose(c);
   else if (next === 'agent') startAgent(c);
+}
+
+/**
+ * A plugin that crashed the gateway may crash it again seconds after each start: answering is not yet
+ * recovery. The incident stays open until the run has been healthy for `flapRunMs` (unless a repair is
+ * being verified, or a person is awaited).
+ */
+function holdsOpen(c: Step): boolean {
+  const inc = c.s.incident;
+  return inc !== null && inc.failure?.class === 'plugin-crash' && inc.verifying === null && inc.state === 'recovering';
 }
 
 function markDown(c: Step): void {

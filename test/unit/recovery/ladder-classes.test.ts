@@ -37,6 +37,33 @@ describe('failure classes in the ladder', () => {
     expect(ofType(done, 'StartChannels')).toEqual([{ type: 'StartChannels', incidentId: closed.id }]);
   });
 
+  it('a plugin crash: answering again is not recovery until the run stays up for FLAP_RUN_MS (no resolve-then-reopen)', () => {
+    const h = healthy();
+    h.send(pluginCrash());
+    h.after(500, started(101));
+    h.after(15_000, probeOk());
+    const up = h.after(1_000, probeOk());
+    expect(records(up)).toContain('answering again, but a plugin crashed it after its start: the incident stays open for 60 s');
+    expect(h.state.incident?.state).toBe('recovering');
+    // It crashes 3 s later: the same incident, now at level 2.
+    const again = h.after(3_000, pluginCrash());
+    expect(records(again)).toContain('level 2: plugin crash-plugin crashed the gateway at two starts in a row: disabling only that plugin');
+    expect(h.state.resolved ?? null).toBeNull();
+  });
+
+  it('a plugin crash that does not come back: resolved once the run stayed up for FLAP_RUN_MS', () => {
+    const h = healthy();
+    h.send(pluginCrash());
+    h.after(500, started(101));
+    h.after(15_000, probeOk());
+    h.after(1_000, probeOk());
+    for (let i = 0; i < 59; i++) h.after(1_000, probeOk());
+    expect(h.state.incident).not.toBeNull();
+    h.after(1_000, probeOk());
+    expect(h.state.incident).toBeNull();
+    expect(h.state.resolved).toMatchObject({ state: 'resolved', outcome: '1 restart' });
+  });
+
   it('a second plugin crashing after the first was disabled is disabled too (one at a time)', () => {
     const h = healthy();
     h.send(pluginCrash('a-plugin'));
