@@ -127,6 +127,8 @@ export function repairFinished(c: Step, step: RepairStep, ok: boolean, detail: s
   const inc = s.incident;
   if (!inc || inc.state !== 'recovering' || s.paused) return;
   record(c, 'step', `${step} ${ok ? 'finished' : 'failed'}: ${detail}`);
+  // A disable that did not happen (timed out on a loaded machine) may be tried again, within MAX_PLUGINS_DISABLED.
+  if (!ok && step === 'disable-plugin') inc.disabledPlugins = inc.disabledPlugins?.slice(0, -1) ?? [];
   if (!ok) return repairFailed(c, null);
   if (s.process.status === 'running' && s.health === 'up') return resolve(c); // fixed under a gateway that kept running
   record(c, 'step', `verifying ${step}: starting the gateway`);

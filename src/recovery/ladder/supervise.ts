@@ -267,12 +267,12 @@ function continueAfterStop(c: Step): void {
 
 /**
  * A plugin that crashed the gateway may crash it again seconds after each start: answering is not yet
- * recovery. The incident stays open until the run has been healthy for `flapRunMs` (unless a repair is
- * being verified, or a person is awaited).
+ * recovery. The incident stays open until the run has been healthy for `flapRunMs` (unless the plugin's
+ * own repair is being verified, or a person is awaited): another repair (a doctor) does not remove the plugin.
  */
 function holdsOpen(c: Step): boolean {
   const inc = c.s.incident;
-  return inc !== null && inc.failure?.class === 'plugin-crash' && inc.verifying === null && inc.state === 'recovering';
+  return inc !== null && inc.failure?.class === 'plugin-crash' && inc.verifying !== 'disable-plugin' && inc.state === 'recovering';
 }
 
 function markDown(c: Step): void {

@@ -77,7 +77,8 @@ export class GatewayRepairKit implements GatewayRepairs {
   }
 
   private openclaw() {
-    return { cli: this.o.openclawCli ?? 'openclaw', timeoutMs: 60_000, ...(this.o.env ? { env: this.o.env } : {}), ...(this.o.cwd ? { cwd: this.o.cwd } : {}) };
+    // Measured 4.4 s idle, over 60 s on a loaded machine: bounded like the doctor (DOCTOR_TIMEOUT_MS), at least 2 minutes.
+    return { cli: this.o.openclawCli ?? 'openclaw', timeoutMs: Math.max(this.o.doctorTimeoutMs, 120_000), ...(this.o.env ? { env: this.o.env } : {}), ...(this.o.cwd ? { cwd: this.o.cwd } : {}) };
   }
 
   /**

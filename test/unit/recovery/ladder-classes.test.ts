@@ -64,6 +64,18 @@ describe('failure classes in the ladder', () => {
     expect(h.state.resolved).toMatchObject({ state: 'resolved', outcome: '1 restart' });
   });
 
+  it('a disable that failed (timed out) is tried again, not replaced by the doctor; a doctor\'s healthy start does not close it early', () => {
+    const h = healthy();
+    h.send(pluginCrash());
+    h.after(500, started(101));
+    h.after(15_000, pluginCrash());
+    h.send(diagnosed(diagnosis()));
+    h.send(repairFinished('disable-plugin', false, 'openclaw plugins disable crash-plugin: timed out after 63 s'));
+    const again = h.send(diagnosed(diagnosis()));
+    expect(ofType(again, 'RunRepair')[0]).toMatchObject({ step: 'disable-plugin', subject: 'crash-plugin' });
+    expect(h.openIncident.disabledPlugins).toEqual(['crash-plugin']);
+  });
+
   it('a second plugin crashing after the first was disabled is disabled too (one at a time)', () => {
     const h = healthy();
     h.send(pluginCrash('a-plugin'));
