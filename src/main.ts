@@ -281,6 +281,7 @@ export function defaultAdapters(
     // OpenClaw's own config commands only make sense for an OpenClaw config.
     setModeCommand: t.configKind === 'openclaw' ? t.setModeCommand : null,
     validateCommand: t.configKind === 'openclaw' ? t.validateCommand : null,
+    openclawCli: t.configKind === 'openclaw' ? 'openclaw' : null,
     env: deps.env,
     ...(t.cwd ? { cwd: t.cwd } : {}),
     gatewayCommand: t.command,

@@ -55,6 +55,12 @@ function nextStep(inc: Incident, status: TargetStatus | null): string {
   return 'watching the probe';
 }
 
+/** The incident's class, culprit and first line of evidence, as the card shows them. */
+export function describeFailure(f: NonNullable<Incident['failure']>): string {
+  const evidence = f.evidence[0] ? `\n\`${f.evidence[0].replace(/`/g, "'")}\`` : '';
+  return `${f.class}${f.culprit ? ` · ${f.culprit}` : ''}: ${f.summary}${evidence}`;
+}
+
 export function renderCard(inc: Incident, status: TargetStatus | null, now: number): MessagePayload {
   const closed = inc.state === 'resolved' || inc.state === 'aborted';
   const embed = new EmbedBuilder()
@@ -69,6 +75,7 @@ export function renderCard(inc: Incident, status: TargetStatus | null, now: numb
       { name: 'Next', value: truncate(nextStep(inc, status), LIMITS.field), inline: false },
     )
     .setTimestamp(inc.openedAt);
+  if (inc.failure) embed.addFields({ name: 'Failure', value: truncate(describeFailure(inc.failure), LIMITS.field), inline: false });
   if (closed) {
     const took = formatSeconds((inc.closedAt ?? now) - inc.openedAt);
     embed.setDescription(

@@ -60,7 +60,10 @@ export interface GatewayRepairs {
   diagnose(): Promise<Diagnosis>;
   /** Whether the doctor's program is installed (checked once, at start-up): a missing one is never run. */
   doctorInstalled(): Promise<boolean>;
-  run(step: RepairStep, pid: number | null): Promise<{ ok: boolean; detail: string }>;
+  /** `subject`: what the step acts on when it is not a pid (the plugin `disable-plugin` disables). */
+  run(step: RepairStep, pid: number | null, subject?: string): Promise<{ ok: boolean; detail: string }>;
+  /** After a crash loop: starts the channels OpenClaw's own breaker suppressed; what it did, or null (nothing to do). */
+  startChannels?(): Promise<string | null>;
   /** Remembers the config file as it is when the gateway is (re)started; resolves with its fingerprint (null: no file). */
   captureConfig(): Promise<string | null>;
   /**

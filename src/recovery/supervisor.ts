@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { GatewayStartError } from '../errors.js';
 import { readAdoptable } from './adopt-gateway.js';
 import { GatewayTree } from './gateway-tree.js';
+import { classifyGatewayExit } from './classify/evidence.js';
+import { stateDirOf } from './repair/state-lock.js';
 import { LogTail } from '../lib/log-tail.js';
 import { readProcessStartTime, removePidRecord } from './pid-record.js';
 import { signalOfShellCode, spawnGroupLeader } from '../lib/process-group.js';
@@ -218,6 +220,9 @@ export class ChildSupervisor implements GatewayProcess {
     const code = shellSignal ? null : ended.code;
     const signal = shellSignal ?? ended.signal;
     const exit: ExitInfo = { code, signal, at: this.now(), hint: this.readHint(run, code) };
+    // The gateway's last words name what killed it (a plugin, memory, a lock, a version): the ladder acts on the class.
+    const failure = run.stopping ? null : classifyGatewayExit(exit, this.tail.linesSince(run.outputMark), stateDirOf(this.options.env ?? process.env));
+    if (failure) exit.failure = failure;
     if (this.run === run) this.run = null;
     run.resolveExit(exit);
     this.options.log.info('gateway exited', { target: this.options.target, pid: shownPid(run), code, signal, hint: exit.hint });

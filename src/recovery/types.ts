@@ -11,7 +11,16 @@ export type Health = 'up' | 'down' | 'unknown';
 export type IncidentState = 'open' | 'recovering' | 'waiting_human' | 'resolved' | 'aborted';
 
 /** A repair the ladder can run at level 2, in the order it is usually tried. */
-export type RepairStep = 'stop-stale' | 'restore-config' | 'set-gateway-mode' | 'doctor' | 'stop-port-holder';
+export type RepairStep =
+  | 'stop-stale'
+  | 'restore-config'
+  | 'set-gateway-mode'
+  | 'doctor'
+  | 'stop-port-holder'
+  /** `openclaw plugins disable <id>` for the plugin that crashes the gateway (`RunRepair.subject`). */
+  | 'disable-plugin'
+  /** Remove OpenClaw's state lock that names a live process which is not a gateway (never signals it). */
+  | 'remove-stale-lock';
 
 /** A decision the ladder waits for from a person (operators in Discord, or the local API). */
 export interface PendingApproval {
@@ -66,6 +75,11 @@ export interface Diagnosis {
   lastKnownGood: { available: boolean; differs: boolean };
   /** Who listens on the gateway's port while it is stopped, if anyone. */
   portHolder: PortHolder | null;
+  /**
+   * Another supervisor manages the same gateway (a gateway on the port whose parent is not the medic,
+   * OpenClaw's own systemd service active while the medic spawns it): who, as a person reads it.
+   */
+  otherSupervisor?: string | null;
 }
 
 export interface PortHolder {
@@ -103,6 +117,8 @@ export interface ExitInfo {
    * `command` when the command cannot run (126/127, or nothing configured to start it with).
    */
   hint: 'config' | 'port' | 'command' | null;
+  /** The class the exit's evidence names (its last lines, a stability bundle), when it names one. */
+  failure?: FailureClass;
 }
 
 /**
@@ -171,6 +187,8 @@ export interface Incident {
   agent?: AgentRun;
   /** What kind of failure this is, once the evidence names it (absent: not classified). */
   failure?: FailureClass;
+  /** Plugins disabled in this incident (`disable-plugin`), in order. */
+  disabledPlugins?: string[];
   /** What brought it back, or why it ended. */
   outcome: string | null;
 }
@@ -370,7 +388,10 @@ export type LadderAction =
   | { type: 'StartGateway' }
   | { type: 'StopGateway'; reason: string; urgent: boolean }
   | { type: 'Diagnose' }
-  | { type: 'RunRepair'; step: RepairStep; pid: number | null }
+  /** `subject`: what the repair acts on when it is not a pid (the plugin to disable). */
+  | { type: 'RunRepair'; step: RepairStep; pid: number | null; subject?: string }
+  /** The gateway is healthy after a crash loop: start the channels OpenClaw's own breaker suppressed. */
+  | { type: 'StartChannels'; incidentId: string }
   /** Keep the config as known-good; `config`: the fingerprint that was proven (null: the one captured at the start). */
   | { type: 'SnapshotConfig'; config: string | null }
   | { type: 'Record'; record: LadderRecord }
@@ -428,7 +449,7 @@ export interface TargetStatus {
   /** When a scheduled restart (backoff) is due. */
   restartAt: number | null;
   lastProbe: ProbeResult | null;
-  incident: Pick<Incident, 'id' | 'state' | 'level' | 'cause' | 'openedAt' | 'approval'> | null;
+  incident: (Pick<Incident, 'id' | 'state' | 'level' | 'cause' | 'openedAt' | 'approval'> & { failure?: FailureClass }) | null;
   /** The gateway's memory: RSS, the limit, growth and the predicted out-of-memory time (absent: not sampled). */
   memory?: MemoryVitals | null;
   /** The last `/readyz` reading (absent: not probed). */

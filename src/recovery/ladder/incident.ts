@@ -65,6 +65,8 @@ export function resolve(c: Step, outcome?: string): void {
   stopAgent(c, 'the gateway is healthy again');
   Object.assign(inc, { state: 'resolved', closedAt: c.now, retryAt: null, outcome: by });
   record(c, 'resolved', `resolved after ${secs} s at level ${inc.maxLevel} (${by})`);
+  // OpenClaw's own breaker suppresses channel auto-start after 3 unclean boots in 5 minutes: bring them back.
+  if (inc.failure?.class === 'plugin-crash' || inc.restarts >= 3) c.actions.push({ type: 'StartChannels', incidentId: inc.id });
   c.closed = inc;
   s.incident = null;
   s.resolved = inc;
@@ -114,4 +116,20 @@ export function halfOpenRetry(c: Step): void {
   inc.retryAt = c.o.humanRetryMs === null ? null : c.now + c.o.humanRetryMs;
   record(c, 'step', 'circuit breaker half-open: trying one restart');
   restart(c, 'half-open retry');
+}
+
+/**
+ * Level 4 for a person's decision the evidence names (a state database newer than the build, no
+ * usable Node, two supervisors): no agent, no half-open restart, one notice with the exact fix.
+ */
+export function needPerson(c: Step, why: string): void {
+  const inc = c.s.incident!;
+  if (inc.humanNotified === why && inc.state === 'waiting_human') {
+    record(c, 'step', 'nothing new to try: still waiting for a human');
+    return;
+  }
+  setLevel(c, 4, `human needed: ${why}`);
+  inc.retryAt = null;
+  inc.humanNotified = why;
+  c.actions.push({ type: 'NotifyHuman', incidentId: inc.id, summary: why });
 }

@@ -8,6 +8,8 @@ import { agentSawConfig } from './agent.js';
 import { ask, closeApproval } from './approvals.js';
 import { record, type Step } from './context.js';
 import { describeDiagnosis } from './describe.js';
+import { needsPerson } from '../classify/index.js';
+import { personStep } from './failure.js';
 import { escalate, openIncident, resolve, setLevel } from './incident.js';
 import { start, stop } from './supervise.js';
 
@@ -39,6 +41,17 @@ export function diagnosed(c: Step, d: Diagnosis): void {
   inc.lastDiagnosis = d;
   record(c, 'step', `diagnosis: ${describeDiagnosis(d)}`);
   const tried = (step: RepairStep) => inc.tried.includes(step);
+  const f = inc.failure;
+  if (d.otherSupervisor) {
+    // Stopping the other one's gateway would only make its supervisor start it again: a restart storm.
+    const summary = `two supervisors manage this gateway: clawmedic (GATEWAY_COMMAND) and ${d.otherSupervisor}; clawmedic will not fight it`;
+    return personStep(c, { class: 'duelling-supervisors', culprit: d.otherSupervisor, evidence: f?.evidence ?? [], summary });
+  }
+  if (f?.class === 'stale-lock' && !tried('remove-stale-lock')) return repair(c, 'remove-stale-lock', pidOf(f.culprit));
+  if (f?.class === 'plugin-crash' && f.culprit && inc.tried.filter((t) => t === 'disable-plugin').length < MAX_PLUGINS_DISABLED) {
+    if (inc.disabledPlugins?.includes(f.culprit) !== true) return repair(c, 'disable-plugin', null, f.culprit);
+  }
+  if (needsPerson(f)) return personStep(c, f!);
   if (d.portHolder) {
     if (d.portHolder.stale && !tried('stop-stale')) return repair(c, 'stop-stale', d.portHolder.pid);
     const who = `pid ${d.portHolder.pid} (${d.portHolder.command})`;
@@ -88,15 +101,25 @@ export function reEvaluate(c: Step, fact: string, then: 'diagnose' | 'start' | '
   diagnose(c);
 }
 
-export function repair(c: Step, step: RepairStep, pid: number | null = null): void {
+export function repair(c: Step, step: RepairStep, pid: number | null = null, subject?: string): void {
   const inc = c.s.incident!;
   inc.tried.push(step);
   if (step === 'doctor') inc.doctorRuns += 1;
+  if (step === 'disable-plugin' && subject) inc.disabledPlugins = [...(inc.disabledPlugins ?? []), subject];
   inc.verifying = step;
   c.s.pending = { work: step, since: c.now };
-  const label = step === 'doctor' ? `doctor (run ${inc.doctorRuns} of ${c.o.maxDoctorRuns})` : step;
+  const label = step === 'doctor' ? `doctor (run ${inc.doctorRuns} of ${c.o.maxDoctorRuns})` : `${step}${subject ? ` ${subject}` : step === 'remove-stale-lock' && pid !== null ? ` (pid ${pid})` : ''}`;
   record(c, 'step', `repair: ${label}`);
-  c.actions.push({ type: 'RunRepair', step, pid });
+  c.actions.push({ type: 'RunRepair', step, pid, ...(subject ? { subject } : {}) });
+}
+
+/** Plugins one incident may disable, one at a time (each verified by a start). */
+const MAX_PLUGINS_DISABLED = 3;
+
+/** The pid in a culprit such as "pid 4242". */
+function pidOf(culprit: string | null): number | null {
+  const m = /pid (\d+)/.exec(culprit ?? '');
+  return m ? Number(m[1]) : null;
 }
 
 export function repairFinished(c: Step, step: RepairStep, ok: boolean, detail: string): void {
@@ -105,6 +128,8 @@ export function repairFinished(c: Step, step: RepairStep, ok: boolean, detail: s
   const inc = s.incident;
   if (!inc || inc.state !== 'recovering' || s.paused) return;
   record(c, 'step', `${step} ${ok ? 'finished' : 'failed'}: ${detail}`);
+  // A disable that did not happen (timed out on a loaded machine) may be tried again, within MAX_PLUGINS_DISABLED.
+  if (!ok && step === 'disable-plugin') inc.disabledPlugins = inc.disabledPlugins?.slice(0, -1) ?? [];
   if (!ok) return repairFailed(c, null);
   if (s.process.status === 'running' && s.health === 'up') return resolve(c); // fixed under a gateway that kept running
   record(c, 'step', `verifying ${step}: starting the gateway`);

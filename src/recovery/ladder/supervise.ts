@@ -4,10 +4,12 @@
  * breaker, exit 78 (bad config), a port in use or a command that cannot run hand the incident
  * to level 2 (`repair.ts`). Also the process verbs every level uses: start, stop, restart.
  */
-import type { ExitInfo, ProbeResult, TargetState } from '../types.js';
+import { failureOfExit } from '../classify/index.js';
+import type { ExitInfo, FailureClass, ProbeResult, TargetState } from '../types.js';
 import { agentOnBoot, startAgent } from './agent.js';
 import { record, type Step } from './context.js';
 import { describeExit } from './describe.js';
+import { noteFailure, routeFailure } from './failure.js';
 import { escalate, openIncident, reopenFlapping, resolve, setLevel } from './incident.js';
 import { closeApproval } from './approvals.js';
 import { newRunOn, proveConfig } from './known-good.js';
@@ -108,7 +110,9 @@ export function startFailed(c: Step, error: string, permanent: boolean): void {
     c.s.process.pid = null;
   }
   // A start that failed is a failed start, whatever the previous run did.
-  fault(c, `could not be started: ${error}`, permanent ? 'command' : null, true, false, true);
+  const what = `could not be started: ${error}`;
+  const failure: FailureClass = { class: permanent ? 'command' : 'crash', culprit: null, evidence: [], summary: `the gateway ${what}` };
+  fault(c, what, permanent ? 'command' : null, true, false, true, failure);
 }
 
 export function stopped(c: Step): void {
@@ -135,11 +139,12 @@ export function exited(c: Step, exit: ExitInfo): void {
     return;
   }
   if (s.pending?.work === 'start') s.pending = null;
-  fault(c, describeExit(exit), exit.hint, unstable, died, short);
+  const what = describeExit(exit);
+  fault(c, what, exit.hint, unstable, died, short, failureOfExit(exit, what));
 }
 
 /** The gateway died or could not start: open or continue the incident and decide the next rung. */
-function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean, died: boolean, short: boolean): void {
+function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean, died: boolean, short: boolean, failure: FailureClass): void {
   const s = c.s;
   // A run that answered and died soon after still counts: a plugin that throws 5 s after start-up is a crash loop.
   if (unstable || short) countUnstableExit(c);
@@ -149,6 +154,7 @@ function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean,
   }
   const reopened = short && !s.paused && reopenFlapping(c, what);
   const inc = openIncident(c, `gateway ${what}`, reopened ? null : `gateway ${what} again`);
+  const repeat = noteFailure(c, inc, failure);
   // Restoring under a running gateway no longer applies once it is down: level 2 restores without asking.
   if (inc.approval?.kind === 'restore-config') closeApproval(c, 'withdrawn', null);
   if (inc.state === 'waiting_human') {
@@ -157,6 +163,7 @@ function fault(c: Step, what: string, hint: ExitInfo['hint'], unstable: boolean,
     return;
   }
   if (inc.level >= 2) return repairFailed(c, `${inc.verifying ?? 'the repair'} did not bring it back: ${what}`);
+  if (routeFailure(c, failure, repeat)) return;
   if (hint === 'config') return enterLevel2(c, 'exit 78: the gateway refuses its config; not restarting blindly');
   if (hint === 'port') return enterLevel2(c, 'the port is in use; finding out who holds it');
   if (hint === 'command') return enterLevel2(c, 'the gateway cannot be started as configured; no blind retries');
@@ -185,7 +192,11 @@ export function probeSucceeded(c: Step, result: ProbeResult): void {
     s.healthySince = c.now;
     s.backoffAttempt = 0;
     if (was === 'down') record(c, 'health', `healthy again (${result.latencyMs} ms)`);
-    if (s.incident) resolve(c);
+    if (s.incident && holdsOpen(c)) {
+      record(c, 'step', `answering again, but a plugin crashed it after its start: the incident stays open for ${Math.round(c.o.flapRunMs / 1000)} s`);
+    } else if (s.incident) resolve(c);
+  } else if (s.health === 'up' && s.incident && holdsOpen(c) && s.healthySince !== null && c.now - s.healthySince >= c.o.flapRunMs) {
+    resolve(c);
   }
   proveConfig(c);
 }
@@ -212,6 +223,7 @@ export function probeFailed(c: Step, result: ProbeResult): void {
   // nothing new every N probes (elsewhere each failure is of a new run: the ladder acted in between).
   const waiting = s.incident?.state === 'waiting_human';
   const inc = openIncident(c, `gateway ${why}`, wasUp || !waiting ? `gateway ${why}` : null);
+  noteFailure(c, inc, { class: 'hang', culprit: null, evidence: result.error ? [result.error] : [], summary: `the gateway is ${why}` });
   s.probe.failures = 0;
   if (inc.state === 'waiting_human') {
     // It answered and stopped: a new fact; a gateway we run is stopped and looked at again.
@@ -261,6 +273,16 @@ function continueAfterStop(c: Step): void {
   if (next === 'start') start(c);
   else if (next === 'diagnose') diagnose(c);
   else if (next === 'agent') startAgent(c);
+}
+
+/**
+ * A plugin that crashed the gateway may crash it again seconds after each start: answering is not yet
+ * recovery. The incident stays open until the run has been healthy for `flapRunMs` (unless the plugin's
+ * own repair is being verified, or a person is awaited): another repair (a doctor) does not remove the plugin.
+ */
+function holdsOpen(c: Step): boolean {
+  const inc = c.s.incident;
+  return inc !== null && inc.failure?.class === 'plugin-crash' && inc.verifying !== 'disable-plugin' && inc.state === 'recovering';
 }
 
 function markDown(c: Step): void {

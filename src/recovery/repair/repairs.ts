@@ -5,6 +5,7 @@
  * port is a person's decision.
  */
 import { realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import { findInPath } from '../../lib/executable.js';
 import type { GatewayRepairs, Logger } from '../ports.js';
@@ -12,7 +13,10 @@ import type { Diagnosis, PortHolder, RepairStep } from '../types.js';
 import type { ConfigGuard } from './config-guard.js';
 import { describeResult, runCommand } from '../../lib/run-command.js';
 import { lastMeaningfulLine, runDoctor } from './doctor.js';
+import { activeOpenClawService, foreignGateway, parentOf } from './other-supervisor.js';
+import { disablePlugin, startChannels } from './plugins.js';
 import { isPortListening, listPortHolders, portFromUrl, processGroupOf, uidOf, type PortListener } from './port-holder.js';
+import { otherLockOwner, removeStaleLocks, stateDirOf } from './state-lock.js';
 
 export interface GatewayRepairKitOptions {
   guard: ConfigGuard;
@@ -35,6 +39,11 @@ export interface GatewayRepairKitOptions {
   setModeCommand?: string | null;
   /** OpenClaw's `config validate`, run after a restore (a missing CLI is skipped); null: not run. */
   validateCommand?: string | null;
+  /**
+   * The OpenClaw CLI (`openclaw`) for `plugins disable` and `gateway call channels.start`, and its state dir
+   * is the gateway env's OPENCLAW_STATE_DIR (locks); null: not an OpenClaw gateway, those repairs are refused.
+   */
+  openclawCli?: string | null;
 }
 
 type Result = { ok: boolean; detail: string };
@@ -53,7 +62,52 @@ export class GatewayRepairKit implements GatewayRepairs {
     const config = await this.o.guard.validate();
     const available = (await this.o.guard.latestGood()) !== undefined;
     const differs = available && (await this.o.guard.differsFromDisk());
-    return { config, lastKnownGood: { available, differs }, portHolder: await this.portHolder() };
+    const portHolder = await this.portHolder();
+    const otherSupervisor = await this.otherSupervisor(portHolder).catch((err: unknown) => {
+      this.o.log.warn('could not check for another supervisor', { err });
+      return null;
+    });
+    return { config, lastKnownGood: { available, differs }, portHolder, ...(otherSupervisor ? { otherSupervisor } : {}) };
+  }
+
+  /** After a crash loop: the channels OpenClaw's breaker suppressed are started; null when there are none. */
+  async startChannels(): Promise<string | null> {
+    if (!this.o.openclawCli) return null;
+    return startChannels(this.o.guard.configPath, this.openclaw());
+  }
+
+  private openclaw() {
+    // Measured 4.4 s idle, over 60 s on a loaded machine: bounded like the doctor (DOCTOR_TIMEOUT_MS), at least 2 minutes.
+    return { cli: this.o.openclawCli ?? 'openclaw', timeoutMs: Math.max(this.o.doctorTimeoutMs, 120_000), ...(this.o.env ? { env: this.o.env } : {}), ...(this.o.cwd ? { cwd: this.o.cwd } : {}) };
+  }
+
+  /**
+   * Another supervisor of the same gateway, only when the medic spawns it (GATEWAY_COMMAND): a
+   * gateway on the port it did not start and that another process keeps (a live parent that is
+   * not the medic, or OpenClaw's service marker), a live gateway holding the state lock, or
+   * OpenClaw's systemd user service active.
+   */
+  private async otherSupervisor(holder: PortHolder | null): Promise<string | null> {
+    if (this.o.gatewayCommand === null || !this.o.openclawCli) return null;
+    if (holder && (await this.managedElsewhere(holder))) return foreignGateway(holder);
+    if (!holder) {
+      const known = this.o.knownPids();
+      const lock = await otherLockOwner(stateDirOf(this.o.env ?? process.env), (pid) => known.includes(pid));
+      if (lock) return lock;
+    }
+    return activeOpenClawService(this.o.env);
+  }
+
+  private async managedElsewhere(h: PortHolder): Promise<boolean> {
+    if (h.pid <= 1) return false;
+    const known = this.o.knownPids();
+    if (known.includes(h.pid)) return false;
+    const group = await processGroupOf(h.pid);
+    if (group !== null && known.includes(group)) return false;
+    if (!(await foreignGateway(h))) return false;
+    if (await hasServiceMarker(h.pid)) return true;
+    const ppid = await parentOf(h.pid);
+    return ppid !== null && ppid > 1 && ppid !== process.pid;
   }
 
   async doctorInstalled(): Promise<boolean> {
@@ -61,9 +115,15 @@ export class GatewayRepairKit implements GatewayRepairs {
     return program !== null && findInPath(program, this.o.cwd ?? process.cwd(), this.o.env ?? process.env) !== null;
   }
 
-  async run(step: RepairStep, pid: number | null): Promise<Result> {
+  async run(step: RepairStep, pid: number | null, subject?: string): Promise<Result> {
     try {
       switch (step) {
+        case 'disable-plugin':
+          if (!this.o.openclawCli) return { ok: false, detail: 'not an OpenClaw gateway: no plugin to disable' };
+          return await disablePlugin(subject, this.openclaw());
+        case 'remove-stale-lock':
+          if (!this.o.openclawCli) return { ok: false, detail: 'not an OpenClaw gateway: no state lock to remove' };
+          return await removeStaleLocks(stateDirOf(this.o.env ?? process.env), pid);
         case 'restore-config':
           return await this.restore();
         case 'doctor':
@@ -132,13 +192,15 @@ export class GatewayRepairKit implements GatewayRepairs {
     return first ? { ...first, stale: false } : null;
   }
 
-  /** Ours only on evidence: a known pid, a known process group, or our gateway's own main program. */
+  /** Ours only on evidence: a known pid, a known process group, or our gateway's own main program (and no other keeper). */
   private async isStale(h: PortListener): Promise<boolean> {
     if (h.pid <= 1 || h.pid === process.pid) return false;
     const known = this.o.knownPids();
     if (known.includes(h.pid)) return true;
     const group = await processGroupOf(h.pid);
     if (group !== null && group > 1 && known.includes(group)) return true;
+    // A gateway another supervisor keeps is not a stale one of ours: stopping it starts a fight.
+    if (this.o.gatewayCommand !== null && this.o.openclawCli && (await this.managedElsewhere({ ...h, stale: false }))) return false;
     return this.runsOurProgram(h);
   }
 
@@ -267,6 +329,15 @@ function realPath(path: string): string {
 export function programOf(command: string): string | null {
   const tokens = (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((t) => t.replace(/^(["'])(.*)\1$/, '$2'));
   return tokens.find((t) => !/^(exec|env|nohup)$/.test(t) && !/^\w+=/.test(t)) ?? null;
+}
+
+/** OpenClaw's service units set OPENCLAW_SERVICE_MARKER=openclaw in the gateway's environment. */
+async function hasServiceMarker(pid: number): Promise<boolean> {
+  try {
+    return (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').includes('OPENCLAW_SERVICE_MARKER=openclaw');
+  } catch {
+    return false;
+  }
 }
 
 function describe(h: PortListener): string {

@@ -64,8 +64,14 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
       return void background(p, action.type, async () => p.dispatch({ type: 'Diagnosed', diagnosis: await p.repairs.diagnose() }));
     case 'RunRepair':
       return void background(p, action.type, async () => {
-        const result = await p.repairs.run(action.step, action.pid).catch((err: Error) => ({ ok: false, detail: err.message }));
+        const result = await p.repairs.run(action.step, action.pid, action.subject).catch((err: Error) => ({ ok: false, detail: err.message }));
         await p.dispatch({ type: 'RepairFinished', step: action.step, ...result });
+      });
+    case 'StartChannels':
+      return void background(p, action.type, async () => {
+        const said = await p.repairs.startChannels?.();
+        if (!said) return;
+        await p.outbox.record({ kind: 'step', at: p.clock.now(), target: p.target, incidentId: action.incidentId, level: null, text: said });
       });
     case 'SnapshotConfig':
       return void background(p, action.type, async () => {

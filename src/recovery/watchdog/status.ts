@@ -20,7 +20,7 @@ export function statusOf(s: TargetState, supervised: boolean, agent: boolean): T
     restartAt: s.restartAt,
     lastProbe: s.probe.last,
     incident: inc
-      ? { id: inc.id, state: inc.state, level: inc.level, cause: inc.cause, openedAt: inc.openedAt, approval: inc.approval ?? null }
+      ? { id: inc.id, state: inc.state, level: inc.level, cause: inc.cause, openedAt: inc.openedAt, approval: inc.approval ?? null, ...(inc.failure ? { failure: inc.failure } : {}) }
       : null,
     ...(s.vitals
       ? { memory: s.vitals.memory, readiness: s.vitals.readiness, provider: s.vitals.provider }

@@ -168,7 +168,13 @@ export const stopped = (): LadderEvent => ({ type: 'GatewayStopped' });
 export function exited(init: Partial<ExitInfo> = {}): LadderEvent {
   return {
     type: 'ProcessExited',
-    exit: { code: init.code === undefined ? 1 : init.code, signal: init.signal ?? null, at: init.at ?? 0, hint: init.hint ?? null },
+    exit: {
+      code: init.code === undefined ? 1 : init.code,
+      signal: init.signal ?? null,
+      at: init.at ?? 0,
+      hint: init.hint ?? null,
+      ...(init.failure ? { failure: init.failure } : {}),
+    },
   };
 }
 

@@ -30,6 +30,7 @@ import {
   workTypes,
 } from './ladder-harness.js';
 import { TOKEN_REFUSED, degradedLoop, leak, provider, ready, sample, telegramFailing } from './vitals-events.js';
+import { duel, nodeTooOld, outOfMemory, pluginCrash, staleLock, stateSchema, versionDrift } from './failure-fixtures.js';
 
 const readOnly = (tool: string, command: string) => tool === 'Bash' && command.startsWith('cat ');
 const withAgent = () => new LadderHarness({ options: { agentEnabled: true, agentApprovalTimeoutMs: 60_000, agentAutoAllow: readOnly } });
@@ -195,6 +196,36 @@ const from = {
     h.send(telegramFailing([TOKEN_REFUSED]));
     return h;
   },
+  'restarting: a plugin crashed the gateway once': () => {
+    const h: LadderHarness = from.healthy();
+    h.send(pluginCrash());
+    h.after(500, started(101));
+    h.advance(15_000);
+    return h;
+  },
+  'repairing: diagnosis in flight after a plugin crashed two starts': () => {
+    const h: LadderHarness = from['restarting: a plugin crashed the gateway once']();
+    h.send(pluginCrash());
+    return h;
+  },
+  'repairing: plugin disabled, verifying start, one good probe': () => {
+    const h: LadderHarness = from['repairing: diagnosis in flight after a plugin crashed two starts']();
+    h.sendAll(diagnosed(diagnosis()), repairFinished('disable-plugin', true, 'disabled only plugin crash-plugin'), started(102));
+    h.after(15_000, probeOk());
+    return h;
+  },
+  'repairing: diagnosis in flight after a stale lock': () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100));
+    h.after(1_500, staleLock());
+    return h;
+  },
+  'repairing: diagnosis in flight after two supervisors': () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100));
+    h.after(2_000, duel());
+    return h;
+  },
   paused: () => {
     const h: LadderHarness = from.healthy();
     h.send(pause('alice', null));
@@ -262,6 +293,19 @@ const table: Row[] = [
   { from: 'repairing: diagnosis in flight', event: diagnosed(squatter), to: 'waiting-for-human', work: ['RequestApproval'] },
   { from: 'healthy', event: { type: 'ConfigChanged', ok: false, error: 'JSON5: invalid character', lastKnownGood: true }, to: 'waiting-for-human', work: ['RequestApproval'] },
   { from: 'healthy', event: { type: 'ConfigChanged', ok: true, error: null, lastKnownGood: true }, to: 'healthy', work: [] },
+  // failure classes read from how the gateway exited (issue 11)
+  { from: 'healthy', event: pluginCrash(), to: 'restarting', work: ['StartGateway'] }, // the first crash: restarted, class named
+  { from: 'restarting: a plugin crashed the gateway once', event: pluginCrash(), to: 'repairing', work: ['Diagnose'] }, // the same plugin again: level 2
+  { from: 'repairing: diagnosis in flight after a plugin crashed two starts', event: diagnosed(diagnosis()), to: 'repairing', work: ['RunRepair'] }, // disable-plugin crash-plugin
+  { from: 'repairing: plugin disabled, verifying start, one good probe', event: probeOk(), to: 'healthy', work: ['StartChannels'] }, // channels OpenClaw's breaker suppressed
+  { from: 'healthy', event: outOfMemory(), to: 'restarting', work: ['StartGateway'] }, // named plainly, restarted as usual
+  { from: 'starting: booted, start in flight', event: staleLock(), to: 'repairing', work: ['Diagnose'] },
+  { from: 'repairing: diagnosis in flight after a stale lock', event: diagnosed(diagnosis()), to: 'repairing', work: ['RunRepair'] }, // remove-stale-lock (pid 4242)
+  { from: 'starting: booted, start in flight', event: versionDrift(), to: 'repairing', work: ['Diagnose'] }, // then the doctor
+  { from: 'starting: booted, start in flight', event: stateSchema(), to: 'waiting-for-human', work: ['NotifyHuman'] }, // at once, no restart loop
+  { from: 'starting: booted, start in flight', event: nodeTooOld(), to: 'waiting-for-human', work: ['NotifyHuman'] },
+  { from: 'starting: booted, start in flight', event: duel(), to: 'repairing', work: ['Diagnose'] }, // who is the other one?
+  { from: 'repairing: diagnosis in flight after two supervisors', event: diagnosed({ ...diagnosis(), otherSupervisor: 'a gateway clawmedic did not start: pid 777 (openclaw-gateway)' }), to: 'waiting-for-human', work: ['NotifyHuman'] },
   // questions for people
   { from: 'waiting-for-human: may I stop the squatter?', event: { type: 'ApprovalDecided', approvalId: 'gw-1-a1', approved: true, by: 'alice' }, to: 'repairing', work: ['ApprovalClosed', 'RunRepair'] },
   { from: 'waiting-for-human: may I stop the squatter?', event: { type: 'ApprovalDecided', approvalId: 'gw-1-a1', approved: false, by: 'alice' }, to: 'waiting-for-human', work: ['ApprovalClosed', 'NotifyHuman'] },

@@ -1,0 +1,46 @@
+/**
+ * The adapter side of exit classification: gathers what the gateway left behind (its last
+ * lines, the newest stability bundle OpenClaw wrote under `$OPENCLAW_STATE_DIR/logs/stability/`
+ * just before it died) and hands it to the pure `classifyExit`.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FailureClass } from '../types.js';
+import { classifyExit, type ExitEvidence } from './exit.js';
+
+/** A bundle written this long before the exit belongs to it. */
+const BUNDLE_WINDOW_MS = 30_000;
+/** Bundles are small; a larger file is not read. */
+const MAX_BUNDLE_BYTES = 1024 * 1024;
+
+/** The newest stability bundle written within `BUNDLE_WINDOW_MS` of `exitAt`, parsed; null when none. */
+export function newestBundle(stateDir: string, exitAt: number): { name: string; json: unknown } | null {
+  const dir = join(stateDir, 'logs', 'stability');
+  let newest: { name: string; mtime: number; size: number } | null = null;
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.json')) continue;
+      const st = statSync(join(dir, name));
+      if (st.mtimeMs < exitAt - BUNDLE_WINDOW_MS) continue;
+      if (!newest || st.mtimeMs > newest.mtime) newest = { name, mtime: st.mtimeMs, size: st.size };
+    }
+    if (!newest || newest.size > MAX_BUNDLE_BYTES) return null;
+    return { name: newest.name, json: JSON.parse(readFileSync(join(dir, newest.name), 'utf8')) as unknown };
+  } catch {
+    return null;
+  }
+}
+
+/** Classifies an exit of the gateway from its lines and (OpenClaw) its state dir. Never throws. */
+export function classifyGatewayExit(
+  exit: { code: number | null; signal: string | null; at: number },
+  lines: string[],
+  stateDir: string | null,
+): FailureClass | null {
+  try {
+    const bundle = stateDir ? newestBundle(stateDir, exit.at) : null;
+    return classifyExit({ code: exit.code, signal: exit.signal, lines, bundle });
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Failure classes in the ladder: the incident names its class, culprit and evidence
+ * (`Incident.failure`), and a class whose repair is known takes its own rung: a plugin that
+ * crashes every start is disabled, a stale state lock removed, a config stamped by a newer
+ * OpenClaw goes to its doctor, and a person's decision (state schema, Node, two supervisors)
+ * goes to level 4 at once with the exact fix and no restart loop.
+ */
+import { fixFor, needsPerson } from '../classify/index.js';
+import type { FailureClass, Incident } from '../types.js';
+import { record, type Step } from './context.js';
+import { needPerson } from './incident.js';
+import { enterLevel2 } from './repair.js';
+
+/** Classes that say no more than the exit code: a more specific class is never replaced by one of them. */
+const GENERIC = new Set(['crash', 'hang', 'config', 'port', 'command']);
+
+/**
+ * Names the incident's class from a new piece of evidence; says so on the timeline when it is new.
+ * Returns true when the same class and culprit were already named in this incident (a repeat).
+ */
+export function noteFailure(c: Step, inc: Incident, f: FailureClass): boolean {
+  const was = inc.failure;
+  const repeat = was !== undefined && was.class === f.class && was.culprit === f.culprit;
+  if (was && !GENERIC.has(was.class) && GENERIC.has(f.class)) return false;
+  inc.failure = f;
+  if (!repeat && !GENERIC.has(f.class)) record(c, 'step', `failure class ${f.class}${f.culprit ? ` (${f.culprit})` : ''}: ${f.summary}${evidenceText(f)}`);
+  return repeat;
+}
+
+/** The next rung a class takes by itself at levels 0-1; false when it leaves the choice to the usual rules. */
+export function routeFailure(c: Step, f: FailureClass, repeat: boolean): boolean {
+  if (f.class === 'duelling-supervisors') {
+    enterLevel2(c, 'another OpenClaw process runs this gateway: finding out who, not fighting it');
+    return true;
+  }
+  if (needsPerson(f)) {
+    personStep(c, f);
+    return true;
+  }
+  if (f.class === 'stale-lock') {
+    enterLevel2(c, `a state lock names ${f.culprit ?? 'another process'}: checking that it is not a gateway before removing the lock`);
+    return true;
+  }
+  if (f.class === 'version-drift') {
+    enterLevel2(c, 'the config was stamped by a newer OpenClaw: its doctor rewrites the stamp; no restart loop');
+    return true;
+  }
+  if (f.class === 'plugin-crash' && f.culprit && repeat) {
+    enterLevel2(c, `plugin ${f.culprit} crashed the gateway at two starts in a row: disabling only that plugin`);
+    return true;
+  }
+  return false;
+}
+
+/** Level 4 with the class's exact fix; the gateway is not restarted (no half-open retry). */
+export function personStep(c: Step, f: FailureClass): void {
+  const inc = c.s.incident!;
+  inc.failure = f;
+  const fix = fixFor(f);
+  needPerson(c, `${f.summary}${evidenceText(f)}${fix ? `. Fix: ${fix}` : ''}`);
+}
+
+function evidenceText(f: FailureClass): string {
+  const first = f.evidence[0];
+  return first ? ` (evidence: "${first}")` : '';
+}

@@ -1,0 +1,162 @@
+/**
+ * Failure classes in the ladder (issue 11): the incident names class, culprit and evidence; a
+ * certain repair acts and says so; a person's decision goes to level 4 at once, with the exact
+ * fix and no restart loop; two supervisors are never fought.
+ */
+import { describe, expect, it } from 'vitest';
+import { LadderHarness, boot, diagnosed, diagnosis, ofType, probeOk, records, repairFinished, started, tick } from './ladder-harness.js';
+import { duel, nodeTooOld, outOfMemory, pluginCrash, staleLock, stateSchema, versionDrift } from './failure-fixtures.js';
+
+function healthy(): LadderHarness {
+  const h = new LadderHarness();
+  h.bootHealthy(100);
+  h.advance(60_000);
+  return h;
+}
+
+describe('failure classes in the ladder', () => {
+  it('a plugin crash: named at the first exit, disabled (only it) at the second, channels brought back once healthy', () => {
+    const h = healthy();
+    const first = h.send(pluginCrash());
+    expect(h.openIncident.cause).toBe('gateway exited with code 1: plugin crash-plugin crashed the gateway with an uncaught exception');
+    expect(h.openIncident.failure).toMatchObject({ class: 'plugin-crash', culprit: 'crash-plugin' });
+    expect(records(first)).toContain(
+      'failure class plugin-crash (crash-plugin): plugin crash-plugin crashed the gateway with an uncaught exception (evidence: "Error: boom from crash-plugin")',
+    );
+    h.after(500, started(101));
+    const second = h.after(15_000, pluginCrash());
+    expect(records(second)).toContain('level 2: plugin crash-plugin crashed the gateway at two starts in a row: disabling only that plugin');
+    const run = h.send(diagnosed(diagnosis()));
+    expect(ofType(run, 'RunRepair')).toEqual([{ type: 'RunRepair', step: 'disable-plugin', pid: null, subject: 'crash-plugin' }]);
+    expect(records(run)).toContain('repair: disable-plugin crash-plugin');
+    h.sendAll(repairFinished('disable-plugin', true, 'disabled only plugin crash-plugin; to re-enable it: openclaw plugins enable crash-plugin'), started(102));
+    h.after(15_000, probeOk());
+    const done = h.after(1_000, probeOk());
+    const closed = h.state.resolved!;
+    expect(closed).toMatchObject({ state: 'resolved', outcome: 'fixed by disable-plugin', disabledPlugins: ['crash-plugin'] });
+    expect(ofType(done, 'StartChannels')).toEqual([{ type: 'StartChannels', incidentId: closed.id }]);
+  });
+
+  it('a plugin crash: answering again is not recovery until the run stays up for FLAP_RUN_MS (no resolve-then-reopen)', () => {
+    const h = healthy();
+    h.send(pluginCrash());
+    h.after(500, started(101));
+    h.after(15_000, probeOk());
+    const up = h.after(1_000, probeOk());
+    expect(records(up)).toContain('answering again, but a plugin crashed it after its start: the incident stays open for 60 s');
+    expect(h.state.incident?.state).toBe('recovering');
+    // It crashes 3 s later: the same incident, now at level 2.
+    const again = h.after(3_000, pluginCrash());
+    expect(records(again)).toContain('level 2: plugin crash-plugin crashed the gateway at two starts in a row: disabling only that plugin');
+    expect(h.state.resolved ?? null).toBeNull();
+  });
+
+  it('a plugin crash that does not come back: resolved once the run stayed up for FLAP_RUN_MS', () => {
+    const h = healthy();
+    h.send(pluginCrash());
+    h.after(500, started(101));
+    h.after(15_000, probeOk());
+    h.after(1_000, probeOk());
+    for (let i = 0; i < 59; i++) h.after(1_000, probeOk());
+    expect(h.state.incident).not.toBeNull();
+    h.after(1_000, probeOk());
+    expect(h.state.incident).toBeNull();
+    expect(h.state.resolved).toMatchObject({ state: 'resolved', outcome: '1 restart' });
+  });
+
+  it('a disable that failed (timed out) is tried again, not replaced by the doctor; a doctor\'s healthy start does not close it early', () => {
+    const h = healthy();
+    h.send(pluginCrash());
+    h.after(500, started(101));
+    h.after(15_000, pluginCrash());
+    h.send(diagnosed(diagnosis()));
+    h.send(repairFinished('disable-plugin', false, 'openclaw plugins disable crash-plugin: timed out after 63 s'));
+    const again = h.send(diagnosed(diagnosis()));
+    expect(ofType(again, 'RunRepair')[0]).toMatchObject({ step: 'disable-plugin', subject: 'crash-plugin' });
+    expect(h.openIncident.disabledPlugins).toEqual(['crash-plugin']);
+  });
+
+  it('a second plugin crashing after the first was disabled is disabled too (one at a time)', () => {
+    const h = healthy();
+    h.send(pluginCrash('a-plugin'));
+    h.after(500, started(101));
+    h.after(15_000, pluginCrash('a-plugin'));
+    h.sendAll(diagnosed(diagnosis()), repairFinished('disable-plugin', true), started(102));
+    h.after(15_000, pluginCrash('b-plugin'));
+    const run = h.send(diagnosed(diagnosis()));
+    expect(ofType(run, 'RunRepair')[0]).toMatchObject({ step: 'disable-plugin', subject: 'b-plugin' });
+  });
+
+  it('out of memory: said plainly, restarted as usual', () => {
+    const h = healthy();
+    const actions = h.send(outOfMemory());
+    expect(h.openIncident.cause).toBe('gateway ran out of memory (JavaScript heap out of memory)');
+    expect(h.openIncident.failure?.class).toBe('out-of-memory');
+    expect(ofType(actions, 'StartGateway')).toHaveLength(1);
+  });
+
+  it('a stale lock: level 2 at once, the lock removed for its pid (never a signal), then verified', () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100));
+    h.after(1_500, staleLock(4242));
+    expect(h.openIncident.failure).toMatchObject({ class: 'stale-lock', culprit: 'pid 4242' });
+    const run = h.send(diagnosed(diagnosis()));
+    expect(ofType(run, 'RunRepair')).toEqual([{ type: 'RunRepair', step: 'remove-stale-lock', pid: 4242 }]);
+    const verify = h.send(repairFinished('remove-stale-lock', true, 'removed gateway.state.lock'));
+    expect(ofType(verify, 'StartGateway')).toHaveLength(1);
+  });
+
+  it('a lock held by a live gateway is not removed: the diagnosis names the other supervisor, level 4', () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100));
+    h.after(1_500, staleLock(4242));
+    h.sendAll(diagnosed(diagnosis()), repairFinished('remove-stale-lock', false, 'not removing gateway.state.lock: pid 4242 is a gateway'));
+    const other = 'pid 4242 is a gateway (openclaw-gateway), which holds this state directory\'s lock';
+    const actions = h.send(diagnosed({ ...diagnosis(), otherSupervisor: other }));
+    expect(ofType(actions, 'NotifyHuman')).toHaveLength(1);
+    expect(h.openIncident).toMatchObject({ level: 4, retryAt: null, failure: { class: 'duelling-supervisors', culprit: other } });
+  });
+
+  it('version drift: level 2 at once, the doctor (no restart loop)', () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100));
+    h.after(800, versionDrift());
+    expect(h.openIncident.restarts).toBe(0);
+    const run = h.send(diagnosed(diagnosis()));
+    expect(ofType(run, 'RunRepair')[0]).toMatchObject({ step: 'doctor' });
+  });
+
+  it.each([
+    ['state-schema', stateSchema, 'openclaw backup create'],
+    ['node-too-old', nodeTooOld, 'Node 24.16+'],
+  ] as const)('%s: level 4 at once with the exact message and fix; no restart, ever', (cls, fault, fix) => {
+    const h = new LadderHarness({ options: { agentEnabled: true } });
+    h.sendAll(boot(), started(100));
+    const actions = h.after(1_000, fault());
+    const human = ofType(actions, 'NotifyHuman')[0]!;
+    expect(human.summary).toContain(fix);
+    expect(human.summary).toContain('evidence: "');
+    expect(h.openIncident).toMatchObject({ level: 4, state: 'waiting_human', retryAt: null, restarts: 0, failure: { class: cls } });
+    expect(ofType(actions, 'StartAgent')).toEqual([]); // no agent for a person's decision
+    // An hour later: still no restart.
+    h.advance(3_600_000);
+    expect(ofType(h.send(tick()), 'StartGateway')).toEqual([]);
+  });
+
+  it('two supervisors: one incident naming both, the fix, no stop of the other gateway, no restart storm', () => {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100));
+    h.after(2_000, duel());
+    const other = 'a gateway clawmedic did not start: pid 777 (openclaw-gateway) on the gateway\'s port, started by pid 700 (sh -c while :; do openclaw gateway run; done)';
+    const actions = h.send(diagnosed({ ...diagnosis({ portHolder: { pid: 777, command: 'openclaw-gateway', stale: false } }), otherSupervisor: other }));
+    expect(ofType(actions, 'RequestApproval')).toEqual([]); // stopping it would only start the fight
+    expect(ofType(actions, 'RunRepair')).toEqual([]);
+    const summary = ofType(actions, 'NotifyHuman')[0]!.summary;
+    expect(summary).toContain('clawmedic (GATEWAY_COMMAND) and a gateway clawmedic did not start: pid 777');
+    expect(summary).toContain('clawmedic install');
+    expect(summary).toContain('GATEWAY_RESTART_COMMAND');
+    expect(h.openIncident).toMatchObject({ level: 4, retryAt: null, restarts: 0 });
+    h.advance(3_600_000);
+    expect(ofType(h.send(tick()), 'StartGateway')).toEqual([]);
+  });
+});
