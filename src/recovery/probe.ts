@@ -32,7 +32,7 @@ export class HttpProbe implements HealthProbe {
 
   /** Never rejects: a failure is a result with `ok: false` and a readable `error`. */
   check(signal?: AbortSignal): Promise<ProbeResult> {
-    return this.fetch(signal).then(({ body: _body, ...result }) => result);
+    return this.fetch(signal).then(({ body: _body, answered: _answered, ...result }) => result);
   }
 
   /**
