@@ -3,6 +3,7 @@
  * composition root; the other commands find a running medic (src/cli/client.ts) and talk to
  * it over its local API. Every bad argument is one line and exit 2, never a stack trace.
  */
+import { writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { configDump, configSummary } from './cli/check-config.js';
@@ -124,6 +125,7 @@ async function apiCommand(cmd: ParsedCommand, env: NodeJS.ProcessEnv, io: CliIo)
   // Arguments are checked before the medic is looked for: a bad one never waits on the network.
   const write = writeRequest(cmd, str);
   const limit = spec.name === 'incidents' && str('limit') !== undefined ? wholeNumber(spec, 'limit', str('limit')!, 1, 500, 'incidents') : 20;
+  const days = spec.name === 'digest' && str('days') !== undefined ? wholeNumber(spec, 'days', str('days')!, 1, 366, 'days') : 7;
   const url = str('url');
   if (url !== undefined && !parseMedicUrl(url)) throw usageError(spec, `--url must look like http://127.0.0.1:18790 (got '${url}')`);
   const name = spec.name === 'dashboard' ? dashboardName(spec, str('name')) : '';
@@ -146,10 +148,32 @@ async function apiCommand(cmd: ParsedCommand, env: NodeJS.ProcessEnv, io: CliIo)
     else io.out(arg ? renderIncident(body as never, render) : renderIncidentList(body as never, Date.now(), render));
     return 0;
   }
+  if (spec.name === 'postmortem') return postmortem(medic, arg!, str('out'), json, io);
+  if (spec.name === 'digest') {
+    const body = (await callApi(medic, 'GET', `/digest?days=${days}`)) as { markdown: string };
+    io.out(json ? JSON.stringify(body, null, 2) : body.markdown.trimEnd());
+    return 0;
+  }
   if (spec.name === 'approve' && cmd.id === undefined) return showQuestion(medic, cmd.arg!, io);
   if (!write) throw new Error(`no handler for ${spec.name}`);
   const body = (await callApi(medic, 'POST', `/${spec.name}`, write.payload)) as Record<string, unknown>;
   io.out(json ? JSON.stringify(body, null, 2) : sayWriteResult(write.result(body), Date.now()));
+  return 0;
+}
+
+/** `postmortem <id>`: the report on stdout, or into `out` (0600: it quotes the gateway's output). */
+async function postmortem(medic: Parameters<typeof callApi>[0], id: string, out: string | undefined, json: boolean, io: CliIo): Promise<number> {
+  const body = (await callApi(medic, 'GET', `/incidents/${encodeURIComponent(id)}/postmortem`)) as { id: string; markdown: string };
+  if (out === undefined) {
+    io.out(json ? JSON.stringify(body, null, 2) : body.markdown.trimEnd());
+    return 0;
+  }
+  try {
+    await writeFile(out, body.markdown, { mode: 0o600 });
+  } catch (err) {
+    throw new UsageError(`clawmedic postmortem: cannot write ${out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): choose a file in a folder that exists`);
+  }
+  io.out(json ? JSON.stringify({ id: body.id, file: out }) : `wrote the postmortem of ${body.id} to ${out}`);
   return 0;
 }
 

@@ -23,6 +23,7 @@ import { ChildSupervisor, readPidRecord } from './recovery/supervisor.js';
 import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
 import { loadApiToken } from './api/token.js';
+import { readTranscripts } from './api/dashboard/transcripts.js';
 import { buildVitalsMonitor } from './recovery/vitals/build.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
 import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
@@ -184,7 +185,9 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       log,
       transcriptDir: join(config.dataDir, 'agent', 'transcripts'),
     });
-    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras, dashboard, metrics: render });
+    const transcriptDir = join(config.dataDir, 'agent', 'transcripts');
+    const transcripts = (id: string) => readTranscripts(transcriptDir, id, (text) => redactor.redact(text));
+    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras, dashboard, metrics: render, transcripts });
     const listen = config.alerts.metricsListen;
     if (listen) metricsServer = await startMetricsServer(listen.host, listen.port, render);
     heartbeat?.start();

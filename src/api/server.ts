@@ -1,5 +1,5 @@
 /**
- * The local HTTP API on 127.0.0.1: status and incidents for anyone on the host,
+ * The local HTTP API on 127.0.0.1: status, incidents, postmortems and digests for anyone on the host,
  * operator requests (recover, abort, pause, resume) only with the API token.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -9,6 +9,8 @@ import type { Medic } from '../medic.js';
 import { bearerMatches, readJsonBody } from '../lib/http.js';
 import { parseOperatorRequest, performOperatorRequest } from './requests.js';
 import type { Dashboard } from './dashboard/index.js';
+import { digest } from '../report/digest.js';
+import { renderPostmortem, type TranscriptExcerpt } from '../report/postmortem.js';
 
 export interface ApiServerOptions {
   medic: Medic;
@@ -29,6 +31,8 @@ export interface ApiServerOptions {
   dashboard?: Dashboard;
   /** `GET /metrics`: the Prometheus text exposition (src/observe/metrics); absent: 404. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** The AI agent's saved transcripts of an incident, redacted (for its postmortem); absent: none. */
+  transcripts?: (incidentId: string) => Promise<TranscriptExcerpt[]>;
 }
 
 export interface ApiServer {
@@ -37,6 +41,8 @@ export interface ApiServer {
 }
 
 const MAX_BODY = 64 * 1024;
+/** Incidents a digest reads at most (newest first). */
+const DIGEST_INCIDENTS = 5_000;
 
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   let hostsAllowed: Set<string> = new Set();
@@ -123,6 +129,19 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
       const limit = clampInt(url.searchParams.get('limit'), 50, 1, 500);
       const target = url.searchParams.get('target') ?? undefined;
       return send(res, 200, { incidents: await o.store.listIncidents({ limit, ...(target ? { target } : {}) }) });
+    }
+    const pm = /^\/incidents\/([^/]+)\/postmortem$/.exec(path);
+    if (pm) {
+      const found = await o.store.getIncident(decodeSegment(pm[1]!));
+      if (!found) throw new RequestRejectedError(`no incident ${pm[1]}`, 404);
+      const transcripts = (await o.transcripts?.(found.incident.id).catch(() => [])) ?? [];
+      return send(res, 200, { id: found.incident.id, markdown: renderPostmortem(found, transcripts) });
+    }
+    if (path === '/digest') {
+      const days = clampInt(url.searchParams.get('days'), 7, 1, 366);
+      const to = Date.now();
+      const { markdown, ...figures } = digest(await o.store.listIncidents({ limit: DIGEST_INCIDENTS }), to - days * 86_400_000, to);
+      return send(res, 200, { days, ...figures, markdown });
     }
     const m = /^\/incidents\/([^/]+)$/.exec(path);
     if (m) {

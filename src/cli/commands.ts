@@ -12,8 +12,8 @@ export interface CommandSpec {
   /** What follows `clawmedic` in the help, e.g. `pause <target> [--minutes N] [--json]`. */
   synopsis: string;
   summary: string[];
-  /** `target`: exactly one name; `target-id`: a name and optionally an id; `optional`: zero or one; `none`: no positional argument. */
-  args: 'target' | 'target-id' | 'optional' | 'none';
+  /** `target`: exactly one name; `target-id`: a name and optionally an id; `optional`: zero or one; `id`: exactly one incident id; `none`: no positional argument. */
+  args: 'target' | 'target-id' | 'optional' | 'id' | 'none';
   options: Record<string, OptionSpec>;
   /** Talks to a running medic: takes `--url` and `--data-dir` to choose it. */
   api: boolean;
@@ -42,6 +42,22 @@ export const COMMANDS: CommandSpec[] = [
     summary: ['recent incidents, or one with its timeline'],
     args: 'optional',
     options: { ...json, limit: { type: 'string' } },
+    api: true,
+  },
+  {
+    name: 'postmortem',
+    synopsis: 'postmortem <ID> [--out FILE] [--json]',
+    summary: ['a Markdown postmortem of an incident: summary, times, timeline,', 'what each level tried, evidence, follow-ups (--out: into FILE)'],
+    args: 'id',
+    options: { ...json, out: { type: 'string' } },
+    api: true,
+  },
+  {
+    name: 'digest',
+    synopsis: 'digest [--days N] [--json]',
+    summary: ['the incidents of the last N days (default 7): counts by failure', 'class, time to recover, top causes'],
+    args: 'none',
+    options: { ...json, days: { type: 'string' } },
     api: true,
   },
   {
@@ -233,6 +249,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedCommand {
       fail(`takes one ${spec.args === 'target' ? 'target' : 'ID'} (got '${positionals.join(' ')}')`);
     }
     if ((spec.args === 'target' || spec.args === 'target-id') && !positionals[0]) fail('needs a target name (the names are in clawmedic status)');
+    if (spec.args === 'id' && !positionals[0]) fail('needs an incident id (the ids are in clawmedic incidents)');
   }
   return { spec, arg: positionals[0], id: positionals[1], values: values as ParsedCommand['values'], help };
 }
