@@ -64,7 +64,9 @@ describe.skipIf(!chaosConfigured)('channels and readiness', () => {
     const [done] = await m.incidents();
     expect(done).toMatchObject({ id: inc!.id, state: 'resolved', restarts: 0, outcome: 'channel telegram ready again' });
     const { timeline } = await m.incident(inc!.id);
-    expect(timeline.map((r) => r.text)).toContain('the config on disk changed: the gateway applies it itself; the next check tells whether it helped');
+    // The same pid and no restart (above) are what matter: the channel came back by itself. Whether the medic's
+    // config check saw the new token before readiness did is a race (seen both ways on the merged main), so the
+    // line "the config on disk changed: the gateway applies it itself" may or may not be in the timeline.
     await world.stopMedic(m); // one real gateway at a time
     world.record({
       scenario: 'channel token revoked (Telegram 401)',
@@ -77,36 +79,43 @@ describe.skipIf(!chaosConfigured)('channels and readiness', () => {
     });
   });
 
-  it("a channel suppressed by OpenClaw's crash-loop breaker: channels.start brings it back, without a restart", async () => {
+  it("a plugin that crashes the first boots (OpenClaw's breaker suppresses channels): the plugin is disabled and the channel started again", async () => {
+    // Before the merge of issue 11's two halves this scenario reached the readiness rule (a channel incident and
+    // channels.start); now the exit classifier names the plugin after two crashed starts and disables it, and the
+    // resolved incident starts the channels OpenClaw's breaker held back. Either way: the channel comes back and
+    // the gateway is not restarted for it. The readiness path itself is unit-tested (vitals-ladder.test.ts).
     const tg = await telegram('ok');
     const setup = await world.setup({ env: { READINESS_GRACE_MS: '5000', VITALS_INTERVAL_MS: '1000', STARTUP_GRACE_MS: '180000', PROBE_INTERVAL_MS: '3000', PROBE_TIMEOUT_MS: '2500' } });
     const dir = writeThrowFirstBootsPlugin(join(setup.dir, 'plugins'), 'flaky', join(setup.dir, 'boots'), 3);
     writeGatewayConfig(setup, { ...telegramSection(tg), ...pluginsSection({ flaky: dir }) });
     const medicStart = Date.now();
     const m = await world.startMedic(setup);
-    // Three boots die 4 s after the plugin registers; the fourth stays up with telegram suppressed.
-    const channelInc = await waitFor(async () => (await m.incidents()).find((i) => i.failure?.class === 'channel') ?? null, {
-      timeoutMs: 400_000,
-      intervalMs: 500,
-      what: 'a channel incident after the crash loop',
-    });
-    const calm = await world.waitCalm(m, 'telegram started again', 120_000);
-    const [last] = await m.incidents();
-    expect(last).toMatchObject({ id: channelInc.id, state: 'resolved', restarts: 0, outcome: 'channel telegram ready again', failure: { class: 'channel', culprit: 'telegram' } });
-    expect(channelInc.cause).toBe("channel telegram suppressed by OpenClaw's crash-loop breaker (/readyz)");
-    const { timeline } = await m.incident(channelInc.id);
-    const texts = timeline.map((r) => r.text);
-    expect(texts).toContain("level 1: channel telegram suppressed by OpenClaw's crash-loop breaker: channels.start telegram (attempt 1 of 3); the gateway itself is not restarted");
-    expect(texts.find((t) => t.startsWith('channels.start telegram: '))).toMatch(/^channels\.start telegram: started \(rc 0 in [\d.]+ s\)$/);
+    const pluginInc = await waitFor(
+      async () => (await m.incidents()).find((i) => i.failure?.class === 'plugin-crash' && i.state === 'resolved') ?? null,
+      { timeoutMs: 400_000, intervalMs: 500, what: 'the plugin-crash incident to resolve' },
+    );
+    expect(pluginInc).toMatchObject({ failure: { culprit: 'flaky' }, outcome: 'fixed by disable-plugin' });
+    const calm = await world.waitCalm(m, 'telegram running', 120_000);
     expect(calm.readiness).toMatchObject({ ready: true, failing: [], suppressed: [] });
+    // The channels come back: started by the resolved incident (or, if the breaker's suppression was seen first, by a channel incident).
+    const started = await waitFor(async () => {
+      const { timeline } = await m.incident(pluginInc.id);
+      const line = timeline.map((r) => r.text).find((t) => t.startsWith("channels suppressed by OpenClaw's crash-loop breaker: "));
+      const channel = (await m.incidents()).find((i) => i.failure?.class === 'channel' && i.state === 'resolved');
+      return line ?? (channel ? `channel incident ${channel.id}: ${channel.outcome}` : null);
+    }, { timeoutMs: 60_000, what: 'the suppressed channels started again' });
+    expect(started).toMatch(/telegram started|channel telegram ready again/);
+    const after = await m.status();
+    expect(after.pid).toBe(calm.pid); // no restart for the channel
+    const { timeline } = await m.incident(pluginInc.id);
     world.record({
-      scenario: "channel suppressed by OpenClaw's breaker",
-      faultToHealthyMs: (last!.closedAt ?? 0) - channelInc.openedAt,
-      faultToResolvedMs: (last!.closedAt ?? 0) - channelInc.openedAt,
+      scenario: 'plugin crashing the first boots, channels suppressed by OpenClaw\'s breaker',
+      faultToHealthyMs: (pluginInc.closedAt ?? 0) - pluginInc.openedAt,
+      faultToResolvedMs: (pluginInc.closedAt ?? 0) - medicStart,
       floorMs: 0,
-      incidents: [{ id: last!.id, outcome: last!.outcome, maxLevel: last!.maxLevel }],
-      timeline: timeline.map((r) => `+${((r.at - channelInc.openedAt) / 1000).toFixed(1)}s [${r.kind}] ${r.text}`),
-      note: `fault = suppressed seen (${((channelInc.openedAt - medicStart) / 1000).toFixed(1)} s after the medic start, 3 crashed boots); no gateway restart for the channel`,
+      incidents: [{ id: pluginInc.id, outcome: pluginInc.outcome, maxLevel: pluginInc.maxLevel }],
+      timeline: timeline.map((r) => `+${((r.at - pluginInc.openedAt) / 1000).toFixed(1)}s [${r.kind}] ${r.text}`),
+      note: `the plugin disabled after two crashed starts; then: ${started}`,
     });
   });
 });
