@@ -1,9 +1,10 @@
 /**
- * A crash loop of the real OpenClaw: its first five starts run it with the system's Node 20
- * (as after a PATH or nvm mix-up at boot, before the Node 24 toolchain is there); the real CLI
- * refuses that runtime and exits 1 at once. The ladder restarts with backoff, the circuit
- * breaker opens after five failed starts, level 2 runs the real `openclaw doctor --fix`
- * (with the Node 24 on PATH), and the start that verifies it gets Node 24 and answers.
+ * A crash loop of the real OpenClaw: its first five starts fail at once with exit 1 and a line the
+ * medic cannot name (a start-up script racing the boot, before its toolchain is there). The ladder
+ * restarts with backoff, the circuit breaker opens after five failed starts, level 2 runs the real
+ * `openclaw doctor --fix`, and the start that verifies it answers.
+ * And the real CLI refusing Node 20 with no usable Node to retry with: a class only a person can fix
+ * (issue 11): level 4 at once with the exact fix, and no restart loop.
  */
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ describe.skipIf(!chaosConfigured)('a crash loop', () => {
   });
   afterAll(() => world.cleanup());
 
-  it(`the real CLI refusing Node 20 on its first ${CRASHES} starts: backoff, the breaker, doctor, then up`, async () => {
+  it(`a start that fails at once ${CRASHES} times: backoff, the breaker, doctor, then up`, async () => {
     const { node, openclaw } = world.install;
     const setup = await world.setup({
       command: ({ gatewayPort, dir }) => {
@@ -30,11 +31,10 @@ describe.skipIf(!chaosConfigured)('a crash loop', () => {
           script,
           [
             '#!/bin/sh',
-            `# The first ${CRASHES} starts get the wrong Node. Written as a user would: no exec, sh stays the gateway's parent.`,
+            `# The first ${CRASHES} starts fail at once. Written as a user would: no exec, sh stays the gateway's parent.`,
             `n=$(( $(cat ${shellQuote(join(dir, 'starts'))} 2>/dev/null || echo 0) + 1 ))`,
             `echo "$n" > ${shellQuote(join(dir, 'starts'))}`,
-            // Without Node 24 on PATH: OpenClaw would otherwise find it there and re-spawn itself with it.
-            `if [ "$n" -le ${CRASHES} ]; then PATH=${shellQuote(process.env.PATH ?? '/usr/bin:/bin')} ${shellQuote(process.execPath)} ${shellQuote(openclaw)} "$@"; exit $?; fi`,
+            `if [ "$n" -le ${CRASHES} ]; then echo "start-gateway: toolchain not ready yet (start $n)" >&2; exit 1; fi`,
             `${shellQuote(node)} ${shellQuote(openclaw)} "$@"`,
             '',
           ].join('\n'),
@@ -62,7 +62,42 @@ describe.skipIf(!chaosConfigured)('a crash loop', () => {
     expect(r.texts).toContain('repair: doctor (run 1 of 2)');
     expect(r.texts.find((t) => t.startsWith('doctor finished: '))).toMatch(/^doctor finished: doctor exit 0 in [\d.]+ s; .*config validates$/);
     expect(r.texts).toContain('verifying doctor: starting the gateway');
-    // The gateway that answers is the sixth start, the first on Node 24.
+    // The gateway that answers is the sixth start.
     expect(readFileSync(join(setup.dir, 'starts'), 'utf8').trim()).toBe(String(CRASHES + 1));
+  });
+
+  it("the real CLI refusing Node 20 with no usable Node: a person's step at once with the fix, no restart loop", async () => {
+    const { openclaw } = world.install;
+    const setup = await world.setup({
+      command: ({ gatewayPort, dir }) => {
+        const script = join(dir, 'start-gateway.sh');
+        writeFileSync(
+          script,
+          [
+            '#!/bin/sh',
+            `echo start >> ${shellQuote(join(dir, 'starts'))}`,
+            // The system's Node 20 and a PATH without Node 24: OpenClaw finds no usable Node to retry with.
+            `PATH=${shellQuote(process.env.PATH ?? '/usr/bin:/bin')} ${shellQuote(process.execPath)} ${shellQuote(openclaw)} "$@"`,
+            '',
+          ].join('\n'),
+        );
+        chmodSync(script, 0o755);
+        return `${shellQuote(script)} gateway run --port ${gatewayPort} --bind loopback`;
+      },
+    });
+    const m = await world.startMedic(setup);
+    const waiting = await world.waitStatus(m, 'a person asked about the Node', (t) => t.incident?.state === 'waiting_human', 120_000);
+    const [inc] = await m.incidents();
+    expect(inc!.failure).toMatchObject({ class: 'node-too-old' });
+    expect(inc!.failure!.evidence.join('\n')).toContain('node:sqlite is unavailable');
+    const starts = () => readFileSync(join(setup.dir, 'starts'), 'utf8').trim().split('\n').length;
+    const before = starts();
+    expect(before).toBeLessThanOrEqual(2);
+    const { timeline } = await m.incident(inc!.id);
+    expect(timeline.map((r) => r.text).join('\n')).toContain('install Node 24.16+ or 26.1+');
+    // Thirty seconds later: no restart loop, the same question.
+    await new Promise((r) => setTimeout(r, 30_000));
+    expect(starts()).toBe(before);
+    expect((await m.status()).incident).toMatchObject({ id: waiting.incident!.id, state: 'waiting_human' });
   });
 });
