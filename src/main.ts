@@ -175,6 +175,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       ? () => ({ discord: joined.bot()?.status() ?? { state: discord ? 'follower' : 'disabled' }, fleet: joined.status(), alertsPending: alerting.pending() })
       : () => ({ discord: bot ? bot.status() : { state: 'disabled' }, alertsPending: alerting.pending() });
     const render = () => metrics.render();
+    const transcriptDir = join(config.dataDir, 'agent', 'transcripts');
     dashboard = createDashboard({
       medic,
       store,
@@ -183,9 +184,8 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       apiToken: token,
       clock,
       log,
-      transcriptDir: join(config.dataDir, 'agent', 'transcripts'),
+      transcriptDir,
     });
-    const transcriptDir = join(config.dataDir, 'agent', 'transcripts');
     const transcripts = (id: string) => readTranscripts(transcriptDir, id, (text) => redactor.redact(text));
     api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras, dashboard, metrics: render, transcripts });
     const listen = config.alerts.metricsListen;
