@@ -7,6 +7,7 @@
 import type { Clock } from '../lib/clock.js';
 import type { MedicEvents } from '../recovery/events.js';
 import type { Logger } from '../recovery/ports.js';
+import { newIncident } from '../recovery/ladder/index.js';
 import type { Incident, LadderRecord } from '../recovery/types.js';
 import type { Coordination, WatchHandle } from './coordination.js';
 import type { FleetKeys } from './keys.js';
@@ -23,24 +24,7 @@ export interface HostWatchOptions {
 
 /** The incident a lost host is, as the card shows it. */
 export function hostLostIncident(host: string, ttlS: number, at: number): Incident {
-  return {
-    id: `${host}-lost-${at}`,
-    target: host,
-    openedAt: at,
-    closedAt: null,
-    cause: `host ${host} not heard from for ${ttlS} s: its gateways' state is unknown`,
-    state: 'waiting_human',
-    level: 4,
-    maxLevel: 4,
-    restarts: 0,
-    doctorRuns: 0,
-    tried: [],
-    verifying: null,
-    lastDiagnosis: null,
-    retryAt: null,
-    approval: null,
-    outcome: null,
-  };
+  return newIncident(`${host}-lost-${at}`, host, at, `host ${host} not heard from for ${ttlS} s: its gateways' state is unknown`, 'waiting_human', 4);
 }
 
 export class HostWatch {

@@ -16,6 +16,14 @@ const CRASHES = 5;
 
 const world = new ChaosWorld();
 
+/** `start-gateway.sh` in `dir` with these lines, as the gateway's command: the real CLI after it, on the test's port. */
+function startScript(dir: string, gatewayPort: number, lines: string[]): string {
+  const script = join(dir, 'start-gateway.sh');
+  writeFileSync(script, ['#!/bin/sh', ...lines, ''].join('\n'));
+  chmodSync(script, 0o755);
+  return `${shellQuote(script)} gateway run --port ${gatewayPort} --bind loopback`;
+}
+
 describe.skipIf(!chaosConfigured)('a crash loop', () => {
   afterEach(async (ctx) => {
     if (ctx.task.result?.state === 'fail') await world.dump();
@@ -25,23 +33,14 @@ describe.skipIf(!chaosConfigured)('a crash loop', () => {
   it(`a start that fails at once ${CRASHES} times: backoff, the breaker, doctor, then up`, async () => {
     const { node, openclaw } = world.install;
     const setup = await world.setup({
-      command: ({ gatewayPort, dir }) => {
-        const script = join(dir, 'start-gateway.sh');
-        writeFileSync(
-          script,
-          [
-            '#!/bin/sh',
-            `# The first ${CRASHES} starts fail at once. Written as a user would: no exec, sh stays the gateway's parent.`,
-            `n=$(( $(cat ${shellQuote(join(dir, 'starts'))} 2>/dev/null || echo 0) + 1 ))`,
-            `echo "$n" > ${shellQuote(join(dir, 'starts'))}`,
-            `if [ "$n" -le ${CRASHES} ]; then echo "start-gateway: toolchain not ready yet (start $n)" >&2; exit 1; fi`,
-            `${shellQuote(node)} ${shellQuote(openclaw)} "$@"`,
-            '',
-          ].join('\n'),
-        );
-        chmodSync(script, 0o755);
-        return `${shellQuote(script)} gateway run --port ${gatewayPort} --bind loopback`;
-      },
+      command: ({ gatewayPort, dir }) =>
+        startScript(dir, gatewayPort, [
+          `# The first ${CRASHES} starts fail at once. Written as a user would: no exec, sh stays the gateway's parent.`,
+          `n=$(( $(cat ${shellQuote(join(dir, 'starts'))} 2>/dev/null || echo 0) + 1 ))`,
+          `echo "$n" > ${shellQuote(join(dir, 'starts'))}`,
+          `if [ "$n" -le ${CRASHES} ]; then echo "start-gateway: toolchain not ready yet (start $n)" >&2; exit 1; fi`,
+          `${shellQuote(node)} ${shellQuote(openclaw)} "$@"`,
+        ]),
     });
     const faultAt = Date.now();
     const m = await world.startMedic(setup);
@@ -69,21 +68,12 @@ describe.skipIf(!chaosConfigured)('a crash loop', () => {
   it("the real CLI refusing Node 20 with no usable Node: a person's step at once with the fix, no restart loop", async () => {
     const { openclaw } = world.install;
     const setup = await world.setup({
-      command: ({ gatewayPort, dir }) => {
-        const script = join(dir, 'start-gateway.sh');
-        writeFileSync(
-          script,
-          [
-            '#!/bin/sh',
-            `echo start >> ${shellQuote(join(dir, 'starts'))}`,
-            // The system's Node 20 and a PATH without Node 24: OpenClaw finds no usable Node to retry with.
-            `PATH=${shellQuote(process.env.PATH ?? '/usr/bin:/bin')} ${shellQuote(process.execPath)} ${shellQuote(openclaw)} "$@"`,
-            '',
-          ].join('\n'),
-        );
-        chmodSync(script, 0o755);
-        return `${shellQuote(script)} gateway run --port ${gatewayPort} --bind loopback`;
-      },
+      command: ({ gatewayPort, dir }) =>
+        startScript(dir, gatewayPort, [
+          `echo start >> ${shellQuote(join(dir, 'starts'))}`,
+          // The system's Node 20 and a PATH without Node 24: OpenClaw finds no usable Node to retry with.
+          `PATH=${shellQuote(process.env.PATH ?? '/usr/bin:/bin')} ${shellQuote(process.execPath)} ${shellQuote(openclaw)} "$@"`,
+        ]),
     });
     const m = await world.startMedic(setup);
     const waiting = await world.waitStatus(m, 'a person asked about the Node', (t) => t.incident?.state === 'waiting_human', 120_000);

@@ -3,11 +3,33 @@
  * resolve it, escalate it when a level has nothing left, and the half-open retry while a
  * human is awaited.
  */
-import type { Incident, Level } from '../types.js';
+import type { Incident, IncidentState, Level } from '../types.js';
 import { agentTakesOver, agentTried, enterLevel3, stopAgent } from './agent.js';
 import { closeApproval } from './approvals.js';
 import { record, type Step } from './context.js';
 import { restart } from './supervise.js';
+
+/** A fresh incident record: nothing tried, nothing asked, not closed. */
+export function newIncident(id: string, target: string, openedAt: number, cause: string, state: IncidentState, level: Level): Incident {
+  return {
+    id,
+    target,
+    openedAt,
+    closedAt: null,
+    cause,
+    state,
+    level,
+    maxLevel: level,
+    restarts: 0,
+    doctorRuns: 0,
+    tried: [],
+    verifying: null,
+    lastDiagnosis: null,
+    retryAt: null,
+    approval: null,
+    outcome: null,
+  };
+}
 
 /** The open incident, or a new one; `again` is written to the timeline of one already open. */
 export function openIncident(c: Step, cause: string, again: string | null): Incident {
@@ -18,24 +40,7 @@ export function openIncident(c: Step, cause: string, again: string | null): Inci
     return s.incident;
   }
   s.incidentSeq += 1;
-  s.incident = {
-    id: `${s.target}-${s.incidentSeq}`,
-    target: s.target,
-    openedAt: c.now,
-    closedAt: null,
-    cause,
-    state: 'recovering',
-    level: 0,
-    maxLevel: 0,
-    restarts: 0,
-    doctorRuns: 0,
-    tried: [],
-    verifying: null,
-    lastDiagnosis: null,
-    retryAt: null,
-    approval: null,
-    outcome: null,
-  };
+  s.incident = newIncident(`${s.target}-${s.incidentSeq}`, s.target, c.now, cause, 'recovering', 0);
   record(c, 'opened', cause);
   return s.incident;
 }
