@@ -131,9 +131,12 @@ export class Fleet {
     await this.coord.close();
   }
 
-  /** The bot, while this medic leads. */
+  /**
+   * The bot, while this medic leads. Null from the moment the fence says this medic may no longer write,
+   * even before its term is torn down: the alert fallback then sees Discord as this medic cannot reach it.
+   */
   bot(): MedicBot | null {
-    return this.term?.bot ?? null;
+    return this.leadership.isLeader() ? (this.term?.bot ?? null) : null;
   }
 
   status(): FleetStatus {

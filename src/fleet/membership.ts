@@ -10,6 +10,9 @@ import type { Coordination, Lease } from './coordination.js';
 import type { FleetKeys } from './keys.js';
 import { wakeableSleep } from './wait.js';
 
+/** The part of the TTL without a renewal after which a leader stops writing (and a follower counts as cut off). */
+export const FENCE_FRACTION = 0.75;
+
 /** What a host publishes about itself. */
 export interface HostRecord {
   host: string;
@@ -56,8 +59,13 @@ export class Membership {
     return this.lastKeepalive;
   }
 
+  /**
+   * True while etcd renews our lease: it answered within the fence (three quarters of the TTL), as the
+   * leader's own check. A follower cut off from etcd counts as such from then on, even before a write of
+   * its own fails (the alert fallback reads this: such a follower cannot count on the leader's bot).
+   */
   get isConnected(): boolean {
-    return this.connected === true;
+    return this.connected === true && this.lease_ !== null && this.o.clock.now() - this.lastKeepalive < FENCE_FRACTION * this.o.ttlS * 1000;
   }
 
   start(): void {
