@@ -22,6 +22,22 @@ export interface HostRecord {
   targets: TargetStatus[];
 }
 
+/** A target name of this host is already another host's in the fleet: this host stays out of the fleet. */
+export class TargetClashError extends Error {
+  override readonly name = 'TargetClashError';
+  constructor(
+    readonly target: string,
+    readonly owner: string,
+    readonly host: string,
+    fleet: string,
+  ) {
+    super(
+      `target ${target} is already in fleet ${fleet} on host ${owner}; host ${host} stays out of the fleet and heals on its own: ` +
+        `give one of them another GATEWAY_NAME (target names are unique in a fleet), or run clawmedic fleet forget ${owner} if ${owner} is retired`,
+    );
+  }
+}
+
 export interface MembershipOptions {
   coord: Coordination;
   keys: FleetKeys;
@@ -44,6 +60,9 @@ export class Membership {
   private dirty = true;
   private readonly stopping = new AbortController();
   private loop: Promise<void> | null = null;
+  /** Why this host stays out of the fleet (a target name clash), said once; null: it may join. */
+  private refused_: string | null = null;
+  private claimed_ = false;
   /** Null until etcd first answered or failed: the first failure is said too. */
   private connected: boolean | null = null;
   private wake: (() => void) | null = null;
@@ -64,6 +83,16 @@ export class Membership {
    * leader's own check. A follower cut off from etcd counts as such from then on, even before a write of
    * its own fails (the alert fallback reads this: such a follower cannot count on the leader's bot).
    */
+  /** Why this host is not in the fleet though etcd answers (a target name another host holds); null: none. */
+  get refused(): string | null {
+    return this.refused_;
+  }
+
+  /** True once this host's target names are known to be its own in the fleet: its events may go to etcd. */
+  get claimed(): boolean {
+    return this.claimed_;
+  }
+
   get isConnected(): boolean {
     return this.connected === true && this.lease_ !== null && this.o.clock.now() - this.lastKeepalive < FENCE_FRACTION * this.o.ttlS * 1000;
   }
@@ -94,6 +123,14 @@ export class Membership {
           await this.acquire();
           backoff = 500;
         } catch (err) {
+          if (err instanceof TargetClashError) {
+            this.claimed_ = false;
+            if (this.refused_ !== err.message) this.o.log.error(`fleet: ${err.message}`);
+            this.refused_ = err.message;
+            // Looked at again now and then: the other host may be forgotten, or renamed.
+            await this.o.clock.sleep(10_000, this.stopping.signal);
+            continue;
+          }
           this.setConnected(false, (err as Error).message);
           await this.o.clock.sleep(backoff, this.stopping.signal);
           backoff = Math.min(backoff * 2, 5000);
@@ -118,7 +155,25 @@ export class Membership {
     }
   }
 
+  /** Claims this host's target names (in one transaction each): a name another host holds is refused. */
+  private async claimTargets(): Promise<void> {
+    for (const { name } of this.o.targets()) {
+      const key = this.o.keys.targetName(name);
+      if (await this.o.coord.create(key, this.o.host)) continue;
+      const owner = await this.o.coord.get(key);
+      if (owner === null) {
+        if (await this.o.coord.create(key, this.o.host)) continue;
+        throw new Error(`the claim of target ${name} changed under us; trying again`);
+      }
+      if (owner !== this.o.host) throw new TargetClashError(name, owner, this.o.host, this.o.keys.fleet);
+    }
+    if (this.refused_) this.o.log.info(`fleet: host ${this.o.host}'s target names are free now; it joins the fleet`);
+    this.refused_ = null;
+    this.claimed_ = true;
+  }
+
   private async acquire(): Promise<void> {
+    await this.claimTargets();
     const lease = this.o.coord.grantLease(this.o.ttlS);
     lease.onKeepalive(() => {
       this.lastKeepalive = this.o.clock.now();
