@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { FleetExplorer } from './explorer.js';
 
 const seeds = Number(process.env.FLEET_EXPLORE_SEEDS ?? '1');
-const first = Number(process.env.FLEET_EXPLORE_FIRST_SEED ?? '7');
-const steps = Number(process.env.FLEET_EXPLORE_STEPS ?? '4');
+const first = Number(process.env.FLEET_EXPLORE_FIRST_SEED ?? '28');
+const steps = Number(process.env.FLEET_EXPLORE_STEPS ?? '5');
 
 describe('fleet fault explorer', () => {
   for (let seed = first; seed < first + seeds; seed++) {
