@@ -8,7 +8,7 @@
  *  4. 20 simulated hosts x 5 targets on one etcd beside one real leader medic: etcd writes per second
  *     and the leader's idle CPU and RSS (and the same with no other host, for comparison).
  *
- *   npm run bench:fleet [-- --failovers 3 --clicks 20 --faults 5 --idle-s 60]
+ *   npm run bench:fleet [-- --failovers 3 --clicks 20 --faults 5 --idle-s 60 --ttls 4,10 --only failover|commands|scale]
  */
 import { readFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     faults: { type: 'string', default: '5' },
     'idle-s': { type: 'string', default: '60' },
     ttls: { type: 'string', default: '4,10' },
+    only: { type: 'string', default: '' },
   },
 });
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -157,9 +158,11 @@ async function idle(w: FleetWorld, leader: FleetMedic, seconds: number) {
 async function scale(): Promise<Record<string, unknown>> {
   const w = await FleetWorld.start({ members: 1, ttlS: 10 });
   const sims: Membership[] = [];
+  const timers: NodeJS.Timeout[] = [];
   const coords: EtcdCoordination[] = [];
   try {
-    const lead = await w.addMedic('lead');
+    // Probes at the default interval (5 s), as on a real host.
+    const lead = await w.addMedic('lead', { PROBE_INTERVAL_MS: '5000' });
     await w.waitLeader(60_000);
     await waitFor(async () => ((await w.status(lead)).discord.state === 'connected' ? true : null), { timeoutMs: 60_000, what: 'bot connected' });
     await sleep(5000);
@@ -175,6 +178,14 @@ async function scale(): Promise<Record<string, unknown>> {
       const m = new Membership({ coord, keys, host, ttlS: 10, clock: systemClock, log: quiet, version: 'bench', targets: () => targets });
       m.start();
       sims.push(m);
+      // Each simulated target is probed every 5 s (the default), staggered: a status event, its probe time changed.
+      targets.forEach((t, i) => {
+        const probe = () => {
+          t.lastProbe = { ok: true, at: Date.now(), latencyMs: 2, status: 200, error: null };
+          m.markDirty();
+        };
+        setTimeout(() => timers.push(setInterval(probe, 5000)), (h * 5 + i) * 50);
+      });
     }
     await waitFor(async () => ((await w.status(lead)).fleet.hosts?.length === 21 ? true : null), { timeoutMs: 60_000, what: '21 hosts seen by the leader' });
     await sleep(5000);
@@ -182,22 +193,27 @@ async function scale(): Promise<Record<string, unknown>> {
     say(`20 hosts x 5 targets: ${JSON.stringify(fleet)}`);
     return { alone, twentyHostsFiveTargets: fleet };
   } finally {
+    for (const t of timers) clearInterval(t);
     await Promise.all(sims.map((m) => m.stop()));
     await Promise.all(coords.map((c) => c.close()));
     await w.cleanup();
   }
 }
 
-const ttls = String(values.ttls).split(',').map(Number);
-const fo: Record<string, unknown> = {};
-for (const ttl of ttls) {
-  const xs = await failover(ttl);
-  fo[`ttl${ttl}s`] = { samplesMs: xs, p50Ms: pct(xs, 50), maxMs: Math.max(...xs), p50OverTtl: +(pct(xs, 50) / (ttl * 1000)).toFixed(2) };
+const only = String(values.only);
+if (!only || only === 'failover') {
+  const fo: Record<string, unknown> = {};
+  for (const ttl of String(values.ttls).split(',').map(Number)) {
+    const xs = await failover(ttl);
+    fo[`ttl${ttl}s`] = { samplesMs: xs, p50Ms: pct(xs, 50), maxMs: Math.max(...xs), p50OverTtl: +(pct(xs, 50) / (ttl * 1000)).toFixed(2) };
+  }
+  figures.failover = fo;
 }
-figures.failover = fo;
-const cf = await clicksAndFaults();
-figures.clickToRemote = { n: cf.click.length, p50Ms: pct(cf.click, 50), p90Ms: pct(cf.click, 90) };
-figures.faultToCard = { n: cf.card.length, p50Ms: pct(cf.card, 50), p90Ms: pct(cf.card, 90) };
-figures.scale = await scale();
+if (!only || only === 'commands') {
+  const cf = await clicksAndFaults();
+  figures.clickToRemote = { n: cf.click.length, p50Ms: pct(cf.click, 50), p90Ms: pct(cf.click, 90) };
+  figures.faultToCard = { n: cf.card.length, p50Ms: pct(cf.card, 50), p90Ms: pct(cf.card, 90) };
+}
+if (!only || only === 'scale') figures.scale = await scale();
 figures.loadAtEnd = load();
 console.log(JSON.stringify(figures, null, 2));

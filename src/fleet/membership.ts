@@ -66,6 +66,8 @@ export class Membership {
   /** Null until etcd first answered or failed: the first failure is said too. */
   private connected: boolean | null = null;
   private wake: (() => void) | null = null;
+  /** What the last record said that matters to the fleet, and when it was written. */
+  private published: { material: string; at: number } | null = null;
 
   constructor(private readonly o: MembershipOptions) {}
 
@@ -143,6 +145,8 @@ export class Membership {
           this.dirty = true;
           this.setConnected(false, err.message);
         });
+      } else if (this.stale) {
+        await this.publish().catch((err: Error) => this.setConnected(false, err.message));
       }
       // A short pause between publications, then wait for a change (or a second, to notice a lost lease's re-grant).
       await this.o.clock.sleep(250, this.stopping.signal);
@@ -195,17 +199,36 @@ export class Membership {
     this.lastKeepalive = this.o.clock.now();
     this.lease_ = lease;
     this.dirty = true;
+    // A new lease holds no record yet: written whatever the last one said.
+    this.published = null;
     await this.publish();
     await this.o.coord.put(this.o.keys.knownHost(this.o.host), JSON.stringify({ host: this.o.host }));
     this.setConnected(true, null);
     this.o.onLease?.(lease);
   }
 
+  /** Only readings changed since the last record (probe times, memory samples): refreshed once per TTL. */
+  private stale = false;
+
+  /**
+   * Writes the host record when what matters to the fleet changed (health, process, incident, pause...) at
+   * once; when only readings changed (every probe changes `lastProbe`), at most once per TTL: an idle host
+   * then costs etcd one write per TTL, not one per probe.
+   */
   private async publish(): Promise<void> {
     const lease = this.lease_;
     if (!lease) return;
-    const record: HostRecord = { host: this.o.host, pid: process.pid, version: this.o.version, at: this.o.clock.now(), targets: this.o.targets() };
+    const targets = this.o.targets();
+    const now = this.o.clock.now();
+    const material = materialOf(targets);
+    if (this.published && this.published.material === material && now - this.published.at < this.o.ttlS * 1000) {
+      this.stale = true;
+      return;
+    }
+    const record: HostRecord = { host: this.o.host, pid: process.pid, version: this.o.version, at: now, targets };
     await this.o.coord.put(this.o.keys.host(this.o.host), JSON.stringify(record), lease);
+    this.published = { material, at: now };
+    this.stale = false;
   }
 
   private setConnected(up: boolean, why: string | null): void {
@@ -214,4 +237,15 @@ export class Membership {
     if (up) this.o.log.info(`fleet: joined as host ${this.o.host}`);
     else this.o.log.warn(`fleet: etcd unreachable (${why ?? 'no answer'}); this host keeps healing, its events wait in the local queue`);
   }
+}
+
+/** A target's status without its readings (probe times and latencies, memory samples, check times). */
+function materialOf(targets: TargetStatus[]): string {
+  return JSON.stringify(
+    targets.map(({ lastProbe, memory: _memory, readiness, ...rest }) => ({
+      ...rest,
+      probe: lastProbe ? { ok: lastProbe.ok, status: lastProbe.status, error: lastProbe.error } : null,
+      readiness: readiness ? { ...readiness, checkedAt: 0 } : (readiness ?? null),
+    })),
+  );
 }

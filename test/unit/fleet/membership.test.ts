@@ -63,4 +63,47 @@ describe('Membership', () => {
     expect(await coord.get(keys.host('a'))).toContain('"host":"a"');
     await m.stop();
   });
+
+  it('writes a change that matters at once, and a change of readings only (a probe time) at most once per TTL', async () => {
+    const coord = new MemoryCoordination();
+    const clock = new SimClock();
+    const status = { name: 'gw-a', health: 'up', lastProbe: { ok: true, at: 0, latencyMs: 1, status: 200, error: null } } as unknown as TargetStatus;
+    const log = captureLogger();
+    const m = new Membership({ coord, keys, host: 'a', ttlS: 4, clock, log, version: 'test', targets: () => [{ ...status }] });
+    const writes: string[] = [];
+    const put = coord.put.bind(coord);
+    coord.put = async (key, value, lease) => {
+      if (key === keys.host('a')) writes.push(value);
+      await put(key, value, lease);
+    };
+    m.start();
+    await settle();
+    expect(writes).toHaveLength(1);
+    // Probes every 200 ms for 3 s: readings only, nothing written.
+    for (let t = 0; t < 3000; t += 200) {
+      (status.lastProbe as { at: number }).at = clock.now();
+      m.markDirty();
+      await clock.advance(200);
+      (coord.leases[0] as MemoryLease).keepalive();
+      await settle();
+    }
+    expect(writes).toHaveLength(1);
+    // The health changes: written on the next turn.
+    (status as { health: string }).health = 'down';
+    m.markDirty();
+    await clock.advance(300);
+    await settle();
+    expect(writes).toHaveLength(2);
+    expect(JSON.parse(writes[1]!).targets[0].health).toBe('down');
+    // Readings only again: refreshed once the TTL has passed since the last write.
+    for (let t = 0; t < 5000; t += 200) {
+      (status.lastProbe as { at: number }).at = clock.now();
+      m.markDirty();
+      await clock.advance(200);
+      (coord.leases[0] as MemoryLease).keepalive();
+      await settle();
+    }
+    expect(writes).toHaveLength(3);
+    await m.stop();
+  });
 });
