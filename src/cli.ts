@@ -20,6 +20,7 @@ import { ApiError, callApi, parseMedicUrl, resolveMedic } from './cli/client.js'
 import { runForeground, StartError, zeroConfig } from './cli/run.js';
 import { sayWriteResult, type WriteResult } from './cli/sentences.js';
 import { dashboardName, requestDashboardLink, sayDashboardLink } from './cli/dashboard.js';
+import { fleetCommand } from './cli/fleet.js';
 
 /** Where the CLI writes; tests capture it. `width`: the terminal's columns (undefined: not a terminal). */
 export interface CliIo {
@@ -113,6 +114,9 @@ async function dispatch(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Prom
       io.out(values.json === true ? configDump(config) : [...detected, configSummary(config, effective)].join('\n'));
       return 0;
     }
+    case 'fleet':
+      io.out(await fleetCommand(cmd, env));
+      return 0;
     default:
       return apiCommand(cmd, env, io);
   }

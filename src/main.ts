@@ -165,7 +165,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
         redactor,
         version: VERSION,
         startBot: discord
-          ? (o) => startBot(discord, o.medic, { log, clock, redactor, ...options.bot, store: o.store, events: o.events, canWrite: o.canWrite })
+          ? (o) => startBot(discord, o.medic, { log, clock, redactor, ...options.bot, store: o.store, events: o.events, canWrite: o.canWrite, userAgent: o.userAgent })
           : null,
       });
     }

@@ -42,6 +42,11 @@ export interface BotOptions {
    * (this medic is no longer the fleet's leader). Absent: always true (a single medic).
    */
   canWrite?: () => boolean;
+  /**
+   * Appended to the User-Agent of every REST call (fleet mode: `clawmedic-fleet <fleet>/<host> term <n>`), so
+   * Discord's side (and the fleet tests) can tell which leader's bot wrote what.
+   */
+  userAgent?: string;
 }
 
 export interface BotStatus extends LinkStatus {
@@ -63,7 +68,7 @@ export class MedicBot {
     const clock = (this.clock = o.clock ?? systemClock);
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds],
-      ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
+      ...(config.apiUrl || o.userAgent ? { rest: { ...(config.apiUrl ? { api: config.apiUrl } : {}), ...(o.userAgent ? { userAgentAppendix: o.userAgent } : {}) } } : {}),
       ...o.clientOptions,
     });
     this.client.rest.setToken(config.token);

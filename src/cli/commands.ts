@@ -122,6 +122,14 @@ export const COMMANDS: CommandSpec[] = [
     api: false,
   },
   {
+    name: 'fleet',
+    synopsis: 'fleet forget <host>',
+    summary: ['fleet mode: retire a host for good (stopped first); frees its', 'target names, closes its "host lost" incident; audited'],
+    args: 'target-id',
+    options: {},
+    api: false,
+  },
+  {
     name: 'install',
     synopsis: 'install --systemd|--launchd [--dry-run] [--env-file PATH] [--gateway-command CMD]',
     summary: ['run the gateway, the medic and a guardian under systemd/launchd'],

@@ -72,6 +72,13 @@ export class FleetFeed {
     this.loop = this.ackLoop();
   }
 
+  /** A host forgotten for good: a new machine of that name starts its events from 1. */
+  forget(host: string): void {
+    this.handed.delete(host);
+    this.acked.delete(host);
+    this.pending.delete(host);
+  }
+
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.watch?.cancel().catch(() => {});

@@ -11,6 +11,7 @@ import { newIncident } from '../recovery/ladder/index.js';
 import type { Incident, LadderRecord } from '../recovery/types.js';
 import type { Coordination, WatchHandle } from './coordination.js';
 import type { FleetKeys } from './keys.js';
+import type { ForgetNote } from './forget.js';
 import type { HostRecord } from './membership.js';
 
 export interface HostWatchOptions {
@@ -20,6 +21,10 @@ export interface HostWatchOptions {
   clock: Clock;
   log: Logger;
   out: MedicEvents;
+  /** Where the leader audits what operators did to the fleet (a host forgotten). */
+  audit?: (record: LadderRecord) => Promise<void>;
+  /** A host was forgotten: what the leader keeps of it goes too (its events' cursor in the feed). */
+  onForgotten?: (host: string) => void;
 }
 
 /** The incident a lost host is, as the card shows it. */
@@ -31,6 +36,7 @@ export class HostWatch {
   private readonly live = new Map<string, HostRecord>();
   private readonly lost = new Map<string, Incident>();
   private watch: WatchHandle | null = null;
+  private forgetWatch: WatchHandle | null = null;
 
   constructor(private readonly o: HostWatchOptions) {}
 
@@ -62,10 +68,42 @@ export class HostWatch {
       const host = key.slice(this.o.keys.known.length);
       if (!this.live.has(host)) await this.down(host);
     }
+    // Hosts forgotten while nobody led (or before the last leader got to them), then those forgotten from now on.
+    this.forgetWatch = await this.o.coord.watchPrefix(this.o.keys.forgotten, {
+      put: (key, value) => void this.forgotten(key.slice(this.o.keys.forgotten.length), value).catch((e: Error) => this.fail(e)),
+      delete: () => {},
+    });
+    for (const [key, value] of await this.o.coord.getPrefix(this.o.keys.forgotten)) await this.forgotten(key.slice(this.o.keys.forgotten.length), value);
   }
 
   async stop(): Promise<void> {
     await this.watch?.cancel().catch(() => {});
+    await this.forgetWatch?.cancel().catch(() => {});
+  }
+
+  /** An operator retired `host` (clawmedic fleet forget): its "host lost" incident closes, the leader audits it. */
+  private async forgotten(host: string, value: string): Promise<void> {
+    const note = JSON.parse(value) as ForgetNote;
+    const at = this.o.clock.now();
+    const open = this.lost.get(host);
+    this.lost.delete(host);
+    if (open) {
+      const closed: Incident = { ...open, state: 'resolved', closedAt: at, outcome: `host ${host} retired by ${note.by}` };
+      this.emit(closed, `host ${host} retired: forgotten by ${note.by} (clawmedic fleet forget)`, at);
+      await this.o.coord.delete(this.o.keys.lostHost(host));
+    }
+    await this.o.audit?.({
+      kind: 'operator',
+      at,
+      target: host,
+      incidentId: open?.id ?? null,
+      level: open ? 4 : null,
+      text: `${note.by} forgot host ${host} (clawmedic fleet forget at ${new Date(note.at).toISOString()})${open ? `; ${open.id} resolved` : ''}`,
+      by: note.by,
+    });
+    this.o.log.info(`fleet: host ${host} forgotten by ${note.by}${open ? `; incident ${open.id} resolved` : ''}`);
+    this.o.onForgotten?.(host);
+    await this.o.coord.delete(this.o.keys.forgottenHost(host));
   }
 
   private fail(err: Error): void {

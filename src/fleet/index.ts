@@ -24,7 +24,7 @@ import { FleetOutbox } from './outbox.js';
 import { sharedBotStore } from './shared-store.js';
 
 /** What the composition root hands the fleet to start the one bot with, when this medic leads. */
-export type StartFleetBot = (o: { store: Store; events: MedicEvents; canWrite: () => boolean; medic: CommandMedic }) => Promise<MedicBot>;
+export type StartFleetBot = (o: { store: Store; events: MedicEvents; canWrite: () => boolean; medic: CommandMedic; userAgent: string }) => Promise<MedicBot>;
 
 /** How long the leader waits for another host to answer a command. */
 const COMMAND_TIMEOUT_MS = 15_000;
@@ -52,6 +52,8 @@ export interface FleetStatus {
   epoch: number;
   /** Events waiting for etcd on this host. */
   queued: number;
+  /** Why this host stays out of the fleet though etcd answers (a target name of another host). */
+  refused?: string;
   /** Leader only: live hosts and their targets, and hosts lost. */
   hosts?: HostRecord[];
   lost?: string[];
@@ -106,7 +108,16 @@ export class Fleet {
       onElected: () => this.beginTerm(),
       onDeposed: () => this.endTerm(),
     });
-    this.outbox = new FleetOutbox({ coord, keys: this.keys, host: c.host, store: d.store, events: d.events, clock: d.clock, log: d.log });
+    this.outbox = new FleetOutbox({
+      coord,
+      keys: this.keys,
+      host: c.host,
+      store: d.store,
+      events: d.events,
+      clock: d.clock,
+      log: d.log,
+      canPush: () => this.membership.claimed,
+    });
     this.inbox = new CommandInbox({ coord, keys: this.keys, host: c.host, medic: d.medic, clock: d.clock, log: d.log });
   }
 
@@ -131,9 +142,12 @@ export class Fleet {
     await this.coord.close();
   }
 
-  /** The bot, while this medic leads. */
+  /**
+   * The bot, while this medic leads. Null from the moment the fence says this medic may no longer write,
+   * even before its term is torn down: the alert fallback then sees Discord as this medic cannot reach it.
+   */
   bot(): MedicBot | null {
-    return this.term?.bot ?? null;
+    return this.leadership.isLeader() ? (this.term?.bot ?? null) : null;
   }
 
   status(): FleetStatus {
@@ -144,6 +158,7 @@ export class Fleet {
       leader: this.leadership.isLeader(),
       epoch: this.leadership.leaderEpoch(),
       queued: this.outbox.queued,
+      ...(this.membership.refused ? { refused: this.membership.refused } : {}),
     };
     return this.term ? { ...base, hosts: this.term.hosts.hosts(), lost: this.term.hosts.lostHosts() } : base;
   }
@@ -182,7 +197,16 @@ export class Fleet {
         leading,
         drained: () => bot !== null && bot.status().relay.queued === 0,
       });
-      const hosts = new HostWatch({ coord: this.coord, keys: this.keys, ttlS: this.d.config.leaseTtlS, clock: this.d.clock, log: this.d.log, out: events });
+      const hosts = new HostWatch({
+        coord: this.coord,
+        keys: this.keys,
+        ttlS: this.d.config.leaseTtlS,
+        clock: this.d.clock,
+        log: this.d.log,
+        out: events,
+        audit: (record) => this.d.medic.audit(record),
+        onForgotten: (host) => feed.forget(host),
+      });
       const store = sharedBotStore(this.d.store, this.coord, this.keys, () => [...hosts.lostIncidents(), ...feed.listIncidents()]);
       this.term = { feed, hosts, bot: null, events };
       try {
@@ -196,7 +220,8 @@ export class Fleet {
           (host, target, operation, by) => sendCommand(send, host, target, by, JSON.parse(this.d.redactor.redact(JSON.stringify(operation))) as typeof operation),
           (target) => feed.latestIncident(target),
         );
-        bot = await this.d.startBot!({ store, events, canWrite: leading, medic });
+        const userAgent = `clawmedic-fleet ${this.d.config.name}/${this.d.config.host} term ${this.leadership.leaderEpoch()}`;
+        bot = await this.d.startBot!({ store, events, canWrite: leading, medic, userAgent });
         this.term.bot = bot;
         bot.start();
         await hosts.start();

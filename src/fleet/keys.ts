@@ -3,6 +3,7 @@ export function fleetKeys(fleet: string) {
   const root = `clawmedic/${fleet}/`;
   const seq = (n: number) => String(n).padStart(12, '0');
   return {
+    fleet,
     root,
     /** A live host's record (on its lease): its targets' status, redacted. */
     hosts: `${root}hosts/`,
@@ -20,6 +21,12 @@ export function fleetKeys(fleet: string) {
     delivered: (h: string) => `${root}delivered/${h}`,
     /** The bot's own values shared by every leader (Discord ids of cards, threads, questions). */
     kv: (k: string) => `${root}kv/${k}`,
+    /** Target names claimed by their host (no lease): a name belongs to one host of the fleet until it is forgotten. */
+    targets: `${root}targets/`,
+    targetName: (name: string) => `${root}targets/${name}`,
+    /** Hosts an operator retired (`clawmedic fleet forget`): the leader closes their "host lost" incident and audits it. */
+    forgotten: `${root}forgotten/`,
+    forgottenHost: (h: string) => `${root}forgotten/${h}`,
     /** Open "host lost" incidents, so a new leader closes what the last one opened. */
     lost: `${root}lost/`,
     lostHost: (h: string) => `${root}lost/${h}`,

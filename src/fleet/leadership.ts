@@ -15,8 +15,9 @@ import type { Coordination, Lease, WatchHandle } from './coordination.js';
 import type { FleetKeys } from './keys.js';
 import { wakeableSleep } from './wait.js';
 
-/** The part of the TTL without a renewal after which a leader stops writing. */
-export const FENCE_FRACTION = 0.75;
+import { FENCE_FRACTION } from './membership.js';
+
+export { FENCE_FRACTION };
 
 export interface LeadershipOptions {
   coord: Coordination;

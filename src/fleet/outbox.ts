@@ -37,6 +37,8 @@ export interface FleetOutboxOptions {
   events: MedicEvents;
   clock: Clock;
   log: Logger;
+  /** False while this host is not in the fleet (its target names clash): its events wait here. Default: always. */
+  canPush?: () => boolean;
 }
 
 export class FleetOutbox {
@@ -97,7 +99,7 @@ export class FleetOutbox {
     let backoff = 250;
     while (!this.stopping.signal.aborted) {
       const next = this.queue[0];
-      if (!next) {
+      if (!next || this.o.canPush?.() === false) {
         const wait = wakeableSleep(this.o.clock, 1000, this.stopping.signal);
         this.wake = wait.wake;
         await wait.done;

@@ -74,6 +74,8 @@ const BAD: [string[], string][] = [
   [['demo', '--fast'], 'clawmedic demo: unknown option --fast'],
   [['check-config', '--verbose'], 'clawmedic check-config: unknown option --verbose'],
   [['deploy-commands', '--guild', 'x'], 'clawmedic deploy-commands: unknown option --guild'],
+  [['fleet', 'remove', 'b'], "clawmedic fleet: the fleet command is 'fleet forget <host>' (got 'remove b')"],
+  [['fleet', 'forget', 'b'], 'clawmedic fleet: needs the fleet settings (FLEET_ETCD_ENDPOINTS, FLEET_NAME, ...) of this host in .env'],
   [['install'], 'install needs --systemd (Linux) or --launchd (macOS)'],
   [['install', '--systemd', '--force'], 'unknown option --force'],
   [['install', '--systemd', '--env-file'], '--env-file needs a value'],
