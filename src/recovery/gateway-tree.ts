@@ -113,6 +113,27 @@ export class GatewayTree {
   }
 
   /**
+   * What the run is doing, from the processes already known (no scan of /proc): the CPU time used
+   * by the leader and the members still running (clock ticks), and whether the process serving the
+   * port is stopped (state T or t: SIGSTOP, a debugger). Null without /proc.
+   */
+  activity(): { cpuTicks: number; stopped: boolean } | null {
+    const leader = this.leaderGone ? null : readStat(this.leader.pid);
+    let cpuTicks = leader ? leader.cpuTicks : 0;
+    let seen = leader !== null;
+    for (const [pid, start] of this.known) {
+      const p = readStat(pid);
+      if (p === null || String(p.startTime) !== start || !isRunning(p)) continue;
+      cpuTicks += p.cpuTicks;
+      seen = true;
+    }
+    if (!seen) return null;
+    const serving = this.serving ? readStat(this.serving.pid) : null;
+    const stopped = serving !== null && String(serving.startTime) === this.serving!.startTime && /^[Tt]/.test(serving.state);
+    return { cpuTicks, stopped };
+  }
+
+  /**
    * SIGTERM to every process of the tree, up to `graceMs` for all of them to be gone (the
    * leader included, per `leaderDone`), then SIGKILL to the same set (`onKill` called first).
    * Resolves whether everything is gone.
@@ -128,6 +149,8 @@ export class GatewayTree {
     const gone = () => leaderDone() && this.refresh().length === 0;
     if (gone()) return true;
     this.signal(signal);
+    // A stopped process (SIGSTOP) acts on SIGTERM only once continued: it then shuts down cleanly.
+    if (signal === 'SIGTERM') this.signal('SIGCONT');
     const until = Date.now() + ms;
     for (;;) {
       await sleep(GONE_POLL_MS);
