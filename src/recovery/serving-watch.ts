@@ -26,7 +26,7 @@ export interface ServingWatchHooks {
 }
 
 /** CPU samples kept: a window of this long is what "working" is judged over. */
-export const ACTIVITY_WINDOW_MS = 3_000;
+export const ACTIVITY_WINDOW_MS = 1_500;
 
 /** Watches the run's processes until it ends: who serves the port, and whether an adopted leader still runs. */
 export function watchRun(run: Run, hooks: ServingWatchHooks): void {
