@@ -113,11 +113,16 @@ export class GatewayTree {
   }
 
   /**
-   * What the run is doing, from the processes already known (no scan of /proc): the CPU time used
-   * by the leader and the members still running (clock ticks), and whether the process serving the
-   * port is stopped (state T or t: SIGSTOP, a debugger). Null without /proc.
+   * What the run is doing, from the processes already known (no scan of /proc): once a process
+   * serves the port, its CPU time (clock ticks) and whether it is stopped (state T or t: SIGSTOP, a
+   * debugger), one read; before that, the CPU time of the leader and the members still running.
+   * Null without /proc. (A restart in process works in the serving process itself.)
    */
-  activity(): { cpuTicks: number; stopped: boolean } | null {
+  activity(): { cpuTicks: number; stopped: boolean; of: number } | null {
+    if (this.serving) {
+      const p = readStat(this.serving.pid);
+      if (p !== null && String(p.startTime) === this.serving.startTime && isRunning(p)) return { cpuTicks: p.cpuTicks, stopped: /^[Tt]/.test(p.state), of: p.pid };
+    }
     const leader = this.leaderGone ? null : readStat(this.leader.pid);
     let cpuTicks = leader ? leader.cpuTicks : 0;
     let seen = leader !== null;
@@ -127,10 +132,7 @@ export class GatewayTree {
       cpuTicks += p.cpuTicks;
       seen = true;
     }
-    if (!seen) return null;
-    const serving = this.serving ? readStat(this.serving.pid) : null;
-    const stopped = serving !== null && String(serving.startTime) === this.serving!.startTime && /^[Tt]/.test(serving.state);
-    return { cpuTicks, stopped };
+    return seen ? { cpuTicks, stopped: false, of: this.leader.pid } : null;
   }
 
   /**

@@ -67,7 +67,9 @@ function sampleActivity(run: Run, hooks: ServingWatchHooks): void {
   const now = Date.now();
   const a = run.tree.activity();
   if (a === null) return;
-  run.cpu.push({ at: now, cpuTicks: a.cpuTicks });
+  // Samples of another set of processes (the listener found) are not comparable: start the window again.
+  if (run.cpu.length > 0 && run.cpu[0]!.of !== a.of) run.cpu = [];
+  run.cpu.push({ at: now, cpuTicks: a.cpuTicks, of: a.of });
   while (run.cpu.length > 2 && now - run.cpu[0]!.at > ACTIVITY_WINDOW_MS) run.cpu.shift();
   const was = run.stopped;
   run.stopped = a.stopped;

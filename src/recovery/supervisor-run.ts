@@ -33,7 +33,7 @@ export interface Run {
   ending: Promise<void> | null;
   watch: NodeJS.Timeout | null;
   /** CPU time of the run's processes as the watch loop sampled it, the last few seconds, oldest first. */
-  cpu: { at: number; cpuTicks: number }[];
+  cpu: { at: number; cpuTicks: number; of: number }[];
   /** The process serving the port was stopped (state T) at the last sample. */
   stopped: boolean;
 }

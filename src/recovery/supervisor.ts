@@ -172,7 +172,7 @@ export class ChildSupervisor implements GatewayProcess {
     if (now.stopped) return 'stopped';
     const first = run.cpu[0];
     const at = Date.now();
-    if (!first || at - first.at < 400) return null; // too soon after the start to say
+    if (!first || first.of !== now.of || at - first.at < 400) return null; // too soon to say
     const share = (now.cpuTicks - first.cpuTicks) / CLOCK_TICKS_PER_SECOND / ((at - first.at) / 1000);
     return share >= WORKING_CPU_SHARE ? 'working' : 'idle';
   }
