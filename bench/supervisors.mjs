@@ -98,7 +98,7 @@ export async function startMedic(ctx, name, env) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`medic ${name} exited at start-up:\n${medic.tail()}`);
       return (await httpGet(medic.statusUrl, 1000)).status === 200;
     },
-    { timeoutMs: 20_000, intervalMs: 100, what: `medic ${name}'s API` },
+    { timeoutMs: 60_000, intervalMs: 100, what: `medic ${name}'s API` }, // slow to load on a busy machine
   );
   return medic;
 }
