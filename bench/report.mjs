@@ -35,9 +35,21 @@ export function renderTable(r) {
     const spread = (v) => (v.length > 1 ? ` (${s(min(v))}–${s(max(v))})` : '');
     const these = (key) => `for these rounds' phases: ${list(col(key), s)}`;
     rows.push(
-      ['hang → incident opened, default settings, median', h.rounds.length, `${s(median(col('detectMs')))}${spread(col('detectMs'))}`, 'never (no health check)', `expected ${s(e.detectMinMs)}–${s(e.detectMaxMs)} (mean ${s(e.detectMeanMs)}); ${these('expectedDetectMs')}`],
-      ['hang → healthy again, median', h.rounds.length, `${s(median(col('healthyMs')))}${spread(col('healthyMs'))}`, 'never', `detection + ${s(e.graceMs)} SIGTERM grace + restart; ${these('expectedHealthyMs')}`],
+      ['SIGSTOP → incident opened, default settings, median', h.rounds.length, `${s(median(col('detectMs')))}${spread(col('detectMs'))}`, 'never (no health check)', `expected at most ${s(e.detectMaxMs)}, whatever the probe phase (before issue 10: 13.0 s–18.0 s, median 15.5 s)`],
+      ['SIGSTOP → healthy again, median', h.rounds.length, `${s(median(col('healthyMs')))}${spread(col('healthyMs'))}`, 'never', `detection + restart (SIGCONT after SIGTERM: a clean stop, no grace waited out); ${these('expectedHealthyMs')}`],
     );
+  }
+  const ip = r.inProcess;
+  if (ip) {
+    const kept = ip.rounds.filter((x) => x.samePid && x.restarts === 0 && x.incident === null).length;
+    const back = ip.rounds.map((x) => x.backMs);
+    rows.push([
+      `in-process restart (SIGUSR2: port closed ${s(ip.restartMs)}, working) → not killed`,
+      ip.rounds.length,
+      `${kept} of ${ip.rounds.length}: same pid, no restart, no incident`,
+      '',
+      `answering again after ${s(median(back))} (its own restart); 3 failed probes at the default interval take 10-15 s`,
+    ]);
   }
   const i = r.idle;
   if (i) {
@@ -65,8 +77,13 @@ export function renderSamples(r) {
   if (r.hang) {
     for (const [n, x] of r.hang.rounds.entries()) {
       out.push(
-        `- hang round ${n + 1}: first probe ${(x.leadMs / 1000).toFixed(2)} s after the freeze; incident opened after ${s(x.detectMs)} (expected ${s(x.expectedDetectMs)}; seen on /status after ${s(x.seenMs)}), healthy again after ${s(x.healthyMs)} (expected ${s(x.expectedHealthyMs)}); cause: "${x.cause}"`,
+        `- SIGSTOP round ${n + 1}: frozen ${(x.leadMs / 1000).toFixed(2)} s before the next scheduled probe; incident opened after ${s(x.detectMs)} (expected at most ${s(x.expectedDetectMs)}; seen on /status after ${s(x.seenMs)}), healthy again after ${s(x.healthyMs)} (expected ${s(x.expectedHealthyMs)}); cause: "${x.cause}"`,
       );
+    }
+  }
+  if (r.inProcess) {
+    for (const [n, x] of r.inProcess.rounds.entries()) {
+      out.push(`- in-process restart round ${n + 1}: port closed ${s(x.closedMs)}; answering again after ${s(x.backMs)}; same pid: ${x.samePid}, restarts by the medic: ${x.restarts}, open incident: ${x.incident ? x.incident.id : 'none'}`);
     }
   }
   if (r.idle) {
@@ -117,7 +134,8 @@ export function describeMethod(ctx) {
   return [
     `- Fixture: \`demo/gateway.mjs --mode ok --start-delay-ms ${START_DELAY_MS}\` (node's boot plus ${START_DELAY_MS} ms before it listens; the real OpenClaw gateway takes 10-25 s).`,
     `- kill -9: clawmedic (\`node bin/clawmedic.js run\`, every setting at its default: probe every ${d.probeIntervalMs / 1000} s) and PM2 ${ctx.pm2Version} (own PM2_HOME; ecosystem file: fork mode, autorestart, restart_delay 0, the rest at PM2's defaults, so its fork container also loads @pm2/io into the app, \`pmx: true\`) each supervise one gateway on its own port, both running throughout. Each round kills the gateway with SIGKILL (pid from \`/status\` \`targets[0].pid\` and from \`pm2 jlist\`), waits until the pid is gone, then GETs /healthz every ${POLL_MS} ms (fresh connection each) until a 200; the time is from the kill to that 200. The floor is the same gateway started directly (spawn -> first 200, same ${POLL_MS} ms poll) in the same rounds. Order rotates each round (clawmedic, PM2, bare start). Before each clawmedic kill the medic has seen the gateway healthy (\`health: up\`, no incident); PM2's gateway has been up > 1.5 s (its min_uptime is 1 s). p90 is nearest-rank.`,
-    `- Hang: the gateway (mode ok) is frozen with SIGSTOP: it keeps its port, the kernel still accepts connections, nothing answers, SIGTERM is not acted on, as with a frozen event loop. The freeze is placed in the probe cycle (from \`/status\` \`lastProbe\`): the ${ctx.plan.hangRounds} rounds freeze it ${describeLeads(ctx)} s before the medic's next probe, spreading the rounds over the phase that decides up to one interval of the detection time. (\`--mode hang-after\` freezes at a time fixed at exec, which after the first restart always falls at the same point of the probe cycle.) Defaults: ${d.failureThreshold} failed probes, ${d.probeIntervalMs / 1000} s interval, ${d.probeTimeoutMs / 1000} s probe timeout, ${ctx.hangGraceMs / 1000} s SIGTERM -> SIGKILL grace for a gateway that stopped answering (${d.stopTimeoutMs / 1000} s otherwise). Incident opened = the incident's \`openedAt\` (also seen on \`/status\`, polled every ${STATUS_POLL_MS} ms). Healthy again = first 200 from the restarted gateway (${POLL_MS} ms poll). Expected detection = lead + (threshold - 1) × interval + timeout, where lead (0 to one interval) is how long after the freeze the first probe starts: probes start on a fixed cadence (a slow probe eats into the wait), and a probe of a frozen gateway takes the whole timeout. Expected healthy again = that + the SIGTERM grace + the median kill -9 -> healthy above. The idle medics of part 3 run meanwhile (idle, warming up).`,
+    `- SIGSTOP: the gateway (mode ok, the /status pid: the process serving the port) is frozen with SIGSTOP: it keeps its port, the kernel still accepts connections, nothing answers. The freeze is placed in the probe cycle (from \`/status\` \`lastProbe\`): the ${ctx.plan.hangRounds} rounds freeze it ${describeLeads(ctx)} s before the medic's next probe (before issue 10 the phase decided up to one interval of the detection time; now it does not). Defaults: ${d.failureThreshold} failed probes, ${d.probeIntervalMs / 1000} s interval, ${d.probeTimeoutMs / 1000} s probe timeout, ${d.probeRetryMs} ms quick re-probe after a failure. The supervisor reads the gateway's processes from /proc every 0.5 s; a process in state T wakes the probe loop, whose probe sees the state within 0.25 s: not answering at that first failed probe. Incident opened = the incident's \`openedAt\` (also seen on \`/status\`, polled every ${STATUS_POLL_MS} ms). Healthy again = first 200 from the restarted gateway (${POLL_MS} ms poll); the stop sends SIGCONT after SIGTERM, so the fixture shuts down at once. Expected healthy again = detection + the median kill -9 -> healthy above. A frozen event loop that still runs (a busy loop, state R) is not measured here: it is not answering after ${d.failureThreshold} timeouts with quick re-probes, lead + ${d.failureThreshold} × ${d.probeTimeoutMs / 1000} s + ${d.failureThreshold - 1} × ${d.probeRetryMs / 1000} s (${((d.failureThreshold * d.probeTimeoutMs + (d.failureThreshold - 1) * d.probeRetryMs) / 1000).toFixed(1)}–${((d.probeIntervalMs + d.failureThreshold * d.probeTimeoutMs + (d.failureThreshold - 1) * d.probeRetryMs) / 1000).toFixed(1)} s; before: 13-18 s). The idle medics of part 3 run meanwhile (idle, warming up).`,
+    `- In-process restart: the fixture restarts in process on SIGUSR2 as OpenClaw does (same pid; /startupz \`draining\` 0.2 s, then its port refuses connections while it works at 100% CPU, then it listens again and /startupz says \`starting\`). On OpenClaw 2026.9.6 the port refused connections for 7.7-8.0 s (two SIGUSR2 restarts measured on this machine, 2026-12-03). The bench keeps the port closed longer than three failed probes at the default interval take (so counting them would restart it), sends SIGUSR2 to the /status pid, waits for the first 200, and checks the medic shows the same pid, made no restart and has no open incident.`,
     `- Idle: two medics at once, one with 1 and one with ${ctx.plan.idleTargets} targets, all supervised (the medic spawns one fixture gateway per target, ${ctx.plan.idleTargets + 1} gateway processes in all), every target healthy and past its ${d.snapshotAfterMs / 1000} s config snapshot, no API calls during the sample. CPU = utime + stime of the medic's process (all threads) from /proc/<pid>/stat over ${ctx.plan.idleSampleMs / 1000} s, as % of one core; RSS = VmRSS from /proc/<pid>/status once a second (median; peak = VmHWM, reached at start-up). RSS is mostly the runtime and the modules loaded, plus heap V8 has not handed back since start-up, so a few MiB between the two medics is garbage-collection timing more than target count.`,
   ].join('\n');
 }

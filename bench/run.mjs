@@ -6,7 +6,8 @@
  *
  *   1. kill -9 of the gateway -> healthy again, clawmedic beside PM2 on the same fixture gateway,
  *      interleaved round by round with starts of the bare gateway (the floor).
- *   2. A hang (a gateway frozen with SIGSTOP) -> incident opened, and -> healthy again, at default settings.
+ *   2. A hang (a gateway frozen with SIGSTOP) -> incident opened, and -> healthy again, at default settings;
+ *      and an in-process restart (SIGUSR2: the port closed while it works) that must not be killed.
  *   3. Idle CPU and RSS of the medic with 1 and with 50 supervised targets.
  *
  * Prints one markdown table and writes it, with the samples, to bench/RESULTS.md.
@@ -21,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { commandLine, isAlive, Janitor, killHard, processesWithEnv, waitFor } from './lib.mjs';
 import { describeMachine, describeMethod, renderResultsPage, renderSamples, renderTable } from './report.mjs';
 import { sectionOf } from './plain-command.mjs';
-import { benchHang, benchKill, sampleIdle, startIdle } from './scenarios.mjs';
+import { benchHang, benchInProcessRestart, benchKill, sampleIdle, startIdle } from './scenarios.mjs';
 import { pm2Version, snapshotBuild, stopMedic, stopPm2 } from './supervisors.mjs';
 
 const { values: opts } = parseArgs({
@@ -37,8 +38,8 @@ if (opts.help) {
 }
 
 const Plan = opts.quick
-  ? { killRounds: 3, hangRounds: 1, idleSampleMs: 10_000, idleTargets: 50 }
-  : { killRounds: 10, hangRounds: 3, idleSampleMs: 30_000, idleTargets: 50 };
+  ? { killRounds: 3, hangRounds: 1, restartRounds: 1, idleSampleMs: 10_000, idleTargets: 50 }
+  : { killRounds: 10, hangRounds: 3, restartRounds: 2, idleSampleMs: 30_000, idleTargets: 50 };
 const MARKER = 'CLAWMEDIC_BENCH_RUN';
 const RESULTS_PATH = new URL('./RESULTS.md', import.meta.url).pathname;
 
@@ -122,6 +123,7 @@ async function main() {
     const idle = await startIdle(ctx);
     ctx.restartMs = results.kill.medic;
     results.hang = await benchHang(ctx);
+    results.inProcess = await benchInProcessRestart(ctx);
     results.idle = await sampleIdle(ctx, idle);
   } catch (err) {
     failure = err;

@@ -38,16 +38,20 @@ export async function snapshotBuild(dir) {
 }
 
 /** The fixture gateway's arguments (after the script path). */
-export function gatewayArgs(port, { mode = 'ok', startDelayMs, afterMs } = {}) {
+export function gatewayArgs(port, { mode = 'ok', startDelayMs, afterMs, restartMs } = {}) {
   const args = ['--port', String(port), '--mode', mode];
   if (startDelayMs !== undefined) args.push('--start-delay-ms', String(startDelayMs));
   if (afterMs !== undefined) args.push('--after-ms', String(afterMs));
+  if (restartMs !== undefined) args.push('--restart-ms', String(restartMs));
   return args;
 }
 
-/** The fixture gateway as a GATEWAY_COMMAND: exec'd, so the shell's pid becomes the gateway's. */
+/**
+ * The fixture gateway as a GATEWAY_COMMAND, as a user writes it: a plain command line, no `exec`
+ * (`/bin/sh -c` stays as its parent; the medic reports and acts on the process serving the port).
+ */
 export function gatewayCommand(ctx, port, options) {
-  return `exec ${[process.execPath, ctx.build.gateway, ...gatewayArgs(port, options)].map(shellQuote).join(' ')}`;
+  return [process.execPath, ctx.build.gateway, ...gatewayArgs(port, options)].map(shellQuote).join(' ');
 }
 
 function tail(path, lines = 30) {
@@ -94,7 +98,7 @@ export async function startMedic(ctx, name, env) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`medic ${name} exited at start-up:\n${medic.tail()}`);
       return (await httpGet(medic.statusUrl, 1000)).status === 200;
     },
-    { timeoutMs: 20_000, intervalMs: 100, what: `medic ${name}'s API` },
+    { timeoutMs: 60_000, intervalMs: 100, what: `medic ${name}'s API` }, // slow to load on a busy machine
   );
   return medic;
 }

@@ -6,6 +6,11 @@
  *
  *   node demo/gateway.mjs --port 18789 [--config openclaw.json]
  *     [--mode ok|crash-on-start|crash-after|hang-after|slow-start] [--after-ms N] [--start-delay-ms N]
+ *     [--restart-ms N]
+ *
+ * SIGUSR2 restarts it in process, as OpenClaw does (same pid): /startupz says `draining`, the port
+ * closes for --restart-ms (default 8000, as measured on OpenClaw 2026.9.6) while it works (CPU),
+ * then it listens again and /startupz says `starting` for a moment, then `started`.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -25,6 +30,10 @@ const mode = args.mode ?? 'ok';
 if (!Modes.includes(mode)) fail(`unknown --mode ${mode} (one of ${Modes.join(', ')})`, 2);
 const afterMs = readNumber('after-ms', args['after-ms'] ?? '1000');
 const startDelayMs = readNumber('start-delay-ms', args['start-delay-ms'] ?? '0');
+const restartMs = readNumber('restart-ms', args['restart-ms'] ?? '8000');
+/** What /startupz says: started, starting (after an in-process restart), draining (before it). */
+let phase = 'started';
+let listening = false;
 const config = args.config === undefined ? null : loadConfig(args.config);
 const port = readNumber('port', args.port ?? process.env.GATEWAY_PORT ?? String(config?.gateway?.port ?? DefaultPort));
 
@@ -36,6 +45,7 @@ const server = http.createServer((req, res) => {
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
   if (path === '/healthz' || path === '/health') return send(res, 200, { ok: true, status: 'live' });
   if (path === '/readyz' || path === '/ready') return send(res, 200, { ready: true, failing: [], uptimeMs: Math.round(process.uptime() * 1000) });
+  if (path === '/startupz' || path === '/startup') return send(res, phase === 'started' ? 200 : 503, { ok: phase === 'started', status: phase });
   return send(res, 404, { error: 'not found' });
 });
 
@@ -46,6 +56,7 @@ server.on('error', (err) => {
 
 process.on('SIGTERM', () => {
   log('SIGTERM received, shutting down');
+  if (!listening) process.exit(0);
   server.close(() => {
     log('stopped cleanly');
     process.exit(0);
@@ -54,9 +65,36 @@ process.on('SIGTERM', () => {
   server.closeAllConnections?.();
 });
 
+process.on('SIGUSR2', () => {
+  if (!listening) return;
+  log('received SIGUSR2; restarting');
+  phase = 'draining';
+  setTimeout(() => {
+    listening = false;
+    server.close();
+    server.closeAllConnections?.();
+    log('restart mode: in-process restart');
+    // Works while its port is closed, in slices (its own SIGTERM is still heard), as a real restart does.
+    const until = Date.now() + restartMs;
+    const work = () => {
+      const slice = Date.now() + 50;
+      while (Date.now() < slice);
+      if (Date.now() < until) return void setImmediate(work);
+      phase = 'starting';
+      server.listen(port, '127.0.0.1', () => {
+        listening = true;
+        log(`listening on 127.0.0.1:${port} (pid ${process.pid}, restarted in process)`);
+        setTimeout(() => (phase = 'started'), 500);
+      });
+    };
+    work();
+  }, 200);
+});
+
 const listenDelayMs = startDelayMs + (mode === 'slow-start' ? afterMs : 0);
 setTimeout(() => {
   server.listen(port, '127.0.0.1', () => {
+    listening = true;
     log(`listening on 127.0.0.1:${port} (pid ${process.pid})`);
     if (mode === 'crash-after') setTimeout(() => fail(`simulated crash after ${afterMs} ms (--mode crash-after)`, 1), afterMs);
     if (mode === 'hang-after') setTimeout(hang, afterMs);

@@ -57,9 +57,12 @@ const TARGET_FIELDS = {
   validateCommand: { env: 'CONFIG_VALIDATE_COMMAND', schema: text, def: 'openclaw config validate' },
   probeIntervalMs: { env: 'PROBE_INTERVAL_MS', schema: ms(100), def: 5_000 },
   probeTimeoutMs: { env: 'PROBE_TIMEOUT_MS', schema: ms(50), def: 3_000 },
+  /** After a failed probe of a gateway that was answering, the next probe comes this soon (never later than the interval). */
+  probeRetryMs: { env: 'PROBE_RETRY_MS', schema: ms(50), def: 500 },
   failureThreshold: { env: 'PROBE_FAILURE_THRESHOLD', schema: count(1), def: L.failureThreshold },
   recoveryThreshold: { env: 'PROBE_RECOVERY_THRESHOLD', schema: count(1), def: L.recoveryThreshold },
   startupGraceMs: { env: 'STARTUP_GRACE_MS', schema: ms(0), def: L.startupGraceMs },
+  startupGraceMaxMs: { env: 'STARTUP_GRACE_MAX_MS', schema: ms(0), def: L.startupGraceMaxMs },
   backoffInitialMs: { env: 'RESTART_BACKOFF_INITIAL_MS', schema: ms(0), def: DefaultBackoff.initialMs },
   backoffMaxMs: { env: 'RESTART_BACKOFF_MAX_MS', schema: ms(0), def: DefaultBackoff.maxMs },
   breakerMaxExits: { env: 'BREAKER_MAX_EXITS', schema: count(1), def: L.breakerMaxExits },

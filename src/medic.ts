@@ -54,6 +54,8 @@ export function ladderOptionsFor(t: TargetConfig, agent?: AgentSetup | null, red
     failureThreshold: t.failureThreshold,
     recoveryThreshold: t.recoveryThreshold,
     startupGraceMs: t.startupGraceMs,
+    // The cap is never below the grace itself: a STARTUP_GRACE_MS raised alone still holds.
+    startupGraceMaxMs: Math.max(t.startupGraceMs, t.startupGraceMaxMs),
     backoff: exponentialBackoff(t.backoffInitialMs, t.backoffMaxMs),
     breakerMaxExits: t.breakerMaxExits,
     breakerWindowMs: t.breakerWindowMs,
@@ -78,6 +80,7 @@ export class Medic {
           name: t.name,
           ladder: ladderOptionsFor(t, d.agent, d.redactor),
           probeIntervalMs: t.probeIntervalMs,
+          probeRetryMs: t.probeRetryMs,
           ...adapters,
           store: d.store,
           clock: d.clock,

@@ -20,7 +20,12 @@ export interface ProcStat {
   session: number;
   /** Clock ticks since boot at which the process started: with the pid, identifies a process across pid reuse. */
   startTime: number;
+  /** CPU time used so far (user + system, all threads), in clock ticks (`CLOCK_TICKS_PER_SECOND`). */
+  cpuTicks: number;
 }
+
+/** USER_HZ: /proc reports CPU times in these; 100 on every Linux the medic runs on. */
+export const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Parses /proc/<pid>/stat; null when the process is gone (or is not readable). */
 export function readStat(pid: number): ProcStat | null {
@@ -44,8 +49,10 @@ export function parseStat(pid: number, text: string): ProcStat | null {
   const pgrp = Number(fields[2]);
   const session = Number(fields[3]);
   const startTime = Number(fields[19]);
+  // utime and stime are fields 14 and 15.
+  const cpuTicks = Number(fields[11]) + Number(fields[12]);
   if (state === undefined || !Number.isFinite(ppid) || !Number.isFinite(startTime)) return null;
-  return { pid, state, ppid, pgrp, session, startTime };
+  return { pid, state, ppid, pgrp, session, startTime, cpuTicks: Number.isFinite(cpuTicks) ? cpuTicks : 0 };
 }
 
 /** A snapshot of every process: pid -> stat. */

@@ -113,6 +113,29 @@ export class GatewayTree {
   }
 
   /**
+   * What the run is doing, from the processes already known (no scan of /proc): once a process
+   * serves the port, its CPU time (clock ticks) and whether it is stopped (state T or t: SIGSTOP, a
+   * debugger), one read; before that, the CPU time of the leader and the members still running.
+   * Null without /proc. (A restart in process works in the serving process itself.)
+   */
+  activity(): { cpuTicks: number; stopped: boolean; of: number } | null {
+    if (this.serving) {
+      const p = readStat(this.serving.pid);
+      if (p !== null && String(p.startTime) === this.serving.startTime && isRunning(p)) return { cpuTicks: p.cpuTicks, stopped: /^[Tt]/.test(p.state), of: p.pid };
+    }
+    const leader = this.leaderGone ? null : readStat(this.leader.pid);
+    let cpuTicks = leader ? leader.cpuTicks : 0;
+    let seen = leader !== null;
+    for (const [pid, start] of this.known) {
+      const p = readStat(pid);
+      if (p === null || String(p.startTime) !== start || !isRunning(p)) continue;
+      cpuTicks += p.cpuTicks;
+      seen = true;
+    }
+    return seen ? { cpuTicks, stopped: false, of: this.leader.pid } : null;
+  }
+
+  /**
    * SIGTERM to every process of the tree, up to `graceMs` for all of them to be gone (the
    * leader included, per `leaderDone`), then SIGKILL to the same set (`onKill` called first).
    * Resolves whether everything is gone.
@@ -128,6 +151,8 @@ export class GatewayTree {
     const gone = () => leaderDone() && this.refresh().length === 0;
     if (gone()) return true;
     this.signal(signal);
+    // A stopped process (SIGSTOP) acts on SIGTERM only once continued: it then shuts down cleanly.
+    if (signal === 'SIGTERM') this.signal('SIGCONT');
     const until = Date.now() + ms;
     for (;;) {
       await sleep(GONE_POLL_MS);

@@ -2,7 +2,7 @@
  * Narrow ports between the ladder's loop (`watchdog/`) and the world. Each has one
  * default adapter; tests swap any of them. Only the methods that are called are declared.
  */
-import type { AgentOutcome, Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, RepairStep, TargetState } from './types.js';
+import type { AgentOutcome, Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, ProcessActivity, RepairStep, TargetState } from './types.js';
 
 /** The clock is shared with the bot and the command source: it lives in the shared kernel. */
 export type { Clock } from '../lib/clock.js';
@@ -49,6 +49,10 @@ export interface GatewayProcess {
    * listens, or a new one after the gateway listened again. That pid is the one to show.
    */
   onServing(listener: (pid: number) => void): void;
+  /** The process serving the port was found stopped (state T: SIGSTOP, a debugger); absent: not watched. */
+  onStopped?(listener: (pid: number) => void): void;
+  /** What the running gateway's processes do now (stopped, working, idle); null or absent: unknown. */
+  activity?(): ProcessActivity | null;
   /** The last lines the gateway printed (stdout and stderr), oldest first. */
   recentOutput(lines?: number): string[];
   /** Stops watching (and, when `stopGateway`, stops the gateway too). */
@@ -60,8 +64,12 @@ export interface GatewayRepairs {
   diagnose(): Promise<Diagnosis>;
   /** Whether the doctor's program is installed (checked once, at start-up): a missing one is never run. */
   doctorInstalled(): Promise<boolean>;
-  /** `subject`: what the step acts on when it is not a pid (the plugin `disable-plugin` disables). */
-  run(step: RepairStep, pid: number | null, subject?: string): Promise<{ ok: boolean; detail: string }>;
+  /**
+   * `subject`: what the step acts on when it is not a pid (the plugin `disable-plugin` disables).
+   * `check`: a slower check that runs on beside the verifying start (OpenClaw's `config validate`
+   * after a restore); its verdict comes back as a `RepairChecked` fact.
+   */
+  run(step: RepairStep, pid: number | null, subject?: string): Promise<RepairResult>;
   /** After a crash loop: starts the channels OpenClaw's own breaker suppressed; what it did, or null (nothing to do). */
   startChannels?(): Promise<string | null>;
   /** Remembers the config file as it is when the gateway is (re)started; resolves with its fingerprint (null: no file). */
@@ -73,6 +81,12 @@ export interface GatewayRepairs {
   snapshotConfig(config: string | null): Promise<boolean>;
   /** The config file's check when it changed since the last call, else null; with whether a known-good copy exists. */
   configDrift(): Promise<{ ok: boolean; error: string | null; lastKnownGood: boolean } | null>;
+}
+
+export interface RepairResult {
+  ok: boolean;
+  detail: string;
+  check?: Promise<{ ok: boolean; detail: string }>;
 }
 
 export interface IncidentWithTimeline {

@@ -54,11 +54,13 @@ export class HttpProbe implements HealthProbe {
         const ok = error === null && status !== null && status >= 200 && status < 300;
         const body = Buffer.concat(chunks).toString('utf8').slice(0, maxBody);
         const latencyMs = Math.max(0, clock.now() - at);
-        resolve({ ok, at, latencyMs, status, error: ok ? null : (error ?? `HTTP ${status}`), body, answered: error === null && status !== null });
+        const answered = error === null && status !== null;
+        const result = { ok, at, latencyMs, status, error: ok ? null : (error ?? `HTTP ${status}`), body, answered };
+        resolve(ok ? result : { ...result, kind: kindOf(error) });
         request.destroy();
       };
       const onAbort = () => finish(null, 'aborted');
-      const timer = setTimeout(() => finish(null, `timeout after ${timeoutMs} ms`), timeoutMs);
+      const timer = setTimeout(() => finish(null, `${TIMEOUT} ${timeoutMs} ms`), timeoutMs);
       const client = this.url.protocol === 'https:' ? https : http;
       const request = client.get(this.url, { agent: false, headers: { accept: 'application/json' } }, (response) => {
         const status = response.statusCode ?? null;
@@ -80,6 +82,15 @@ export class HttpProbe implements HealthProbe {
       else signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+const TIMEOUT = 'timeout after';
+
+/** `refused`: nothing listens; `timeout`: accepted (or not) but no answer in time; else `error`. */
+function kindOf(error: string | null): NonNullable<ProbeResult['kind']> {
+  if (error === ErrorText.ECONNREFUSED) return 'refused';
+  if (error?.startsWith(TIMEOUT) || error === ErrorText.ETIMEDOUT) return 'timeout';
+  return 'error';
 }
 
 const ErrorText: Record<string, string> = {

@@ -21,7 +21,12 @@ export interface ServingWatchHooks {
   writeRecord(run: Run): void;
   /** Told the pid of the process serving the port whenever it changes. */
   servingListeners: Array<(pid: number) => void>;
+  /** Told the pid of the process serving the port when it is found stopped (state T). */
+  stoppedListeners: Array<(pid: number) => void>;
 }
+
+/** CPU samples kept: a window of this long is what "working" is judged over. */
+export const ACTIVITY_WINDOW_MS = 1_500;
 
 /** Watches the run's processes until it ends: who serves the port, and whether an adopted leader still runs. */
 export function watchRun(run: Run, hooks: ServingWatchHooks): void {
@@ -37,6 +42,7 @@ export function watchRun(run: Run, hooks: ServingWatchHooks): void {
       } else if (run.leaderExit === null && !run.stopping) {
         await findServing(run, hooks);
         if (outsidersKey(run.tree) !== run.recorded && !run.finished) hooks.writeRecord(run);
+        sampleActivity(run, hooks);
       }
     } catch (err) {
       hooks.log.debug('could not read the gateway processes', { target: hooks.target, err: String(err) });
@@ -54,4 +60,21 @@ async function findServing(run: Run, hooks: ServingWatchHooks): Promise<void> {
   hooks.writeRecord(run);
   hooks.log.info('the gateway listens on its port', { target: hooks.target, pid, spawnedPid: run.pid, port: hooks.port });
   tell(hooks.servingListeners, pid, hooks.log, hooks.target);
+}
+
+/** Keeps the run's CPU samples (a few seconds' worth) and tells when the serving process is found stopped. */
+function sampleActivity(run: Run, hooks: ServingWatchHooks): void {
+  const now = Date.now();
+  const a = run.tree.activity();
+  if (a === null) return;
+  // Samples of another set of processes (the listener found) are not comparable: start the window again.
+  if (run.cpu.length > 0 && run.cpu[0]!.of !== a.of) run.cpu = [];
+  run.cpu.push({ at: now, cpuTicks: a.cpuTicks, of: a.of });
+  while (run.cpu.length > 2 && now - run.cpu[0]!.at > ACTIVITY_WINDOW_MS) run.cpu.shift();
+  const was = run.stopped;
+  run.stopped = a.stopped;
+  if (a.stopped && !was && run.tree.serving && !run.finished) {
+    hooks.log.warn('the gateway process is stopped (state T)', { target: hooks.target, pid: run.tree.serving.pid });
+    tell(hooks.stoppedListeners, run.tree.serving.pid, hooks.log, hooks.target);
+  }
 }

@@ -32,6 +32,10 @@ export interface Run {
   /** The spawned process ended by itself: what it left is being stopped before the exit is reported. */
   ending: Promise<void> | null;
   watch: NodeJS.Timeout | null;
+  /** CPU time of the run's processes as the watch loop sampled it, the last few seconds, oldest first. */
+  cpu: { at: number; cpuTicks: number; of: number }[];
+  /** The process serving the port was stopped (state T) at the last sample. */
+  stopped: boolean;
 }
 
 export function createRun(pid: number, child: ChildProcess | null, startTime: string | null, tree: GatewayTree, outputMark: number): Run {
@@ -51,6 +55,8 @@ export function createRun(pid: number, child: ChildProcess | null, startTime: st
     stopping: null,
     ending: null,
     watch: null,
+    cpu: [],
+    stopped: false,
   };
 }
 

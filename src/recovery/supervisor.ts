@@ -25,7 +25,8 @@ import { signalOfShellCode, spawnGroupLeader } from '../lib/process-group.js';
 import type { Clock, GatewayProcess, Logger } from './ports.js';
 import { watchRun } from './serving-watch.js';
 import { createRun, type Run, shownPid, tell, writeRunRecord } from './supervisor-run.js';
-import type { ExitInfo } from './types.js';
+import type { ExitInfo, ProcessActivity } from './types.js';
+import { CLOCK_TICKS_PER_SECOND } from '../lib/process-table.js';
 
 export { readPidRecord, type PidRecord } from './pid-record.js';
 
@@ -69,6 +70,9 @@ export const DefaultChildSupervisorOptions = {
   killWaitMs: 5_000,
 } as const;
 
+/** A run using at least this share of one core is working (OpenClaw idles at about 1%, starts at about 130%). */
+const WORKING_CPU_SHARE = 0.1;
+
 /** Spawns, watches and stops the gateway as a child process (`supervised` = true). */
 export class ChildSupervisor implements GatewayProcess {
   readonly supervised = true;
@@ -78,6 +82,7 @@ export class ChildSupervisor implements GatewayProcess {
   private readonly tail: LogTail;
   private readonly listeners: Array<(exit: ExitInfo) => void> = [];
   private readonly servingListeners: Array<(pid: number) => void> = [];
+  private readonly stoppedListeners: Array<(pid: number) => void> = [];
   private run: Run | null = null;
   private closed = false;
 
@@ -148,6 +153,28 @@ export class ChildSupervisor implements GatewayProcess {
 
   onServing(listener: (pid: number) => void): void {
     this.servingListeners.push(listener);
+  }
+
+  onStopped(listener: (pid: number) => void): void {
+    this.stoppedListeners.push(listener);
+  }
+
+  /**
+   * What the running gateway does now: `stopped` (the process serving the port is in state T),
+   * `working` (its processes used at least `WORKING_CPU_SHARE` of a core over the last few seconds),
+   * else `idle`; null when nothing runs or /proc cannot say.
+   */
+  activity(): ProcessActivity | null {
+    const run = this.run;
+    if (!run || run.finished || run.leaderExit !== null) return null;
+    const now = run.tree.activity();
+    if (now === null) return null;
+    if (now.stopped) return 'stopped';
+    const first = run.cpu[0];
+    const at = Date.now();
+    if (!first || first.of !== now.of || at - first.at < 400) return null; // too soon to say
+    const share = (now.cpuTicks - first.cpuTicks) / CLOCK_TICKS_PER_SECOND / ((at - first.at) / 1000);
+    return share >= WORKING_CPU_SHARE ? 'working' : 'idle';
   }
 
   recentOutput(lines?: number): string[] {
@@ -275,6 +302,7 @@ export class ChildSupervisor implements GatewayProcess {
       endRun: (r) => this.endRun(r),
       writeRecord: (r) => this.writeRecord(r),
       servingListeners: this.servingListeners,
+      stoppedListeners: this.stoppedListeners,
     });
   }
 

@@ -97,7 +97,22 @@ export interface ProbeResult {
   status: number | null;
   /** Short reason for a failure ("timeout after 3000 ms", "ECONNREFUSED", "HTTP 503"). */
   error: string | null;
+  /**
+   * How it failed (absent: it did not, or unknown): `refused`, nothing listens on the port (a gateway
+   * restarting in process closes it); `timeout`, no answer in time (a frozen process keeps its port
+   * and answers nothing); `error`, anything else (an HTTP error status, a reset).
+   */
+  kind?: 'refused' | 'timeout' | 'error';
+  /**
+   * The gateway's process as the medic saw it when the probe failed (absent: not looked at, or not
+   * known, e.g. a service's): `stopped`, in state T (SIGSTOP, a debugger), it cannot answer whatever
+   * the wait; `working`, alive and using CPU (starting, or restarting in process); `idle`, alive, no CPU.
+   */
+  process?: ProcessActivity;
 }
+
+/** What the gateway's process is doing, read from /proc (see `ProbeResult.process`). */
+export type ProcessActivity = 'stopped' | 'working' | 'idle';
 
 /** Healthy time on one config content, summed across runs (see `snapshotTaken`). */
 export interface ConfigProof {
@@ -284,8 +299,10 @@ export interface TargetState {
     status: 'stopped' | 'starting' | 'running' | 'stopping';
     pid: number | null;
     startedAt: number | null;
-    /** The process answered at least once since it was started. */
+    /** The process answered at least once since it was started (or since it restarted in process). */
     becameHealthy: boolean;
+    /** This run's start-up outlasted the start-up grace while it kept working: said once (absent: no). */
+    graceExtended?: boolean;
     lastExit: ExitInfo | null;
   };
   health: Health;
@@ -334,6 +351,11 @@ export type LadderEvent =
   | { type: 'ProcessExited'; exit: ExitInfo }
   | { type: 'Diagnosed'; diagnosis: Diagnosis }
   | { type: 'RepairFinished'; step: RepairStep; ok: boolean; detail: string }
+  /**
+   * A check that ran beside the verifying start of a repair finished (OpenClaw's `config validate` after
+   * a restore): a failure undoes the verification; a success is a line in the timeline.
+   */
+  | { type: 'RepairChecked'; step: RepairStep; ok: boolean; detail: string }
   | { type: 'RecoverRequested'; level: Level; by: string; note: string | null }
   | { type: 'AbortRequested'; by: string; reason: string | null }
   | { type: 'ApprovalDecided'; approvalId: string; approved: boolean; by: string; scope?: 'once' | 'incident' }

@@ -55,7 +55,7 @@ function alive(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
 
-function kit(options: { known?: number[]; gatewayCommand?: string | null; stopGraceMs?: number; doctorCommand?: string; env?: NodeJS.ProcessEnv } = {}) {
+function kit(options: { known?: number[]; gatewayCommand?: string | null; stopGraceMs?: number; doctorCommand?: string; env?: NodeJS.ProcessEnv; validateCommand?: string } = {}) {
   const guard = new ConfigGuard({ configPath, dataDir: join(dir, 'data'), kind: 'openclaw', clock: Date, log: silent });
   return new GatewayRepairKit({
     guard,
@@ -67,6 +67,7 @@ function kit(options: { known?: number[]; gatewayCommand?: string | null; stopGr
     log: silent,
     ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.validateCommand ? { validateCommand: options.validateCommand } : {}),
   });
 }
 
@@ -141,6 +142,29 @@ describe('diagnose and restore-config', () => {
     expect(await readFile(join(dir, aside!), 'utf8')).toBe('{ broken');
     expect(await readFile(configPath, 'utf8')).toBe(GOOD);
     expect((await k.diagnose()).lastKnownGood).toEqual({ available: true, differs: false });
+  });
+
+  it('restores at once and runs the validate command beside the verifying start: its verdict comes later, as the check', async () => {
+    const marker = join(dir, 'validated');
+    // A validator as slow as `openclaw config validate` (5-9 s on the real gateway), here 1.5 s, that says no.
+    const validate = `sleep 1.5; touch ${marker}; echo 'Config invalid: gateway.port: expected number' >&2; exit 1`;
+    const k = kit({ validateCommand: validate });
+    await writeFile(configPath, GOOD);
+    await k.captureConfig();
+    await k.snapshotConfig(null);
+    await writeFile(configPath, '{ broken');
+    const result = await k.run('restore-config', null);
+    // Back before the validator finished: the verifying start does not wait for it.
+    expect(existsSync(marker)).toBe(false);
+    expect(result.ok).toBe(true);
+    expect(result.detail).toContain(`${validate} runs beside the verifying start`);
+    expect(await readFile(configPath, 'utf8')).toBe(GOOD);
+    expect(await result.check).toEqual({ ok: false, detail: expect.stringMatching(/says no \(exit 1 in [\d.]+ s\): Config invalid: gateway\.port: expected number$/) });
+    expect(existsSync(marker)).toBe(true);
+    // A validator that is not installed (127): clawmedic's own checks stand.
+    await writeFile(configPath, '{ broken again');
+    const missing = await kit({ validateCommand: 'no-such-openclaw-cli config validate' }).run('restore-config', null);
+    expect(await missing.check).toEqual({ ok: true, detail: expect.stringContaining('not installed here') });
   });
 
   it('will not run the doctor while something holds the port', async () => {

@@ -7,6 +7,7 @@ export { checkApproval } from './approvals.js';
 export { checkAbort, checkRecover, checkResume } from './operators.js';
 export { describeDiagnosis, describeExit } from './describe.js';
 export { phaseOf } from './phase.js';
+export { nextProbeDelayMs, type ProbeCadence } from './liveness.js';
 export { newIncident } from './incident.js';
 export { sessionOf } from './agent.js';
 export { DefaultLadderOptions, exponentialBackoff, type BackoffFunction, type LadderOptions } from './options.js';

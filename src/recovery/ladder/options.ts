@@ -24,6 +24,12 @@ export interface LadderOptions {
   recoveryThreshold: number;
   /** Probe failures are not counted for this long after a start, until the first good probe. */
   startupGraceMs: number;
+  /**
+   * The start-up grace is extended up to this long (from the start) while the failed probes find the
+   * gateway's process alive and working (using CPU): a start slowed by load is not killed, a frozen or
+   * idle one is not waited for. Not below `startupGraceMs`.
+   */
+  startupGraceMaxMs: number;
   backoff: BackoffFunction;
   /** Exits of a never-healthy process within `breakerWindowMs` that open the circuit breaker. */
   breakerMaxExits: number;
@@ -84,6 +90,8 @@ export const DefaultLadderOptions = {
   recoveryThreshold: 2,
   /** Default 60 s: OpenClaw takes 10-25 s from exec to its first 200. */
   startupGraceMs: 60_000,
+  /** Default 5 minutes: under load OpenClaw took 54-180 s to start. */
+  startupGraceMaxMs: 300_000,
   /** Default: immediate, then 1 s, 2 s, 4 s ... capped at 30 s. */
   backoff: exponentialBackoff(DefaultBackoff.initialMs, DefaultBackoff.maxMs),
   /** Default 5 exits ... */

@@ -136,6 +136,26 @@ export function repairFinished(c: Step, step: RepairStep, ok: boolean, detail: s
   start(c);
 }
 
+/**
+ * A check that ran beside a repair's verifying start (OpenClaw's `config validate` after a restore:
+ * 5-9 s, kept off the critical path) finished. Passed: a line. Failed while that repair is still being
+ * verified: the verification fails (the gateway is stopped, the next repair looked for). Failed after
+ * the gateway came back healthy on the file: a line; the running gateway is the stronger proof.
+ */
+export function repairChecked(c: Step, step: RepairStep, ok: boolean, detail: string): void {
+  const inc = c.s.incident;
+  const verifying = inc !== null && inc.state === 'recovering' && inc.verifying === step && !c.s.paused;
+  if (ok || !verifying) {
+    record(c, inc ? 'step' : 'health', ok ? `${step} checked: ${detail}` : `${step} checked after the gateway came back: ${detail}`);
+    return;
+  }
+  if (c.s.pending !== null) {
+    record(c, 'step', `${step} checked: ${detail}`);
+    return; // work in flight (a start, a stop, a diagnosis) decides what comes next; a start is itself the gateway's check
+  }
+  repairFailed(c, `${step} did not pass its check: ${detail}`);
+}
+
 /** A repair (or its verification) failed: stop what runs and diagnose again for the next one. */
 export function repairFailed(c: Step, text: string | null): void {
   const inc = c.s.incident!;

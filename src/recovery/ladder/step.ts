@@ -14,7 +14,7 @@ import { approvalDecided, expireApproval } from './approvals.js';
 import { newStep, type Step, type StepContext } from './context.js';
 import { halfOpenRetry } from './incident.js';
 import { abortRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
-import { configChanged, diagnosed, reEvaluate, repairFinished } from './repair.js';
+import { configChanged, diagnosed, reEvaluate, repairChecked, repairFinished } from './repair.js';
 import { channelStartFinished, providerProbed, readinessChecked, vitalsConfigChanged, vitalsSampled } from './vitals.js';
 import { boot, dueRestart, exited, probeFailed, probeSucceeded, serving, started, startFailed, stopped } from './supervise.js';
 
@@ -38,6 +38,7 @@ const HANDLERS: Handlers = {
   ProcessExited: (c, e) => exited(c, e.exit),
   Diagnosed: (c, e) => diagnosed(c, e.diagnosis),
   RepairFinished: (c, e) => repairFinished(c, e.step, e.ok, e.detail),
+  RepairChecked: (c, e) => repairChecked(c, e.step, e.ok, e.detail),
   ConfigChanged: (c, e) => vitalsConfigChanged(c) || configChanged(c, e.ok, e.error, e.lastKnownGood),
   KnownGoodSaved: (c) => reEvaluate(c, 'a known-good copy of the config now exists', 'known-good'),
   ApprovalDecided: (c, e) => approvalDecided(c, e.approvalId, e.approved, e.by, e.scope ?? 'once'),

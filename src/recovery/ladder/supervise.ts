@@ -13,6 +13,7 @@ import { noteFailure, routeFailure } from './failure.js';
 import { escalate, openIncident, reopenFlapping, resolve, setLevel } from './incident.js';
 import { closeApproval } from './approvals.js';
 import { newRunOn, proveConfig } from './known-good.js';
+import { inStartupGrace, isFrozen, restartedInProcess } from './liveness.js';
 import { diagnose, enterLevel2, reEvaluate, repairFailed } from './repair.js';
 
 export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void {
@@ -83,6 +84,7 @@ export function started(c: Step, pid: number | null, config: string | null): voi
   const s = c.s;
   s.pending = null;
   Object.assign(s.process, { status: 'running', pid, startedAt: c.now, becameHealthy: false });
+  delete s.process.graceExtended;
   // A new run has to prove itself: a service restarted in place never went through 'down'.
   if (s.health === 'up') {
     s.health = 'unknown';
@@ -207,13 +209,16 @@ export function probeFailed(c: Step, result: ProbeResult): void {
   s.probe.successes = 0;
   const p = s.process;
   if (p.status !== 'running') return; // starting, stopping or stopped: exits and starts speak for it
-  const inGrace = !p.becameHealthy && p.startedAt !== null && c.now - p.startedAt < c.o.startupGraceMs;
-  if (inGrace) return;
-  s.probe.failures = Math.min(s.probe.failures + 1, c.o.failureThreshold);
+  // A stopped process is not answering at once; otherwise a restart in process or a start still at work is waited for (liveness.ts).
+  const frozen = isFrozen(result);
+  if (!frozen && (restartedInProcess(c, result) || inStartupGrace(c, result))) return;
+  s.probe.failures = frozen ? c.o.failureThreshold : Math.min(s.probe.failures + 1, c.o.failureThreshold);
   if (s.probe.failures < c.o.failureThreshold) return;
   const wasUp = s.health === 'up';
   markDown(c);
-  const why = `not answering: ${result.error ?? 'probe failed'} (${c.o.failureThreshold} failed probes)`;
+  const why = frozen
+    ? `not answering: its process is stopped (state T: SIGSTOP or a debugger)`
+    : `not answering: ${result.error ?? 'probe failed'} (${c.o.failureThreshold} failed probes)`;
   if (s.paused) {
     if (wasUp) record(c, 'health', `gateway ${why}; paused, not acting`);
     return;

@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import { findInPath } from '../../lib/executable.js';
-import type { GatewayRepairs, Logger } from '../ports.js';
+import type { GatewayRepairs, Logger, RepairResult } from '../ports.js';
 import type { Diagnosis, PortHolder, RepairStep } from '../types.js';
 import type { ConfigGuard } from './config-guard.js';
 import { describeResult, runCommand } from '../../lib/run-command.js';
@@ -115,7 +115,7 @@ export class GatewayRepairKit implements GatewayRepairs {
     return program !== null && findInPath(program, this.o.cwd ?? process.cwd(), this.o.env ?? process.env) !== null;
   }
 
-  async run(step: RepairStep, pid: number | null, subject?: string): Promise<Result> {
+  async run(step: RepairStep, pid: number | null, subject?: string): Promise<RepairResult> {
     try {
       switch (step) {
         case 'disable-plugin':
@@ -140,13 +140,21 @@ export class GatewayRepairKit implements GatewayRepairs {
     }
   }
 
-  private async restore(): Promise<Result> {
+  /**
+   * The known-good copy back in place (clawmedic's own checks passed on it), at once: OpenClaw's
+   * `config validate` (5-9 s on the real gateway) runs beside the verifying start as the result's
+   * `check`, not before it; the start is itself the gateway's own check of the file.
+   */
+  private async restore(): Promise<RepairResult> {
     const restored = await this.o.guard.restore();
-    if (!restored.ok || !this.o.validateCommand) return restored;
-    const r = await runCommand(this.o.validateCommand, { timeoutMs: 60_000, ...(this.o.env ? { env: this.o.env } : {}) });
-    if (r.code === 127) return restored; // no OpenClaw CLI here: clawmedic's own checks passed
-    if (r.code === 0) return { ok: true, detail: `${restored.detail}; ${this.o.validateCommand}: ok` };
-    return { ok: false, detail: `${restored.detail}; but ${this.o.validateCommand} says no (${describeResult(r)}): ${lastMeaningfulLine(r.output)}` };
+    const command = this.o.validateCommand;
+    if (!restored.ok || !command) return restored;
+    const check = runCommand(command, { timeoutMs: 60_000, ...(this.o.env ? { env: this.o.env } : {}) }).then((r) => {
+      if (r.code === 127) return { ok: true, detail: `${command}: not installed here (clawmedic's own checks passed)` };
+      if (r.code === 0) return { ok: true, detail: `${command}: ok` };
+      return { ok: false, detail: `${command} says no (${describeResult(r)}): ${lastMeaningfulLine(r.output)}` };
+    });
+    return { ...restored, detail: `${restored.detail}; ${command} runs beside the verifying start`, check };
   }
 
   private async setGatewayMode(): Promise<Result> {

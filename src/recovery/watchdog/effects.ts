@@ -4,7 +4,7 @@
  * published; work on the gateway runs in the background and its result comes back as an event.
  */
 import { GatewayStartError } from '../../errors.js';
-import type { Clock, GatewayProcess, GatewayRepairs, Logger } from '../ports.js';
+import type { Clock, GatewayProcess, GatewayRepairs, Logger, RepairResult } from '../ports.js';
 import type { Incident, LadderAction, LadderEvent } from '../types.js';
 import type { VitalsMonitor } from '../vitals/ports.js';
 import type { AgentBridge } from './agent-bridge.js';
@@ -25,6 +25,8 @@ export interface EffectPorts {
   incident: () => Incident | null;
   /** A start is in flight until this settles (exits wait for it: GatewayStarted precedes its exit). */
   startInFlight: (done: Promise<void>) => void;
+  /** Settles once the start in flight (if any) has been applied. */
+  startSettled: () => Promise<void>;
 }
 
 /** How many of the gateway's last lines go with a "human needed" notice. */
@@ -64,8 +66,13 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
       return void background(p, action.type, async () => p.dispatch({ type: 'Diagnosed', diagnosis: await p.repairs.diagnose() }));
     case 'RunRepair':
       return void background(p, action.type, async () => {
-        const result = await p.repairs.run(action.step, action.pid, action.subject).catch((err: Error) => ({ ok: false, detail: err.message }));
+        const { check, ...result } = await p.repairs.run(action.step, action.pid, action.subject).catch((err: Error) => ({ ok: false, detail: err.message }) as RepairResult);
         await p.dispatch({ type: 'RepairFinished', step: action.step, ...result });
+        if (!check) return;
+        // Beside the verifying start: its verdict comes after that start was applied (GatewayStarted first).
+        const verdict = await check.catch((err: Error) => ({ ok: false, detail: err.message }));
+        await p.startSettled();
+        await p.dispatch({ type: 'RepairChecked', step: action.step, ...verdict });
       });
     case 'StartChannels':
       return void background(p, action.type, async () => {

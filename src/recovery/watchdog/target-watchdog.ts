@@ -7,7 +7,7 @@
  */
 import { MedicStoppingError, RequestRejectedError } from '../../errors.js';
 import type { MedicEvents } from '../events.js';
-import { checkAbort, checkApproval, checkRecover, checkResume, initialState, nextWakeAt, step, type LadderOptions } from '../ladder/index.js';
+import { checkAbort, checkApproval, checkRecover, checkResume, initialState, nextProbeDelayMs, nextWakeAt, step, type LadderOptions } from '../ladder/index.js';
 import type { AgentRunner, Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from '../ports.js';
 import type { Redactor } from '../../lib/redact.js';
 import type { LadderEvent, Level, PendingApproval, TargetState, TargetStatus } from '../types.js';
@@ -15,6 +15,7 @@ import type { VitalsMonitor } from '../vitals/ports.js';
 import { AgentBridge } from './agent-bridge.js';
 import { HUMAN_OUTPUT_LINES, perform, type EffectPorts } from './effects.js';
 import { Outbox } from './outbox.js';
+import { probeWithActivity } from './probe-once.js';
 import { reconcileIncidents } from './reconcile.js';
 import { statusOf } from './status.js';
 
@@ -22,6 +23,8 @@ export interface WatchdogOptions {
   name: string;
   ladder: LadderOptions;
   probeIntervalMs: number;
+  /** After a failed probe of a gateway that was answering, the next one comes this soon (PROBE_RETRY_MS). Default 500 ms. */
+  probeRetryMs?: number;
   probe: HealthProbe;
   gateway: GatewayProcess;
   repairs: GatewayRepairs;
@@ -39,6 +42,8 @@ export interface WatchdogOptions {
 
 /** A wake-up that is already due is retried this soon, never in a tight loop. */
 const MIN_WAKE_MS = 250;
+/** PROBE_RETRY_MS's default. */
+const DEFAULT_PROBE_RETRY_MS = 500;
 
 export class TargetWatchdog {
   private state: TargetState;
@@ -51,6 +56,8 @@ export class TargetWatchdog {
   private probeLoopDone: Promise<void> = Promise.resolve();
   private vitalsDone: Promise<void> = Promise.resolve();
   private wake: { at: number; ctl: AbortController } | null = null;
+  /** The probe loop's wait between probes: cut short when the gateway is found stopped. */
+  private nap: AbortController | null = null;
   /** A start in flight: exits wait for it, so GatewayStarted always precedes its exit. */
   private starting: Promise<void> = Promise.resolve();
   private driftChecked = false;
@@ -98,6 +105,7 @@ export class TargetWatchdog {
       startInFlight: (done) => {
         this.starting = done;
       },
+      startSettled: () => this.starting,
     };
   }
 
@@ -243,9 +251,12 @@ export class TargetWatchdog {
 
   private async probeLoop(): Promise<void> {
     const { signal } = this.stopping;
+    // A gateway found stopped (state T) is probed at once, not at the next interval.
+    this.o.gateway.onStopped?.(() => this.nap?.abort());
+    const cadence = { intervalMs: this.o.probeIntervalMs, retryMs: this.o.probeRetryMs ?? DEFAULT_PROBE_RETRY_MS };
     while (!signal.aborted) {
       const started = this.o.clock.now();
-      const result = await this.o.probe.check(signal);
+      const result = await probeWithActivity(this.o.probe, this.o.gateway, this.o.clock, signal);
       if (signal.aborted) break;
       await this.dispatch(result.ok ? { type: 'ProbeSucceeded', result } : { type: 'ProbeFailed', result }).catch(() => {});
       // While it answers, a config broken on disk is an outage waiting for the next restart; while a
@@ -258,8 +269,16 @@ export class TargetWatchdog {
         this.driftChecked = true;
         if (drift && !baseline) await this.dispatch({ type: 'ConfigChanged', ...drift }).catch(() => {});
       }
-      // A fixed cadence (a slow probe eats into the wait, never adds to it), still single-flight.
-      await this.o.clock.sleep(Math.max(0, this.o.probeIntervalMs - (this.o.clock.now() - started)), signal);
+      // A fixed cadence (a slow probe eats into the wait, never adds to it), still single-flight; sooner
+      // after a failure of a gateway that was answering (liveness.ts).
+      const delay = nextProbeDelayMs(this.state, cadence);
+      const nap = new AbortController();
+      this.nap = nap;
+      const onStop = () => nap.abort();
+      signal.addEventListener('abort', onStop, { once: true });
+      await this.o.clock.sleep(Math.max(0, delay - (this.o.clock.now() - started)), nap.signal);
+      signal.removeEventListener('abort', onStop);
+      this.nap = null;
     }
   }
 

@@ -114,6 +114,11 @@ const from = {
     h.send(diagnosed(diagnosis({ configOk: false })));
     return h;
   },
+  'repairing: restored config being verified, its validation beside the start': () => {
+    const h = badConfig();
+    h.sendAll(diagnosed(diagnosis({ configOk: false, lkg: true, differs: true })), repairFinished('restore-config', true, 'restored'), started(101));
+    return h;
+  },
   'repairing: last diagnosis in flight': () => {
     const h = badConfig();
     for (let i = 0; i < h.options.maxDoctorRuns; i++) h.sendAll(diagnosed(diagnosis({ configOk: false })), repairFinished('doctor', false, 'exit 1'));
@@ -291,6 +296,9 @@ const table: Row[] = [
   { from: 'repairing: doctor in flight', event: repairFinished('doctor', true), to: 'repairing', work: ['StartGateway'] },
   { from: 'repairing: doctor in flight', event: repairFinished('doctor', false), to: 'repairing', work: ['Diagnose'] },
   { from: 'repairing: diagnosis in flight', event: diagnosed(squatter), to: 'waiting-for-human', work: ['RequestApproval'] },
+  // `openclaw config validate` runs beside the verifying start of a restore (issue 10): its "no" undoes the verification
+  { from: 'repairing: restored config being verified, its validation beside the start', event: { type: 'RepairChecked', step: 'restore-config', ok: false, detail: 'openclaw config validate says no (exit 1): bad' }, to: 'repairing', work: ['StopGateway'] },
+  { from: 'repairing: restored config being verified, its validation beside the start', event: { type: 'RepairChecked', step: 'restore-config', ok: true, detail: 'openclaw config validate: ok' }, to: 'repairing', work: [] },
   { from: 'healthy', event: { type: 'ConfigChanged', ok: false, error: 'JSON5: invalid character', lastKnownGood: true }, to: 'waiting-for-human', work: ['RequestApproval'] },
   { from: 'healthy', event: { type: 'ConfigChanged', ok: true, error: null, lastKnownGood: true }, to: 'healthy', work: [] },
   // failure classes read from how the gateway exited (issue 11)

@@ -1,0 +1,73 @@
+/**
+ * How a failed probe is read (level 1), before it counts: a frozen process, a start that is still
+ * working, a gateway restarting in process, and how soon the next probe comes.
+ *
+ * Told apart by what the probe and /proc saw (`ProbeResult.kind` and `.process`):
+ * - a frozen gateway keeps its port and answers nothing (`timeout`); a stopped one (state T: SIGSTOP,
+ *   a debugger) cannot answer whatever the wait, so it is not answering at its first failed probe;
+ * - OpenClaw restarting in process (SIGUSR2, a config change that needs a restart) closes its HTTP
+ *   server for several seconds (about 8 s measured, longer under load) while it works on its start:
+ *   `refused` from a process that is alive and `working` is a restart, given the start-up grace
+ *   again, never a hang;
+ * - a start slowed by load works (CPU) until it listens: the grace is extended while it does, up to
+ *   `startupGraceMaxMs`; an idle or stopped one is not waited for past `startupGraceMs`.
+ */
+import type { ProbeResult, TargetState } from '../types.js';
+import { record, type Step } from './context.js';
+
+/** The process cannot answer, however long the probe waits: a verdict at the first failure. */
+export function isFrozen(result: ProbeResult): boolean {
+  return result.process === 'stopped';
+}
+
+/**
+ * A gateway that had answered closed its port and works: it restarts in process. That is a start:
+ * the grace runs again from now (its health is kept: it is the gateway's own restart, not an outage).
+ */
+export function restartedInProcess(c: Step, result: ProbeResult): boolean {
+  const p = c.s.process;
+  if (!p.becameHealthy || result.kind !== 'refused' || result.process !== 'working') return false;
+  Object.assign(p, { startedAt: c.now, becameHealthy: false });
+  delete p.graceExtended;
+  c.s.probe.failures = 0;
+  record(c, c.s.incident ? 'step' : 'health', 'the gateway closed its port while it works: restarting in process, given the start-up grace again');
+  return true;
+}
+
+/**
+ * Inside the start-up grace (failures not counted): until the first good probe of the run, for
+ * `startupGraceMs`, and past it while the process keeps working, up to `startupGraceMaxMs`.
+ */
+export function inStartupGrace(c: Step, result: ProbeResult): boolean {
+  const p = c.s.process;
+  if (p.becameHealthy || p.startedAt === null) return false;
+  const age = c.now - p.startedAt;
+  if (age < c.o.startupGraceMs) return true;
+  if (result.process !== 'working' || age >= c.o.startupGraceMaxMs) return false;
+  if (!p.graceExtended) {
+    p.graceExtended = true;
+    const grace = Math.round(c.o.startupGraceMs / 1000);
+    const cap = Math.round(c.o.startupGraceMaxMs / 1000);
+    record(c, c.s.incident ? 'step' : 'health', `still starting after ${grace} s and still working: waiting for it up to ${cap} s from its start`);
+  }
+  return true;
+}
+
+export interface ProbeCadence {
+  /** The probe interval (PROBE_INTERVAL_MS). */
+  intervalMs: number;
+  /** After a failed probe of a gateway that was answering (PROBE_RETRY_MS). */
+  retryMs: number;
+}
+
+/**
+ * When the next probe starts, from the end of the last one's step: after a failed probe of a gateway
+ * that was answering, soon (a freeze is confirmed or dismissed in seconds, not intervals); otherwise a
+ * whole interval. A refused probe (the port closed: a restart in process, or an exit on its way) waits
+ * the interval: its process and its exit speak sooner than probes would.
+ */
+export function nextProbeDelayMs(s: TargetState, cadence: ProbeCadence): number {
+  const last = s.probe.last;
+  const retry = last !== null && !last.ok && last.kind !== 'refused' && s.process.status === 'running' && s.process.becameHealthy;
+  return retry ? Math.min(cadence.retryMs, cadence.intervalMs) : cadence.intervalMs;
+}

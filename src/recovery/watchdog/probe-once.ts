@@ -1,0 +1,36 @@
+/**
+ * One probe of the probe loop, with what the gateway's process was doing when it failed
+ * (`ProbeResult.process`, from the gateway adapter's /proc readings). A process found stopped
+ * (state T) while the probe waits ends the wait: it cannot answer, however long.
+ */
+import type { Clock, GatewayProcess, HealthProbe } from '../ports.js';
+import type { ProbeResult } from '../types.js';
+
+/** While a probe waits for its answer, the gateway's process is checked for state T this often. */
+const STOPPED_CHECK_MS = 250;
+
+export async function probeWithActivity(probe: HealthProbe, gateway: GatewayProcess, clock: Clock, signal: AbortSignal): Promise<ProbeResult> {
+  if (!gateway.activity) return probe.check(signal);
+  const ctl = new AbortController();
+  const watching = new AbortController();
+  const onStop = () => ctl.abort();
+  signal.addEventListener('abort', onStop, { once: true });
+  let stopped = false;
+  void (async () => {
+    while (!watching.signal.aborted) {
+      await clock.sleep(STOPPED_CHECK_MS, watching.signal);
+      if (!watching.signal.aborted && gateway.activity?.() === 'stopped') {
+        stopped = true;
+        ctl.abort();
+      }
+    }
+  })();
+  const result = await probe.check(ctl.signal).finally(() => {
+    watching.abort();
+    signal.removeEventListener('abort', onStop);
+  });
+  if (result.ok || signal.aborted) return result;
+  if (stopped) return { ...result, error: 'no answer: its process is stopped (state T)', kind: 'timeout', process: 'stopped' };
+  const activity = gateway.activity();
+  return activity ? { ...result, process: activity } : result;
+}
