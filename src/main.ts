@@ -187,7 +187,19 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       transcriptDir,
     });
     const transcripts = (id: string) => readTranscripts(transcriptDir, id, (text) => redactor.redact(text));
-    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras, dashboard, metrics: render, transcripts });
+    api = await startApiServer({
+      medic,
+      store,
+      host: config.httpHost,
+      port: config.httpPort,
+      allowedHostNames: config.allowedHosts,
+      token,
+      log,
+      extras,
+      dashboard,
+      metrics: render,
+      transcripts,
+    });
     const listen = config.alerts.metricsListen;
     if (listen) metricsServer = await startMetricsServer(listen.host, listen.port, render);
     heartbeat?.start();
