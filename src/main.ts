@@ -24,6 +24,7 @@ import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
 import { loadApiToken } from './api/token.js';
 import { readTranscripts } from './api/dashboard/transcripts.js';
+import { postmortemOf } from './report/postmortem.js';
 import { buildVitalsMonitor } from './recovery/vitals/build.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
 import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
@@ -97,7 +98,14 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run. In fleet mode the
   // fleet starts it when (and while) this medic is the leader; etcd is loaded only in fleet mode.
   const discord = config.discord;
-  const bot = discord && !config.fleet ? await startBot(discord, medic, { store, events, log, clock, redactor, ...options.bot }) : null;
+  const transcriptDir = join(config.dataDir, 'agent', 'transcripts');
+  const transcripts = (id: string) => readTranscripts(transcriptDir, id, (text) => redactor.redact(text));
+  /** The Discord Postmortem button's report: what the API serves, redacted once more on its way out. */
+  const postmortem = (from: Store) => async (id: string) => {
+    const report = await postmortemOf(from, id, transcripts);
+    return report ? redactor.redact(report.markdown) : null;
+  };
+  const bot = discord && !config.fleet ? await startBot(discord, medic, { store, events, log, clock, redactor, ...options.bot }, postmortem(store)) : null;
   if (!discord) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
   let fleet: Fleet | null = null;
   /** The bot that speaks for this medic now: its own, or in fleet mode the one it runs while it leads. */
@@ -165,7 +173,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
         redactor,
         version: VERSION,
         startBot: discord
-          ? (o) => startBot(discord, o.medic, { log, clock, redactor, ...options.bot, store: o.store, events: o.events, canWrite: o.canWrite })
+          ? (o) => startBot(discord, o.medic, { log, clock, redactor, ...options.bot, store: o.store, events: o.events, canWrite: o.canWrite }, postmortem(o.store))
           : null,
       });
     }
@@ -175,7 +183,6 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       ? () => ({ discord: joined.bot()?.status() ?? { state: discord ? 'follower' : 'disabled' }, fleet: joined.status(), alertsPending: alerting.pending() })
       : () => ({ discord: bot ? bot.status() : { state: 'disabled' }, alertsPending: alerting.pending() });
     const render = () => metrics.render();
-    const transcriptDir = join(config.dataDir, 'agent', 'transcripts');
     dashboard = createDashboard({
       medic,
       store,
@@ -186,7 +193,6 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       log,
       transcriptDir,
     });
-    const transcripts = (id: string) => readTranscripts(transcriptDir, id, (text) => redactor.redact(text));
     api = await startApiServer({
       medic,
       store,
@@ -317,6 +323,7 @@ async function startBot(
   config: NonNullable<MedicConfig['discord']>,
   medic: Pick<Medic, 'target' | 'targets' | 'status' | 'audit'>,
   o: Omit<BotOptions, 'config' | 'onInteraction'>,
+  postmortem: (incidentId: string) => Promise<string | null>,
 ): Promise<MedicBot> {
   const [{ MedicBot }, { handleInteraction }] = await Promise.all([import('./bot/bot.js'), import('./commands/interactions.js')]);
   return new MedicBot({
@@ -332,6 +339,8 @@ async function startBot(
         botStatus: ctx.botStatus,
         statusPublic: config.statusPublic,
         guildId: config.guildId,
+        postmortem,
+        postInThread: ctx.postInThread,
       }),
   });
 }

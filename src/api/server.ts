@@ -10,7 +10,7 @@ import { bearerMatches, readJsonBody } from '../lib/http.js';
 import { parseOperatorRequest, performOperatorRequest } from './requests.js';
 import type { Dashboard } from './dashboard/index.js';
 import { digest } from '../report/digest.js';
-import { renderPostmortem, type TranscriptExcerpt } from '../report/postmortem.js';
+import { postmortemOf, type TranscriptExcerpt } from '../report/postmortem.js';
 
 export interface ApiServerOptions {
   medic: Medic;
@@ -141,10 +141,9 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
     }
     const pm = /^\/incidents\/([^/]+)\/postmortem$/.exec(path);
     if (pm) {
-      const found = await o.store.getIncident(decodeSegment(pm[1]!));
-      if (!found) throw new RequestRejectedError(`no incident ${pm[1]}`, 404);
-      const transcripts = (await o.transcripts?.(found.incident.id).catch(() => [])) ?? [];
-      return send(res, 200, { id: found.incident.id, markdown: renderPostmortem(found, transcripts) });
+      const report = await postmortemOf(o.store, decodeSegment(pm[1]!), o.transcripts);
+      if (!report) throw new RequestRejectedError(`no incident ${pm[1]}`, 404);
+      return send(res, 200, report);
     }
     if (path === '/digest') {
       const days = clampInt(url.searchParams.get('days'), 7, 1, 366);

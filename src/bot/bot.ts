@@ -13,11 +13,14 @@ import { DiscordLink, type LinkStatus } from './connection.js';
 import { DiscordSink } from './discord-sink.js';
 import { IncidentSync } from './incident-sync.js';
 import { Relay, type RelayStats } from './relay.js';
+import type { MessagePayload } from './render.js';
 
 /** What the bot hands the command source (src/commands, wired by the composition root) with each interaction. */
 export interface InteractionContext {
   auth: Authoriser;
   botStatus: () => LinkStatus;
+  /** Posts in an incident's thread through the relay (its rate limits, retries and fence). */
+  postInThread: (incidentId: string, payload: MessagePayload) => Promise<string>;
 }
 
 export interface BotOptions {
@@ -83,7 +86,7 @@ export class MedicBot {
       void this.sync.catchUp().catch((err: Error) => o.log.error(`Discord catch-up failed: ${err.message}`));
     });
     this.client.on(Events.InteractionCreate, (i) => {
-      void o.onInteraction?.(i, { auth, botStatus: () => this.link.status() });
+      void o.onInteraction?.(i, { auth, botStatus: () => this.link.status(), postInThread: (id, payload) => this.sync.postInThread(id, payload) });
     });
     this.client.on(Events.Error, (err) => o.log.warn(`Discord client error: ${err.message}`));
   }
