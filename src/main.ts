@@ -25,6 +25,7 @@ import { VERSION } from './version.js';
 import { loadApiToken } from './api/token.js';
 import { readTranscripts } from './api/dashboard/transcripts.js';
 import { postmortemOf } from './report/postmortem.js';
+import { DigestPoster, type DigestOutput } from './report/digest-poster.js';
 import { buildVitalsMonitor } from './recovery/vitals/build.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
 import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
@@ -150,6 +151,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   bot?.client.rest.on('response', (_req, res) => {
     if (res.status === 429) metrics.discordRateLimited();
   });
+  const digestPoster = buildDigestPoster(config, { bot, alerting, store, clock, log, redactor });
   let api: ApiServer | undefined;
   let dashboard: Dashboard | undefined;
   let metricsServer: MetricsServer | null = null;
@@ -209,6 +211,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     const listen = config.alerts.metricsListen;
     if (listen) metricsServer = await startMetricsServer(listen.host, listen.port, render);
     heartbeat?.start();
+    digestPoster?.start();
   } catch (err) {
     dashboard?.close();
     await api?.close().catch(() => {});
@@ -236,6 +239,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     stop: async () => {
       // The pings stop first: a medic on its way out is not vouched for.
       await heartbeat?.stop();
+      await digestPoster?.stop();
       await medic.stop();
       await fleet?.stop();
       await bot?.stop();
@@ -245,6 +249,26 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       await store.close();
     },
   };
+}
+
+/**
+ * The weekly digest on DIGEST_SCHEDULE: to the alert channels (first: their queues are durable), then
+ * to Discord's incident channel. Not in fleet mode yet: every host would post its own (`clawmedic digest`
+ * prints one there).
+ */
+function buildDigestPoster(
+  config: MedicConfig,
+  d: { bot: MedicBot | null; alerting: Alerting; store: Store; clock: Clock; log: Logger; redactor: Redactor },
+): DigestPoster | null {
+  if (config.fleet) {
+    if (config.alerts.digestSchedule.kind !== 'off') d.log.info('digest: not posted on a schedule in fleet mode (each host would post its own); clawmedic digest prints one');
+    return null;
+  }
+  const outputs: DigestOutput[] = [];
+  if (d.alerting.takesDigests()) outputs.push({ name: 'alerts', post: async (digest) => void (await d.alerting.postDigest(digest)) });
+  const bot = d.bot;
+  if (bot) outputs.push({ name: 'discord', post: (digest) => bot.postDigest(digest) });
+  return new DigestPoster({ schedule: config.alerts.digestSchedule, clock: d.clock, store: d.store, log: d.log, outputs, redact: (text) => d.redactor.redact(text) });
 }
 
 /** Level 3 from the config, or null (said once in the log) when it cannot run. */

@@ -14,6 +14,7 @@ import { DiscordSink } from './discord-sink.js';
 import { IncidentSync } from './incident-sync.js';
 import { Relay, type RelayStats } from './relay.js';
 import type { MessagePayload } from './render.js';
+import { renderDigestMessage } from './digest-message.js';
 
 /** What the bot hands the command source (src/commands, wired by the composition root) with each interaction. */
 export interface InteractionContext {
@@ -95,6 +96,14 @@ export class MedicBot {
   start(): void {
     this.sync.attach(this.o.events);
     void this.login(0);
+  }
+
+  /**
+   * The scheduled digest (src/report/digest-poster.ts, which redacts it) in the incident channel, through the relay;
+   * resolves once Discord took it (it waits while Discord is away), rejects when Discord refuses it.
+   */
+  async postDigest(d: { to: number; markdown: string }): Promise<void> {
+    await this.relay.post(this.o.config.channelId, renderDigestMessage(d), 'card');
   }
 
   status(): BotStatus {
