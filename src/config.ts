@@ -35,6 +35,12 @@ const text = z.string().trim().min(1);
 const url = z.url({ protocol: /^https?$/ });
 const port = z.string().trim().regex(/^\d+$/, 'must be a port number').transform(Number).pipe(z.number().int().min(1).max(65535));
 const L = DefaultLadderOptions;
+/** A host name, an IPv4 address or a bracketed IPv6 one, with an optional port; no scheme, path or wildcard. */
+const HOST_NAME = /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+const hostNames = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().regex(HOST_NAME, 'must be host names separated by commas, e.g. medic.lan,medic.example.ts.net:8443 (no http://, no path, no *)')));
 
 /** Each target setting; in a targets file its key is the field's name. */
 const TARGET_FIELDS = {
@@ -84,6 +90,11 @@ const MEDIC_FIELDS = {
   /** Bearer token for the local API's write endpoints; generated into the data dir when unset. */
   apiToken: { env: 'MEDIC_API_TOKEN', schema: z.string().min(16).nullable(), def: null },
   targetsFile: { env: 'MEDIC_TARGETS_FILE', schema: text.nullable(), def: null },
+  /**
+   * Host names the API and the dashboard answer to besides 127.0.0.1, localhost and [::1] (a reverse
+   * proxy's or a tunnel's name): `name` (on the medic's port, or bare behind a proxy) or `name:port`.
+   */
+  allowedHosts: { env: 'DASHBOARD_ALLOWED_HOSTS', schema: hostNames, def: [] },
 } as const satisfies Record<string, Field>;
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'must be a Discord id (17 to 20 digits)');
@@ -205,7 +216,8 @@ function describeIssue(where: string, value: unknown, issue: z.core.$ZodIssue): 
 
 /** How to fix a bad value: where it was set (.env, or the environment when loadEnv knows it was not the file). */
 const envFix = (env: NodeJS.ProcessEnv) => (f: Field) => `fix ${f.env} in ${whereSet(env, f.env)}, see .env.example`;
-const medicFix = (env: NodeJS.ProcessEnv) => (f: Field) => `set it in ${whereSet(env, f.env)} (default ${String(f.def)}), see .env.example`;
+const medicFix = (env: NodeJS.ProcessEnv) => (f: Field) =>
+  `set it in ${whereSet(env, f.env)} (default ${Array.isArray(f.def) && !f.def.length ? 'none' : String(f.def)}), see .env.example`;
 const fromEnv = (env: NodeJS.ProcessEnv) => (_key: string, f: Field) => env[f.env];
 const envName = (_key: string, f: Field) => f.env;
 

@@ -24,6 +24,8 @@ import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
 import { loadApiToken } from './api/token.js';
 import { readTranscripts } from './api/dashboard/transcripts.js';
+import { postmortemOf } from './report/postmortem.js';
+import { DigestPoster, type DigestOutput } from './report/digest-poster.js';
 import { buildVitalsMonitor } from './recovery/vitals/build.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
 import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
@@ -97,7 +99,14 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   // discord.js costs ~40 MB and 0.6 s to load: only when there is a bot to run. In fleet mode the
   // fleet starts it when (and while) this medic is the leader; etcd is loaded only in fleet mode.
   const discord = config.discord;
-  const bot = discord && !config.fleet ? await startBot(discord, medic, { store, events, log, clock, redactor, ...options.bot }) : null;
+  const transcriptDir = join(config.dataDir, 'agent', 'transcripts');
+  const transcripts = (id: string) => readTranscripts(transcriptDir, id, (text) => redactor.redact(text));
+  /** The Discord Postmortem button's report: what the API serves, redacted once more on its way out. */
+  const postmortem = (from: Store) => async (id: string) => {
+    const report = await postmortemOf(from, id, transcripts);
+    return report ? redactor.redact(report.markdown) : null;
+  };
+  const bot = discord && !config.fleet ? await startBot(discord, medic, { store, events, log, clock, redactor, ...options.bot }, postmortem(store)) : null;
   if (!discord) log.info('DISCORD_TOKEN is not set: running without the Discord bot (CLI and local API only)');
   let fleet: Fleet | null = null;
   /** The bot that speaks for this medic now: its own, or in fleet mode the one it runs while it leads. */
@@ -142,6 +151,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
   bot?.client.rest.on('response', (_req, res) => {
     if (res.status === 429) metrics.discordRateLimited();
   });
+  const digestPoster = buildDigestPoster(config, { bot, alerting, store, clock, log, redactor });
   let api: ApiServer | undefined;
   let dashboard: Dashboard | undefined;
   let metricsServer: MetricsServer | null = null;
@@ -165,7 +175,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
         redactor,
         version: VERSION,
         startBot: discord
-          ? (o) => startBot(discord, o.medic, { log, clock, redactor, ...options.bot, store: o.store, events: o.events, canWrite: o.canWrite, userAgent: o.userAgent })
+          ? (o) => startBot(discord, o.medic, { log, clock, redactor, ...options.bot, store: o.store, events: o.events, canWrite: o.canWrite, userAgent: o.userAgent }, postmortem(o.store))
           : null,
       });
     }
@@ -175,7 +185,6 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       ? () => ({ discord: joined.bot()?.status() ?? { state: discord ? 'follower' : 'disabled' }, fleet: joined.status(), alertsPending: alerting.pending() })
       : () => ({ discord: bot ? bot.status() : { state: 'disabled' }, alertsPending: alerting.pending() });
     const render = () => metrics.render();
-    const transcriptDir = join(config.dataDir, 'agent', 'transcripts');
     dashboard = createDashboard({
       medic,
       store,
@@ -186,11 +195,23 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       log,
       transcriptDir,
     });
-    const transcripts = (id: string) => readTranscripts(transcriptDir, id, (text) => redactor.redact(text));
-    api = await startApiServer({ medic, store, host: config.httpHost, port: config.httpPort, token, log, extras, dashboard, metrics: render, transcripts });
+    api = await startApiServer({
+      medic,
+      store,
+      host: config.httpHost,
+      port: config.httpPort,
+      allowedHostNames: config.allowedHosts,
+      token,
+      log,
+      extras,
+      dashboard,
+      metrics: render,
+      transcripts,
+    });
     const listen = config.alerts.metricsListen;
     if (listen) metricsServer = await startMetricsServer(listen.host, listen.port, render);
     heartbeat?.start();
+    digestPoster?.start();
   } catch (err) {
     dashboard?.close();
     await api?.close().catch(() => {});
@@ -218,6 +239,7 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
     stop: async () => {
       // The pings stop first: a medic on its way out is not vouched for.
       await heartbeat?.stop();
+      await digestPoster?.stop();
       await medic.stop();
       await fleet?.stop();
       await bot?.stop();
@@ -227,6 +249,26 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       await store.close();
     },
   };
+}
+
+/**
+ * The weekly digest on DIGEST_SCHEDULE: to the alert channels (first: their queues are durable), then
+ * to Discord's incident channel. Not in fleet mode yet: every host would post its own (`clawmedic digest`
+ * prints one there).
+ */
+function buildDigestPoster(
+  config: MedicConfig,
+  d: { bot: MedicBot | null; alerting: Alerting; store: Store; clock: Clock; log: Logger; redactor: Redactor },
+): DigestPoster | null {
+  if (config.fleet) {
+    if (config.alerts.digestSchedule.kind !== 'off') d.log.info('digest: not posted on a schedule in fleet mode (each host would post its own); clawmedic digest prints one');
+    return null;
+  }
+  const outputs: DigestOutput[] = [];
+  if (d.alerting.takesDigests()) outputs.push({ name: 'alerts', post: async (digest) => void (await d.alerting.postDigest(digest)) });
+  const bot = d.bot;
+  if (bot) outputs.push({ name: 'discord', post: (digest) => bot.postDigest(digest) });
+  return new DigestPoster({ schedule: config.alerts.digestSchedule, clock: d.clock, store: d.store, log: d.log, outputs, redact: (text) => d.redactor.redact(text) });
 }
 
 /** Level 3 from the config, or null (said once in the log) when it cannot run. */
@@ -305,6 +347,7 @@ async function startBot(
   config: NonNullable<MedicConfig['discord']>,
   medic: Pick<Medic, 'target' | 'targets' | 'status' | 'audit'>,
   o: Omit<BotOptions, 'config' | 'onInteraction'>,
+  postmortem: (incidentId: string) => Promise<string | null>,
 ): Promise<MedicBot> {
   const [{ MedicBot }, { handleInteraction }] = await Promise.all([import('./bot/bot.js'), import('./commands/interactions.js')]);
   return new MedicBot({
@@ -320,6 +363,8 @@ async function startBot(
         botStatus: ctx.botStatus,
         statusPublic: config.statusPublic,
         guildId: config.guildId,
+        postmortem,
+        postInThread: ctx.postInThread,
       }),
   });
 }

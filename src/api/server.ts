@@ -10,7 +10,7 @@ import { bearerMatches, readJsonBody } from '../lib/http.js';
 import { parseOperatorRequest, performOperatorRequest } from './requests.js';
 import type { Dashboard } from './dashboard/index.js';
 import { digest } from '../report/digest.js';
-import { renderPostmortem, type TranscriptExcerpt } from '../report/postmortem.js';
+import { postmortemOf, type TranscriptExcerpt } from '../report/postmortem.js';
 
 export interface ApiServerOptions {
   medic: Medic;
@@ -22,9 +22,10 @@ export interface ApiServerOptions {
   /** More sections for `/status` (the Discord link). */
   extras?: () => Record<string, unknown>;
   /**
-   * Host names (without port) a request may name besides 127.0.0.1, localhost, [::1] and `host`:
-   * any other Host header is refused (421), so a web page that rebinds its DNS name to 127.0.0.1
-   * cannot read the API from a browser.
+   * Host names a request may name besides 127.0.0.1, localhost, [::1] and `host` (DASHBOARD_ALLOWED_HOSTS):
+   * `name` (on this port, or bare: a reverse proxy on its default port) or `name:port` (exactly). Any
+   * other Host header is refused (421), so a web page that rebinds its DNS name to 127.0.0.1 cannot
+   * read the API from a browser.
    */
   allowedHostNames?: readonly string[];
   /** The live web dashboard at `/` (src/api/dashboard); absent: `/` answers 404. */
@@ -60,7 +61,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   await listen(server, o.port, o.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
-  hostsAllowed = allowedHosts([...LOOPBACK_NAMES, o.host, ...(o.allowedHostNames ?? [])], port);
+  hostsAllowed = new Set([...allowedHosts([...LOOPBACK_NAMES, o.host], port), ...extraHosts(o.allowedHostNames ?? [], port)]);
   return {
     port,
     close: () =>
@@ -94,6 +95,14 @@ function allowedHosts(names: readonly string[], port: number): Set<string> {
     if (port === 80) out.add(name.toLowerCase());
   }
   return out;
+}
+
+/** The configured extra names: `name:port` as given; `name` on this port and bare (a proxy on port 80 or 443 sends no port). */
+function extraHosts(names: readonly string[], port: number): string[] {
+  return names.flatMap((raw) => {
+    const name = raw.toLowerCase();
+    return /:\d+$/.test(name) ? [name] : [`${name}:${port}`, name];
+  });
 }
 
 /** The request's URL; a malformed one is the client's error (400), not the medic's. */
@@ -132,10 +141,9 @@ async function handle(o: ApiServerOptions, req: IncomingMessage, res: ServerResp
     }
     const pm = /^\/incidents\/([^/]+)\/postmortem$/.exec(path);
     if (pm) {
-      const found = await o.store.getIncident(decodeSegment(pm[1]!));
-      if (!found) throw new RequestRejectedError(`no incident ${pm[1]}`, 404);
-      const transcripts = (await o.transcripts?.(found.incident.id).catch(() => [])) ?? [];
-      return send(res, 200, { id: found.incident.id, markdown: renderPostmortem(found, transcripts) });
+      const report = await postmortemOf(o.store, decodeSegment(pm[1]!), o.transcripts);
+      if (!report) throw new RequestRejectedError(`no incident ${pm[1]}`, 404);
+      return send(res, 200, report);
     }
     if (path === '/digest') {
       const days = clampInt(url.searchParams.get('days'), 7, 1, 366);

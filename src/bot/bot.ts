@@ -13,11 +13,15 @@ import { DiscordLink, type LinkStatus } from './connection.js';
 import { DiscordSink } from './discord-sink.js';
 import { IncidentSync } from './incident-sync.js';
 import { Relay, type RelayStats } from './relay.js';
+import type { MessagePayload } from './render.js';
+import { renderDigestMessage } from './digest-message.js';
 
 /** What the bot hands the command source (src/commands, wired by the composition root) with each interaction. */
 export interface InteractionContext {
   auth: Authoriser;
   botStatus: () => LinkStatus;
+  /** Posts in an incident's thread through the relay (its rate limits, retries and fence). */
+  postInThread: (incidentId: string, payload: MessagePayload) => Promise<string>;
 }
 
 export interface BotOptions {
@@ -88,7 +92,7 @@ export class MedicBot {
       void this.sync.catchUp().catch((err: Error) => o.log.error(`Discord catch-up failed: ${err.message}`));
     });
     this.client.on(Events.InteractionCreate, (i) => {
-      void o.onInteraction?.(i, { auth, botStatus: () => this.link.status() });
+      void o.onInteraction?.(i, { auth, botStatus: () => this.link.status(), postInThread: (id, payload) => this.sync.postInThread(id, payload) });
     });
     this.client.on(Events.Error, (err) => o.log.warn(`Discord client error: ${err.message}`));
   }
@@ -97,6 +101,14 @@ export class MedicBot {
   start(): void {
     this.sync.attach(this.o.events);
     void this.login(0);
+  }
+
+  /**
+   * The scheduled digest (src/report/digest-poster.ts, which redacts it) in the incident channel, through the relay;
+   * resolves once Discord took it (it waits while Discord is away), rejects when Discord refuses it.
+   */
+  async postDigest(d: { to: number; markdown: string }): Promise<void> {
+    await this.relay.post(this.o.config.channelId, renderDigestMessage(d), 'card');
   }
 
   status(): BotStatus {

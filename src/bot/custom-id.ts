@@ -3,9 +3,9 @@
  * approval id. A button from a stale or foreign message decodes to something the ladder
  * refuses (not the open incident, not the open question), never to a different action.
  */
-/** `grant`: approve an agent action and every further one in the same incident. */
-export type ButtonAction = 'abort' | 'retry' | 'escalate' | 'approve' | 'deny' | 'grant';
-const ACTIONS: readonly ButtonAction[] = ['abort', 'retry', 'escalate', 'approve', 'deny', 'grant'];
+/** `grant`: approve an agent action and every further one in the same incident; `postmortem`: post its report in the thread. */
+export type ButtonAction = 'abort' | 'retry' | 'escalate' | 'approve' | 'deny' | 'grant' | 'postmortem';
+const ACTIONS: readonly ButtonAction[] = ['abort', 'retry', 'escalate', 'approve', 'deny', 'grant', 'postmortem'];
 
 /** Discord's limit on a custom_id. */
 const MAX_ID = 100;

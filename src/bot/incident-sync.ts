@@ -10,7 +10,7 @@ import type { Logger, Store } from '../recovery/ports.js';
 import type { Redactor } from '../lib/redact.js';
 import type { Incident, LadderRecord, TargetStatus } from '../recovery/types.js';
 import type { Relay } from './relay.js';
-import { renderAgentOutput, renderApproval, renderApprovalClosed, renderCard, renderRecord, truncate } from './render.js';
+import { renderAgentOutput, renderApproval, renderApprovalClosed, renderCard, renderRecord, truncate, type MessagePayload } from './render.js';
 
 interface IncidentIds {
   messageId: string | null;
@@ -164,6 +164,12 @@ export class IncidentSync {
     const content = truncate(`🤖 AI agent session ended (${e.outcome}): ${e.detail}\nThe full transcript is attached (secrets masked).`, 2000);
     const data = Buffer.from(`${e.transcript.join('\n')}\n`, 'utf8');
     await this.o.relay.post(channel, { content, files: [{ name: `${e.incidentId}-agent.txt`, data }], allowedMentions: { parse: [] } }, 'card');
+  }
+
+  /** A message in the incident's thread (the channel while it has none), e.g. its postmortem; resolves with the message id. */
+  async postInThread(incidentId: string, payload: MessagePayload): Promise<string> {
+    await this.idsOf(incidentId);
+    return this.o.relay.post(this.threadOf(incidentId) ?? this.o.channelId, payload, 'card');
   }
 
   private async approvalClosed(e: MedicEventMap['approval-closed'][0]): Promise<void> {

@@ -89,7 +89,14 @@ export function renderCard(inc: Incident, status: TargetStatus | null, now: numb
   }
   const vitals = !closed && status ? describeVitals(status, now) : [];
   if (vitals.length) embed.addFields({ name: 'Vitals', value: truncate(vitals.join('\n'), LIMITS.field), inline: false });
-  return { embeds: [embed.toJSON()], components: closed ? [] : [incidentButtons(inc)], allowedMentions: { parse: [] } };
+  return { embeds: [embed.toJSON()], components: closed ? [closedButtons(inc)] : [incidentButtons(inc)], allowedMentions: { parse: [] } };
+}
+
+/** A closed incident's card: its postmortem, posted in the thread on request (operators). */
+function closedButtons(inc: Incident): APIActionRowComponent<APIComponentInMessageActionRow> {
+  return new ActionRowBuilder<ButtonBuilder>()
+    .addComponents(new ButtonBuilder().setCustomId(customId('postmortem', inc.target, inc.id)).setLabel('Postmortem').setStyle(ButtonStyle.Secondary))
+    .toJSON();
 }
 
 function incidentButtons(inc: Incident): APIActionRowComponent<APIComponentInMessageActionRow> {

@@ -13,6 +13,7 @@ import type { Level } from '../recovery/types.js';
 import type { TargetWatchdog } from '../recovery/watchdog/index.js';
 import { discordActor, type Authoriser } from '../bot/auth.js';
 import { parseCustomId } from '../bot/custom-id.js';
+import { postPostmortem, type PostmortemButtonDeps } from './postmortem.js';
 import { renderStatusEmbed, renderTimelineEmbed } from './views.js';
 
 export interface InteractionDeps {
@@ -28,6 +29,10 @@ export interface InteractionDeps {
   clock: Clock;
   /** The configured server: interactions from any other (or from a DM) are refused and audited. */
   guildId: string;
+  /** The Postmortem button: an incident's report, redacted (null: no such incident); absent: the button answers that it is unavailable. */
+  postmortem?: (incidentId: string) => Promise<string | null>;
+  /** Posts in an incident's thread (the bot's relay). */
+  postInThread?: PostmortemButtonDeps['postInThread'];
 }
 
 const OPERATOR_ONLY = new Set(['recover', 'approve', 'abort', 'pause', 'resume']);
@@ -182,6 +187,11 @@ async function button(i: ButtonInteraction, d: InteractionDeps): Promise<void> {
     return;
   }
   await audit(d, i, dog.name, `clicked ${parsed.action} (${parsed.subject})`);
+  if (parsed.action === 'postmortem') {
+    if (!d.postmortem || !d.postInThread) return void (await i.editReply({ content: 'Postmortems cannot be posted from here; run clawmedic postmortem on the host.' }));
+    const deps = { postmortem: d.postmortem, postInThread: d.postInThread, audit: (r: Parameters<typeof d.medic.audit>[0]) => d.medic.audit(r), now: () => d.clock.now() };
+    return postPostmortem(i, dog.name, parsed.subject, deps);
+  }
   const by = discordActor(i);
   const open = dog.status().incident;
   try {

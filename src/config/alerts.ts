@@ -5,6 +5,7 @@
  * (a webhook URL, a bot token, a routing key) is never echoed.
  */
 import { z } from 'zod';
+import { DEFAULT_DIGEST_SCHEDULE, describeSchedule, DIGEST_SCHEDULE_FORMS, parseDigestSchedule, type DigestSchedule } from '../report/schedule.js';
 
 /** When a channel is used: every alert; only while Discord cannot be reached (or refuses the bot's token); only when a person is needed. */
 export const ALERT_MODES = ['always', 'fallback', 'level4'] as const;
@@ -32,6 +33,8 @@ export interface AlertsConfig {
   guardianHeartbeatUrl: string | null;
   /** A second listener serving only `/metrics` (e.g. 0.0.0.0:9464 for a Prometheus on another host); null: only on the API's 127.0.0.1. */
   metricsListen: { host: string; port: number } | null;
+  /** When the digest is posted to Discord and the alert channels (src/report/schedule.ts). */
+  digestSchedule: DigestSchedule;
 }
 
 interface Row {
@@ -72,6 +75,19 @@ export const ALERT_FIELDS = {
     def: null,
     hint: 'host:port for a /metrics-only listener',
   },
+  digestSchedule: {
+    env: 'DIGEST_SCHEDULE',
+    schema: z.string().transform((v, ctx) => {
+      const parsed = parseDigestSchedule(v);
+      if ('error' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.error });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+    def: DEFAULT_DIGEST_SCHEDULE,
+    hint: DIGEST_SCHEDULE_FORMS,
+  },
 } as const satisfies Record<string, Row>;
 
 /** Every variable this file reads, for `CONFIG_VARIABLES` (docs, typo detection). */
@@ -90,6 +106,7 @@ function problem(f: Row, raw: string, issue: z.core.$ZodIssue, where: string): s
   else if (i.code === 'too_small') rule = i.origin === 'string' ? `must be at least ${String(i.minimum)} characters long` : `must be at least ${String(i.minimum)}`;
   else if (i.code === 'too_big') rule = `must be at most ${String(i.maximum)}`;
   else if (i.code === 'invalid_type') rule = 'must be a whole number';
+  else if (i.code === 'custom') rule = i.message;
   else rule = i.message.toLowerCase();
   return `${f.env} ${rule} (got ${got}): set ${f.hint} in ${where}, see .env.example`;
 }
@@ -145,6 +162,7 @@ export function loadAlerts(env: NodeJS.ProcessEnv, where: (name: string) => stri
     heartbeat: heartbeatUrl ? { url: heartbeatUrl.replace(/\/+$/, ''), intervalMs: (x.heartbeatIntervalS as number) * 1000 } : null,
     guardianHeartbeatUrl: str(x.guardianHeartbeatUrl)?.replace(/\/+$/, '') ?? null,
     metricsListen,
+    digestSchedule: x.digestSchedule as DigestSchedule,
   };
 }
 
@@ -187,6 +205,7 @@ export function alertsSummary(a: AlertsConfig): string[] {
     `alerts beyond Discord: ${channels.length ? `${channels.join(', ')}, at most ${a.ratePerMinute}/min each` : 'none (see ALERT_* in .env.example)'}`,
     `heartbeat: ${a.heartbeat ? `${new URL(a.heartbeat.url).host} every ${a.heartbeat.intervalMs / 1000} s` : 'off (MEDIC_HEARTBEAT_URL is not set)'}`,
     ...(a.metricsListen ? [`metrics: also on http://${a.metricsListen.host}:${a.metricsListen.port}/metrics`] : []),
+    `digest: ${describeSchedule(a.digestSchedule)} (DIGEST_SCHEDULE)`,
   ];
 }
 

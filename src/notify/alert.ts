@@ -9,7 +9,8 @@ import type { Level } from '../recovery/types.js';
 export type AlertPriority = 'approval' | 'alert' | 'info';
 export const PRIORITY_ORDER: Record<AlertPriority, number> = { approval: 1, alert: 2, info: 4 };
 
-export type AlertEvent = 'opened' | 'escalated' | 'human' | 'approval' | 'acknowledged' | 'resolved' | 'aborted';
+/** `digest`: the scheduled digest (src/report), not about one incident (its `incidentId` is empty). */
+export type AlertEvent = 'opened' | 'escalated' | 'human' | 'approval' | 'acknowledged' | 'resolved' | 'aborted' | 'digest';
 
 export interface Alert {
   /** Unique per alert: the dedup key (`gw-3:opened`, `gw-3:human:1a2b3c4d`, `gw-3:resolved`). */

@@ -87,11 +87,16 @@ export class ChannelQueue {
   enqueue(alert: Alert): boolean {
     if (this.delivered.has(alert.id) || this.state.pending.some((a) => a.id === alert.id)) return false;
     this.state.pending.push(alert);
-    if (!this.state.incidents.includes(alert.incidentId)) this.state.incidents = [...this.state.incidents, alert.incidentId].slice(-INCIDENTS_KEPT);
+    if (alert.incidentId && !this.state.incidents.includes(alert.incidentId)) this.state.incidents = [...this.state.incidents, alert.incidentId].slice(-INCIDENTS_KEPT);
     this.trim();
     this.save();
     this.wake.abort();
     return true;
+  }
+
+  /** Resolves once what was queued so far is in the store. */
+  saved(): Promise<void> {
+    return this.saving;
   }
 
   async stop(): Promise<void> {

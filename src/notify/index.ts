@@ -85,6 +85,37 @@ export class Alerting {
     if (this.queues.length) this.o.log.info(`alerts beyond Discord: ${this.o.config.channels.map((c) => `${c.kind} (${c.mode})`).join(', ')}`);
   }
 
+  /**
+   * The scheduled digest (src/report/digest-poster.ts) as an info alert: to `always` channels, to
+   * `fallback` ones while Discord cannot carry it, never to `level4` ones or PagerDuty. Resolves once
+   * the queues holding it are in the store (they deliver it, durably, from there).
+   */
+  async postDigest(d: { slot: number; from: number; to: number; incidents: number; resolved: number; markdown: string }): Promise<string[]> {
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const took = this.router.route({
+      id: `digest:${d.slot}`,
+      event: 'digest',
+      incidentId: '',
+      target: '',
+      priority: 'info',
+      severity: 'info',
+      needsHuman: false,
+      closes: false,
+      level: 0,
+      failureClass: 'unclassified',
+      title: `clawmedic digest ${day(d.from)} to ${day(d.to)}: ${d.incidents} incident(s), ${d.resolved} resolved`,
+      text: d.markdown,
+      at: this.o.clock.now(),
+    });
+    await Promise.all(this.queues.map((q) => q.saved()));
+    return took;
+  }
+
+  /** Whether any channel can take the digest (a mode that carries news, not PagerDuty). */
+  takesDigests(): boolean {
+    return this.o.config.channels.some((c) => c.kind !== 'pagerduty' && c.mode !== 'level4');
+  }
+
   pending(): Record<string, number> {
     return Object.fromEntries(this.queues.map((q) => [q.name, q.pending()]));
   }

@@ -72,6 +72,8 @@ export class AlertRouter {
     const discordDown = state === null || DISCORD_DOWN.has(state);
     const took: string[] = [];
     for (const c of this.channels) {
+      // A page is for an incident: PagerDuty never gets the digest.
+      if (alert.event === 'digest' && c.queue.name === 'pagerduty') continue;
       const followUp = (alert.event === 'acknowledged' || alert.closes) && c.queue.knows(alert.incidentId);
       const wanted =
         followUp ||

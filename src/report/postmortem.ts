@@ -4,7 +4,7 @@
  * it reads what the store kept (already redacted) and writes text; `clawmedic postmortem`, the API
  * (`GET /incidents/<id>/postmortem`) and anything else that wants one call it.
  */
-import type { IncidentWithTimeline } from '../recovery/ports.js';
+import type { IncidentWithTimeline, Store } from '../recovery/ports.js';
 import type { FailureClassName, Incident, LadderRecord } from '../recovery/types.js';
 import { fenced, iso, seconds } from './markdown.js';
 
@@ -65,6 +65,21 @@ export function renderPostmortem(found: IncidentWithTimeline, transcripts: Trans
   out.push('', '## Follow-ups', '');
   for (const f of followUps(inc)) out.push(`- [ ] ${f}`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The postmortem of incident `id` from the store, with the AI agent's saved transcripts when `transcripts`
+ * reads them (a failure to read them leaves them out); null when the store has no such incident.
+ */
+export async function postmortemOf(
+  store: Pick<Store, 'getIncident'>,
+  id: string,
+  transcripts?: (incidentId: string) => Promise<TranscriptExcerpt[]>,
+): Promise<{ id: string; markdown: string } | null> {
+  const found = await store.getIncident(id);
+  if (!found) return null;
+  const excerpts = (await transcripts?.(found.incident.id).catch(() => [])) ?? [];
+  return { id: found.incident.id, markdown: renderPostmortem(found, excerpts) };
 }
 
 /** When the medic noticed, acted and got it back. */

@@ -25,9 +25,9 @@ afterEach(async () => {
 
 const GREEN = 0x2ea043;
 
-async function startBotMedic(gateway: Parameters<E2eWorld['envFor']>[0], options: { discordDown?: boolean; squat?: boolean } = {}) {
+async function startBotMedic(gateway: Parameters<E2eWorld['envFor']>[0], options: { discordDown?: boolean; squat?: boolean; env?: Record<string, string> } = {}) {
   fake = await FakeDiscord.start();
-  const setup = await world.envFor(gateway, discordEnvFor(fake));
+  const setup = await world.envFor(gateway, { ...discordEnvFor(fake), ...options.env });
   let squatter: number | undefined;
   if (options.squat) {
     const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${setup.gatewayPort}, '127.0.0.1')`], { stdio: 'ignore' });
@@ -76,7 +76,10 @@ describe('incidents in Discord', () => {
       const c = card(m.fake, 'gw-1');
       return c?.embeds?.[0]?.color === GREEN ? c : null;
     }, { what: 'the card to turn green' });
-    expect(msg.components ?? []).toEqual([]);
+    // A closed card keeps one button: its postmortem.
+    expect((msg.components ?? []).flatMap((row) => (row as { components: { custom_id: string; label: string }[] }).components).map((b) => [b.custom_id, b.label])).toEqual([
+      ['cm:postmortem:gw:gw-1', 'Postmortem'],
+    ]);
     expect(msg.embeds![0]!.description).toMatch(/^\*\*Resolved\*\* after \d+ s, highest level 0: 1 restart$/);
     // One message, edited in place: no second card for the same incident.
     expect(m.fake.channelMessages(m.fake.channelId).filter((c) => c.embeds?.[0]?.title?.includes(' gw-1 ·'))).toHaveLength(1);
@@ -127,6 +130,47 @@ describe('incidents in Discord', () => {
     const ops = audit.filter((r) => r.kind === 'operator').map((r) => r.text);
     expect(ops.some((t) => t.includes(`(${m.fake.users.outsider.id}) on message ${approvalMsg.id}: refused button approve`))).toBe(true);
     expect(ops.some((t) => /^discord:\S+ \(\d+\) approved: stop pid/.test(t))).toBe(true);
+  });
+});
+
+describe('postmortem button', () => {
+  it('on a closed card: an outsider is refused; an operator gets the redacted report in the thread as a file, audited', async () => {
+    const secret = 'svc-e2e-postmortem-7c1f0a9e3b5d2468';
+    const m = await startBotMedic({ mode: 'ok' }, { env: { BACKUP_SERVICE_TOKEN: secret } });
+    await waitFor(() => m.running.bot!.status().state === 'connected', { what: 'the bot to connect' });
+    const before = await waitFor(() => (m.status().health === 'up' ? m.status() : null), { what: 'healthy' });
+    process.kill(before.pid!, 'SIGKILL');
+    await waitFor(async () => (await m.running.store.getIncident('gw-1'))?.incident.state === 'resolved', { what: 'resolved' });
+    // A record stored before its secret was known to the redactor: the report must still not carry it.
+    await m.running.store.appendRecord({ kind: 'step', at: Date.now(), target: 'gw', incidentId: 'gw-1', level: 0, text: `backup hook said: token=${secret}`, by: 'e2e' });
+    const msg = await waitFor(() => {
+      const c = card(m.fake, 'gw-1');
+      return c?.embeds?.[0]?.color === GREEN && c.components?.length ? c : null;
+    }, { what: 'the closed card with its Postmortem button' });
+    const button = (msg.components![0] as { components: { custom_id: string }[] }).components[0]!;
+    const uploads = () => m.fake.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${msg.id}/messages` && r.files.length);
+
+    const outsider = await m.fake.button({ customId: button.custom_id, messageId: msg.id, userId: m.fake.users.outsider.id });
+    expect((await lastResponse(m.fake, outsider.id)).content).toBe('⛔ Only operators may use these buttons.');
+    expect(uploads()).toEqual([]);
+
+    const op = await m.fake.button({ customId: button.custom_id, messageId: msg.id });
+    expect((await lastResponse(m.fake, op.id)).content).toBe("📝 The postmortem of gw-1 is in the incident's thread.");
+    const [upload] = await waitFor(() => (uploads().length ? uploads() : null), { what: 'the postmortem in the thread' });
+    expect(uploads()).toHaveLength(1);
+    expect(upload!.files.map((f) => f.filename)).toEqual(['gw-1-postmortem.md']);
+    const report = upload!.files[0]!.text;
+    expect(report).toMatch(/^# Postmortem: gw-1 \(gw\)\n/);
+    expect(report).toContain('gateway was killed by SIGKILL');
+    expect(report).toContain('backup hook said: token=');
+    expect(report).not.toContain(secret);
+    const posted = m.fake.channelMessages(msg.id).find((x) => x.attachments?.some((a) => a.filename === 'gw-1-postmortem.md'));
+    expect(posted?.content).toMatch(/^📝 Postmortem of \*\*gw-1\*\*, asked for by discord:operator \(\d+\)\./);
+
+    const ops = (await m.running.store.listAudit({ limit: 100 })).filter((r) => r.kind === 'operator').map((r) => r.text);
+    expect(ops.some((t) => t.includes(`(${m.fake.users.outsider.id}) on message ${msg.id}: refused button postmortem: not an operator`))).toBe(true);
+    expect(ops.some((t) => t.includes(`on message ${msg.id}: clicked postmortem (gw-1)`))).toBe(true);
+    expect(ops.some((t) => new RegExp(`^discord:operator \\(\\d+\\): posted the postmortem of gw-1 \\(gw-1-postmortem\\.md, \\d+ bytes\\) as message ${posted!.id}$`).test(t))).toBe(true);
   });
 });
 

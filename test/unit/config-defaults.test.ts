@@ -32,7 +32,7 @@ describe('defaults in one place', () => {
   });
 
   it("the guardian's view of the medic's settings: the same schema and defaults as the medic's", () => {
-    expect(loadMedicSettings({})).toEqual({ httpPort: 18790, dataDir: '~/.clawmedic', logLevel: 'info', logFormat: 'pretty', apiToken: null, targetsFile: null });
+    expect(loadMedicSettings({})).toEqual({ httpPort: 18790, allowedHosts: [], dataDir: '~/.clawmedic', logLevel: 'info', logFormat: 'pretty', apiToken: null, targetsFile: null });
     expect(loadMedicSettings({ MEDIC_HTTP_PORT: '19999', LOG_LEVEL: 'debug' })).toMatchObject({ httpPort: 19999, logLevel: 'debug' });
     expect(() => loadMedicSettings({ MEDIC_HTTP_PORT: '70000' })).toThrow(ConfigError);
     expect(() => loadMedicSettings({ MEDIC_HTTP_PORT: '70000' })).toThrow("MEDIC_HTTP_PORT must be at most 65535 (got '70000')");

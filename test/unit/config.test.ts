@@ -61,6 +61,21 @@ describe('loadConfig', () => {
     expect(problems.find((p) => p.startsWith('LOG_LEVEL'))).toMatch(/got 'loud'/);
   });
 
+  it('DASHBOARD_ALLOWED_HOSTS: names and name:port, lower-cased; a URL, a path or a wildcard is refused with how to write it', () => {
+    expect(loadConfig({ HOME }, '/srv').allowedHosts).toEqual([]);
+    expect(loadConfig({ HOME, DASHBOARD_ALLOWED_HOSTS: ' Medic.LAN, medic.example.ts.net:8443,[fd00::1],10.0.0.5 ' }, '/srv').allowedHosts).toEqual([
+      'medic.lan',
+      'medic.example.ts.net:8443',
+      '[fd00::1]',
+      '10.0.0.5',
+    ]);
+    for (const bad of ['http://medic.lan', 'medic.lan/dashboard', '*.lan', 'medic.lan,*', 'me dic.lan']) {
+      expect(problemsOf({ DASHBOARD_ALLOWED_HOSTS: bad })).toEqual([
+        `DASHBOARD_ALLOWED_HOSTS must be host names separated by commas, e.g. medic.lan,medic.example.ts.net:8443 (no http://, no path, no *) (got '${bad}'): set it in .env (default none), see .env.example`,
+      ]);
+    }
+  });
+
   it('refuses contradictions between settings', () => {
     const problems = problemsOf({
       GATEWAY_COMMAND: 'openclaw gateway run',

@@ -17,6 +17,7 @@ import { EventStream } from './event-stream.js';
 import { clampInt, matchesQuery, sendJson } from './http.js';
 import { bearerToken, crossSiteReason, setSecurityHeaders } from './security.js';
 import { DashboardAuth, OPERATOR_NAME, type DashboardAuthOptions, type DashboardSession, type SignInResult } from './sessions.js';
+import { SignInLimiter, type SignInLimitOptions } from './sign-in-limit.js';
 import { loadStaticFiles, type StaticFile } from './static-files.js';
 import { readTranscripts } from './transcripts.js';
 
@@ -35,6 +36,8 @@ export interface DashboardOptions {
   /** Where the AI agent's transcripts are saved (null: none). */
   transcriptDir: string | null;
   auth?: DashboardAuthOptions;
+  /** How often a secret may be tried (sign-in, a one-time link); default `DefaultSignInLimitOptions`. */
+  signInLimit?: SignInLimitOptions;
   /** SSE heartbeat (ms), for tests. */
   heartbeatMs?: number;
 }
@@ -53,6 +56,7 @@ const ACTIONS = new Set(['recover', 'abort', 'pause', 'resume', 'approve']);
 export function createDashboard(o: DashboardOptions): Dashboard {
   const files = staticFilesOrNotice(o.log);
   const auth = new DashboardAuth(o.apiToken, o.clock, o.auth);
+  const limiter = new SignInLimiter(o.clock, o.signInLimit);
   const stream = new EventStream({ events: o.events, redact: o.redact, ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}) });
   const send = (res: ServerResponse, status: number, body: unknown) => sendJson(res, status, body, o.redact);
   /**
@@ -72,8 +76,11 @@ export function createDashboard(o: DashboardOptions): Dashboard {
     if (req.method === 'POST' && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
       return send(res, 415, { error: 'the dashboard API takes JSON: Content-Type: application/json' });
     }
-    if (req.method === 'POST' && path === '/link') return createLink(req, res);
-    if (req.method === 'POST' && path === '/session') return signIn(req, res);
+    if (req.method === 'POST' && (path === '/link' || path === '/session')) {
+      const from = req.socket.remoteAddress ?? 'unknown';
+      if (await tooManyTries(res, from)) return;
+      return path === '/link' ? createLink(req, res, from) : signIn(req, res, from);
+    }
     const token = bearerToken(req);
     const session = auth.session(token);
     if (!session || !token) {
@@ -90,18 +97,38 @@ export function createDashboard(o: DashboardOptions): Dashboard {
     throw new RequestRejectedError(`no such endpoint: ${req.method} ${API}${path}`, 404);
   }
 
+  /**
+   * True (and answered 429 with Retry-After) while `from`, or everyone, has tried too many wrong secrets;
+   * the first refusal of each burst is audited, the others only counted in the answer.
+   */
+  async function tooManyTries(res: ServerResponse, from: string): Promise<boolean> {
+    const refused = limiter.check(from);
+    if (!refused) return false;
+    const seconds = Math.ceil(refused.retryAfterMs / 1000);
+    const who = refused.scope === 'address' ? `from ${from}` : 'from every address';
+    if (refused.firstOfBurst) {
+      const why = refused.scope === 'address' ? `${refused.failures} wrong in a row from ${from}` : `${refused.failures} wrong within a minute from all addresses`;
+      await audit('dashboard', `sign-in attempts ${who} refused for ${seconds} s (${why}); further refusals until then are not recorded one by one`);
+    }
+    res.setHeader('retry-after', String(seconds));
+    send(res, 429, { error: `too many wrong sign-in attempts ${who}: try again in ${seconds} s`, retryAfterS: seconds });
+    return true;
+  }
+
   /** `clawmedic dashboard`: a one-time sign-in link, for the holder of the API token. */
-  async function createLink(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function createLink(req: IncomingMessage, res: ServerResponse, from: string): Promise<void> {
     if (!bearerMatches(req.headers.authorization, o.apiToken)) {
+      limiter.failed(from);
       return send(res, 401, { error: 'a sign-in link needs the API token: Authorization: Bearer <token>' });
     }
+    limiter.succeeded(from);
     const name = nameFrom(await readJsonBody(req, MAX_BODY));
     const { code, expiresAt } = auth.createLink(name);
     await audit(`dashboard:${name}`, 'asked for a one-time dashboard sign-in link');
     return handOver(res, 201, { url: `http://${req.headers.host}/#login=${code}`, expiresAt, expiresInMs: expiresAt - o.clock.now() });
   }
 
-  async function signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function signIn(req: IncomingMessage, res: ServerResponse, from: string): Promise<void> {
     const body = ((await readJsonBody(req, MAX_BODY)) ?? {}) as { link?: unknown; token?: unknown; name?: unknown };
     let result: SignInResult;
     let how: string;
@@ -115,9 +142,11 @@ export function createDashboard(o: DashboardOptions): Dashboard {
       throw new RequestRejectedError('sign in with {"link": "..."} or {"token": "...", "name": "..."}', 400);
     }
     if (!result.ok) {
+      limiter.failed(from);
       await audit('dashboard', `refused sign-in with ${how}: ${result.why}`);
       return send(res, 401, { error: result.why });
     }
+    limiter.succeeded(from);
     await audit(result.session.operator, `signed in to the dashboard with ${how}`);
     return handOver(res, 200, { token: result.token, operator: result.session.operator, expiresAt: result.session.expiresAt });
   }

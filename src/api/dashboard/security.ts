@@ -38,7 +38,8 @@ export function setSecurityHeaders(res: ServerResponse): void {
 export function crossSiteReason(req: IncomingMessage): string | null {
   const origin = req.headers.origin;
   const host = (req.headers.host ?? '').toLowerCase();
-  if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
+  // https: the page came through a TLS proxy under an allowed name (the Host check already passed).
+  if (origin !== undefined && origin.toLowerCase() !== `http://${host}` && origin.toLowerCase() !== `https://${host}`) {
     return `cross-origin request refused (Origin ${origin} is not http://${host})`;
   }
   const site = req.headers['sec-fetch-site'];

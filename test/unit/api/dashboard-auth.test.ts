@@ -62,6 +62,56 @@ describe('dashboard sign-in: API token', () => {
   });
 });
 
+describe('dashboard sign-in: too many wrong tries', () => {
+  const wrongToken = (port: number) => call(port, '/dashboard/api/session', { method: 'POST', body: { token: `${TOKEN}x`, name: 'mallory' } });
+  const rightToken = (port: number) => call(port, '/dashboard/api/session', { method: 'POST', body: { token: TOKEN, name: 'alice' } });
+
+  it('after 5 wrong tries every try (even the right token, even for a link) waits: 429 with Retry-After, audited once per burst', async () => {
+    h = await startDashboard();
+    for (let i = 0; i < 5; i++) expect((await wrongToken(h.port)).status).toBe(401);
+    const answers = [await rightToken(h.port), await wrongToken(h.port), await call(h.port, '/dashboard/api/link', { method: 'POST', headers: bearer(TOKEN), body: {} })];
+    for (const a of answers) {
+      expect(a.status).toBe(429);
+      expect(a.headers['retry-after']).toBe('2');
+      expect(a.json).toEqual({ error: 'too many wrong sign-in attempts from 127.0.0.1: try again in 2 s', retryAfterS: 2 });
+      expect(a.json.token).toBeUndefined();
+    }
+    const audit = (await h.store.listAudit({ limit: 50 })).map((r) => r.text);
+    expect(audit.filter((t) => t.includes('refused sign-in'))).toHaveLength(5);
+    expect(audit.filter((t) => t.includes('sign-in attempts'))).toEqual([
+      'dashboard: sign-in attempts from 127.0.0.1 refused for 2 s (5 wrong in a row from 127.0.0.1); further refusals until then are not recorded one by one',
+    ]);
+    // The wait over, the right token works and starts the count afresh.
+    await h.clock.advance(2_000);
+    expect((await rightToken(h.port)).status).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await wrongToken(h.port)).status).toBe(401);
+    expect((await rightToken(h.port)).status).toBe(200);
+  });
+
+  it('wrong tries go on after a wait: the next wait is twice as long, and a new burst is audited again', async () => {
+    h = await startDashboard();
+    for (let i = 0; i < 5; i++) await wrongToken(h.port);
+    expect((await wrongToken(h.port)).status).toBe(429);
+    await h.clock.advance(2_000);
+    expect((await wrongToken(h.port)).status).toBe(401);
+    const held = await rightToken(h.port);
+    expect(held.status).toBe(429);
+    expect(held.headers['retry-after']).toBe('4');
+    await rightToken(h.port);
+    const bursts = (await h.store.listAudit({ limit: 50 })).filter((r) => r.text.includes('sign-in attempts')).map((r) => r.text);
+    expect(bursts).toHaveLength(2);
+    expect(bursts[0]).toContain('refused for 4 s (6 wrong in a row');
+  });
+
+  it('wrong API tokens asking for a one-time link count too', async () => {
+    h = await startDashboard();
+    for (let i = 0; i < 5; i++) {
+      expect((await call(h.port, '/dashboard/api/link', { method: 'POST', headers: bearer(`${TOKEN}x`), body: {} })).status).toBe(401);
+    }
+    expect((await rightToken(h.port)).status).toBe(429);
+  });
+});
+
 describe('dashboard sign-in: one-time link', () => {
   it('needs the API token to be made', async () => {
     h = await startDashboard();

@@ -54,7 +54,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startDashboard(): Promise<Harness> {
+export async function startDashboard(options: { allowedHostNames?: string[] } = {}): Promise<Harness> {
   const clock = new SimClock();
   const store = await KeyvStore.inMemory();
   const events = new MedicEvents();
@@ -104,7 +104,7 @@ export async function startDashboard(): Promise<Harness> {
     transcriptDir,
     heartbeatMs: 50,
   });
-  const server: ApiServer = await startApiServer({ medic, store, host: '127.0.0.1', port: 0, token: TOKEN, log, dashboard });
+  const server: ApiServer = await startApiServer({ medic, store, host: '127.0.0.1', port: 0, token: TOKEN, log, dashboard, ...options });
   return {
     port: server.port,
     clock,

@@ -32,6 +32,23 @@ describe('dashboard: DNS rebinding', () => {
   });
 });
 
+describe('dashboard: behind a proxy under an allowed name (DASHBOARD_ALLOWED_HOSTS)', () => {
+  it('the page and a sign-in from that name, over http or an https proxy; another origin is still refused', async () => {
+    h = await startDashboard({ allowedHostNames: ['medic.lan'] });
+    const port = h.port;
+    expect((await call(port, '/', { headers: { host: 'medic.lan' } })).status).toBe(200);
+    for (const origin of ['https://medic.lan', 'http://medic.lan']) {
+      const ok = await call(port, '/dashboard/api/session', { method: 'POST', headers: { host: 'medic.lan', origin }, body: { token: TOKEN, name: 'proxy' } });
+      expect(ok.status, origin).toBe(200);
+    }
+    for (const origin of ['https://evil.example', `http://127.0.0.1:${port}`, 'https://medic.lan.evil.example']) {
+      const refused = await call(port, '/dashboard/api/session', { method: 'POST', headers: { host: 'medic.lan', origin }, body: { token: TOKEN, name: 'x' } });
+      expect(refused.status, origin).toBe(403);
+      expect(refused.json.token).toBeUndefined();
+    }
+  });
+});
+
 describe('dashboard: cross-origin requests and CSRF', () => {
   it('refuses a sign-in or an action sent from another origin, even with the right secrets', async () => {
     h = await startDashboard();

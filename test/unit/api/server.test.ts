@@ -32,9 +32,17 @@ function fakeMedic() {
   return { medic, calls };
 }
 
-async function start() {
+async function start(allowedHostNames?: string[]) {
   const { medic, calls } = fakeMedic();
-  server = await startApiServer({ medic, store: await KeyvStore.inMemory(), host: '127.0.0.1', port: 0, token: TOKEN, log: captureLogger() });
+  server = await startApiServer({
+    medic,
+    store: await KeyvStore.inMemory(),
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    log: captureLogger(),
+    ...(allowedHostNames ? { allowedHostNames } : {}),
+  });
   return { port: server.port, calls };
 }
 
@@ -68,6 +76,23 @@ describe('local API: Host header (DNS rebinding)', () => {
       expect(res.body.error).toContain(`this API answers only to 127.0.0.1:${port}`);
       expect(res.body.incidents).toBeUndefined();
     }
+  });
+});
+
+describe('local API: extra Host names (DASHBOARD_ALLOWED_HOSTS)', () => {
+  it('a bare name is answered on the medic\'s port and without a port (a proxy on 80/443); name:port only on that port', async () => {
+    const { port } = await start(['medic.lan', 'proxy.example.ts.net:8443']);
+    for (const host of [`medic.lan:${port}`, 'MEDIC.LAN', 'medic.lan', 'proxy.example.ts.net:8443', `127.0.0.1:${port}`]) {
+      expect((await call(port, '/status', { host })).status, host).toBe(200);
+    }
+    for (const host of [`medic.lan:${port + 1}`, 'proxy.example.ts.net', `proxy.example.ts.net:${port}`, 'evil.medic.lan', `medic.lan.evil.example:${port}`, '127.0.0.1']) {
+      expect((await call(port, '/incidents', { host })).status, host).toBe(421);
+    }
+  });
+
+  it('without the setting, the same names are refused', async () => {
+    const { port } = await start();
+    for (const host of [`medic.lan:${port}`, 'medic.lan']) expect((await call(port, '/status', { host })).status).toBe(421);
   });
 });
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { customId, parseCustomId, type ButtonAction } from '../../../src/bot/custom-id.js';
 
-const ACTIONS: ButtonAction[] = ['abort', 'retry', 'escalate', 'approve', 'deny'];
+const ACTIONS: ButtonAction[] = ['abort', 'retry', 'escalate', 'approve', 'deny', 'grant', 'postmortem'];
 
 describe('customId', () => {
   it('encodes action, target and subject', () => {

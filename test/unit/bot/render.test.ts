@@ -288,24 +288,24 @@ describe('renderCard: an open incident', () => {
 });
 
 describe('renderCard: a closed incident', () => {
-  it('resolved: green, no buttons, the outcome and duration in the description', () => {
+  it('resolved: green, only the Postmortem button, the outcome and duration in the description', () => {
     const inc = incident({ state: 'resolved', closedAt: T0 + 150_000, maxLevel: 2, outcome: 'healthy again after the doctor' });
     const p = renderCard(inc, null, T0 + 999_000);
     const e = embedOf(p);
     expect(e.title).toBe('🟢 gw-1 · gateway exited (code 1)');
     expect(e.color).toBe(0x2ea043);
-    expect(p.components).toEqual([]);
+    expect(buttons(p)).toEqual([['cm:postmortem:gw:gw-1', 'Postmortem', ButtonStyle.Secondary]]);
     expect(e.description).toBe('**Resolved** after 3 min, highest level 2: healthy again after the doctor');
     expect(field(p, 'Closed')).toBe(rel(T0 + 150_000));
     expect(field(p, 'Opened')).toBeUndefined();
     expect(field(p, 'Next')).toBe('—');
   });
 
-  it('aborted: grey, no buttons, an unknown outcome as a dash', () => {
+  it('aborted: grey, only the Postmortem button, an unknown outcome as a dash', () => {
     const p = renderCard(incident({ state: 'aborted', closedAt: T0 + 30_000, maxLevel: 1 }), status({ restartAt: T0 }), T0 + 40_000);
     expect(embedOf(p).title).toBe('⚪ gw-1 · gateway exited (code 1)');
     expect(embedOf(p).color).toBe(0x808080);
-    expect(p.components).toEqual([]);
+    expect(buttons(p)).toEqual([['cm:postmortem:gw:gw-1', 'Postmortem', ButtonStyle.Secondary]]);
     expect(embedOf(p).description).toBe('**Aborted** after 30 s, highest level 1: —');
     expect(field(p, 'Next')).toBe('—');
   });

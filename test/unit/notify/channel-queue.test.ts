@@ -64,6 +64,21 @@ describe('ChannelQueue', () => {
     expect(log.lines.some((l) => l.msg === 'alerts: webhook reachable again')).toBe(true);
   });
 
+  it('a digest (no incident) is delivered once, kept in the store before it is, and makes no incident known', async () => {
+    const { r, store, make } = await setup();
+    r.down = true;
+    const q = make();
+    await q.start();
+    expect(q.enqueue(alert({ id: 'digest:1', event: 'digest', incidentId: '', priority: 'info' }))).toBe(true);
+    await q.saved();
+    expect((await store.getValue<{ pending: { id: string }[]; incidents: string[] }>('notify:webhook'))).toMatchObject({ pending: [{ id: 'digest:1' }], incidents: [] });
+    expect(q.knows('')).toBe(false);
+    r.down = false;
+    await waitFor(() => q.pending() === 0, { what: 'the digest delivered' });
+    expect(q.enqueue(alert({ id: 'digest:1', event: 'digest', incidentId: '', priority: 'info' }))).toBe(false);
+    expect(ids(r)).toEqual(['digest:1']);
+  });
+
   it('keeps what is pending in the store: a new medic delivers it, and remembers what was delivered', async () => {
     const { r, make } = await setup();
     r.down = true;

@@ -29,7 +29,7 @@ const PD_KEY = 'R0UT1NGKEY0123456789abcdef012345';
 describe('alert settings', () => {
   it('none set: no channel, no heartbeat, /metrics only on the API', () => {
     const c = loadConfig(base, '/tmp');
-    expect(c.alerts).toEqual({ channels: [], ratePerMinute: 20, heartbeat: null, guardianHeartbeatUrl: null, metricsListen: null });
+    expect(c.alerts).toEqual({ channels: [], ratePerMinute: 20, heartbeat: null, guardianHeartbeatUrl: null, metricsListen: null, digestSchedule: { kind: 'at', weekday: 1, hour: 9, minute: 0 } });
   });
 
   it('one key per kind, each with its mode (PagerDuty defaults to level4)', () => {
@@ -85,6 +85,19 @@ describe('alert settings', () => {
     expect(problems({ MEDIC_METRICS_LISTEN: 'everywhere' })[0]).toMatch(/^MEDIC_METRICS_LISTEN must be host:port, e.g. 0.0.0.0:9464/);
     // A near miss of a new name is a typo like any other.
     expect(problems({ ALERT_SLAK_WEBHOOK_URL: SLACK })[0]).toMatch(/^ALERT_SLAK_WEBHOOK_URL is not a clawmedic variable: did you mean ALERT_SLACK_WEBHOOK_URL\?/);
+  });
+
+  it('DIGEST_SCHEDULE: weekly by default, off, a day and time, every N; a wrong one says what it may be', () => {
+    expect(loadConfig(base, '/tmp').alerts.digestSchedule).toEqual({ kind: 'at', weekday: 1, hour: 9, minute: 0 });
+    expect(loadConfig({ ...base, DIGEST_SCHEDULE: 'off' }, '/tmp').alerts.digestSchedule).toEqual({ kind: 'off' });
+    expect(loadConfig({ ...base, DIGEST_SCHEDULE: 'fri 17:30' }, '/tmp').alerts.digestSchedule).toEqual({ kind: 'at', weekday: 5, hour: 17, minute: 30 });
+    expect(loadConfig({ ...base, DIGEST_SCHEDULE: 'every 12h' }, '/tmp').alerts.digestSchedule).toEqual({ kind: 'every', everyMs: 43_200_000 });
+    const forms = 'off, weekly (Monday 09:00), a day and a local time (mon 09:00, friday 17:30), daily HH:MM, or every <N>m|h|d (every 24h)';
+    expect(problems({ DIGEST_SCHEDULE: 'sometimes' })).toEqual([`DIGEST_SCHEDULE must be ${forms} (got 'sometimes'): set ${forms} in .env, see .env.example`]);
+    expect(problems({ DIGEST_SCHEDULE: 'funday 9' })).toEqual([
+      `DIGEST_SCHEDULE 'funday' is not a day: use mon, tue, wed, thu, fri, sat, sun or daily (got 'funday 9'): set ${forms} in .env, see .env.example`,
+    ]);
+    expect(configSummary(loadConfig({ ...base, DIGEST_SCHEDULE: 'daily 08:00' }, '/tmp'), base)).toContain('digest: daily at 08:00 local time (DIGEST_SCHEDULE)');
   });
 
   it('clawmedic check-config: a bad alert URL is one line on stderr and exit 2', () => {

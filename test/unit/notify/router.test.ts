@@ -114,3 +114,35 @@ describe('AlertRouter', () => {
     expect(all).toContain('[REDACTED]');
   });
 });
+
+describe('AlertRouter: the scheduled digest', () => {
+  const digest = (slot: number): Alert => ({
+    id: `digest:${slot}`, event: 'digest', incidentId: '', target: '', priority: 'info', severity: 'info', needsHuman: false, closes: false,
+    level: 0, failureClass: 'unclassified', title: 'clawmedic digest', text: `# clawmedic digest\n- cause: token ${SECRET}`, at: 5000,
+  });
+
+  it('to always channels, to fallback ones only while Discord is away, never to level4 ones or PagerDuty; masked', () => {
+    const pd = queue('pagerduty');
+    const always = queue('slack');
+    const fallback = queue('ntfy');
+    const level4 = queue('telegram');
+    let state: string | null = 'connected';
+    const router = new AlertRouter(
+      [
+        { queue: always, mode: 'always' },
+        { queue: fallback, mode: 'fallback' },
+        { queue: level4, mode: 'level4' },
+        { queue: pd, mode: 'always' },
+      ],
+      () => state,
+      new Redactor([SECRET]),
+      () => 5000,
+    );
+    expect(router.route(digest(1))).toEqual(['slack']);
+    state = 'unreachable';
+    expect(router.route(digest(2))).toEqual(['slack', 'ntfy']);
+    expect(events(pd)).toEqual([]);
+    expect(events(level4)).toEqual([]);
+    expect(always.took[0]!.text).not.toContain(SECRET);
+  });
+});
