@@ -286,6 +286,12 @@ export interface TargetState {
     startedAt: number | null;
     /** The process answered at least once since it was started. */
     becameHealthy: boolean;
+    /**
+     * When this run first answered a probe (null: not yet). A run's shortness (`flapRunMs`) counts from here, not
+     * from its start: a start-up slower than `flapRunMs` says nothing about how long it then stays up. Absent in
+     * states stored by an older medic (then the start counts).
+     */
+    answeredAt?: number | null;
     lastExit: ExitInfo | null;
   };
   health: Health;

@@ -63,7 +63,7 @@ export function initialState(target: string): TargetState {
     incidentSeq: 0,
     paused: false,
     pausedUntil: null,
-    process: { status: 'stopped', pid: null, startedAt: null, becameHealthy: false, lastExit: null },
+    process: { status: 'stopped', pid: null, startedAt: null, becameHealthy: false, answeredAt: null, lastExit: null },
     health: 'unknown',
     healthySince: null,
     probe: { failures: 0, successes: 0, last: null },

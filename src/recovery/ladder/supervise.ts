@@ -34,7 +34,7 @@ export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void
   // An adopted gateway may still be starting (the previous medic died mid-restart): it gets the
   // start-up grace from now, which ends at its first good probe. A service's start is unknown.
   const adopted = c.o.supervised && adoptedPid !== null;
-  Object.assign(s.process, { startedAt: adopted ? c.now : null, becameHealthy: false, pid: adoptedPid });
+  Object.assign(s.process, { startedAt: adopted ? c.now : null, becameHealthy: false, answeredAt: null, pid: adoptedPid });
   if (!c.o.supervised) {
     s.process.status = 'running';
     agentOnBoot(c, agentWasRunning);
@@ -82,7 +82,7 @@ export function dueRestart(c: Step): void {
 export function started(c: Step, pid: number | null, config: string | null): void {
   const s = c.s;
   s.pending = null;
-  Object.assign(s.process, { status: 'running', pid, startedAt: c.now, becameHealthy: false });
+  Object.assign(s.process, { status: 'running', pid, startedAt: c.now, becameHealthy: false, answeredAt: null });
   // A new run has to prove itself: a service restarted in place never went through 'down'.
   if (s.health === 'up') {
     s.health = 'unknown';
@@ -129,8 +129,10 @@ export function exited(c: Step, exit: ExitInfo): void {
   const wasStopping = s.process.status === 'stopping';
   const died = s.process.status === 'running' || s.process.status === 'starting';
   const unstable = !s.process.becameHealthy;
-  // Short: it ended by itself (an exit code, not a signal such as a person's kill -9) soon after its start.
-  const short = exit.code !== null && s.process.startedAt !== null && c.now - s.process.startedAt < c.o.flapRunMs;
+  // Short: it ended by itself (an exit code, not a signal such as a person's kill -9) soon after it first
+  // answered (a slow start-up under load is not time up), or soon after its start when it never answered.
+  const since = s.process.answeredAt ?? s.process.startedAt;
+  const short = exit.code !== null && since !== null && c.now - since < c.o.flapRunMs;
   Object.assign(s.process, { status: 'stopped', pid: null, lastExit: exit });
   markDown(c);
   if (wasStopping) {
@@ -185,6 +187,7 @@ export function probeSucceeded(c: Step, result: ProbeResult): void {
   s.probe.failures = 0;
   // Capped: counters past their threshold say nothing more and would only cause writes.
   s.probe.successes = Math.min(s.probe.successes + 1, c.o.recoveryThreshold);
+  if (!s.process.becameHealthy) s.process.answeredAt = c.now;
   s.process.becameHealthy = true;
   if (s.probe.successes >= c.o.recoveryThreshold && s.health !== 'up') {
     const was = s.health;
