@@ -14,6 +14,7 @@ import { escalate, openIncident, reopenFlapping, resolve, setLevel } from './inc
 import { closeApproval } from './approvals.js';
 import { newRunOn, proveConfig } from './known-good.js';
 import { diagnose, enterLevel2, reEvaluate, repairFailed } from './repair.js';
+import { memoryExited } from './vitals.js';
 
 export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void {
   const s = c.s;
@@ -129,6 +130,7 @@ export function exited(c: Step, exit: ExitInfo): void {
   const wasStopping = s.process.status === 'stopping';
   const died = s.process.status === 'running' || s.process.status === 'starting';
   const unstable = !s.process.becameHealthy;
+  const ranAs = s.process.pid;
   // Short: it ended by itself (an exit code, not a signal such as a person's kill -9) soon after it first
   // answered (a slow start-up under load is not time up), or soon after its start when it never answered.
   const since = s.process.answeredAt ?? s.process.startedAt;
@@ -142,7 +144,9 @@ export function exited(c: Step, exit: ExitInfo): void {
   }
   if (s.pending?.work === 'start') s.pending = null;
   const what = describeExit(exit);
-  fault(c, what, exit.hint, unstable, died, short, failureOfExit(exit, what));
+  const failure = failureOfExit(exit, what);
+  fault(c, what, exit.hint, unstable, died, short, failure);
+  if (failure.class === 'out-of-memory') memoryExited(c, ranAs);
 }
 
 /** The gateway died or could not start: open or continue the incident and decide the next rung. */
