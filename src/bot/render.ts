@@ -8,7 +8,7 @@ import { ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActi
 import type { TargetStatus } from '../recovery/types.js';
 import { buttonLevel } from '../recovery/ladder/operators.js';
 import type { Incident, LadderRecord, PendingApproval } from '../recovery/types.js';
-import { customId } from './custom-id.js';
+import { customId, enableSubject } from './custom-id.js';
 import { describeVitals } from '../recovery/vitals/describe.js';
 
 export interface MessagePayload {
@@ -89,7 +89,21 @@ export function renderCard(inc: Incident, status: TargetStatus | null, now: numb
   }
   const vitals = !closed && status ? describeVitals(status, now) : [];
   if (vitals.length) embed.addFields({ name: 'Vitals', value: truncate(vitals.join('\n'), LIMITS.field), inline: false });
-  return { embeds: [embed.toJSON()], components: closed ? [] : [incidentButtons(inc)], allowedMentions: { parse: [] } };
+  const reEnable = inc.state === 'resolved' ? enableButtons(inc) : null;
+  return { embeds: [embed.toJSON()], components: closed ? (reEnable ? [reEnable] : []) : [incidentButtons(inc)], allowedMentions: { parse: [] } };
+}
+
+/** On a resolved card: one click to re-enable each plugin the incident disabled (operators only; the ladder checks it). */
+function enableButtons(inc: Incident): APIActionRowComponent<APIComponentInMessageActionRow> | null {
+  const plugins = (inc.disabledPlugins ?? []).slice(0, 5); // a row holds 5 buttons; an incident disables at most 3
+  if (plugins.length === 0) return null;
+  const row = new ActionRowBuilder<ButtonBuilder>();
+  plugins.forEach((id, n) => {
+    row.addComponents(
+      new ButtonBuilder().setCustomId(customId('enable', inc.target, enableSubject(inc.id, n))).setLabel(truncate(`Re-enable plugin ${id}`, 80)).setStyle(ButtonStyle.Secondary),
+    );
+  });
+  return row.toJSON();
 }
 
 function incidentButtons(inc: Incident): APIActionRowComponent<APIComponentInMessageActionRow> {

@@ -365,7 +365,10 @@ export type LadderEvent =
   | { type: 'ReadinessChecked'; reading: ReadinessReading; channelErrors?: ChannelError[] }
   | { type: 'ChannelStartFinished'; channel: string; ok: boolean; detail: string }
   /** The end-to-end provider probe (one real model call through the gateway); `evidence`: e.g. `openclaw models status` lines. */
-  | { type: 'ProviderProbed'; outcome: 'ok' | 'auth' | 'rate-limit' | 'error'; provider: string | null; detail: string; evidence: string[]; latencyMs: number };
+  | { type: 'ProviderProbed'; outcome: 'ok' | 'auth' | 'rate-limit' | 'error'; provider: string | null; detail: string; evidence: string[]; latencyMs: number }
+  /** An operator re-enables `plugin`, which the ladder disabled in incident `incidentId` (`disable-plugin`). */
+  | { type: 'PluginEnableRequested'; plugin: string; incidentId: string; by: string }
+  | { type: 'PluginEnableFinished'; plugin: string; incidentId: string; by: string; ok: boolean; detail: string };
 
 /** Kinds of record the ladder writes to the incident timeline and the audit log. */
 export type RecordKind =
@@ -411,7 +414,9 @@ export type LadderAction =
   | { type: 'StopAgent'; reason: string }
   | { type: 'AnswerAgent'; requestId: string; allow: boolean; by: string; reason: string }
   /** Restart one chat channel inside the running gateway (`channels.start`); answered by ChannelStartFinished. */
-  | { type: 'StartChannel'; channel: string };
+  | { type: 'StartChannel'; channel: string }
+  /** `openclaw plugins enable <plugin>`, an operator's undo of the ladder's `disable-plugin` in `incidentId`. */
+  | { type: 'EnablePlugin'; plugin: string; incidentId: string; by: string };
 
 export interface StepResult {
   state: TargetState;

@@ -13,7 +13,7 @@ import { agentFinished, agentPermission, agentSessionStarted } from './agent.js'
 import { approvalDecided, expireApproval } from './approvals.js';
 import { newStep, type Step, type StepContext } from './context.js';
 import { halfOpenRetry } from './incident.js';
-import { abortRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
+import { abortRequested, enablePluginFinished, enablePluginRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
 import { configChanged, diagnosed, reEvaluate, repairFinished } from './repair.js';
 import { channelStartFinished, providerProbed, readinessChecked, vitalsConfigChanged, vitalsSampled } from './vitals.js';
 import { boot, dueRestart, exited, probeFailed, probeSucceeded, serving, started, startFailed, stopped } from './supervise.js';
@@ -52,6 +52,8 @@ const HANDLERS: Handlers = {
   ReadinessChecked: (c, e) => readinessChecked(c, e.reading, e.channelErrors ?? []),
   ChannelStartFinished: (c, e) => channelStartFinished(c, e.channel, e.ok, e.detail),
   ProviderProbed: (c, e) => providerProbed(c, e),
+  PluginEnableRequested: (c, e) => enablePluginRequested(c, e.plugin, e.incidentId, e.by),
+  PluginEnableFinished: (c, e) => enablePluginFinished(c, e.plugin, e.incidentId, e.by, e.ok, e.detail),
 };
 
 /** The event types the ladder takes, in the order of the table. */

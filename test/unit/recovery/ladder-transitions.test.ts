@@ -298,6 +298,9 @@ const table: Row[] = [
   { from: 'restarting: a plugin crashed the gateway once', event: pluginCrash(), to: 'repairing', work: ['Diagnose'] }, // the same plugin again: level 2
   { from: 'repairing: diagnosis in flight after a plugin crashed two starts', event: diagnosed(diagnosis()), to: 'repairing', work: ['RunRepair'] }, // disable-plugin crash-plugin
   { from: 'repairing: plugin disabled, verifying start, one good probe', event: probeOk(), to: 'healthy', work: ['StartChannels'] }, // channels OpenClaw's breaker suppressed
+  // an operator re-enables the plugin afterwards (the resolved card's button): OpenClaw's CLI, no restart, no incident
+  { from: 'healthy', event: { type: 'PluginEnableRequested', plugin: 'crash-plugin', incidentId: 'gw-1', by: 'alice' }, to: 'healthy', work: ['EnablePlugin'] },
+  { from: 'healthy', event: { type: 'PluginEnableFinished', plugin: 'crash-plugin', incidentId: 'gw-1', by: 'alice', ok: true, detail: 'Enabled plugin' }, to: 'healthy', work: [] },
   { from: 'healthy', event: outOfMemory(), to: 'restarting', work: ['StartGateway'] }, // named plainly, restarted as usual
   { from: 'starting: booted, start in flight', event: staleLock(), to: 'repairing', work: ['Diagnose'] },
   { from: 'repairing: diagnosis in flight after a stale lock', event: diagnosed(diagnosis()), to: 'repairing', work: ['RunRepair'] }, // remove-stale-lock (pid 4242)
