@@ -248,7 +248,8 @@ function eventLoop(c: Step, reading: ReadinessReading): void {
   if (!el?.degraded || (el.degradedSinceMs ?? 0) < o.eventLoopDegradedMs || o.eventLoopAction === 'off') return;
   if (c.s.incident || !mayAct(c)) return;
   const util = el.utilization === null ? '-' : `${Math.round(el.utilization * 100)}%`;
-  const figures = `delay p99 ${el.delayP99Ms ?? '-'} ms, max ${el.delayMaxMs ?? '-'} ms, utilisation ${util}, degraded for ${duration(el.degradedSinceMs ?? 0)} (${el.reasons.join(', ') || 'no reason given'})`;
+  const ms = (v: number | null) => (v === null ? '-' : String(Math.round(v))); // OpenClaw gives fractions (1202.7)
+  const figures = `delay p99 ${ms(el.delayP99Ms)} ms, max ${ms(el.delayMaxMs)} ms, utilisation ${util}, degraded for ${duration(el.degradedSinceMs ?? 0)} (${el.reasons.join(', ') || 'no reason given'})`;
   const failure: FailureClass = { class: 'event-loop', culprit: null, evidence: [`OpenClaw /readyz eventLoop: ${figures}`], summary: `the gateway's event loop is degraded: ${figures}` };
   const cause = `event loop degraded for ${duration(el.degradedSinceMs ?? 0)}`;
   if (o.eventLoopAction === 'restart' && c.o.canRestart) {
