@@ -2,7 +2,7 @@
  * Narrow ports between the ladder's loop (`watchdog/`) and the world. Each has one
  * default adapter; tests swap any of them. Only the methods that are called are declared.
  */
-import type { AgentOutcome, Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, RepairStep, TargetState } from './types.js';
+import type { AgentOutcome, Diagnosis, ExitInfo, FailureClass, Incident, LadderRecord, ProbeResult, RepairStep, TargetState } from './types.js';
 
 /** The clock is shared with the bot and the command source: it lives in the shared kernel. */
 export type { Clock } from '../lib/clock.js';
@@ -51,6 +51,11 @@ export interface GatewayProcess {
   onServing(listener: (pid: number) => void): void;
   /** The last lines the gateway printed (stdout and stderr), oldest first. */
   recentOutput(lines?: number): string[];
+  /**
+   * A gateway whose exits are invisible (a service) stopped answering: the class its log and state dir name, or
+   * null (absent: nothing to read).
+   */
+  classifyOutage?(now: number): FailureClass | null;
   /** Stops watching (and, when `stopGateway`, stops the gateway too). */
   close(stopGateway: boolean): Promise<void>;
 }

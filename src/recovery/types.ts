@@ -368,7 +368,9 @@ export type LadderEvent =
   | { type: 'ProviderProbed'; outcome: 'ok' | 'auth' | 'rate-limit' | 'error'; provider: string | null; detail: string; evidence: string[]; latencyMs: number }
   /** An operator re-enables `plugin`, which the ladder disabled in incident `incidentId` (`disable-plugin`). */
   | { type: 'PluginEnableRequested'; plugin: string; incidentId: string; by: string }
-  | { type: 'PluginEnableFinished'; plugin: string; incidentId: string; by: string; ok: boolean; detail: string };
+  | { type: 'PluginEnableFinished'; plugin: string; incidentId: string; by: string; ok: boolean; detail: string }
+  /** What a service gateway's log and state dir say of the outage (`ClassifyOutage`), when they name a class. */
+  | { type: 'OutageClassified'; failure: FailureClass };
 
 /** Kinds of record the ladder writes to the incident timeline and the audit log. */
 export type RecordKind =
@@ -416,7 +418,9 @@ export type LadderAction =
   /** Restart one chat channel inside the running gateway (`channels.start`); answered by ChannelStartFinished. */
   | { type: 'StartChannel'; channel: string }
   /** `openclaw plugins enable <plugin>`, an operator's undo of the ladder's `disable-plugin` in `incidentId`. */
-  | { type: 'EnablePlugin'; plugin: string; incidentId: string; by: string };
+  | { type: 'EnablePlugin'; plugin: string; incidentId: string; by: string }
+  /** A service gateway (its exits invisible) stopped answering: read what it left behind; answered by OutageClassified. */
+  | { type: 'ClassifyOutage' };
 
 export interface StepResult {
   state: TargetState;

@@ -15,6 +15,7 @@ import { newStep, type Step, type StepContext } from './context.js';
 import { halfOpenRetry } from './incident.js';
 import { abortRequested, enablePluginFinished, enablePluginRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
 import { configChanged, diagnosed, reEvaluate, repairFinished } from './repair.js';
+import { outageClassified } from './failure.js';
 import { channelStartFinished, providerProbed, readinessChecked, vitalsConfigChanged, vitalsSampled } from './vitals.js';
 import { boot, dueRestart, exited, probeFailed, probeSucceeded, serving, started, startFailed, stopped } from './supervise.js';
 
@@ -54,6 +55,7 @@ const HANDLERS: Handlers = {
   ProviderProbed: (c, e) => providerProbed(c, e),
   PluginEnableRequested: (c, e) => enablePluginRequested(c, e.plugin, e.incidentId, e.by),
   PluginEnableFinished: (c, e) => enablePluginFinished(c, e.plugin, e.incidentId, e.by, e.ok, e.detail),
+  OutageClassified: (c, e) => outageClassified(c, e.failure),
 };
 
 /** The event types the ladder takes, in the order of the table. */

@@ -231,6 +231,9 @@ export function probeFailed(c: Step, result: ProbeResult): void {
   const waiting = s.incident?.state === 'waiting_human';
   const inc = openIncident(c, `gateway ${why}`, wasUp || !waiting ? `gateway ${why}` : null);
   noteFailure(c, inc, { class: 'hang', culprit: null, evidence: result.error ? [result.error] : [], summary: `the gateway is ${why}` });
+  // A service's exits are invisible: what it left behind (its log, a stability bundle) may name the class.
+  // Once per outage: a day of failed probes while a human is awaited asks nothing new.
+  if (!c.o.supervised && inc.failure?.class === 'hang' && (wasUp || !waiting)) c.actions.push({ type: 'ClassifyOutage' });
   s.probe.failures = 0;
   if (inc.state === 'waiting_human') {
     // It answered and stopped: a new fact; a gateway we run is stopped and looked at again.

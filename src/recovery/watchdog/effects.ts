@@ -90,6 +90,11 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
           : { ok: false, detail: 'not an OpenClaw gateway: no plugin to enable' };
         await p.dispatch({ type: 'PluginEnableFinished', plugin: action.plugin, incidentId: action.incidentId, by: action.by, ...r });
       });
+    case 'ClassifyOutage':
+      return void background(p, action.type, async () => {
+        const failure = p.gateway.classifyOutage?.(p.clock.now()) ?? null;
+        if (failure) await p.dispatch({ type: 'OutageClassified', failure });
+      });
     default:
       return unreachable(action);
   }

@@ -31,7 +31,7 @@ describe('watch-only: nothing listening, no command to start or restart the gate
     const h = watchOnly();
     const out: LadderAction[] = [...h.send(boot())];
     out.push(...h.probes(17_280, probeFail('ECONNREFUSED'))); // a day at 5 s
-    expect(workTypes(out).filter((t) => t !== 'NotifyHuman')).toEqual([]); // never a StartGateway
+    expect(workTypes(out).filter((t) => t !== 'NotifyHuman')).toEqual(['ClassifyOutage']); // never a StartGateway; its log read once
     expect(ofType(out, 'NotifyHuman')).toHaveLength(1);
     expect(h.state.restarts).toBe(0);
     expect(h.openIncident.restarts).toBe(0);
