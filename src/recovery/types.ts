@@ -268,7 +268,7 @@ export interface Vitals {
   /** `channels.start` per channel in this episode: attempts, when the next may go, one in flight. */
   channels: Record<string, { attempts: number; nextAt: number | null; inFlight: boolean; since?: number }>;
   provider: ProviderVitals | null;
-  /** Times of the planned memory restarts (a repeated one is a finding for a person). */
+  /** Times of the planned memory restarts and out-of-memory exits (repeated, a finding for a person). */
   memoryRestarts: number[];
 }
 
