@@ -8,7 +8,7 @@ import { ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActi
 import type { TargetStatus } from '../recovery/types.js';
 import { buttonLevel } from '../recovery/ladder/operators.js';
 import type { Incident, LadderRecord, PendingApproval } from '../recovery/types.js';
-import { customId } from './custom-id.js';
+import { customId, enableSubject } from './custom-id.js';
 import { describeVitals } from '../recovery/vitals/describe.js';
 
 export interface MessagePayload {
@@ -92,11 +92,21 @@ export function renderCard(inc: Incident, status: TargetStatus | null, now: numb
   return { embeds: [embed.toJSON()], components: closed ? [closedButtons(inc)] : [incidentButtons(inc)], allowedMentions: { parse: [] } };
 }
 
-/** A closed incident's card: its postmortem, posted in the thread on request (operators). */
+/**
+ * A closed incident's card: its postmortem, posted in the thread on request, and on a resolved card one click to
+ * re-enable each plugin the incident disabled (operators only; the ladder checks it).
+ */
 function closedButtons(inc: Incident): APIActionRowComponent<APIComponentInMessageActionRow> {
-  return new ActionRowBuilder<ButtonBuilder>()
-    .addComponents(new ButtonBuilder().setCustomId(customId('postmortem', inc.target, inc.id)).setLabel('Postmortem').setStyle(ButtonStyle.Secondary))
-    .toJSON();
+  const row = new ActionRowBuilder<ButtonBuilder>()
+    .addComponents(new ButtonBuilder().setCustomId(customId('postmortem', inc.target, inc.id)).setLabel('Postmortem').setStyle(ButtonStyle.Secondary));
+  // A row holds 5 buttons: the postmortem and up to 4 plugins (an incident disables at most 3).
+  const plugins = inc.state === 'resolved' ? (inc.disabledPlugins ?? []).slice(0, 4) : [];
+  plugins.forEach((id, n) => {
+    row.addComponents(
+      new ButtonBuilder().setCustomId(customId('enable', inc.target, enableSubject(inc.id, n))).setLabel(truncate(`Re-enable plugin ${id}`, 80)).setStyle(ButtonStyle.Secondary),
+    );
+  });
+  return row.toJSON();
 }
 
 function incidentButtons(inc: Incident): APIActionRowComponent<APIComponentInMessageActionRow> {

@@ -12,7 +12,7 @@ import { buttonLevel } from '../recovery/ladder/operators.js';
 import type { Level } from '../recovery/types.js';
 import type { TargetWatchdog } from '../recovery/watchdog/index.js';
 import { discordActor, type Authoriser } from '../bot/auth.js';
-import { parseCustomId } from '../bot/custom-id.js';
+import { parseCustomId, parseEnableSubject } from '../bot/custom-id.js';
 import { postPostmortem, type PostmortemButtonDeps } from './postmortem.js';
 import { renderStatusEmbed, renderTimelineEmbed } from './views.js';
 
@@ -202,6 +202,7 @@ async function button(i: ButtonInteraction, d: InteractionDeps): Promise<void> {
       await i.editReply({ content: `${approved ? '✅ Approved' : '⛔ Denied'}: ${id}${scope}.` });
       return;
     }
+    if (parsed.action === 'enable') return await enableButton(i, d, dog, parsed.subject, by);
     if (!open || open.id !== parsed.subject) {
       await i.editReply({ content: `Incident ${parsed.subject} is no longer open; nothing done.` });
       return;
@@ -218,6 +219,26 @@ async function button(i: ButtonInteraction, d: InteractionDeps): Promise<void> {
     if (!(err instanceof RequestRejectedError)) throw err;
     await i.editReply({ content: `⚠️ ${err.message}` });
   }
+}
+
+/**
+ * Re-enable a plugin the ladder disabled: the plugin is read from the stored incident (the button names only the
+ * incident and an index), and the ladder checks the request in its turn like every other operator action.
+ */
+async function enableButton(i: ButtonInteraction, d: InteractionDeps, dog: TargetWatchdog, subject: string, by: string): Promise<void> {
+  const which = parseEnableSubject(subject);
+  const found = which ? await d.store.getIncident(which.incidentId) : undefined;
+  const plugin = which && found ? found.incident.disabledPlugins?.[which.index] : undefined;
+  if (!found || !plugin) return void (await i.editReply({ content: 'That incident disabled no such plugin; nothing done.' }));
+  // In fleet mode a target on another host offers only the common operations.
+  if (typeof (dog as Partial<TargetWatchdog>).enablePlugin !== 'function') {
+    return void (await i.editReply({ content: `⚠️ ${dog.name} runs on another host: re-enable it there with \`openclaw plugins enable ${plugin}\`.` }));
+  }
+  await dog.enablePlugin(found.incident, plugin, by);
+  await i.editReply({
+    content: `🔌 Re-enabling plugin \`${plugin}\` on **${dog.name}** (\`openclaw plugins enable ${plugin}\`); the result follows in the ${found.incident.id} thread. If it crashes the gateway again, clawmedic disables it again.`,
+    allowedMentions: { parse: [] },
+  });
 }
 
 /** Suggestions only for someone who may run the command: others learn no target, incident or question. */

@@ -34,7 +34,7 @@ export const VITALS_FIELDS = {
   memoryPredictMinutes: { env: 'MEMORY_PREDICT_MINUTES', schema: offOr(0.1, 'minutes', false), def: V.memoryPredictMs / 60_000 },
   /** The line the gateway dies at; off (default): the heap limit it runs with (--max-old-space-size, or Node's default). */
   memoryLimitMb: { env: 'MEMORY_LIMIT_MB', schema: offOr(64, 'MB'), def: null },
-  /** Planned memory restarts within 6 hours that make a finding for a person. */
+  /** Planned memory restarts and out-of-memory exits within 6 hours that make a finding for a person. */
   memoryRepeatRestarts: { env: 'MEMORY_REPEAT_RESTARTS', schema: int(1), def: V.memoryRepeatRestarts },
   /** Probe /readyz (GATEWAY_READY_URL, or the health URL with /readyz) as well as /healthz. */
   readinessProbe: { env: 'READINESS_PROBE', schema: z.enum(['true', 'false']).transform((v) => v === 'true'), def: true },

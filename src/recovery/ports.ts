@@ -2,7 +2,7 @@
  * Narrow ports between the ladder's loop (`watchdog/`) and the world. Each has one
  * default adapter; tests swap any of them. Only the methods that are called are declared.
  */
-import type { AgentOutcome, Diagnosis, ExitInfo, Incident, LadderRecord, ProbeResult, ProcessActivity, RepairStep, TargetState } from './types.js';
+import type { AgentOutcome, Diagnosis, ExitInfo, FailureClass, Incident, LadderRecord, ProbeResult, ProcessActivity, RepairStep, TargetState } from './types.js';
 
 /** The clock is shared with the bot and the command source: it lives in the shared kernel. */
 export type { Clock } from '../lib/clock.js';
@@ -55,6 +55,11 @@ export interface GatewayProcess {
   activity?(): ProcessActivity | null;
   /** The last lines the gateway printed (stdout and stderr), oldest first. */
   recentOutput(lines?: number): string[];
+  /**
+   * A gateway whose exits are invisible (a service) stopped answering: the class its log and state dir name, or
+   * null (absent: nothing to read).
+   */
+  classifyOutage?(now: number): FailureClass | null;
   /** Stops watching (and, when `stopGateway`, stops the gateway too). */
   close(stopGateway: boolean): Promise<void>;
 }
@@ -72,6 +77,8 @@ export interface GatewayRepairs {
   run(step: RepairStep, pid: number | null, subject?: string): Promise<RepairResult>;
   /** After a crash loop: starts the channels OpenClaw's own breaker suppressed; what it did, or null (nothing to do). */
   startChannels?(): Promise<string | null>;
+  /** An operator's undo of `disable-plugin`: `openclaw plugins enable <id>` (absent: not an OpenClaw gateway). */
+  enablePlugin?(id: string): Promise<{ ok: boolean; detail: string }>;
   /** Remembers the config file as it is when the gateway is (re)started; resolves with its fingerprint (null: no file). */
   captureConfig(): Promise<string | null>;
   /**

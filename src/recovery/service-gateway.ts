@@ -5,9 +5,11 @@
  */
 import { GatewayStartError } from '../errors.js';
 import { LogTail } from '../lib/log-tail.js';
+import { classifyGatewayExit } from './classify/evidence.js';
 import type { GatewayProcess, Logger } from './ports.js';
+import { stateDirOf } from './repair/state-lock.js';
 import { describeResult, runCommand, type CommandResult } from '../lib/run-command.js';
-import type { ExitInfo } from './types.js';
+import type { ExitInfo, FailureClass } from './types.js';
 
 export interface ServiceGatewayOptions {
   target: string;
@@ -41,6 +43,8 @@ export class ServiceGateway implements GatewayProcess {
   readonly supervised = false;
   private readonly options: ServiceGatewayOptions;
   private readonly tail: LogTail | null;
+  /** Lines of the log already looked at by `classifyOutage` (the backlog before the medic started counts as seen). */
+  private seen = 0;
 
   constructor(options: ServiceGatewayOptions) {
     this.options = options;
@@ -48,6 +52,23 @@ export class ServiceGateway implements GatewayProcess {
       options.logFile === undefined || options.logFile === null
         ? null
         : new LogTail({ path: options.logFile, lines: options.outputLines ?? DefaultServiceGatewayOptions.outputLines });
+    this.tail?.read();
+    this.seen = this.tail?.mark ?? 0;
+  }
+
+  /**
+   * The service stopped answering and its exit is invisible: what the gateway left behind says why, as for an
+   * exit the medic saw (`classifyExit`), from what is observable: the lines its log file (`logFile`) got since the
+   * last look (never the backlog from before the medic started), and the newest stability bundle OpenClaw wrote in
+   * its state dir (OPENCLAW_STATE_DIR or ~/.openclaw) lately. The exit code is unknown, so a plugin is named only
+   * from a stability bundle or a stack line, never from a code. Null when nothing names a class.
+   */
+  classifyOutage(now: number): FailureClass | null {
+    const lines = this.tail ? this.tail.linesSince(this.seen) : [];
+    this.seen = this.tail?.mark ?? 0;
+    const env = this.options.env ?? process.env;
+    // The code is unknown: 1 lets a stack line or a bundle name a plugin (a plain 'exit' is never claimed from it).
+    return classifyGatewayExit({ code: 1, signal: null, at: now }, lines, stateDirOf(env));
   }
 
   /** The service manager owns the process: there is nothing to adopt. */

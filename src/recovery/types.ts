@@ -283,7 +283,7 @@ export interface Vitals {
   /** `channels.start` per channel in this episode: attempts, when the next may go, one in flight. */
   channels: Record<string, { attempts: number; nextAt: number | null; inFlight: boolean; since?: number }>;
   provider: ProviderVitals | null;
-  /** Times of the planned memory restarts (a repeated one is a finding for a person). */
+  /** Times of the planned memory restarts and out-of-memory exits (repeated, a finding for a person). */
   memoryRestarts: number[];
 }
 
@@ -303,6 +303,12 @@ export interface TargetState {
     becameHealthy: boolean;
     /** This run's start-up outlasted the start-up grace while it kept working: said once (absent: no). */
     graceExtended?: boolean;
+    /**
+     * When this run first answered a probe (null: not yet). A run's shortness (`flapRunMs`) counts from here, not
+     * from its start: a start-up slower than `flapRunMs` says nothing about how long it then stays up. Absent in
+     * states stored by an older medic (then the start counts).
+     */
+    answeredAt?: number | null;
     lastExit: ExitInfo | null;
   };
   health: Health;
@@ -381,7 +387,12 @@ export type LadderEvent =
   | { type: 'ReadinessChecked'; reading: ReadinessReading; channelErrors?: ChannelError[] }
   | { type: 'ChannelStartFinished'; channel: string; ok: boolean; detail: string }
   /** The end-to-end provider probe (one real model call through the gateway); `evidence`: e.g. `openclaw models status` lines. */
-  | { type: 'ProviderProbed'; outcome: 'ok' | 'auth' | 'rate-limit' | 'error'; provider: string | null; detail: string; evidence: string[]; latencyMs: number };
+  | { type: 'ProviderProbed'; outcome: 'ok' | 'auth' | 'rate-limit' | 'error'; provider: string | null; detail: string; evidence: string[]; latencyMs: number }
+  /** An operator re-enables `plugin`, which the ladder disabled in incident `incidentId` (`disable-plugin`). */
+  | { type: 'PluginEnableRequested'; plugin: string; incidentId: string; by: string }
+  | { type: 'PluginEnableFinished'; plugin: string; incidentId: string; by: string; ok: boolean; detail: string }
+  /** What a service gateway's log and state dir say of the outage (`ClassifyOutage`), when they name a class. */
+  | { type: 'OutageClassified'; failure: FailureClass };
 
 /** Kinds of record the ladder writes to the incident timeline and the audit log. */
 export type RecordKind =
@@ -427,7 +438,11 @@ export type LadderAction =
   | { type: 'StopAgent'; reason: string }
   | { type: 'AnswerAgent'; requestId: string; allow: boolean; by: string; reason: string }
   /** Restart one chat channel inside the running gateway (`channels.start`); answered by ChannelStartFinished. */
-  | { type: 'StartChannel'; channel: string };
+  | { type: 'StartChannel'; channel: string }
+  /** `openclaw plugins enable <plugin>`, an operator's undo of the ladder's `disable-plugin` in `incidentId`. */
+  | { type: 'EnablePlugin'; plugin: string; incidentId: string; by: string }
+  /** A service gateway (its exits invisible) stopped answering: read what it left behind; answered by OutageClassified. */
+  | { type: 'ClassifyOutage' };
 
 export interface StepResult {
   state: TargetState;

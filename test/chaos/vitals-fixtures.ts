@@ -66,6 +66,33 @@ export function writeThrowFirstBootsPlugin(root: string, id: string, counter: st
   ]);
 }
 
+/**
+ * Blocks the gateway's event loop `blockMs` of every `blockMs + freeMs` while `switchFile` exists (the test
+ * creates and removes it), in the gateway process only. The block is `Atomics.wait` on the main thread: the
+ * loop is stuck as in a plugin's synchronous call, without burning a core of a shared machine.
+ */
+export function writeBlockPlugin(root: string, id: string, switchFile: string, blockMs = 1_200, freeMs = 500): string {
+  return writePlugin(root, id, [
+    `import { existsSync } from 'node:fs';`,
+    `let armed = false;`,
+    `export default {`,
+    `  id: '${id}',`,
+    `  name: '${id}',`,
+    `  register() {`,
+    `    if (armed) return;`,
+    `    armed = true;`,
+    `    const cell = new Int32Array(new SharedArrayBuffer(4));`,
+    // setTimeout after each block, not setInterval: an interval due during the block fires again at once.
+    `    const tick = () => {`,
+    `      if (/gateway/.test(process.title) && existsSync(${JSON.stringify(switchFile)})) Atomics.wait(cell, 0, 0, ${blockMs});`,
+    `      setTimeout(tick, ${freeMs}).unref();`,
+    `    };`,
+    `    setTimeout(tick, ${freeMs}).unref();`,
+    `  },`,
+    `};`,
+  ]);
+}
+
 /** The minimal config plus `extra` sections, written over the setup's config. */
 export function writeGatewayConfig(setup: ChaosSetup, extra: Record<string, unknown>): void {
   writeFileSync(setup.configPath, `${JSON.stringify({ ...minimalConfig(setup.stateDir, setup.gatewayPort), ...extra }, null, 2)}\n`);

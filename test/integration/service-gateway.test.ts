@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayStartError } from '../../src/errors.js';
@@ -10,6 +10,32 @@ const dirs = new TempDirs();
 afterEach(() => dirs.removeAll());
 
 describe('ServiceGateway', () => {
+  it('an outage is classified from what its log file got since the last look (never the backlog) and the state dir', async () => {
+    const dir = await dirs.make();
+    const logFile = join(dir, 'gateway.log');
+    const stateDir = join(dir, 'state');
+    // The backlog: an old crash from before the medic started says nothing of today's outage.
+    await writeFile(logFile, 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n');
+    const gateway = new ServiceGateway({ target: 'svc', restartCommand: 'true', logFile, env: { OPENCLAW_STATE_DIR: stateDir, HOME: dir }, log: captureLogger() });
+    expect(gateway.classifyOutage(Date.now())).toBeNull();
+    await appendFile(logFile, '2026-12-03T17:00:00.000+00:00 [gateway] ready\n<--- Last few GCs --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n');
+    expect(gateway.classifyOutage(Date.now())).toMatchObject({
+      class: 'out-of-memory',
+      evidence: ['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
+      summary: 'ran out of memory (JavaScript heap out of memory)',
+    });
+    expect(gateway.classifyOutage(Date.now())).toBeNull(); // looked at already
+    // A plugin's unhandled rejection leaves a stability bundle whose stack names it (the log may say nothing).
+    const stability = join(stateDir, 'logs', 'stability');
+    await mkdir(stability, { recursive: true });
+    const stack = 'Error: rejected later by leaky\n    at Timeout._onTimeout (/s/tmp/plugin-captures/9a/captures/openclaw-plugin-build-1/package-0/node_modules/leaky/index.js:4:40)';
+    await writeFile(join(stability, 'openclaw-stability-2026-12-03T17-00-00-000Z-4242-unhandled_rejection.json'), JSON.stringify({ error: { stack } }));
+    expect(gateway.classifyOutage(Date.now())).toMatchObject({ class: 'plugin-crash', culprit: 'leaky' });
+    // Without a log file: the state dir alone.
+    const bare = new ServiceGateway({ target: 'svc', restartCommand: 'true', env: { OPENCLAW_STATE_DIR: join(dir, 'empty'), HOME: dir }, log: captureLogger() });
+    expect(bare.classifyOutage(Date.now())).toBeNull();
+  });
+
   it('restarts through the restart command; the pid stays unknown', async () => {
     const dir = await dirs.make();
     const marker = join(dir, 'restarted');

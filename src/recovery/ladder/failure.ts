@@ -10,6 +10,7 @@ import type { FailureClass, Incident } from '../types.js';
 import { record, type Step } from './context.js';
 import { needPerson } from './incident.js';
 import { enterLevel2 } from './repair.js';
+import { memoryExited } from './vitals.js';
 
 /** Classes that say no more than the exit code: a more specific class is never replaced by one of them. */
 const GENERIC = new Set(['crash', 'hang', 'config', 'port', 'command']);
@@ -63,4 +64,18 @@ export function personStep(c: Step, f: FailureClass): void {
 function evidenceText(f: FailureClass): string {
   const first = f.evidence[0];
   return first ? ` (evidence: "${first}")` : '';
+}
+
+/**
+ * A service gateway (GATEWAY_RESTART_COMMAND: its exits are invisible) stopped answering, and what it left behind
+ * (its log file, a stability bundle) names the class: the incident says so, an out-of-memory counts towards the
+ * memory finding, and a person's class (a state database newer than the build, no usable Node, two supervisors)
+ * goes to a person at once instead of restarting the service again and again. Other classes keep the usual rungs.
+ */
+export function outageClassified(c: Step, f: FailureClass): void {
+  const inc = c.s.incident;
+  if (!inc || c.o.supervised || inc.failure?.class !== 'hang') return; // late, or already named more precisely
+  noteFailure(c, inc, f);
+  if (f.class === 'out-of-memory') memoryExited(c, null);
+  if (needsPerson(f) && inc.state !== 'waiting_human') personStep(c, f);
 }

@@ -4,7 +4,7 @@
 export { EVENT_TYPES, initialState, nextWakeAt, step } from './step.js';
 export type { StepContext } from './context.js';
 export { checkApproval } from './approvals.js';
-export { checkAbort, checkRecover, checkResume } from './operators.js';
+export { checkAbort, checkEnablePlugin, checkRecover, checkResume } from './operators.js';
 export { describeDiagnosis, describeExit } from './describe.js';
 export { phaseOf } from './phase.js';
 export { nextProbeDelayMs, type ProbeCadence } from './liveness.js';

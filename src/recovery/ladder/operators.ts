@@ -1,8 +1,9 @@
 /**
  * What people ask of the ladder (Discord, the CLI, the local API): recover at a level, abort,
- * pause, resume; and the checks that refuse a request before it is queued.
+ * pause, resume, re-enable a plugin the ladder disabled; and the checks that refuse a request
+ * before it is queued.
  */
-import type { Level, TargetState } from '../types.js';
+import type { Incident, Level, RecordKind, TargetState } from '../types.js';
 import { checkAgentRecover, enterLevel3, stopAgent } from './agent.js';
 import { closeApproval } from './approvals.js';
 import { record, type Step } from './context.js';
@@ -113,4 +114,33 @@ export function endMaintenance(c: Step): void {
 function unpause(c: Step): void {
   c.s.paused = false;
   c.s.pausedUntil = null;
+}
+
+/**
+ * Why a plugin the ladder disabled in `incident` cannot be re-enabled now, or null when it can: only a plugin that
+ * incident disabled, once it is over (while it is open, its repair is still being verified), and not while other
+ * work on the gateway is in flight.
+ */
+export function checkEnablePlugin(state: TargetState, incident: Pick<Incident, 'id' | 'target' | 'disabledPlugins'>, plugin: string): string | null {
+  if (incident.target !== state.target || incident.disabledPlugins?.includes(plugin) !== true) {
+    return `incident ${incident.id} did not disable plugin ${plugin} on ${state.target}; nothing done`;
+  }
+  if (state.incident?.id === incident.id) return `incident ${incident.id} is still open: re-enable plugin ${plugin} once it is resolved`;
+  if (state.pending) return `busy: ${state.pending.work} is in progress; try again when it finishes`;
+  return null;
+}
+
+export function enablePluginRequested(c: Step, plugin: string, incidentId: string, by: string): void {
+  recordOn(c, incidentId, 'operator', `${by} re-enables plugin ${plugin} (disabled in ${incidentId}): openclaw plugins enable ${plugin}`, by);
+  c.actions.push({ type: 'EnablePlugin', plugin, incidentId, by });
+}
+
+export function enablePluginFinished(c: Step, plugin: string, incidentId: string, by: string, ok: boolean, detail: string): void {
+  const text = ok ? `plugin ${plugin} re-enabled for ${by}: ${detail}` : `plugin ${plugin} could not be re-enabled for ${by}: ${detail}`;
+  recordOn(c, incidentId, 'operator', text, by);
+}
+
+/** A line on the timeline of `incidentId`, which may be closed (the thread where the plugin was disabled). */
+function recordOn(c: Step, incidentId: string, kind: RecordKind, text: string, by: string): void {
+  c.actions.push({ type: 'Record', record: { kind, at: c.now, target: c.s.target, incidentId, level: null, text, by } });
 }

@@ -35,7 +35,8 @@ export interface LadderOptions {
   breakerMaxExits: number;
   breakerWindowMs: number;
   /**
-   * A run that exits by itself (an exit code, not a signal) within this long of its start is short: the
+   * A run that exits by itself (an exit code, not a signal) within this long of its first good probe (of its
+   * start, when it never answered; a slow start-up is not time up) is short: the
    * breaker counts it even when it answered a probe, and when its incident had resolved in that run,
    * the incident reopens (flapping).
    */

@@ -13,8 +13,9 @@ import { agentFinished, agentPermission, agentSessionStarted } from './agent.js'
 import { approvalDecided, expireApproval } from './approvals.js';
 import { newStep, type Step, type StepContext } from './context.js';
 import { halfOpenRetry } from './incident.js';
-import { abortRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
+import { abortRequested, enablePluginFinished, enablePluginRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
 import { configChanged, diagnosed, reEvaluate, repairChecked, repairFinished } from './repair.js';
+import { outageClassified } from './failure.js';
 import { channelStartFinished, providerProbed, readinessChecked, vitalsConfigChanged, vitalsSampled } from './vitals.js';
 import { boot, dueRestart, exited, probeFailed, probeSucceeded, serving, started, startFailed, stopped } from './supervise.js';
 
@@ -53,6 +54,9 @@ const HANDLERS: Handlers = {
   ReadinessChecked: (c, e) => readinessChecked(c, e.reading, e.channelErrors ?? []),
   ChannelStartFinished: (c, e) => channelStartFinished(c, e.channel, e.ok, e.detail),
   ProviderProbed: (c, e) => providerProbed(c, e),
+  PluginEnableRequested: (c, e) => enablePluginRequested(c, e.plugin, e.incidentId, e.by),
+  PluginEnableFinished: (c, e) => enablePluginFinished(c, e.plugin, e.incidentId, e.by, e.ok, e.detail),
+  OutageClassified: (c, e) => outageClassified(c, e.failure),
 };
 
 /** The event types the ladder takes, in the order of the table. */
@@ -64,7 +68,7 @@ export function initialState(target: string): TargetState {
     incidentSeq: 0,
     paused: false,
     pausedUntil: null,
-    process: { status: 'stopped', pid: null, startedAt: null, becameHealthy: false, lastExit: null },
+    process: { status: 'stopped', pid: null, startedAt: null, becameHealthy: false, answeredAt: null, lastExit: null },
     health: 'unknown',
     healthySince: null,
     probe: { failures: 0, successes: 0, last: null },

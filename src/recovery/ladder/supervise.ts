@@ -15,6 +15,7 @@ import { closeApproval } from './approvals.js';
 import { newRunOn, proveConfig } from './known-good.js';
 import { inStartupGrace, isFrozen, restartedInProcess } from './liveness.js';
 import { diagnose, enterLevel2, reEvaluate, repairFailed } from './repair.js';
+import { memoryExited } from './vitals.js';
 
 export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void {
   const s = c.s;
@@ -35,7 +36,7 @@ export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void
   // An adopted gateway may still be starting (the previous medic died mid-restart): it gets the
   // start-up grace from now, which ends at its first good probe. A service's start is unknown.
   const adopted = c.o.supervised && adoptedPid !== null;
-  Object.assign(s.process, { startedAt: adopted ? c.now : null, becameHealthy: false, pid: adoptedPid });
+  Object.assign(s.process, { startedAt: adopted ? c.now : null, becameHealthy: false, answeredAt: null, pid: adoptedPid });
   if (!c.o.supervised) {
     s.process.status = 'running';
     agentOnBoot(c, agentWasRunning);
@@ -83,7 +84,7 @@ export function dueRestart(c: Step): void {
 export function started(c: Step, pid: number | null, config: string | null): void {
   const s = c.s;
   s.pending = null;
-  Object.assign(s.process, { status: 'running', pid, startedAt: c.now, becameHealthy: false });
+  Object.assign(s.process, { status: 'running', pid, startedAt: c.now, becameHealthy: false, answeredAt: null });
   delete s.process.graceExtended;
   // A new run has to prove itself: a service restarted in place never went through 'down'.
   if (s.health === 'up') {
@@ -131,8 +132,11 @@ export function exited(c: Step, exit: ExitInfo): void {
   const wasStopping = s.process.status === 'stopping';
   const died = s.process.status === 'running' || s.process.status === 'starting';
   const unstable = !s.process.becameHealthy;
-  // Short: it ended by itself (an exit code, not a signal such as a person's kill -9) soon after its start.
-  const short = exit.code !== null && s.process.startedAt !== null && c.now - s.process.startedAt < c.o.flapRunMs;
+  const ranAs = s.process.pid;
+  // Short: it ended by itself (an exit code, not a signal such as a person's kill -9) soon after it first
+  // answered (a slow start-up under load is not time up), or soon after its start when it never answered.
+  const since = s.process.answeredAt ?? s.process.startedAt;
+  const short = exit.code !== null && since !== null && c.now - since < c.o.flapRunMs;
   Object.assign(s.process, { status: 'stopped', pid: null, lastExit: exit });
   markDown(c);
   if (wasStopping) {
@@ -142,7 +146,9 @@ export function exited(c: Step, exit: ExitInfo): void {
   }
   if (s.pending?.work === 'start') s.pending = null;
   const what = describeExit(exit);
-  fault(c, what, exit.hint, unstable, died, short, failureOfExit(exit, what));
+  const failure = failureOfExit(exit, what);
+  fault(c, what, exit.hint, unstable, died, short, failure);
+  if (failure.class === 'out-of-memory') memoryExited(c, ranAs);
 }
 
 /** The gateway died or could not start: open or continue the incident and decide the next rung. */
@@ -187,6 +193,7 @@ export function probeSucceeded(c: Step, result: ProbeResult): void {
   s.probe.failures = 0;
   // Capped: counters past their threshold say nothing more and would only cause writes.
   s.probe.successes = Math.min(s.probe.successes + 1, c.o.recoveryThreshold);
+  if (!s.process.becameHealthy) s.process.answeredAt = c.now;
   s.process.becameHealthy = true;
   if (s.probe.successes >= c.o.recoveryThreshold && s.health !== 'up') {
     const was = s.health;
@@ -229,6 +236,9 @@ export function probeFailed(c: Step, result: ProbeResult): void {
   const waiting = s.incident?.state === 'waiting_human';
   const inc = openIncident(c, `gateway ${why}`, wasUp || !waiting ? `gateway ${why}` : null);
   noteFailure(c, inc, { class: 'hang', culprit: null, evidence: result.error ? [result.error] : [], summary: `the gateway is ${why}` });
+  // A service's exits are invisible: what it left behind (its log, a stability bundle) may name the class.
+  // Once per outage: a day of failed probes while a human is awaited asks nothing new.
+  if (!c.o.supervised && inc.failure?.class === 'hang' && (wasUp || !waiting)) c.actions.push({ type: 'ClassifyOutage' });
   s.probe.failures = 0;
   if (inc.state === 'waiting_human') {
     // It answered and stopped: a new fact; a gateway we run is stopped and looked at again.

@@ -21,7 +21,7 @@ export interface VitalsOptions {
   trendMinR2: number;
   /** Samples taken sooner than this after the gateway became healthy are start-up, not a trend. */
   settleMs: number;
-  /** This many planned memory restarts within `memoryRepeatWindowMs` are a finding for a person. */
+  /** This many planned memory restarts and out-of-memory exits within `memoryRepeatWindowMs` are a finding for a person. */
   memoryRepeatRestarts: number;
   memoryRepeatWindowMs: number;
   /** Readiness failures are not acted on for this long after the gateway became healthy (start-up sidecars, channels connecting). */

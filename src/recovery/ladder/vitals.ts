@@ -136,9 +136,33 @@ function plannedRestart(c: Step, why: string): void {
   }
 }
 
-function memoryEvidence(c: Step): string[] {
+/**
+ * The run that served as `pid` died out of memory (exit 134, `JavaScript heap out of memory`): the incident's
+ * evidence gets what the medic saw of its memory (RSS, growth, uptime, plugins loaded), and the death counts with
+ * the planned memory restarts: `memoryRepeatRestarts` of them within the window are a finding for a person (or
+ * the agent), once per incident. The restart itself is the usual rung's.
+ */
+export function memoryExited(c: Step, pid: number | null): void {
+  const inc = c.s.incident;
+  const f = inc?.failure;
+  if (!inc || f?.class !== 'out-of-memory') return;
+  const o = opts(c);
   const v = vitalsOf(c);
-  const m = v.memory;
+  // Samples of another run (this one died before it settled) say nothing of this death.
+  const evidence = memoryEvidence(c, v.memory !== null && pid !== null && v.memory.pid === pid);
+  inc.failure = { ...f, evidence: [...f.evidence, ...evidence.filter((l) => !f.evidence.includes(l))] };
+  v.memoryRestarts = [...v.memoryRestarts.filter((t) => c.now - t < o.memoryRepeatWindowMs), c.now];
+  if (v.memoryRestarts.length < o.memoryRepeatRestarts || inc.humanNotified?.includes('a leak to look at')) return;
+  const hours = (o.memoryRepeatWindowMs / 3_600_000).toFixed(1).replace(/\.0$/, '');
+  const summary = `memory grew to out of memory (or a planned restart) ${v.memoryRestarts.length} times within ${hours} h: a leak to look at (${evidence.join('; ')})`;
+  record(c, 'step', summary);
+  inc.humanNotified = summary;
+  c.actions.push({ type: 'NotifyHuman', incidentId: inc.id, summary });
+}
+
+function memoryEvidence(c: Step, sampled = true): string[] {
+  const v = vitalsOf(c);
+  const m = sampled ? v.memory : null;
   const out: string[] = [];
   if (m) {
     const heap = m.heapLimitBytes === null ? '' : ` (heap limit ${size(m.heapLimitBytes)})`;
@@ -224,7 +248,8 @@ function eventLoop(c: Step, reading: ReadinessReading): void {
   if (!el?.degraded || (el.degradedSinceMs ?? 0) < o.eventLoopDegradedMs || o.eventLoopAction === 'off') return;
   if (c.s.incident || !mayAct(c)) return;
   const util = el.utilization === null ? '-' : `${Math.round(el.utilization * 100)}%`;
-  const figures = `delay p99 ${el.delayP99Ms ?? '-'} ms, max ${el.delayMaxMs ?? '-'} ms, utilisation ${util}, degraded for ${duration(el.degradedSinceMs ?? 0)} (${el.reasons.join(', ') || 'no reason given'})`;
+  const ms = (v: number | null) => (v === null ? '-' : String(Math.round(v))); // OpenClaw gives fractions (1202.7)
+  const figures = `delay p99 ${ms(el.delayP99Ms)} ms, max ${ms(el.delayMaxMs)} ms, utilisation ${util}, degraded for ${duration(el.degradedSinceMs ?? 0)} (${el.reasons.join(', ') || 'no reason given'})`;
   const failure: FailureClass = { class: 'event-loop', culprit: null, evidence: [`OpenClaw /readyz eventLoop: ${figures}`], summary: `the gateway's event loop is degraded: ${figures}` };
   const cause = `event loop degraded for ${duration(el.degradedSinceMs ?? 0)}`;
   if (o.eventLoopAction === 'restart' && c.o.canRestart) {

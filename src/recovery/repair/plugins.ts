@@ -42,6 +42,16 @@ export async function disablePlugin(id: string | undefined, o: OpenClawCommandOp
   return { ok: true, detail: `disabled only plugin ${id} (${command}: ${last ?? 'ok'}); the rest of the config is untouched; to re-enable it: ${enablePluginCommand(o.cli, id)}` };
 }
 
+/** An operator's undo of `disablePlugin`: OpenClaw applies it at the gateway's next start (or reload). */
+export async function enablePlugin(id: string, o: OpenClawCommandOptions): Promise<{ ok: boolean; detail: string }> {
+  if (!PLUGIN_ID.test(id)) return { ok: false, detail: `not a plugin id: ${JSON.stringify(id)}` };
+  const command = enablePluginCommand(o.cli, id);
+  const r = await runCommand(command, run(o));
+  const last = lastMeaningfulLine(r.output);
+  if (r.code !== 0) return { ok: false, detail: `${command}: ${describeResult(r)}${last ? `: ${last}` : ''}` };
+  return { ok: true, detail: `${command}: ${last ?? 'ok'}; if it crashes the gateway again, clawmedic disables it again` };
+}
+
 /** The channels the config configures and does not disable (`channels.<id>`, `enabled` not false). */
 export async function configuredChannels(configPath: string): Promise<string[]> {
   let config: unknown;

@@ -14,7 +14,7 @@ import type { ConfigGuard } from './config-guard.js';
 import { describeResult, runCommand } from '../../lib/run-command.js';
 import { lastMeaningfulLine, runDoctor } from './doctor.js';
 import { activeOpenClawService, foreignGateway, parentOf } from './other-supervisor.js';
-import { disablePlugin, startChannels } from './plugins.js';
+import { disablePlugin, enablePlugin, startChannels } from './plugins.js';
 import { isPortListening, listPortHolders, portFromUrl, processGroupOf, uidOf, type PortListener } from './port-holder.js';
 import { otherLockOwner, removeStaleLocks, stateDirOf } from './state-lock.js';
 
@@ -74,6 +74,12 @@ export class GatewayRepairKit implements GatewayRepairs {
   async startChannels(): Promise<string | null> {
     if (!this.o.openclawCli) return null;
     return startChannels(this.o.guard.configPath, this.openclaw());
+  }
+
+  /** An operator's undo of `disable-plugin` (the Discord button): `openclaw plugins enable <id>`. */
+  async enablePlugin(id: string): Promise<{ ok: boolean; detail: string }> {
+    if (!this.o.openclawCli) return { ok: false, detail: 'not an OpenClaw gateway: no plugin to enable' };
+    return enablePlugin(id, this.openclaw());
   }
 
   private openclaw() {

@@ -28,7 +28,7 @@ export function describeVitals(t: Pick<TargetStatus, 'memory' | 'readiness' | 'p
     const el = r.eventLoop;
     if (el?.degraded) {
       const util = el.utilization === null ? '' : `, utilisation ${Math.round(el.utilization * 100)}%`;
-      text += ` · event loop degraded for ${duration(el.degradedSinceMs ?? 0)} (delay p99 ${el.delayP99Ms ?? '-'} ms${util})`;
+      text += ` · event loop degraded for ${duration(el.degradedSinceMs ?? 0)} (delay p99 ${el.delayP99Ms === null ? '-' : Math.round(el.delayP99Ms)} ms${util})`;
     }
     out.push(`readiness: ${text}`);
   }

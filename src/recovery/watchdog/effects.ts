@@ -90,6 +90,18 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
         const r = p.vitals ? await p.vitals.startChannel(action.channel) : { ok: false, detail: 'no channel starter configured' };
         await p.dispatch({ type: 'ChannelStartFinished', channel: action.channel, ...r });
       });
+    case 'EnablePlugin':
+      return void background(p, action.type, async () => {
+        const r = p.repairs.enablePlugin
+          ? await p.repairs.enablePlugin(action.plugin).catch((err: Error) => ({ ok: false, detail: err.message }))
+          : { ok: false, detail: 'not an OpenClaw gateway: no plugin to enable' };
+        await p.dispatch({ type: 'PluginEnableFinished', plugin: action.plugin, incidentId: action.incidentId, by: action.by, ...r });
+      });
+    case 'ClassifyOutage':
+      return void background(p, action.type, async () => {
+        const failure = p.gateway.classifyOutage?.(p.clock.now()) ?? null;
+        if (failure) await p.dispatch({ type: 'OutageClassified', failure });
+      });
     default:
       return unreachable(action);
   }

@@ -7,10 +7,10 @@
  */
 import { MedicStoppingError, RequestRejectedError } from '../../errors.js';
 import type { MedicEvents } from '../events.js';
-import { checkAbort, checkApproval, checkRecover, checkResume, initialState, nextProbeDelayMs, nextWakeAt, step, type LadderOptions } from '../ladder/index.js';
+import { checkAbort, checkApproval, checkEnablePlugin, checkRecover, checkResume, initialState, nextProbeDelayMs, nextWakeAt, step, type LadderOptions } from '../ladder/index.js';
 import type { AgentRunner, Clock, GatewayProcess, GatewayRepairs, HealthProbe, Logger, Store } from '../ports.js';
 import type { Redactor } from '../../lib/redact.js';
-import type { LadderEvent, Level, PendingApproval, TargetState, TargetStatus } from '../types.js';
+import type { Incident, LadderEvent, Level, PendingApproval, TargetState, TargetStatus } from '../types.js';
 import type { VitalsMonitor } from '../vitals/ports.js';
 import { AgentBridge } from './agent-bridge.js';
 import { HUMAN_OUTPUT_LINES, perform, type EffectPorts } from './effects.js';
@@ -203,6 +203,14 @@ export class TargetWatchdog {
 
   resume(by: string): Promise<void> {
     return this.request(checkResume, { type: 'ResumeRequested', by }, () => undefined);
+  }
+
+  /**
+   * An operator re-enables `plugin`, which the ladder disabled in `incident` (refused while that incident is open,
+   * or for a plugin it did not disable). The result follows on that incident's timeline.
+   */
+  enablePlugin(incident: Pick<Incident, 'id' | 'target' | 'disabledPlugins'>, plugin: string, by: string): Promise<void> {
+    return this.request((s) => checkEnablePlugin(s, incident, plugin), { type: 'PluginEnableRequested', plugin, incidentId: incident.id, by }, () => undefined);
   }
 
   /** Events are applied one at a time, in arrival order. */

@@ -1,6 +1,6 @@
 /** Button ids: `cm:<action>:<target>:<subject>`; anything else decodes to nothing. */
 import { describe, expect, it } from 'vitest';
-import { customId, parseCustomId, type ButtonAction } from '../../../src/bot/custom-id.js';
+import { customId, enableSubject, parseCustomId, parseEnableSubject, type ButtonAction } from '../../../src/bot/custom-id.js';
 
 const ACTIONS: ButtonAction[] = ['abort', 'retry', 'escalate', 'approve', 'deny', 'grant', 'postmortem'];
 
@@ -22,6 +22,19 @@ describe('customId', () => {
     const target = 'g'.repeat(32);
     expect(customId('escalate', target, `${target}-99999999`).length).toBeLessThanOrEqual(100);
     expect(customId('approve', target, `${target}-99999999-a99`).length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('the re-enable button (plugin by index, never by name)', () => {
+  it('names the incident and the index of the plugin it disabled', () => {
+    const id = customId('enable', 'gw', enableSubject('gw-12', 0));
+    expect(id).toBe('cm:enable:gw:gw-12.0');
+    expect(parseCustomId(id)).toEqual({ action: 'enable', target: 'gw', subject: 'gw-12.0' });
+    expect(parseEnableSubject('gw-12.0')).toEqual({ incidentId: 'gw-12', index: 0 });
+  });
+
+  it.each(['gw-12', 'gw-12.', '.0', 'gw-12.0.1', 'gw-12.x', 'gw-12.100', '@scope/plugin'])('refuses the subject %j', (subject) => {
+    expect(parseEnableSubject(subject)).toBeNull();
   });
 });
 

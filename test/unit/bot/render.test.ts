@@ -310,6 +310,16 @@ describe('renderCard: a closed incident', () => {
     expect(field(p, 'Next')).toBe('—');
   });
 
+  it('resolved after disabling plugins: one "Re-enable plugin" button each (the plugin by index); an aborted one has none', () => {
+    const inc = incident({ state: 'resolved', closedAt: T0 + 60_000, disabledPlugins: ['crash-plugin', '@acme/leaky'] });
+    const buttons = (renderCard(inc, null, T0 + 70_000).components ?? []).flatMap((row) => row.components);
+    expect(buttons.map((b) => ('custom_id' in b ? [b.custom_id, 'label' in b ? b.label : ''] : []))).toEqual([
+      ['cm:enable:gw:gw-1.0', 'Re-enable plugin crash-plugin'],
+      ['cm:enable:gw:gw-1.1', 'Re-enable plugin @acme/leaky'],
+    ]);
+    expect(renderCard({ ...inc, state: 'aborted' }, null, T0 + 70_000).components).toEqual([]);
+  });
+
   it('a 5,000-character outcome is truncated to the description limit', () => {
     const p = renderCard(incident({ state: 'resolved', closedAt: T0 + 1_000, cause: 'C'.repeat(5000), outcome: 'o'.repeat(5000) }), null, T0);
     expectWithinLimits(p);

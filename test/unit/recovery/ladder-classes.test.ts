@@ -4,7 +4,7 @@
  * fix and no restart loop; two supervisors are never fought.
  */
 import { describe, expect, it } from 'vitest';
-import { LadderHarness, boot, diagnosed, diagnosis, ofType, probeOk, records, repairFinished, started, tick } from './ladder-harness.js';
+import { LadderHarness, boot, diagnosed, diagnosis, ofType, probeFail, probeOk, records, repairFinished, started, tick, workTypes } from './ladder-harness.js';
 import { duel, nodeTooOld, outOfMemory, pluginCrash, staleLock, stateSchema, versionDrift } from './failure-fixtures.js';
 
 function healthy(): LadderHarness {
@@ -158,5 +158,46 @@ describe('failure classes in the ladder', () => {
     expect(h.openIncident).toMatchObject({ level: 4, retryAt: null, restarts: 0 });
     h.advance(3_600_000);
     expect(ofType(h.send(tick()), 'StartGateway')).toEqual([]);
+  });
+});
+
+describe('a gateway run as a service (GATEWAY_RESTART_COMMAND): its exits are invisible, what it left behind names the class', () => {
+  const failureOf = (e: ReturnType<typeof stateSchema>) => (e.type === 'ProcessExited' ? e.exit.failure! : null)!;
+
+  function serviceDown(): { h: LadderHarness; actions: ReturnType<LadderHarness['send']> } {
+    const h = new LadderHarness({ options: { supervised: false, canRestart: true } });
+    h.send(boot());
+    h.probes(2, probeOk());
+    const actions = h.probes(h.options.failureThreshold, probeFail('ECONNREFUSED'));
+    return { h, actions };
+  }
+
+  it('an outage asks for the evidence (ClassifyOutage) beside the restart through the service; a supervised gateway does not', () => {
+    const { h, actions } = serviceDown();
+    expect(workTypes(actions)).toEqual(['ClassifyOutage', 'StartGateway']);
+    expect(h.openIncident.failure?.class).toBe('hang');
+    const supervised = new LadderHarness();
+    supervised.bootHealthy(100);
+    expect(workTypes(supervised.probes(supervised.options.failureThreshold, probeFail('ECONNREFUSED')))).not.toContain('ClassifyOutage');
+  });
+
+  it("a person's class found in its log goes to a person at once, with the fix; no more restarts through the service", () => {
+    const { h } = serviceDown();
+    const actions = h.send({ type: 'OutageClassified', failure: failureOf(stateSchema()) });
+    expect(h.openIncident).toMatchObject({ level: 4, state: 'waiting_human', retryAt: null, failure: { class: 'state-schema' } });
+    expect(ofType(actions, 'NotifyHuman')[0]!.summary).toContain('restore a backup made with `openclaw backup create`');
+    expect(records(actions)).toContain('failure class state-schema (state database): the state database has schema version 99, newer than this OpenClaw supports (18) (evidence: "/s/state/openclaw.sqlite uses newer schema version 99; this build supports 18.")');
+    h.advance(3_600_000);
+    expect(ofType(h.send(tick()), 'StartGateway')).toEqual([]);
+  });
+
+  it('out of memory found in its log: named plainly, the restart goes on, it counts towards the memory finding', () => {
+    const { h } = serviceDown();
+    const actions = h.send({ type: 'OutageClassified', failure: failureOf(outOfMemory()) });
+    expect(h.openIncident).toMatchObject({ level: 1, failure: { class: 'out-of-memory', summary: 'ran out of memory (JavaScript heap out of memory)' } });
+    expect(ofType(actions, 'NotifyHuman')).toEqual([]);
+    expect(h.state.vitals?.memoryRestarts).toHaveLength(1);
+    // Late evidence for an incident already named (or closed) changes nothing.
+    expect(h.send({ type: 'OutageClassified', failure: failureOf(stateSchema()) })).toEqual([]);
   });
 });

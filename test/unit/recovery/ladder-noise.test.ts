@@ -31,7 +31,7 @@ describe('watch-only: nothing listening, no command to start or restart the gate
     const h = watchOnly();
     const out: LadderAction[] = [...h.send(boot())];
     out.push(...h.probes(17_280, probeFail('ECONNREFUSED'))); // a day at 5 s
-    expect(workTypes(out).filter((t) => t !== 'NotifyHuman')).toEqual([]); // never a StartGateway
+    expect(workTypes(out).filter((t) => t !== 'NotifyHuman')).toEqual(['ClassifyOutage']); // never a StartGateway; its log read once
     expect(ofType(out, 'NotifyHuman')).toHaveLength(1);
     expect(h.state.restarts).toBe(0);
     expect(h.openIncident.restarts).toBe(0);
@@ -133,6 +133,36 @@ describe('a gateway that flaps (healthy a few seconds, dies, again and again)', 
       h.probes(2, probeOk());
       expect(h.incident).toBeNull();
     }
+  });
+
+  it('FLAP_RUN_MS counts from the first good probe: a slow start-up (longer than FLAP_RUN_MS) then a crash soon after it answered is the same incident', () => {
+    // Measured on a loaded machine: a start-up of 150 s, the kill's incident resolved, the plugin threw seconds later.
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    h.send(killed());
+    expect(h.openIncident.id).toBe('gw-1');
+    h.after(500, started(101));
+    h.advance(h.options.flapRunMs + 90_000); // the start-up alone outlasts FLAP_RUN_MS
+    h.probes(2, probeOk());
+    expect(h.incident).toBeNull();
+    const out = h.after(5_000, exited({ code: 1 }));
+    expect(h.openIncident).toMatchObject({ id: 'gw-1', flaps: 1 });
+    expect(records(out).some((l) => /flapping \(death 2 of this incident\)/.test(l))).toBe(true);
+    expect(h.state.unstableExits).toHaveLength(1); // a short run after it answered counts for the breaker
+  });
+
+  it('a run that answered for longer than FLAP_RUN_MS and then exits is a new incident, however fast it started', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    h.send(killed());
+    h.after(500, started(101));
+    h.probes(2, probeOk());
+    expect(h.incident).toBeNull();
+    h.advance(h.options.flapRunMs + 1_000);
+    h.send(exited({ code: 1 }));
+    expect(h.openIncident.id).toBe('gw-2');
+    expect(h.openIncident.flaps ?? 0).toBe(0);
+    expect(h.state.unstableExits).toHaveLength(0);
   });
 
   it('a death long after a recovery is a new incident', () => {

@@ -1,6 +1,6 @@
 /** Operators: recover at a level, abort, pause and resume; `checkRecover`. */
 import { describe, expect, it } from 'vitest';
-import { checkRecover, initialState } from '../../../src/recovery/ladder/index.js';
+import { checkEnablePlugin, checkRecover, initialState } from '../../../src/recovery/ladder/index.js';
 import { buttonLevel } from '../../../src/recovery/ladder/operators.js';
 import {
   LadderHarness,
@@ -360,5 +360,32 @@ describe("buttonLevel: the level a card's button asks for", () => {
   ] as const)('at level %i (agent %s): retry %i, escalate %i', (level, agent, retry, escalate) => {
     expect(buttonLevel('retry', level, agent)).toBe(retry);
     expect(buttonLevel('escalate', level, agent)).toBe(escalate);
+  });
+});
+
+describe('re-enabling a plugin the ladder disabled (an operator\'s undo of disable-plugin)', () => {
+  const disabledIn = (id: string) => ({ id, target: 'gw', disabledPlugins: ['crash-plugin'] });
+
+  it('is refused for a plugin that incident did not disable, while that incident is open, and while work is in flight', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    expect(checkEnablePlugin(h.state, disabledIn('gw-1'), 'crash-plugin')).toBeNull();
+    expect(checkEnablePlugin(h.state, disabledIn('gw-1'), 'other-plugin')).toBe('incident gw-1 did not disable plugin other-plugin on gw; nothing done');
+    expect(checkEnablePlugin(h.state, { ...disabledIn('gw-1'), target: 'other' }, 'crash-plugin')).toMatch(/did not disable/);
+    h.send(killed());
+    expect(checkEnablePlugin(h.state, disabledIn('gw-1'), 'crash-plugin')).toBe('incident gw-1 is still open: re-enable plugin crash-plugin once it is resolved');
+    expect(checkEnablePlugin(h.state, disabledIn('gw-0'), 'crash-plugin')).toBe('busy: start is in progress; try again when it finishes');
+  });
+
+  it("runs `plugins enable` and says so on the disabling incident's timeline, attributed to the operator", () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    const out = h.send({ type: 'PluginEnableRequested', plugin: 'crash-plugin', incidentId: 'gw-7', by: 'alice' });
+    expect(ofType(out, 'EnablePlugin')).toEqual([{ type: 'EnablePlugin', plugin: 'crash-plugin', incidentId: 'gw-7', by: 'alice' }]);
+    expect(recordsOf(out)).toEqual([expect.objectContaining({ kind: 'operator', incidentId: 'gw-7', by: 'alice', text: 'alice re-enables plugin crash-plugin (disabled in gw-7): openclaw plugins enable crash-plugin' })]);
+    const done = h.send({ type: 'PluginEnableFinished', plugin: 'crash-plugin', incidentId: 'gw-7', by: 'alice', ok: false, detail: 'exit 1' });
+    expect(recordsOf(done)).toEqual([expect.objectContaining({ kind: 'operator', incidentId: 'gw-7', text: 'plugin crash-plugin could not be re-enabled for alice: exit 1' })]);
+    expect(h.incident).toBeNull(); // no incident, no restart: the gateway applies it at its next start
+    expect(workTypes([...out, ...done])).toEqual(['EnablePlugin']);
   });
 });

@@ -278,7 +278,7 @@ const table: Row[] = [
   { from: 'healthy', event: tick(), to: 'healthy', work: [] },
   // watch-only and flapping
   { from: 'stopped: watch-only, before boot', event: { type: 'Boot', adoptedPid: null, doctor: false }, to: 'starting', work: [] }, // says once what it can and cannot do
-  { from: 'starting: watch-only, two failed probes', event: probeFail('ECONNREFUSED'), to: 'waiting-for-human', work: ['NotifyHuman'] }, // no restart pretended
+  { from: 'starting: watch-only, two failed probes', event: probeFail('ECONNREFUSED'), to: 'waiting-for-human', work: ['ClassifyOutage', 'NotifyHuman'] }, // no restart pretended; its log may name the class
   { from: 'healthy: recovered by a run that exits by itself soon after', event: exited({ code: 1 }), to: 'flapping', work: ['StartGateway'] }, // the same incident reopens
   { from: 'healthy', event: boot(100), to: 'starting', work: [] },
   // the medic killed -9 with its gateway while asking to restore under it: gone, the question no longer applies
@@ -306,6 +306,11 @@ const table: Row[] = [
   { from: 'restarting: a plugin crashed the gateway once', event: pluginCrash(), to: 'repairing', work: ['Diagnose'] }, // the same plugin again: level 2
   { from: 'repairing: diagnosis in flight after a plugin crashed two starts', event: diagnosed(diagnosis()), to: 'repairing', work: ['RunRepair'] }, // disable-plugin crash-plugin
   { from: 'repairing: plugin disabled, verifying start, one good probe', event: probeOk(), to: 'healthy', work: ['StartChannels'] }, // channels OpenClaw's breaker suppressed
+  // an operator re-enables the plugin afterwards (the resolved card's button): OpenClaw's CLI, no restart, no incident
+  { from: 'healthy', event: { type: 'PluginEnableRequested', plugin: 'crash-plugin', incidentId: 'gw-1', by: 'alice' }, to: 'healthy', work: ['EnablePlugin'] },
+  { from: 'healthy', event: { type: 'PluginEnableFinished', plugin: 'crash-plugin', incidentId: 'gw-1', by: 'alice', ok: true, detail: 'Enabled plugin' }, to: 'healthy', work: [] },
+  // a service's outage named from its log (ClassifyOutage): late news for a healthy target changes nothing
+  { from: 'healthy', event: { type: 'OutageClassified', failure: { class: 'out-of-memory', culprit: null, evidence: [], summary: 'ran out of memory' } }, to: 'healthy', work: [] },
   { from: 'healthy', event: outOfMemory(), to: 'restarting', work: ['StartGateway'] }, // named plainly, restarted as usual
   { from: 'starting: booted, start in flight', event: staleLock(), to: 'repairing', work: ['Diagnose'] },
   { from: 'repairing: diagnosis in flight after a stale lock', event: diagnosed(diagnosis()), to: 'repairing', work: ['RunRepair'] }, // remove-stale-lock (pid 4242)

@@ -107,6 +107,48 @@ describe('memory', () => {
     expect(restartsOf(all(h)).filter((t) => t === 'StopGateway')).toHaveLength(2);
   });
 
+  it('an out-of-memory exit (134) says so with what was seen of its memory, restarts, and repeated it is a finding', () => {
+    const h = healthy({ options: { vitals: { ...DefaultVitalsOptions, memoryPredictMs: null, memoryRepeatRestarts: 2 } } });
+    const heap = 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory';
+    const oom = exited({ code: 134, failure: { class: 'out-of-memory', culprit: null, evidence: [heap], summary: 'ran out of memory (JavaScript heap out of memory)' } });
+    let pid = 100;
+    const leakToDeath = () => {
+      for (let i = 0; i < 4; i++) h.after(5_000, sample(1000 + i * 100, { pid }));
+      return h.after(2_000, oom);
+    };
+    const first = leakToDeath();
+    const inc = h.openIncident;
+    expect(inc.cause).toBe('gateway ran out of memory (JavaScript heap out of memory)');
+    expect(inc.failure).toEqual({
+      class: 'out-of-memory',
+      culprit: null,
+      evidence: [heap, 'RSS 1.27 GiB of a 4.19 GiB limit (heap limit 4.19 GiB) (pid 100)', 'growth 1.17 GiB/min over 15 s (4 samples)', 'uptime 92 s', 'plugins loaded: memory-core, leaky'],
+      summary: 'ran out of memory (JavaScript heap out of memory)',
+    });
+    expect(workTypes(first)).toContain('StartGateway'); // restarted as usual
+    expect(ofType(first, 'NotifyHuman')).toEqual([]);
+    h.after(1_000, started(++pid));
+    h.probes(2, probeOk());
+    expect(h.incident).toBeNull();
+    h.advance(60_000);
+    const second = leakToDeath();
+    const [notice] = ofType(second, 'NotifyHuman');
+    expect(notice!.summary).toBe(
+      'memory grew to out of memory (or a planned restart) 2 times within 6 h: a leak to look at (RSS 1.27 GiB of a 4.19 GiB limit (heap limit 4.19 GiB) (pid 101); growth 1.17 GiB/min over 15 s (4 samples); uptime 92 s; plugins loaded: memory-core, leaky)',
+    );
+    expect(workTypes(second)).toContain('StartGateway'); // the finding does not stop the restarts
+    expect(h.openIncident.failure!.evidence[0]).toBe(heap);
+  });
+
+  it('an out-of-memory exit before any settled sample of its run: no figures of another run in the evidence', () => {
+    const h = healthy();
+    for (let i = 0; i < 4; i++) h.after(5_000, sample(1000 + i * 100, { pid: 100 }));
+    h.after(1_000, exited({ code: 1 })); // a crash, restarted
+    h.after(1_000, started(101));
+    h.after(2_000, exited({ code: 134, failure: { class: 'out-of-memory', culprit: null, evidence: [], summary: 'ran out of memory (exit 134, aborted)' } }));
+    expect(h.openIncident.failure!.evidence).toEqual(['uptime 2 s', 'plugins loaded: memory-core, leaky']);
+  });
+
   it('watch-only: no restart pretended, a person is asked', () => {
     const h = healthy({ options: { supervised: false, canRestart: false, vitals: { ...DefaultVitalsOptions, memoryRestartBytes: 1000 * MiB } } });
     h.after(5_000, sample(1100));
