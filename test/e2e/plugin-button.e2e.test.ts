@@ -87,13 +87,14 @@ describe('a plugin the ladder disabled', () => {
       return c?.embeds?.[0]?.color === GREEN && c.components?.length ? c : null;
     }, { what: 'the green card with its button' });
     const buttons = buttonsOf(card);
-    expect(buttons.map((b) => [b.custom_id, b.label])).toEqual([['cm:enable:gw:gw-1.0', `Re-enable plugin ${PLUGIN}`]]);
+    expect(buttons.map((b) => [b.custom_id, b.label])).toEqual([['cm:postmortem:gw:gw-1', 'Postmortem'], ['cm:enable:gw:gw-1.0', `Re-enable plugin ${PLUGIN}`]]);
+    const enable = buttons[1]!.custom_id;
 
-    const outsider = await f.button({ customId: buttons[0]!.custom_id, messageId: card.id, userId: f.users.outsider.id });
+    const outsider = await f.button({ customId: enable, messageId: card.id, userId: f.users.outsider.id });
     expect((await lastResponse(f, outsider.id)).content).toBe('⛔ Only operators may use these buttons.');
     expect(readFileSync(calls, 'utf8')).not.toMatch(/plugins enable/);
 
-    const op = await f.button({ customId: buttons[0]!.custom_id, messageId: card.id });
+    const op = await f.button({ customId: enable, messageId: card.id });
     expect((await lastResponse(f, op.id)).content).toBe(
       `🔌 Re-enabling plugin \`${PLUGIN}\` on **gw** (\`openclaw plugins enable ${PLUGIN}\`); the result follows in the gw-1 thread. If it crashes the gateway again, clawmedic disables it again.`,
     );

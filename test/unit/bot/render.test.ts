@@ -310,14 +310,16 @@ describe('renderCard: a closed incident', () => {
     expect(field(p, 'Next')).toBe('—');
   });
 
-  it('resolved after disabling plugins: one "Re-enable plugin" button each (the plugin by index); an aborted one has none', () => {
+  it('resolved after disabling plugins: the postmortem, then one "Re-enable plugin" button each (the plugin by index); an aborted one has only the postmortem', () => {
     const inc = incident({ state: 'resolved', closedAt: T0 + 60_000, disabledPlugins: ['crash-plugin', '@acme/leaky'] });
     const buttons = (renderCard(inc, null, T0 + 70_000).components ?? []).flatMap((row) => row.components);
     expect(buttons.map((b) => ('custom_id' in b ? [b.custom_id, 'label' in b ? b.label : ''] : []))).toEqual([
+      ['cm:postmortem:gw:gw-1', 'Postmortem'],
       ['cm:enable:gw:gw-1.0', 'Re-enable plugin crash-plugin'],
       ['cm:enable:gw:gw-1.1', 'Re-enable plugin @acme/leaky'],
     ]);
-    expect(renderCard({ ...inc, state: 'aborted' }, null, T0 + 70_000).components).toEqual([]);
+    const aborted = (renderCard({ ...inc, state: 'aborted' }, null, T0 + 70_000).components ?? []).flatMap((row) => row.components);
+    expect(aborted.map((b) => ('custom_id' in b ? b.custom_id : ''))).toEqual(['cm:postmortem:gw:gw-1']);
   });
 
   it('a 5,000-character outcome is truncated to the description limit', () => {
