@@ -178,7 +178,7 @@ export async function exploreMedicCrash(seed: number, steps = 4): Promise<CrashO
 
 export function crashReport(o: CrashOutcome): string {
   return [
-    `medic-crash seed ${o.seed} failed (replay: npm run explore -- --seed ${o.seed})`,
+    `medic-crash seed ${o.seed} failed (replay: npm run explore -- --world crash --seed ${o.seed})`,
     ...o.steps.map((s, i) => `  step ${i + 1}: wait ${s.afterMs} ms, ${s.fault}`),
     ...o.trace,
     ...o.violations.map((v) => `  VIOLATION: ${v}`),
