@@ -64,6 +64,8 @@ export interface GatewayRepairs {
   run(step: RepairStep, pid: number | null, subject?: string): Promise<{ ok: boolean; detail: string }>;
   /** After a crash loop: starts the channels OpenClaw's own breaker suppressed; what it did, or null (nothing to do). */
   startChannels?(): Promise<string | null>;
+  /** Whether `pid` still holds a listening socket on the gateway's port (a foreign holder that leaves is a new fact). */
+  holdsPort?(pid: number): Promise<boolean>;
   /** Remembers the config file as it is when the gateway is (re)started; resolves with its fingerprint (null: no file). */
   captureConfig(): Promise<string | null>;
   /**

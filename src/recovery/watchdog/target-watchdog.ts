@@ -258,9 +258,24 @@ export class TargetWatchdog {
         this.driftChecked = true;
         if (drift && !baseline) await this.dispatch({ type: 'ConfigChanged', ...drift }).catch(() => {});
       }
+      // A foreign holder of the port that the incident waits on (a question, or a person) may leave by itself.
+      const holder = this.awaitedPortHolder();
+      if (holder !== null && this.o.repairs.holdsPort && !(await this.o.repairs.holdsPort(holder).catch(() => true))) {
+        await this.dispatch({ type: 'PortFreed', pid: holder }).catch(() => {});
+      }
       // A fixed cadence (a slow probe eats into the wait, never adds to it), still single-flight.
       await this.o.clock.sleep(Math.max(0, this.o.probeIntervalMs - (this.o.clock.now() - started)), signal);
     }
+  }
+
+  /** The foreign process holding the port that the open incident waits on (asked about, or escalated), while the gateway is stopped. */
+  private awaitedPortHolder(): number | null {
+    const s = this.state;
+    const inc = s.incident;
+    if (!inc || s.process.status !== 'stopped' || s.paused || s.pending) return null;
+    if (inc.approval?.kind === 'stop-port-holder') return inc.approval.pid;
+    const pid = inc.lastDiagnosis?.portHolder?.pid ?? 0;
+    return inc.state === 'waiting_human' && pid > 0 ? pid : null;
   }
 
   /** The vitals adapter's loops, fed the published state (never ahead of the store). */
