@@ -64,6 +64,8 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
       violate: (what) => {
         note(`VIOLATION ${what}`);
         violations.push(what);
+        trace.push('  medic log then (last 15 entries):');
+        for (const e of m.log.entries.slice(-15)) trace.push(`    ${e.level} ${e.msg}${e.fields ? ` ${JSON.stringify(e.fields).slice(0, 200)}` : ''}`);
       },
     });
     for (const s of sequence) {
@@ -78,26 +80,31 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
     if (m.status().paused) await fw.dog.resume('explorer').catch(() => {});
     fw.flags.paused = false;
     // A config restored by hand is a new fact: the medic must come back without a person acting in Discord.
-    // Settled: healthy with no open incident, twice 1 s apart (the file's last change is seen at a later probe).
-    const calm = () => {
+    // Settled: healthy, the pid /status shows is the one gateway process, no incident open (in /status or the
+    // store), the same twice 1 s apart. Waited for, not sampled: on a loaded machine the medic's reaction to
+    // the last fault (a freeze's failed probes, a wrapper's death) can come a few seconds late.
+    const consistent = async () => {
       const t = m.status();
-      return t.health === 'up' && t.incident === null && t.process === 'running' ? t : null;
+      if (t.health !== 'up' || t.incident !== null || t.process !== 'running') return null;
+      const gws = (await processesOf(setup.gatewayPort)).filter((p) => p.role === 'gateway');
+      if (gws.length !== 1 || gws[0]!.pid !== t.pid) return null;
+      const open = (await m.incidents()).filter((i) => i.state !== 'resolved' && i.state !== 'aborted');
+      return open.length ? null : t;
     };
     const settled = await waitFor(async () => {
-      if (!calm()) return null;
+      const a = await consistent();
+      if (!a) return null;
       await sleep(1_000);
-      return calm();
-    }, { timeoutMs: 45_000, what: 'healthy with no open incident after the world healed' }).catch((err: Error) => {
-      violations.push(`${err.message}; status: ${JSON.stringify({ ...m.status(), lastProbe: undefined })}`);
+      const b = await consistent();
+      return b?.pid === a.pid ? b : null;
+    }, { timeoutMs: 60_000, what: 'healthy, its pid the gateway process, no incident open, after the world healed' }).catch(async (err: Error) => {
+      const gws = (await processesOf(setup.gatewayPort)).map((p) => `${p.pid}<-${p.ppid} ${p.role}`).join(', ') || 'none';
+      violations.push(`${err.message}; processes: ${gws}; status: ${JSON.stringify({ ...m.status(), lastProbe: undefined, recentOutput: undefined })}`);
       return null;
     });
     note(settled ? `settled healthy (pid ${settled.pid})` : 'never settled');
     await monitor.stop();
     monitor = null;
-    if (settled) {
-      const gws = (await processesOf(setup.gatewayPort)).filter((p) => p.role === 'gateway');
-      if (gws.length !== 1 || gws[0]!.pid !== m.status().pid) violations.push(`settled: /status shows pid ${m.status().pid}, gateway processes ${gws.map((p) => p.pid).join(', ') || 'none'}`);
-    }
     for (const inc of await m.incidents()) {
       const { incident, timeline } = await m.incident(inc.id);
       if (incident.state !== 'resolved' && incident.state !== 'aborted') violations.push(`incident ${incident.id} ended ${incident.state}`);
@@ -110,8 +117,13 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
     }
     await m.running.stop();
     // Nothing of ours once the medic has stopped: no gateway, no shell or wrapper that starts one.
-    const left = await waitFor(async () => ((await processesOf(setup.gatewayPort)).length === 0 ? 'none' : null), { timeoutMs: 3_000 }).catch(() => null);
+    const left = await waitFor(async () => ((await processesOf(setup.gatewayPort)).length === 0 ? 'none' : null), { timeoutMs: 5_000 }).catch(() => null);
     if (!left) for (const p of await processesOf(setup.gatewayPort)) violations.push(`after the medic stopped, pid ${p.pid} is still alive: ${p.command}`);
+    if (violations.length) {
+      // The medic's own account of the last moments, for the report.
+      trace.push('medic log (last 40 entries):');
+      for (const e of m.log.entries.slice(-40)) trace.push(`    ${e.level} ${e.msg}${e.fields ? ` ${JSON.stringify(e.fields).slice(0, 200)}` : ''}`);
+    }
   } finally {
     await monitor?.stop();
     fw?.flags.squatter?.kill('SIGKILL');

@@ -10,7 +10,7 @@ import type { TargetWatchdog } from '../../src/recovery/watchdog/index.js';
 import { isAlive, waitFor, type ProcessJanitor } from '../fixtures/gateways.js';
 import type { MedicUnderTest } from '../e2e/harness.js';
 import { variant, type Step } from './plan.js';
-import { ancestorsOf, processesOf } from './processes.js';
+import { processesOf, wrappersOf } from './processes.js';
 
 export interface Flags {
   configBroken: boolean;
@@ -91,7 +91,7 @@ export async function applyFault(w: FaultWorld, s: Step): Promise<void> {
       break;
     case 'kill-wrapper': {
       // A wrapper between the medic and the gateway (the shell of a plain command line, OpenClaw's re-launch wrapper).
-      const around = pid === null ? [] : await ancestorsOf(pid, process.pid);
+      const around = pid === null ? [] : await wrappersOf(pid, w.port);
       const victim = around[variant(s.pick, Math.max(1, around.length))];
       w.note(`  wrappers ${around.join(', ') || 'none'}; killing ${victim ?? 'none'}`);
       if (victim !== undefined) kill(victim, 'SIGKILL');
@@ -138,13 +138,16 @@ export async function applyFault(w: FaultWorld, s: Step): Promise<void> {
       f.squatter = null;
       break;
     }
-    case 'flap':
-      // The gateway dies again right after each comeback (three times): the medic must neither give up
-      // on it for good nor leave two of it running.
+    case 'flap': {
+      // The gateway dies again right after each comeback (three times): killed -9 by a person, or ending by
+      // itself (SIGTERM: it exits, code 0, as a gateway whose plugin stops it soon after start-up). The medic
+      // must neither give up on it for good nor leave two of it running.
+      const signal = variant(s.pick, 2) === 0 ? 'SIGKILL' : 'SIGTERM';
+      w.note(`  ${signal === 'SIGKILL' ? 'killed -9' : 'exits by itself'} after each comeback`);
       for (let k = 0; k < 3; k++) {
         const victim = w.m.status().pid;
         if (victim === null) break;
-        kill(victim, 'SIGKILL');
+        kill(victim, signal);
         const back = await waitFor(() => {
           const t = w.m.status();
           return t.health === 'up' && t.pid !== null && t.pid !== victim ? t : null;
@@ -152,6 +155,7 @@ export async function applyFault(w: FaultWorld, s: Step): Promise<void> {
         if (!back) break;
       }
       break;
+    }
     case 'pause-resume':
       f.paused = true;
       await w.dog.pause('explorer', null);

@@ -41,13 +41,17 @@ export async function processesOf(port: number): Promise<Proc[]> {
   return found.filter((p): p is Proc => p !== null);
 }
 
-/** The pids from `pid`'s parent up to, not including, `stopAt` (or init): the wrappers between a supervisor and a gateway. */
-export async function ancestorsOf(pid: number, stopAt: number): Promise<number[]> {
+/**
+ * The shells and wrappers around the gateway `pid`: its ancestors, nearest first, as long as their own
+ * command line starts the gateway on `port` (so an orphan's new parent, init or a subreaper, is never one).
+ */
+export async function wrappersOf(pid: number, port: number): Promise<number[]> {
+  const around = new Set((await processesOf(port)).filter((p) => p.role === 'around').map((p) => p.pid));
   const out: number[] = [];
   let at = pid;
   for (let i = 0; i < 10; i++) {
     const p = await readProc(at);
-    if (!p || p.ppid <= 1 || p.ppid === stopAt) break;
+    if (!p || !around.has(p.ppid)) break;
     out.push(p.ppid);
     at = p.ppid;
   }
