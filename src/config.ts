@@ -260,7 +260,10 @@ function loadDiscord(env: NodeJS.ProcessEnv, problems: string[]): DiscordConfig 
   return d as DiscordConfig;
 }
 
-function checkTargets(targets: TargetConfig[], home: string, cwd: string, problems: string[]): void {
+/** Host names that reach the medic's own API (it listens on 127.0.0.1). */
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '0.0.0.0']);
+
+function checkTargets(targets: TargetConfig[], home: string, cwd: string, httpPort: number, problems: string[]): void {
   const names = new Set<string>();
   for (const t of targets) {
     if (names.has(t.name)) problems.push(`target name '${t.name}' is used twice: names must be unique`);
@@ -268,6 +271,10 @@ function checkTargets(targets: TargetConfig[], home: string, cwd: string, proble
     if (t.backoffMaxMs < t.backoffInitialMs) problems.push(`target '${t.name}': RESTART_BACKOFF_MAX_MS must be >= RESTART_BACKOFF_INITIAL_MS`);
     if (t.probeTimeoutMs >= t.probeIntervalMs) {
       problems.push(`target '${t.name}': PROBE_TIMEOUT_MS (${t.probeTimeoutMs}) must be below PROBE_INTERVAL_MS (${t.probeIntervalMs})`);
+    }
+    const health = URL.canParse(t.healthUrl) ? new URL(t.healthUrl) : null;
+    if (health && LOCAL_HOSTS.has(health.hostname) && Number(health.port) === httpPort) {
+      problems.push(`target '${t.name}': GATEWAY_HEALTH_URL's port ${httpPort} is MEDIC_HTTP_PORT, where the medic's own API listens: set one of them to another port`);
     }
     if (t.command && t.restartCommand) {
       problems.push(
@@ -292,7 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const targets = medic.targetsFile
     ? readTargetsFile(resolve(cwd, expandHome(medic.targetsFile, home)), fromEnvTarget, problems)
     : [fromEnvTarget];
-  checkTargets(targets, home, cwd, problems);
+  checkTargets(targets, home, cwd, medic.httpPort, problems);
   const discord = loadDiscord(env, problems);
   const agent = loadAgent(env, home, cwd, problems);
   const alerts = loadAlerts(env, (name) => whereSet(env, name), problems);

@@ -79,6 +79,8 @@ export interface GatewayRepairs {
   startChannels?(): Promise<string | null>;
   /** An operator's undo of `disable-plugin`: `openclaw plugins enable <id>` (absent: not an OpenClaw gateway). */
   enablePlugin?(id: string): Promise<{ ok: boolean; detail: string }>;
+  /** Whether `pid` still holds a listening socket on the gateway's port (a foreign holder that leaves is a new fact). */
+  holdsPort?(pid: number): Promise<boolean>;
   /** Remembers the config file as it is when the gateway is (re)started; resolves with its fingerprint (null: no file). */
   captureConfig(): Promise<string | null>;
   /**

@@ -376,6 +376,8 @@ export type LadderEvent =
   | { type: 'ConfigChanged'; ok: boolean; error: string | null; lastKnownGood: boolean }
   /** A known-good copy of the config was kept (after `SnapshotConfig`): a repair that was not possible before is now. */
   | { type: 'KnownGoodSaved' }
+  /** `pid`, the foreign process found holding the gateway's port (asked about, or awaited by a person), no longer holds it. */
+  | { type: 'PortFreed'; pid: number }
   | { type: 'PauseRequested'; by: string; until: number | null }
   | { type: 'ResumeRequested'; by: string }
   /**

@@ -66,7 +66,10 @@ export class E2eWorld {
   async envFor(gateway: Omit<DemoGatewayArgs, 'port' | 'config'>, extra: Record<string, string> = {}) {
     const dataDir = await this.dirs.make('clawmedic-e2e-');
     const gatewayPort = await freePort();
-    const apiPort = await freePort();
+    // Two ports asked for one after the other can be the same one (each is released before the next is asked):
+    // seen by the fault explorer, the medic's API took the gateway's port.
+    let apiPort = await freePort();
+    while (apiPort === gatewayPort) apiPort = await freePort();
     const configPath = await this.writeConfig(dataDir, gatewayPort);
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,

@@ -180,6 +180,30 @@ describe('level 2: repair', () => {
     expect(lines.find((l) => l.startsWith('ops:alice approved: stop pid'))).toBeDefined();
   });
 
+  // Found by the fault explorer (seed 3): the squatter left before anyone answered, and the gateway stayed down
+  // behind a question about a process that no longer existed (until it expired, 15 min later).
+  it('the squatter leaves before anyone answers: the question is withdrawn and the gateway starts, nobody acting', async () => {
+    const { m, squatter } = await startSquatted();
+    const asking = await m.waitStatus('a question for a person', (t) => t.incident?.approval != null);
+    squatter.kill('SIGKILL');
+    await m.waitStatus('started once the port is free', healthyAndCalm);
+    const { incident, timeline } = await m.incident(asking.incident!.id);
+    expect(incident).toMatchObject({ state: 'resolved', approval: null });
+    expect(texts(timeline)).toContain(`pid ${squatter.pid} no longer holds the port: question ${asking.incident!.approval!.id} no longer applies`);
+  });
+
+  it('denied, then the squatter leaves by itself: a new fact, the gateway starts', async () => {
+    const { m, squatter } = await startSquatted();
+    await m.waitStatus('a question for a person', (t) => t.incident?.approval != null);
+    await m.running.medic.target('gw').decide(null, false, 'ops:bob');
+    const waiting = await m.waitStatus('waiting for a human', (s) => s.incident?.state === 'waiting_human');
+    squatter.kill('SIGKILL');
+    await m.waitStatus('started once the port is free', healthyAndCalm);
+    const { incident, timeline } = await m.incident(waiting.incident!.id);
+    expect(incident.state).toBe('resolved');
+    expect(texts(timeline)).toContain(`level 2: pid ${squatter.pid} no longer holds the port: starting the gateway to verify it`);
+  });
+
   it('denied, the squatter is left alone and a human is needed', async () => {
     const { m, squatter } = await startSquatted();
     const asking = await m.waitStatus('a question for a person', (t) => t.incident?.approval != null);

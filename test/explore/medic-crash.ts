@@ -10,23 +10,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { listPortHolders } from '../../src/recovery/repair/port-holder.js';
 import { isAlive, plainGatewayCommand, waitFor } from '../fixtures/gateways.js';
 import { E2eWorld } from '../e2e/harness.js';
 import { prng, shapeOf } from './explorer.js';
+import { CORRUPTIONS } from './faults.js';
+import { variant } from './plan.js';
+import { processesOf, wrappersOf } from './processes.js';
 
-export type CrashFault = 'kill-gateway' | 'kill-medic' | 'kill-both' | 'corrupt-config' | 'restore-config';
-const FAULTS: CrashFault[] = ['kill-gateway', 'kill-medic', 'kill-both', 'corrupt-config', 'restore-config'];
+export type CrashFault = 'kill-gateway' | 'kill-wrapper' | 'kill-medic' | 'kill-both' | 'corrupt-config' | 'restore-config';
+const FAULTS: CrashFault[] = ['kill-gateway', 'kill-wrapper', 'kill-medic', 'kill-both', 'corrupt-config', 'restore-config'];
 
 export interface CrashStep {
   afterMs: number;
   fault: CrashFault;
+  /** 0-999: which variant (the corruption, the wrapper). */
+  pick: number;
 }
 
 export function crashPlan(seed: number, steps = 4): CrashStep[] {
   const r = prng(seed ^ 0x5eed);
   // At least one kill -9 of the medic in every sequence: it is what this world is for.
-  const out = Array.from({ length: steps }, () => ({ afterMs: 200 + Math.floor(r() * 2_000), fault: FAULTS[Math.floor(r() * FAULTS.length)]! }));
+  const out = Array.from({ length: steps }, () => ({ afterMs: 200 + Math.floor(r() * 2_000), fault: FAULTS[Math.floor(r() * FAULTS.length)]!, pick: Math.floor(r() * 1_000) }));
   if (!out.some((s) => s.fault === 'kill-medic' || s.fault === 'kill-both')) out[Math.floor(r() * steps)]!.fault = 'kill-medic';
   return out;
 }
@@ -94,10 +98,16 @@ export async function exploreMedicCrash(seed: number, steps = 4): Promise<CrashO
         return null; // the medic is between lives
       }
     };
-    const listeners = async () => (await listPortHolders(setup.gatewayPort).catch(() => [])).filter((h) => h.pid > 0);
+    /** Never two gateway processes for one target (twice 250 ms apart: a kill -9 is not instant). */
     const checkListeners = async (when: string) => {
-      const ours = await listeners();
-      if (ours.length > 1) violate(`${when}: ${ours.length} gateways listen on the port (${ours.map((h) => h.pid).join(', ')})`);
+      const two = async () => {
+        const gws = (await processesOf(setup.gatewayPort)).filter((p) => p.role === 'gateway');
+        return gws.length > 1 ? gws : null;
+      };
+      if (!(await two())) return;
+      await sleep(250);
+      const still = await two();
+      if (still) violate(`${when}: ${still.length} gateway processes for one target (${still.map((p) => `${p.pid}, parent ${p.ppid}`).join('; ')})`);
     };
     /** Kill -9 of the medic, then a new one on the same data dir: what was stored before is still there. */
     const killMedic = async (alsoGateway: boolean) => {
@@ -129,13 +139,24 @@ export async function exploreMedicCrash(seed: number, steps = 4): Promise<CrashO
         case 'kill-gateway':
           if (pid !== null && isAlive(pid)) process.kill(pid, 'SIGKILL');
           break;
+        case 'kill-wrapper': {
+          // The shell or wrapper between the medic and the gateway.
+          const around = pid === null ? [] : await wrappersOf(pid, setup.gatewayPort);
+          const victim = around[variant(s.pick, Math.max(1, around.length))];
+          note(`  wrappers ${around.join(', ') || 'none'}; killing ${victim ?? 'none'}`);
+          if (victim !== undefined && isAlive(victim)) process.kill(victim, 'SIGKILL');
+          break;
+        }
         case 'kill-medic':
         case 'kill-both':
           await killMedic(s.fault === 'kill-both');
           break;
-        case 'corrupt-config':
-          await writeFile(setup.configPath, '{ gateway: { mode: ');
+        case 'corrupt-config': {
+          const c = CORRUPTIONS[variant(s.pick, CORRUPTIONS.length)]!;
+          note(`  ${c.name}`);
+          await writeFile(setup.configPath, c.text(setup.gatewayPort));
           break;
+        }
         case 'restore-config':
           await writeFile(setup.configPath, GOOD(setup.gatewayPort));
           break;
@@ -144,30 +165,37 @@ export async function exploreMedicCrash(seed: number, steps = 4): Promise<CrashO
     }
     note('heal: good config back');
     await writeFile(setup.configPath, GOOD(setup.gatewayPort));
-    const calm = async () => {
+    // Settled: healthy, the pid the API shows is the one gateway process, no incident open, the same twice 1 s
+    // apart. Waited for, not sampled: a loaded machine can make the medic's reaction come a few seconds late.
+    const consistent = async () => {
       const t = await status();
-      return t?.health === 'up' && t.incident === null && t.process === 'running' ? t : null;
+      if (t?.health !== 'up' || t.incident !== null || t.process !== 'running') return null;
+      const gws = (await processesOf(setup.gatewayPort)).filter((p) => p.role === 'gateway');
+      if (gws.length !== 1 || gws[0]!.pid !== t.pid) return null;
+      const list = ((await api('/incidents?limit=500').catch(() => null))?.incidents ?? null) as { state: string }[] | null;
+      return list && list.every((i) => i.state === 'resolved' || i.state === 'aborted') ? t : null;
     };
     const settled = await waitFor(async () => {
-      if (!(await calm())) return null;
+      const a = await consistent();
+      if (!a) return null;
       await sleep(1_000);
-      return calm();
-    }, { timeoutMs: 60_000, what: 'healthy with no open incident after the world healed' }).catch((err: Error) => {
-      violate(err.message);
+      const b = await consistent();
+      return b?.pid === a.pid ? b : null;
+    }, { timeoutMs: 60_000, what: 'healthy, its pid the gateway process, no incident open, after the world healed' }).catch(async (err: Error) => {
+      const procs = (await processesOf(setup.gatewayPort)).map((p) => `${p.pid}<-${p.ppid} ${p.role}`).join(', ') || 'none';
+      violate(`${err.message}; processes: ${procs}; status: ${JSON.stringify(await status())}`);
       return null;
     });
     note(settled ? `settled healthy (pid ${settled.pid})` : 'never settled');
-    if (settled) {
-      const ours = await listeners();
-      if (ours.length !== 1 || ours[0]!.pid !== settled.pid) violate(`settled: /status shows pid ${settled.pid}, listeners ${ours.map((h) => h.pid).join(', ') || 'none'}`);
-    }
     for (const inc of ((await api('/incidents?limit=500').catch(() => ({ incidents: [] }))).incidents as { id: string; state: string; maxLevel: number }[])) {
       if (inc.state !== 'resolved' && inc.state !== 'aborted') violate(`incident ${inc.id} ended ${inc.state}`);
       trace.push(`  ${inc.id}: ${inc.state} at level ${inc.maxLevel}`);
     }
     medic.kill('SIGTERM');
     await waitFor(() => !isAlive(medic!.pid!), { timeoutMs: 15_000, what: 'the medic to stop' }).catch(() => violate('the medic did not stop on SIGTERM'));
-    await sleep(300);
+    // Nothing of ours once the last medic has stopped: no gateway, no shell or wrapper that starts one.
+    const gone = await waitFor(async () => ((await processesOf(setup.gatewayPort)).length === 0 ? 'none' : null), { timeoutMs: 5_000 }).catch(() => null);
+    if (!gone) for (const p of await processesOf(setup.gatewayPort)) violate(`after the medic stopped, pid ${p.pid} is still alive: ${p.command}`);
     for (const pid of seen) if (isAlive(pid)) violate(`pid ${pid} of a gateway run is still alive after the medic stopped`);
   } finally {
     if (violations.length) trace.push('medic output (last 3000 chars):', output.slice(-3000));
@@ -178,8 +206,8 @@ export async function exploreMedicCrash(seed: number, steps = 4): Promise<CrashO
 
 export function crashReport(o: CrashOutcome): string {
   return [
-    `medic-crash seed ${o.seed} failed (replay: npm run explore -- --seed ${o.seed})`,
-    ...o.steps.map((s, i) => `  step ${i + 1}: wait ${s.afterMs} ms, ${s.fault}`),
+    `medic-crash seed ${o.seed} failed (replay: npm run explore -- --world crash --seed ${o.seed})`,
+    ...o.steps.map((s, i) => `  step ${i + 1}: wait ${s.afterMs} ms, ${s.fault} (pick ${s.pick})`),
     ...o.trace,
     ...o.violations.map((v) => `  VIOLATION: ${v}`),
   ].join('\n');

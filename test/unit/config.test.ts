@@ -86,6 +86,17 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.includes('PROBE_TIMEOUT_MS (6000) must be below PROBE_INTERVAL_MS (5000)'))).toBe(true);
   });
 
+  // Found by the fault explorer: with the medic's API on the gateway's port, the gateway could never start, and the
+  // ladder ended at a person with "stopping a foreign process is a person's decision" about the medic itself.
+  it("refuses a gateway health URL on the medic's own API port", () => {
+    expect(problemsOf({ GATEWAY_HEALTH_URL: 'http://127.0.0.1:18790/healthz' })).toContain(
+      "target 'openclaw': GATEWAY_HEALTH_URL's port 18790 is MEDIC_HTTP_PORT, where the medic's own API listens: set one of them to another port",
+    );
+    expect(problemsOf({ GATEWAY_HEALTH_URL: 'http://localhost:4000/healthz', MEDIC_HTTP_PORT: '4000' }).some((p) => p.includes('port 4000 is MEDIC_HTTP_PORT'))).toBe(true);
+    // Another host's port 18790 is not the medic's.
+    expect(() => loadConfig({ HOME, GATEWAY_HEALTH_URL: 'http://10.0.0.5:18790/healthz' }, '/srv')).not.toThrow();
+  });
+
   it('reads several targets from a targets file, env values being their defaults', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cm-config-'));
     dirs.push(dir);

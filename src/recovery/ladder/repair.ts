@@ -101,6 +101,28 @@ export function reEvaluate(c: Step, fact: string, then: 'diagnose' | 'start' | '
   diagnose(c);
 }
 
+/**
+ * The foreign process that held the port let go of it (it ended, or closed its socket): a new fact. A
+ * question about stopping it no longer applies (withdrawn) and the gateway is started to verify; an
+ * incident waiting for a person because of it looks again. A start that fails on a new holder is
+ * diagnosed as any failed verification (and that holder asked about).
+ */
+export function portFreed(c: Step, pid: number): void {
+  const s = c.s;
+  const inc = s.incident;
+  if (!inc || s.paused || s.pending || s.process.status !== 'stopped') return;
+  const fact = `pid ${pid} no longer holds the port`;
+  const a = inc.approval;
+  if (a?.kind === 'stop-port-holder' && a.pid === pid) {
+    record(c, 'step', `${fact}: question ${a.id} no longer applies`);
+    closeApproval(c, 'withdrawn', null);
+    inc.verifying = null;
+    setLevel(c, 2, `${fact}: starting the gateway to verify it`);
+    return start(c);
+  }
+  if (inc.state === 'waiting_human' && inc.lastDiagnosis?.portHolder?.pid === pid) reEvaluate(c, fact, 'start');
+}
+
 export function repair(c: Step, step: RepairStep, pid: number | null = null, subject?: string): void {
   const inc = c.s.incident!;
   inc.tried.push(step);

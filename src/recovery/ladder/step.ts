@@ -14,7 +14,7 @@ import { approvalDecided, expireApproval } from './approvals.js';
 import { newStep, type Step, type StepContext } from './context.js';
 import { halfOpenRetry } from './incident.js';
 import { abortRequested, enablePluginFinished, enablePluginRequested, endMaintenance, pauseRequested, recoverRequested, resumeRequested } from './operators.js';
-import { configChanged, diagnosed, reEvaluate, repairChecked, repairFinished } from './repair.js';
+import { configChanged, diagnosed, portFreed, reEvaluate, repairChecked, repairFinished } from './repair.js';
 import { outageClassified } from './failure.js';
 import { channelStartFinished, providerProbed, readinessChecked, vitalsConfigChanged, vitalsSampled } from './vitals.js';
 import { boot, dueRestart, exited, probeFailed, probeSucceeded, serving, started, startFailed, stopped } from './supervise.js';
@@ -42,6 +42,7 @@ const HANDLERS: Handlers = {
   RepairChecked: (c, e) => repairChecked(c, e.step, e.ok, e.detail),
   ConfigChanged: (c, e) => vitalsConfigChanged(c) || configChanged(c, e.ok, e.error, e.lastKnownGood),
   KnownGoodSaved: (c) => reEvaluate(c, 'a known-good copy of the config now exists', 'known-good'),
+  PortFreed: (c, e) => portFreed(c, e.pid),
   ApprovalDecided: (c, e) => approvalDecided(c, e.approvalId, e.approved, e.by, e.scope ?? 'once'),
   AgentPermissionRequested: (c, e) => agentPermission(c, e.requestId, e.tool, e.command, e.description),
   AgentFinished: (c, e) => agentFinished(c, e.session, e.outcome, e.detail, e.config ?? null),

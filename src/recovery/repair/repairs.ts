@@ -15,7 +15,7 @@ import { describeResult, runCommand } from '../../lib/run-command.js';
 import { lastMeaningfulLine, runDoctor } from './doctor.js';
 import { activeOpenClawService, foreignGateway, parentOf } from './other-supervisor.js';
 import { disablePlugin, enablePlugin, startChannels } from './plugins.js';
-import { isPortListening, listPortHolders, portFromUrl, processGroupOf, uidOf, type PortListener } from './port-holder.js';
+import { holdsSocket, isPortListening, listenerInodes, listPortHolders, portFromUrl, processGroupOf, uidOf, type PortListener } from './port-holder.js';
 import { otherLockOwner, removeStaleLocks, stateDirOf } from './state-lock.js';
 
 export interface GatewayRepairKitOptions {
@@ -171,6 +171,12 @@ export class GatewayRepairKit implements GatewayRepairs {
     const what = `${command}: ${describeResult(r)}`;
     if (r.code !== 0) return { ok: false, detail: `${what}: ${lastMeaningfulLine(r.output)}` };
     return check.ok ? { ok: true, detail: `${what}; the config validates` } : { ok: false, detail: `${what}; still invalid: ${check.error}` };
+  }
+
+  async holdsPort(pid: number): Promise<boolean> {
+    const inodes = await listenerInodes(this.port);
+    if (inodes === null) return (await listPortHolders(this.port)).some((h) => h.pid === pid);
+    return inodes.size > 0 && (await holdsSocket(pid, inodes));
   }
 
   async configDrift(): Promise<{ ok: boolean; error: string | null; lastKnownGood: boolean } | null> {

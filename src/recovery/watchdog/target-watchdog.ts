@@ -277,6 +277,11 @@ export class TargetWatchdog {
         this.driftChecked = true;
         if (drift && !baseline) await this.dispatch({ type: 'ConfigChanged', ...drift }).catch(() => {});
       }
+      // A foreign holder of the port that the incident waits on (a question, or a person) may leave by itself.
+      const holder = this.awaitedPortHolder();
+      if (holder !== null && this.o.repairs.holdsPort && !(await this.o.repairs.holdsPort(holder).catch(() => true))) {
+        await this.dispatch({ type: 'PortFreed', pid: holder }).catch(() => {});
+      }
       // A fixed cadence (a slow probe eats into the wait, never adds to it), still single-flight; sooner
       // after a failure of a gateway that was answering (liveness.ts).
       const delay = nextProbeDelayMs(this.state, cadence);
@@ -288,6 +293,16 @@ export class TargetWatchdog {
       signal.removeEventListener('abort', onStop);
       this.nap = null;
     }
+  }
+
+  /** The foreign process holding the port that the open incident waits on (asked about, or escalated), while the gateway is stopped. */
+  private awaitedPortHolder(): number | null {
+    const s = this.state;
+    const inc = s.incident;
+    if (!inc || s.process.status !== 'stopped' || s.paused || s.pending) return null;
+    if (inc.approval?.kind === 'stop-port-holder') return inc.approval.pid;
+    const pid = inc.lastDiagnosis?.portHolder?.pid ?? 0;
+    return inc.state === 'waiting_human' && pid > 0 ? pid : null;
   }
 
   /** The vitals adapter's loops, fed the published state (never ahead of the store). */

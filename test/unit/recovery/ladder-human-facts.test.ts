@@ -103,3 +103,43 @@ describe('medic restarted with a question open (stop a foreign port holder)', ()
     expect(h.openIncident.maxLevel).toBe(2);
   });
 });
+
+// Found by the fault explorer (issue 10): a foreign holder of the port that leaves by itself is a new fact.
+describe('the foreign process holding the port leaves by itself', () => {
+  function asked(): LadderHarness {
+    const h = new LadderHarness();
+    h.sendAll(boot(), started(100));
+    h.after(1_000, exited({ code: 1, hint: 'port' }));
+    h.send(diagnosed(squatter));
+    expect(h.openIncident.approval?.kind).toBe('stop-port-holder');
+    return h;
+  }
+
+  it('before anyone answered: the question is withdrawn and the gateway started to verify', () => {
+    const h = asked();
+    const actions = h.after(2_000, { type: 'PortFreed', pid: 4242 });
+    expect(workTypes(actions)).toEqual(['ApprovalClosed', 'StartGateway']);
+    expect(ofType(actions, 'ApprovalClosed')[0]).toMatchObject({ outcome: 'withdrawn' });
+    expect(h.openIncident).toMatchObject({ state: 'recovering', level: 2, approval: null });
+    expect(records(actions)).toContain('pid 4242 no longer holds the port: question gw-1-a1 no longer applies');
+    h.send(started(101));
+    expect(h.state.process.status).toBe('running');
+  });
+
+  it('after a person denied stopping it (waiting for a human): looked at again, the gateway started', () => {
+    const h = asked();
+    h.send({ type: 'ApprovalDecided', approvalId: 'gw-1-a1', approved: false, by: 'alice' });
+    expect(h.openIncident.state).toBe('waiting_human');
+    const actions = h.after(2_000, { type: 'PortFreed', pid: 4242 });
+    expect(workTypes(actions)).toEqual(['StartGateway']);
+    expect(h.openIncident.state).toBe('recovering');
+  });
+
+  it('paused, or another pid: nothing happens', () => {
+    const h = asked();
+    expect(workTypes(h.send({ type: 'PortFreed', pid: 999 }))).toEqual([]);
+    h.send({ type: 'PauseRequested', by: 'bob', until: null });
+    expect(workTypes(h.send({ type: 'PortFreed', pid: 4242 }))).toEqual([]);
+    expect(h.openIncident.approval?.id).toBe('gw-1-a1');
+  });
+});

@@ -322,6 +322,9 @@ const table: Row[] = [
   // questions for people
   { from: 'waiting-for-human: may I stop the squatter?', event: { type: 'ApprovalDecided', approvalId: 'gw-1-a1', approved: true, by: 'alice' }, to: 'repairing', work: ['ApprovalClosed', 'RunRepair'] },
   { from: 'waiting-for-human: may I stop the squatter?', event: { type: 'ApprovalDecided', approvalId: 'gw-1-a1', approved: false, by: 'alice' }, to: 'waiting-for-human', work: ['ApprovalClosed', 'NotifyHuman'] },
+  // the squatter left by itself before anyone answered: the question is withdrawn, the gateway started (found by the explorer)
+  { from: 'waiting-for-human: may I stop the squatter?', event: { type: 'PortFreed', pid: 4242 }, to: 'repairing', work: ['ApprovalClosed', 'StartGateway'] },
+  { from: 'waiting-for-human: may I stop the squatter?', event: { type: 'PortFreed', pid: 999 }, to: 'waiting-for-human', work: [] }, // another pid: not the one asked about
   { from: 'waiting-for-human: the question expired', event: tick(), to: 'waiting-for-human', work: ['ApprovalClosed', 'NotifyHuman'] },
   // level 3: the agent
   { from: 'repairing: last diagnosis in flight', event: diagnosed(diagnosis({ configOk: false })), to: 'waiting-for-human', work: ['NotifyHuman'] },
