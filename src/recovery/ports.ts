@@ -49,6 +49,11 @@ export interface GatewayProcess {
    * listens, or a new one after the gateway listened again. That pid is the one to show.
    */
   onServing(listener: (pid: number) => void): void;
+  /**
+   * Looks for the process serving the port now, telling `onServing` listeners before it resolves when
+   * it is a new one (the first good probe of a run can come before the periodic look); absent: not watched.
+   */
+  lookForServing?(): Promise<void>;
   /** The process serving the port was found stopped (state T: SIGSTOP, a debugger); absent: not watched. */
   onStopped?(listener: (pid: number) => void): void;
   /** What the running gateway's processes do now (stopped, working, idle); null or absent: unknown. */

@@ -40,7 +40,7 @@ export function watchRun(run: Run, hooks: ServingWatchHooks): void {
       } else if (run.leaderExit !== null && !run.stopping && !run.ending) {
         run.ending = hooks.endRun(run); // a stop that gave up on SIGKILL left the run open
       } else if (run.leaderExit === null && !run.stopping) {
-        await findServing(run, hooks);
+        await findServingOnce(run, hooks);
         if (outsidersKey(run.tree) !== run.recorded && !run.finished) hooks.writeRecord(run);
         sampleActivity(run, hooks);
       }
@@ -50,6 +50,18 @@ export function watchRun(run: Run, hooks: ServingWatchHooks): void {
     if (!run.finished && !hooks.isClosed()) run.watch = setTimeout(() => void tick(), hooks.watchMs).unref();
   };
   run.watch = setTimeout(() => void tick(), hooks.watchMs).unref();
+}
+
+/**
+ * Looks for who serves the port now, one look at a time: the watch tick's, or an early one when the
+ * first good probe of a run comes before the next tick (the pid shown must be the listener's as soon
+ * as health is up, never the wrapper shell's).
+ */
+export function findServingOnce(run: Run, hooks: ServingWatchHooks): Promise<void> {
+  run.finding ??= findServing(run, hooks).finally(() => {
+    run.finding = null;
+  });
+  return run.finding;
 }
 
 /** Tells the listeners when the process serving the port changed. */

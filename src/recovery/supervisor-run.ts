@@ -36,6 +36,8 @@ export interface Run {
   cpu: { at: number; cpuTicks: number; of: number }[];
   /** The process serving the port was stopped (state T) at the last sample. */
   stopped: boolean;
+  /** A look for who serves the port, in progress (the watch tick's or an early one's): one at a time. */
+  finding: Promise<void> | null;
 }
 
 export function createRun(pid: number, child: ChildProcess | null, startTime: string | null, tree: GatewayTree, outputMark: number): Run {
@@ -56,6 +58,7 @@ export function createRun(pid: number, child: ChildProcess | null, startTime: st
     ending: null,
     watch: null,
     cpu: [],
+    finding: null,
     stopped: false,
   };
 }

@@ -23,7 +23,7 @@ import { LogTail } from '../lib/log-tail.js';
 import { readProcessStartTime, removePidRecord } from './pid-record.js';
 import { signalOfShellCode, spawnGroupLeader } from '../lib/process-group.js';
 import type { Clock, GatewayProcess, Logger } from './ports.js';
-import { watchRun } from './serving-watch.js';
+import { findServingOnce, watchRun, type ServingWatchHooks } from './serving-watch.js';
 import { createRun, type Run, shownPid, tell, writeRunRecord } from './supervisor-run.js';
 import type { ExitInfo, ProcessActivity } from './types.js';
 import { CLOCK_TICKS_PER_SECOND } from '../lib/process-table.js';
@@ -292,7 +292,21 @@ export class ChildSupervisor implements GatewayProcess {
 
   /** Watches the run's processes until it ends (serving-watch.ts). */
   private watch(run: Run): void {
-    watchRun(run, {
+    watchRun(run, this.watchHooks());
+  }
+
+  /**
+   * The first good probe of a run can come before the watch finds who serves the port: look now, so
+   * the pid reported (GatewayServing) is the listener's by the time health is up.
+   */
+  async lookForServing(): Promise<void> {
+    const run = this.run;
+    if (!run || run.finished || run.leaderExit !== null || run.stopping || run.tree.serving) return;
+    await findServingOnce(run, this.watchHooks());
+  }
+
+  private watchHooks(): ServingWatchHooks {
+    return {
       target: this.options.target,
       port: this.options.port ?? null,
       log: this.options.log,
@@ -303,7 +317,7 @@ export class ChildSupervisor implements GatewayProcess {
       writeRecord: (r) => this.writeRecord(r),
       servingListeners: this.servingListeners,
       stoppedListeners: this.stoppedListeners,
-    });
+    };
   }
 
   private writeRecord(run: Run): void {

@@ -266,6 +266,8 @@ export class TargetWatchdog {
       const started = this.o.clock.now();
       const result = await probeWithActivity(this.o.probe, this.o.gateway, this.o.clock, signal);
       if (signal.aborted) break;
+      // The first answer of a run: who serves the port is known before health is up (the pid shown is the listener's).
+      if (result.ok && !this.state.process.becameHealthy) await this.o.gateway.lookForServing?.().catch(() => {});
       await this.dispatch(result.ok ? { type: 'ProbeSucceeded', result } : { type: 'ProbeFailed', result }).catch(() => {});
       // While it answers, a config broken on disk is an outage waiting for the next restart; while a
       // human is awaited, a config changed on disk is a new fact (a person may have fixed it).

@@ -186,6 +186,51 @@ async function healthy() {
 }
 
 describe('TargetWatchdog', () => {
+  it('the pid shown once health is up is the listener, not the wrapper shell: the first good probe looks for it first', async () => {
+    // A plain GATEWAY_COMMAND: the spawned pid (101) is /bin/sh; the gateway listening is its child (5001). The
+    // periodic look for the listener comes every 500 ms; the first good probe may come before it.
+    class WrappedGateway extends FakeGateway {
+      looks = 0;
+      private servingListener: ((pid: number) => void) | null = null;
+      override onServing(listener?: (pid: number) => void): void {
+        this.servingListener = listener ?? null;
+      }
+      async lookForServing(): Promise<void> {
+        this.looks += 1;
+        this.servingListener?.(5001);
+      }
+    }
+    const w = world();
+    const gateway = new WrappedGateway(w.clock);
+    const saved: { health: string; pid: number | null }[] = [];
+    const store = new FakeStore();
+    const save = store.saveTarget.bind(store);
+    store.saveTarget = async (state) => {
+      saved.push({ health: state.health, pid: state.process.pid });
+      await save(state);
+    };
+    const dog = new TargetWatchdog({
+      name: 'gw',
+      ladder: DefaultLadderOptions,
+      probeIntervalMs: 1_000,
+      probe: new FakeProbe(gateway, w.clock),
+      gateway,
+      repairs: w.repairs,
+      store,
+      clock: w.clock,
+      log: w.log,
+      events: w.events,
+      redactor: new Redactor([]),
+      random: () => 0.5,
+    });
+    running.push(dog);
+    await dog.start();
+    await w.clock.advance(3_000);
+    expect(dog.status()).toMatchObject({ health: 'up', pid: 5001 });
+    expect(saved.filter((x) => x.health === 'up').map((x) => x.pid)).not.toContain(101);
+    expect(gateway.looks).toBe(1); // only the first answer of the run looks; the periodic watch does the rest
+  });
+
   it('starts the gateway at boot and calls it healthy after two good probes', async () => {
     const w = await healthy();
     expect(w.gateway.starts).toBe(1);
