@@ -96,17 +96,23 @@ describe.skipIf(!chaosConfigured)('channels and readiness', () => {
     );
     expect(pluginInc).toMatchObject({ failure: { culprit: 'flaky' }, outcome: 'fixed by disable-plugin' });
     const calm = await world.waitCalm(m, 'telegram running', 120_000);
-    expect(calm.readiness).toMatchObject({ ready: true, failing: [], suppressed: [] });
-    // The channels come back: started by the resolved incident (or, if the breaker's suppression was seen first, by a channel incident).
-    const started = await waitFor(async () => {
-      const { timeline } = await m.incident(pluginInc.id);
-      const line = timeline.map((r) => r.text).find((t) => t.startsWith("channels suppressed by OpenClaw's crash-loop breaker: "));
-      const channel = (await m.incidents()).find((i) => i.failure?.class === 'channel' && i.state === 'resolved');
-      return line ?? (channel ? `channel incident ${channel.id}: ${channel.outcome}` : null);
-    }, { timeoutMs: 60_000, what: 'the suppressed channels started again' });
-    expect(started).toMatch(/telegram started|channel telegram ready again/);
-    const after = await m.status();
-    expect(after.pid).toBe(calm.pid); // no restart for the channel
+    // The channel is up: /readyz ready, nothing failing, nothing held back by OpenClaw's breaker (waited for: one
+    // /readyz fetch can time out on a busy machine).
+    const ready = await world.waitStatus(
+      m,
+      'readiness: ready, no channel failing or suppressed',
+      (t) => t.readiness?.ready === true && t.readiness.failing.length === 0 && t.readiness.suppressed.length === 0,
+      120_000,
+    );
+    // OpenClaw's breaker trips at 3 unclean boots within 5 min; the plugin is disabled after 2 crashed starts, so
+    // whether the breaker held the channels back depends on how the boots fell. When it did, they were started
+    // again (by the resolved incident, or by a channel incident if the suppression was seen first).
+    const suppressedLine = (await m.incident(pluginInc.id)).timeline.map((r) => r.text).find((t) => t.startsWith("channels suppressed by OpenClaw's crash-loop breaker: "));
+    const channelInc = (await m.incidents()).find((i) => i.failure?.class === 'channel');
+    if (suppressedLine) expect(suppressedLine).toMatch(/telegram started/);
+    if (channelInc) expect(channelInc).toMatchObject({ state: 'resolved' });
+    const started = suppressedLine ?? (channelInc ? `channel incident ${channelInc.id}: ${channelInc.outcome}` : 'the breaker did not trip: the channels started with the gateway');
+    expect(ready.pid).toBe(calm.pid); // no restart for the channel
     const { timeline } = await m.incident(pluginInc.id);
     world.record({
       scenario: 'plugin crashing the first boots, channels suppressed by OpenClaw\'s breaker',

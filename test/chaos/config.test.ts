@@ -6,7 +6,7 @@
  * One isolated gateway; every scenario starts from a healthy, calm medic and the good config.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LadderRecord } from '../../src/recovery/types.js';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
 import { brokenCopies, type ChaosSetup, chaosConfigured, ChaosWorld, expectResolved, type InProcessMedic, type Recovery, writeConfig } from './harness.js';
@@ -37,7 +37,23 @@ function expectRestored(r: Recovery, copiesBefore: string[], brokenText: string)
   expect(r.texts).toContain('repair: restore-config');
   const finished = r.texts.find((t) => t.startsWith('restore-config finished: restored '));
   expect(finished).toContain(`kept the replaced file as ${fresh[0]}`);
-  expect(finished).toContain('openclaw config validate: ok');
+  // OpenClaw's own validation runs beside the verifying start (issue 10): its verdict is a line of its own.
+  expect(finished).toContain('runs beside the verifying start');
+}
+
+/** OpenClaw's `config validate` verdicts on a restored file this medic logged (in the incident, or after it resolved). */
+const validations = (medic: InProcessMedic): number =>
+  medic.log.entries.filter((e) => /restore-config checked: openclaw config validate: ok$/.test(e.msg)).length;
+/** The verdicts logged before the current test, by the medic of that time. */
+let validatedBefore: { medic: InProcessMedic | undefined; n: number } = { medic: undefined, n: 0 };
+beforeEach(() => {
+  validatedBefore = { medic: m, n: m ? validations(m) : 0 };
+});
+
+/** OpenClaw's own validation said yes to the restored file: one more verdict than before the test. */
+async function expectValidated(): Promise<void> {
+  const before = validatedBefore.medic === m ? validatedBefore.n : 0;
+  await waitFor(() => validations(m) > before, { timeoutMs: 60_000, what: 'the verdict of `openclaw config validate` on the restored file' });
 }
 
 /**
@@ -61,6 +77,7 @@ async function breakThenKill(scenario: string, brokenText: string): Promise<Reco
   expect(r.texts[0]).toMatch(/^the config on disk is broken while the gateway runs: /);
   expect(r.texts).toContain('gateway was killed by SIGKILL again');
   expectRestored(r, copies, brokenText);
+  await expectValidated();
   expectNoHuman(r.records);
   return r;
 }
@@ -117,6 +134,7 @@ describe.skipIf(!chaosConfigured)('broken configs: restored from the medic\'s ow
     expect(r.calm.pid).not.toBe(victim.pid);
     expect(r.calm.startedAt).toBeGreaterThan(faultAt);
     expectRestored(r, copies, broken);
+    await expectValidated();
     expectNoHuman(r.records);
   });
 
@@ -178,6 +196,7 @@ describe.skipIf(!chaosConfigured)('broken configs: restored from the medic\'s ow
     expect(r.texts).toContain('level 2: exit 78: the gateway refuses its config; not restarting blindly');
     expect(r.texts.find((t) => t.startsWith('diagnosis: '))).toMatch(/^diagnosis: config invalid: .*gateway\.mode: missing.*; last-known-good config differs/);
     expectRestored(r, copies, broken);
+    await expectValidated();
     expectNoHuman(r.records);
   });
 });

@@ -45,7 +45,13 @@ describe.skipIf(!chaosConfigured)('nuclear', () => {
       doctorRuns: 0,
     });
     expect(r.texts.find((t) => t.startsWith('diagnosis: '))).toMatch(/^diagnosis: config invalid: .*the file does not exist; last-known-good config differs/);
-    expect(r.texts.find((t) => t.startsWith('restore-config finished: restored '))).toContain('openclaw config validate: ok');
+    // OpenClaw's own validation runs beside the verifying start (issue 10); its verdict is a line of its own,
+    // in the incident or, when it comes after the incident resolved, in the medic's log.
+    expect(r.texts.find((t) => t.startsWith('restore-config finished: restored '))).toContain('runs beside the verifying start');
+    await waitFor(() => readFileSync(second.logPath, 'utf8').includes('restore-config checked: openclaw config validate: ok'), {
+      timeoutMs: 60_000,
+      what: 'the verdict of `openclaw config validate` on the restored file',
+    });
     expect(r.records.filter((x) => x.kind === 'human' || x.kind === 'operator')).toEqual([]);
     expect(readFileSync(setup.configPath, 'utf8')).toBe(good);
     expect(brokenCopies(setup)).toEqual([]); // nothing was there to keep aside
