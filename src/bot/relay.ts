@@ -69,13 +69,18 @@ export interface RelayStats {
   coalesced: number;
   summarisedLines: number;
   queued: number;
+  /**
+   * Nothing waits to be written: no job queued or running, no card edit pending, no timeline line
+   * waiting for its batch or its thread. What was handed to the relay is then in Discord.
+   */
+  idle: boolean;
 }
 
 export class Relay {
   private readonly limiter: Bottleneck;
   private readonly cards = new Map<string, Card>();
   private readonly threads = new Map<string, Lines>();
-  private readonly stats_: RelayStats = { sent: 0, failed: 0, coalesced: 0, summarisedLines: 0, queued: 0 };
+  private readonly stats_: Omit<RelayStats, 'idle'> = { sent: 0, failed: 0, coalesced: 0, summarisedLines: 0, queued: 0 };
   private failures = 0;
   private stopped = false;
   /** Aborted on stop: every wait of the relay ends, and what it would have done is skipped. */
@@ -88,7 +93,16 @@ export class Relay {
   }
 
   stats(): RelayStats {
-    return { ...this.stats_, queued: this.limiter.counts().QUEUED + this.limiter.counts().RECEIVED };
+    const c = this.limiter.counts();
+    return { ...this.stats_, queued: c.QUEUED + c.RECEIVED, idle: this.idle() };
+  }
+
+  private idle(): boolean {
+    const c = this.limiter.counts();
+    if (c.RECEIVED + c.QUEUED + c.RUNNING + c.EXECUTING > 0) return false;
+    for (const card of this.cards.values()) if (card.dirty || card.scheduled) return false;
+    for (const t of this.threads.values()) if (t.pending.length > 0 || t.scheduled) return false;
+    return true;
   }
 
   /**

@@ -195,7 +195,9 @@ export class Fleet {
         log: this.d.log,
         out: events,
         leading,
-        drained: () => bot !== null && bot.status().relay.queued === 0,
+        // Delivered means in Discord: not only nothing queued, but no line waiting for its batch or its thread and
+        // no write in flight (a term that ends drops what its relay still held; acked, that would be lost).
+        drained: () => bot !== null && bot.status().relay.idle,
       });
       const hosts = new HostWatch({
         coord: this.coord,

@@ -630,7 +630,7 @@ describe('stop() and stats()', () => {
 
   it('stats() counts sent, failed, coalesced, summarised and queued writes', async () => {
     const { relay, sink } = make({ maxPendingLines: 4 });
-    expect(relay.stats()).toEqual({ sent: 0, failed: 0, coalesced: 0, summarisedLines: 0, queued: 0 });
+    expect(relay.stats()).toEqual({ sent: 0, failed: 0, coalesced: 0, summarisedLines: 0, queued: 0, idle: true });
     sink.delayMs = 30;
     sink.fail('send', 1, new HttpError(500, 'Internal Server Error'), (c) => c.channelId === 'thread-1');
     for (let n = 1; n <= 3; n++) relay.upsert('gw-1', 'chan', card(n), {});
@@ -641,7 +641,31 @@ describe('stop() and stats()', () => {
     await Promise.all(posts);
     await waitFor(() => sink.done('send').length === 4, 'every write', 3000);
     await quiet(sink, 100);
-    expect(relay.stats()).toEqual({ sent: 4, failed: 1, coalesced: 2, summarisedLines: 6, queued: 0 });
+    expect(relay.stats()).toEqual({ sent: 4, failed: 1, coalesced: 2, summarisedLines: 6, queued: 0, idle: true });
     readTimeline([sink.done('send').find((c) => c.channelId === 'thread-1')!.payload!.content!], 10);
+  });
+});
+
+describe('idle: what was handed to the relay is in Discord (the fleet acks its events on it)', () => {
+  it('not idle while a line waits for its thread, while a write is in flight, or while a card edit is pending', async () => {
+    const { relay, sink } = make();
+    expect(relay.stats().idle).toBe(true);
+    // A line for an incident whose card (and thread) does not exist yet: nothing queued, yet not delivered.
+    relay.lines('inc-1', () => relay.threadOf('inc-1'), ['gateway was killed by SIGKILL']);
+    await sleep(50);
+    expect(relay.stats().queued).toBe(0);
+    expect(relay.stats().idle).toBe(false);
+    // The card comes, its thread, then the line; a slow Discord holds each write in flight.
+    let open!: () => void;
+    sink.gate = new Promise<void>((r) => (open = r));
+    relay.upsert('inc-1', 'c1', { content: 'card' }, { thread: 'inc-1 · gateway was killed by SIGKILL' });
+    await waitFor(() => sink.calls.length === 1, 'the card write to start');
+    expect(relay.stats().queued).toBe(0); // the write runs: queued counts only what waits
+    expect(relay.stats().idle).toBe(false);
+    sink.gate = null;
+    open();
+    await waitFor(() => sink.done('send').some((c) => c.channelId !== 'c1'), 'the line in the thread');
+    await waitFor(() => relay.stats().idle, 'idle once all is written');
+    expect(sink.done().map((c) => c.op)).toEqual(['send', 'startThread', 'send']);
   });
 });
