@@ -13,6 +13,7 @@
  */
 import { waitFor } from '../fixtures/gateways.js';
 import { FleetWorld, type FleetMedic } from './world.js';
+import { prng } from '../explore/plan.js';
 
 export const FAULTS = ['kill-leader', 'etcd-member', 'majority', 'stop-medic', 'gateway', 'click', 'stranger'] as const;
 export type FaultName = (typeof FAULTS)[number];
@@ -23,23 +24,11 @@ export interface Fault {
   on: string;
 }
 
-/** mulberry32: a small seeded generator, so a seed names one sequence. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const HOSTS = ['a', 'b', 'c'] as const;
 
 /** The sequence a seed stands for. */
 export function faultsFor(seed: number, steps: number): Fault[] {
-  const rnd = seeded(seed);
+  const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const out: Fault[] = [];
   for (let i = 0; i < steps; i++) {
