@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMedic, type RunningMedic } from '../../src/main.js';
 import { discordEnvFor, FAST_BOT_OPTIONS, FakeDiscord, type StoredMessage } from '../fixtures/fake-discord/index.js';
-import { captureLogger, demoGatewayCommand, waitFor } from '../fixtures/gateways.js';
+import { captureLogger, plainGatewayCommand, waitFor } from '../fixtures/gateways.js';
 import { E2eWorld } from './harness.js';
 
 const world = new E2eWorld();
@@ -61,7 +61,7 @@ describe('a plugin the ladder disabled', () => {
     const disabled = join(setup.dataDir, 'plugin-disabled');
     const calls = join(setup.dataDir, 'openclaw-calls');
     writeFakeOpenClaw(bin, disabled, calls);
-    const gateway = demoGatewayCommand({ port: setup.gatewayPort, config: setup.configPath });
+    const gateway = plainGatewayCommand({ port: setup.gatewayPort, config: setup.configPath });
     // What OpenClaw prints when a plugin's timer throws (the stack path is where OpenClaw runs plugin code).
     const crash = [
       `echo "Error: boom from ${PLUGIN}" >&2`,

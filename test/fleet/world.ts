@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeDiscord, discordEnvFor } from '../fixtures/fake-discord/index.js';
-import { demoGatewayCommand, freePort, isAlive, ProcessJanitor, TempDirs, waitFor } from '../fixtures/gateways.js';
+import { freePort, isAlive, plainGatewayCommand, ProcessJanitor, TempDirs, waitFor } from '../fixtures/gateways.js';
 import { FAST_SETTINGS } from '../e2e/harness.js';
 import { EtcdCluster, type EtcdTls } from './etcd.js';
 
@@ -61,7 +61,7 @@ export class FleetWorld {
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       GATEWAY_NAME: `gw-${host}`,
-      GATEWAY_COMMAND: demoGatewayCommand({ port: gatewayPort, config: configPath, ...(mode === 'ok' ? {} : { mode }) }),
+      GATEWAY_COMMAND: plainGatewayCommand({ port: gatewayPort, config: configPath, ...(mode === 'ok' ? {} : { mode }) }),
       GATEWAY_HEALTH_URL: `http://127.0.0.1:${gatewayPort}/healthz`,
       GATEWAY_CONFIG_PATH: configPath,
       MEDIC_DATA_DIR: join(dir, 'medic'),
