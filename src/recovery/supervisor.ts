@@ -305,8 +305,11 @@ export class ChildSupervisor implements GatewayProcess {
     await findServingOnce(run, this.watchHooks());
   }
 
+  private hooks: ServingWatchHooks | null = null;
+
+  /** The watch's hooks, made once (they only read this supervisor's options and listeners). */
   private watchHooks(): ServingWatchHooks {
-    return {
+    return (this.hooks ??= {
       target: this.options.target,
       port: this.options.port ?? null,
       log: this.options.log,
@@ -317,7 +320,7 @@ export class ChildSupervisor implements GatewayProcess {
       writeRecord: (r) => this.writeRecord(r),
       servingListeners: this.servingListeners,
       stoppedListeners: this.stoppedListeners,
-    };
+    });
   }
 
   private writeRecord(run: Run): void {
