@@ -1,6 +1,7 @@
 /**
  * The composition root: config -> logger -> store -> adapters -> medic -> API.
  * `runMedic` is what `clawmedic run` calls; tests call it in-process and swap any part.
+ * The parts it composes (a target's adapters, the bot, level 3, the digest) are in src/compose/.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,29 +12,26 @@ import { createDashboard, type Dashboard } from './api/dashboard/index.js';
 import { Medic, type TargetAdapters } from './medic.js';
 import { systemClock } from './lib/clock.js';
 import { MedicEvents } from './recovery/events.js';
-import { recordedPids } from './recovery/pid-record.js';
 import type { Clock, Logger, Store } from './recovery/ports.js';
-import { HttpProbe } from './recovery/probe.js';
-import { Redactor, secretValuesFromEnv, secretValuesFromFile, secretValuesFromText } from './lib/redact.js';
-import { ConfigGuard } from './recovery/repair/config-guard.js';
-import { portFromUrl } from './recovery/repair/port-holder.js';
-import { GatewayRepairKit } from './recovery/repair/repairs.js';
-import { ServiceGateway } from './recovery/service-gateway.js';
-import { ChildSupervisor, readPidRecord } from './recovery/supervisor.js';
+import { Redactor, secretValuesFromEnv, secretValuesFromFile } from './lib/redact.js';
 import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
 import { loadApiToken } from './api/token.js';
 import { readTranscripts } from './api/dashboard/transcripts.js';
 import { postmortemOf } from './report/postmortem.js';
-import { DigestPoster, type DigestOutput } from './report/digest-poster.js';
-import { buildVitalsMonitor } from './recovery/vitals/build.js';
 import type { BotOptions, MedicBot } from './bot/bot.js';
-import { agentAvailability, agentSetup, type AgentSetup } from './agent/setup.js';
+import type { AgentSetup } from './agent/setup.js';
 import { alertSecrets } from './config/alerts.js';
 import { Alerting } from './notify/index.js';
 import { Heartbeat, medicHealth } from './observe/heartbeat.js';
 import { createMedicMetrics, MetricsCollector, startMetricsServer, type MetricsServer } from './observe/metrics/index.js';
 import type { Fleet } from './fleet/index.js';
+import { defaultAdapters } from './compose/adapters.js';
+import { defaultAgent } from './compose/agent.js';
+import { startBot } from './compose/bot.js';
+import { buildDigestPoster } from './compose/digest.js';
+
+export { defaultAdapters, targetDataDir } from './compose/adapters.js';
 
 export interface RunOptions {
   env: NodeJS.ProcessEnv;
@@ -65,10 +63,6 @@ export interface RunningMedic {
   log: Logger;
   /** Stops the medic and the gateways it supervises, then the API and the store. */
   stop(): Promise<void>;
-}
-
-export function targetDataDir(config: MedicConfig, target: string): string {
-  return join(config.dataDir, 'targets', target);
 }
 
 export async function runMedic(options: RunOptions): Promise<RunningMedic> {
@@ -249,122 +243,4 @@ export async function runMedic(options: RunOptions): Promise<RunningMedic> {
       await store.close();
     },
   };
-}
-
-/**
- * The weekly digest on DIGEST_SCHEDULE: to the alert channels (first: their queues are durable), then
- * to Discord's incident channel. Not in fleet mode yet: every host would post its own (`clawmedic digest`
- * prints one there).
- */
-function buildDigestPoster(
-  config: MedicConfig,
-  d: { bot: MedicBot | null; alerting: Alerting; store: Store; clock: Clock; log: Logger; redactor: Redactor },
-): DigestPoster | null {
-  if (config.fleet) {
-    if (config.alerts.digestSchedule.kind !== 'off') d.log.info('digest: not posted on a schedule in fleet mode (each host would post its own); clawmedic digest prints one');
-    return null;
-  }
-  const outputs: DigestOutput[] = [];
-  if (d.alerting.takesDigests()) outputs.push({ name: 'alerts', post: async (digest) => void (await d.alerting.postDigest(digest)) });
-  const bot = d.bot;
-  if (bot) outputs.push({ name: 'discord', post: (digest) => bot.postDigest(digest) });
-  return new DigestPoster({ schedule: config.alerts.digestSchedule, clock: d.clock, store: d.store, log: d.log, outputs, redact: (text) => d.redactor.redact(text) });
-}
-
-/** Level 3 from the config, or null (said once in the log) when it cannot run. */
-function defaultAgent(config: MedicConfig, env: NodeJS.ProcessEnv, redactor: Redactor, log: Logger): AgentSetup | null {
-  const available = agentAvailability(config.agent, env);
-  if (!available.enabled) {
-    log.info(`level 3 (AI agent) is off: ${available.why}; the ladder goes from level 2 to a human`);
-    return null;
-  }
-  log.info(`level 3 (AI agent) is on: ${available.command}, credential ${available.credential}`);
-  return agentSetup(config, available.command, { env, redactor, log });
-}
-
-export function defaultAdapters(
-  config: MedicConfig,
-  t: TargetConfig,
-  deps: { clock: Clock; log: Logger; env: NodeJS.ProcessEnv; redactor?: Redactor },
-): TargetAdapters {
-  const dataDir = targetDataDir(config, t.name);
-  const gateway = t.command
-    ? new ChildSupervisor({
-        target: t.name,
-        command: t.command,
-        port: portFromUrl(t.healthUrl),
-        dataDir,
-        stopTimeoutMs: t.stopTimeoutMs,
-        log: deps.log,
-        env: deps.env,
-        ...(t.cwd ? { cwd: t.cwd } : {}),
-      })
-    : new ServiceGateway({
-        target: t.name,
-        restartCommand: t.restartCommand,
-        stopCommand: t.stopCommand,
-        logFile: t.logFile,
-        timeoutMs: t.startupGraceMs,
-        env: deps.env,
-        log: deps.log,
-      });
-  const guard = new ConfigGuard({
-    configPath: t.configPath,
-    dataDir,
-    generations: t.knownGoodGenerations,
-    kind: t.configKind,
-    clock: deps.clock,
-    log: deps.log,
-    // A token added or rotated in the config while the medic runs is masked from then on.
-    ...(deps.redactor ? { onRead: (text: string) => deps.redactor!.add(secretValuesFromText(text)) } : {}),
-  });
-  const repairs = new GatewayRepairKit({
-    guard,
-    healthUrl: t.healthUrl,
-    doctorCommand: t.doctorCommand,
-    doctorTimeoutMs: t.doctorTimeoutMs,
-    // OpenClaw's own config commands only make sense for an OpenClaw config.
-    setModeCommand: t.configKind === 'openclaw' ? t.setModeCommand : null,
-    validateCommand: t.configKind === 'openclaw' ? t.validateCommand : null,
-    openclawCli: t.configKind === 'openclaw' ? 'openclaw' : null,
-    env: deps.env,
-    ...(t.cwd ? { cwd: t.cwd } : {}),
-    gatewayCommand: t.command,
-    log: deps.log,
-    knownPids: () => recordedPids(readPidRecord(dataDir)),
-  });
-  const probe = new HttpProbe({ url: t.healthUrl, timeoutMs: t.probeTimeoutMs, clock: deps.clock });
-  const vitals = buildVitalsMonitor(t, { clock: deps.clock, log: deps.log, env: deps.env });
-  return { gateway, probe, repairs, vitals };
-}
-
-/**
- * The Discord bot with the command source wired in: the bot draws and relays, src/commands turns
- * interactions into ladder operations; neither imports the other. discord.js costs ~40 MB and
- * 0.6 s to load, so both are loaded only when there is a bot to run.
- */
-async function startBot(
-  config: NonNullable<MedicConfig['discord']>,
-  medic: Pick<Medic, 'target' | 'targets' | 'status' | 'audit'>,
-  o: Omit<BotOptions, 'config' | 'onInteraction'>,
-  postmortem: (incidentId: string) => Promise<string | null>,
-): Promise<MedicBot> {
-  const [{ MedicBot }, { handleInteraction }] = await Promise.all([import('./bot/bot.js'), import('./commands/interactions.js')]);
-  return new MedicBot({
-    ...o,
-    config,
-    onInteraction: (i, ctx) =>
-      handleInteraction(i, {
-        medic,
-        store: o.store,
-        log: o.log,
-        clock: o.clock ?? systemClock,
-        auth: ctx.auth,
-        botStatus: ctx.botStatus,
-        statusPublic: config.statusPublic,
-        guildId: config.guildId,
-        postmortem,
-        postInThread: ctx.postInThread,
-      }),
-  });
 }
