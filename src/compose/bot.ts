@@ -6,7 +6,8 @@ import type { BotOptions, MedicBot } from '../bot/bot.js';
 
 /**
  * The Discord bot with the command source wired in: the bot draws and relays, src/commands turns
- * interactions into ladder operations; neither imports the other. discord.js costs ~40 MB and
+ * interactions into ladder operations with the bot's drawing (render, custom ids, auth); the bot never
+ * imports the commands (a layer rule: .dependency-cruiser.cjs). discord.js costs ~40 MB and
  * 0.6 s to load, so both are loaded only when there is a bot to run.
  */
 export async function startBot(

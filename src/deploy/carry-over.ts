@@ -4,7 +4,7 @@
  * `openclaw-gateway.service` or `ai.openclaw.gateway.plist`. Installing over it carries them
  * into the new unit, or refuses and says which. Pure: text in, settings out.
  */
-import type { Platform } from './options.js';
+import type { Platform } from './platform.js';
 
 /** The settings of an existing gateway unit that the new one carries. */
 export interface CarriedSettings {

@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import type { CarriedSettings } from './carry-over.js';
 import { shellQuote } from './escape.js';
+import type { Platform } from './platform.js';
 
-export type Platform = 'launchd' | 'systemd';
+export type { Platform } from './platform.js';
 
 /** The first comment of every file clawmedic writes: uninstall removes only files that carry it. */
 export const UNIT_MARKER = 'Written by clawmedic install';

@@ -1,0 +1,2 @@
+/** The service managers clawmedic installs itself under. */
+export type Platform = 'launchd' | 'systemd';
