@@ -107,3 +107,28 @@ export function descendants(pid: number): number[] {
 export function isRunning(p: ProcStat | undefined): p is ProcStat {
   return p !== undefined && p.state !== 'Z' && p.state !== 'X';
 }
+
+/**
+ * How much a process's main thread (tid = pid: Node's event loop) has wanted the CPU so far, in
+ * nanoseconds: the time it ran plus the time it waited for a CPU while runnable (schedstat). A thread
+ * spinning in a loop wants the CPU all the time, however many others share it; an idle event loop
+ * sleeps in epoll_wait and wants none. Without schedstat (a kernel built without it), only the CPU
+ * time it used (utime + stime of the thread's stat), which a loaded machine shares out. Null when
+ * the thread is gone or /proc cannot say.
+ */
+export function readMainThreadDemandNs(pid: number): number | null {
+  try {
+    const [ran, waited] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    if (Number.isFinite(ran) && Number.isFinite(waited)) return ran! + waited!;
+  } catch {
+    // No schedstat: the thread's own CPU time below.
+  }
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  const p = parseStat(pid, text);
+  return p === null ? null : (p.cpuTicks * 1e9) / CLOCK_TICKS_PER_SECOND;
+}

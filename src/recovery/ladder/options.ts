@@ -30,6 +30,11 @@ export interface LadderOptions {
    * idle one is not waited for. Not below `startupGraceMs`.
    */
   startupGraceMaxMs: number;
+  /**
+   * A probe that timed out while the gateway's main thread was pinned for its whole wait and at least
+   * this long (`ProbeResult.pinnedMs`) is a verdict: its event loop is blocked. Absent: the default.
+   */
+  blockedLoopMs?: number;
   backoff: BackoffFunction;
   /** Exits of a never-healthy process within `breakerWindowMs` that open the circuit breaker. */
   breakerMaxExits: number;
@@ -93,6 +98,11 @@ export const DefaultLadderOptions = {
   startupGraceMs: 60_000,
   /** Default 5 minutes: under load OpenClaw took 54-180 s to start. */
   startupGraceMaxMs: 300_000,
+  /**
+   * Default 2 s: OpenClaw's main thread was pinned up to 1.25 s at a time right after its start while
+   * it answered within 0.6 s (measured, load 8 on 2 cores); a 3 s probe timeout is longer anyway.
+   */
+  blockedLoopMs: 2_000,
   /** Default: immediate, then 1 s, 2 s, 4 s ... capped at 30 s. */
   backoff: exponentialBackoff(DefaultBackoff.initialMs, DefaultBackoff.maxMs),
   /** Default 5 exits ... */
