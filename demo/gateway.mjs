@@ -11,6 +11,8 @@
  * hang-after: --after-ms after it listens, its event loop spins (`for (;;);`: main thread at 100% CPU, state R).
  * sleep-after: its event loop blocks in a wait instead (Atomics.wait: a synchronous call waiting on a lock or
  * on I/O), no CPU: frozen all the same, but not pinned.
+ * --freeze spin|wait: SIGWINCH freezes its event loop then, as hang-after (spin) or sleep-after (wait) do, for a
+ * bench that places the freeze in the medic's probe cycle.
  *
  * SIGUSR2 restarts it in process, as OpenClaw does (same pid): /startupz says `draining`, the port
  * closes for --restart-ms (default 8000, as measured on OpenClaw 2026.9.6) while it works (CPU),
@@ -35,6 +37,8 @@ if (!Modes.includes(mode)) fail(`unknown --mode ${mode} (one of ${Modes.join(', 
 const afterMs = readNumber('after-ms', args['after-ms'] ?? '1000');
 const startDelayMs = readNumber('start-delay-ms', args['start-delay-ms'] ?? '0');
 const restartMs = readNumber('restart-ms', args['restart-ms'] ?? '8000');
+const freeze = args.freeze ?? null;
+if (freeze !== null && freeze !== 'spin' && freeze !== 'wait') fail(`unknown --freeze ${freeze} (spin or wait)`, 2);
 /** What /startupz says: started, starting (after an in-process restart), draining (before it). */
 let phase = 'started';
 let listening = false;
@@ -95,6 +99,8 @@ process.on('SIGUSR2', () => {
   }, 200);
 });
 
+if (freeze !== null) process.on('SIGWINCH', () => (freeze === 'spin' ? hang() : sleepForever()));
+
 const listenDelayMs = startDelayMs + (mode === 'slow-start' ? afterMs : 0);
 setTimeout(() => {
   server.listen(port, '127.0.0.1', () => {
@@ -107,13 +113,13 @@ setTimeout(() => {
 }, listenDelayMs);
 
 function hang() {
-  log(`simulating a frozen event loop after ${afterMs} ms (--mode hang-after)`);
+  log('simulating a frozen event loop: it spins (--mode hang-after, --freeze spin)');
   // A busy loop, not a wait: the process stays alive, holds the port and answers nothing, SIGTERM included.
   for (;;);
 }
 
 function sleepForever() {
-  log(`simulating an event loop blocked in a wait after ${afterMs} ms (--mode sleep-after)`);
+  log('simulating an event loop blocked in a wait (--mode sleep-after, --freeze wait)');
   // Blocked as in a synchronous wait on a lock: no CPU, the port held, nothing answered (SIGTERM included).
   const cell = new Int32Array(new SharedArrayBuffer(4));
   for (;;) Atomics.wait(cell, 0, 0);

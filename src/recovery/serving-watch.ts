@@ -97,8 +97,8 @@ function sampleActivity(run: Run, hooks: ServingWatchHooks): void {
     hooks.log.warn('the gateway process is stopped (state T)', { target: hooks.target, pid: run.tree.serving.pid });
     tell(hooks.stoppedListeners, run.tree.serving.pid, hooks.log, hooks.target);
   }
-  // Only the serving process's main thread is read (`mainNs` absent before the listener is known).
-  const pinned = run.tree.serving && a.mainNs !== undefined ? run.pinned.sample(now, a.mainNs, PINNED_TELL_MS) : null;
+  // Only the serving process's main thread is read (`main` absent before the listener is known).
+  const pinned = run.tree.serving && a.main !== undefined ? run.pinned.sample(now, a.main, PINNED_TELL_MS) : null;
   if (pinned !== null && run.tree.serving && !run.finished) {
     const pid = run.tree.serving.pid;
     hooks.log.info('the gateway main thread is pinned (its event loop does not wait)', { target: hooks.target, pid, pinnedMs: pinned });

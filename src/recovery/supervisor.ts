@@ -169,8 +169,8 @@ export class ChildSupervisor implements GatewayProcess {
     const run = this.run;
     if (!run || run.finished || run.leaderExit !== null || !run.tree.serving) return null;
     const now = run.tree.activity();
-    if (now === null || now.mainNs === undefined || now.of !== run.tree.serving.pid) return null;
-    return run.pinned.pinnedMs(Date.now(), now.mainNs);
+    if (now === null || now.main === undefined || now.of !== run.tree.serving.pid) return null;
+    return run.pinned.pinnedMs(Date.now(), now.main);
   }
 
   /**
