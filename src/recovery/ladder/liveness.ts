@@ -7,8 +7,9 @@
  *   a debugger) cannot answer whatever the wait, so it is not answering at its first failed probe;
  * - so is one whose event loop spins (`while (true) {}`: its main thread pinned, `pinnedMs`) through
  *   a whole probe wait and `blockedLoopMs` in all, once it has answered in this run: OpenClaw's main
- *   thread is pinned up to ~1.3 s at a time in the seconds after its start, yet answers within 0.6 s;
- *   a gateway slow but not pinned still takes `failureThreshold` failed probes;
+ *   thread is read pinned at most 1-1.5 s at a time around its start (measured at load 8 and 27);
+ *   a gateway slow but not pinned (blocked in a wait, starved of CPU, a spinning loop that allocates
+ *   and so waits on the GC's threads) still takes `failureThreshold` failed probes;
  * - OpenClaw restarting in process (SIGUSR2, a config change that needs a restart) closes its HTTP
  *   server for several seconds (about 8 s measured, longer under load) while it works on its start:
  *   `refused` from a process that is alive and `working` is a restart, given the start-up grace

@@ -99,8 +99,9 @@ export const DefaultLadderOptions = {
   /** Default 5 minutes: under load OpenClaw took 54-180 s to start. */
   startupGraceMaxMs: 300_000,
   /**
-   * Default 2 s: OpenClaw's main thread was pinned up to 1.25 s at a time right after its start while
-   * it answered within 0.6 s (measured, load 8 on 2 cores); a 3 s probe timeout is longer anyway.
+   * Default 2 s: OpenClaw 2026.9.6's main thread was read pinned (wanting the CPU, no voluntary switch)
+   * at most 1-1.5 s at a time during and right after its start, at load 8 and 27 on 2 cores (its
+   * answers then took up to 2.5 s); at the default 3 s probe timeout the whole wait must be pinned anyway.
    */
   blockedLoopMs: 2_000,
   /** Default: immediate, then 1 s, 2 s, 4 s ... capped at 30 s. */
