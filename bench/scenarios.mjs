@@ -249,8 +249,8 @@ export async function startIdle(ctx) {
   const targetsFile = join(ctx.root, 'targets.json');
   await writeFile(targetsFile, JSON.stringify({ targets }, null, 2));
   const many = await startMedic(ctx, `idle-${ctx.plan.idleTargets}`, { MEDIC_TARGETS_FILE: targetsFile });
-  // 51 gateways start at once: on a loaded machine that takes a while.
-  await Promise.all([waitMedicSettled(one, { timeoutMs: 120_000 }), waitMedicSettled(many, { timeoutMs: 120_000 })]);
+  // 51 gateways start at once: on a loaded machine that takes a while (more than 120 s at load 32).
+  await Promise.all([waitMedicSettled(one, { timeoutMs: 240_000 }), waitMedicSettled(many, { timeoutMs: 240_000 })]);
   ctx.log(`idle: clawmedic with 1 target (pid ${one.pid}) and with ${ctx.plan.idleTargets} targets (pid ${many.pid}) are up; they warm up during the hang rounds`);
   return { one, many, upAt: Date.now() };
 }
