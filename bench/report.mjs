@@ -39,6 +39,22 @@ export function renderTable(r) {
       ['SIGSTOP → healthy again, median', h.rounds.length, `${s(median(col('healthyMs')))}${spread(col('healthyMs'))}`, 'never', `detection + restart (SIGCONT after SIGTERM: a clean stop, no grace waited out); ${these('expectedHealthyMs')}`],
     );
   }
+  for (const [b, before] of [
+    [r.busy, 'before: 3 timeouts and 2 quick re-probes, lead + 10 s (10-15 s), as the blocked-in-a-wait row'],
+    [r.blocked, 'not pinned: 3 timeouts and 2 quick re-probes, as a gateway merely slow'],
+  ]) {
+    if (!b) continue;
+    const col = (key) => b.rounds.map((x) => x[key]);
+    const spread = (v) => (v.length > 1 ? ` (${s(min(v))}–${s(max(v))})` : '');
+    rows.push(
+      [`${b.label} → incident opened, default settings, median`, b.rounds.length, `${s(median(col('detectMs')))}${spread(col('detectMs'))}`, 'never (no health check)', `expected ${s(b.expected.detectMinMs)}–${s(b.expected.detectMaxMs)} by the probe phase; ${before}`],
+      [`${b.label} → healthy again, median`, b.rounds.length, `${s(median(col('healthyMs')))}${spread(col('healthyMs'))}`, 'never', `detection + ${s(b.expected.graceMs)} SIGTERM grace (a frozen loop runs no handler) + restart; for these rounds' phases: ${list(col('expectedHealthyMs'), s)}`],
+    );
+  }
+  if (r.busy && r.blocked) {
+    const ratioOf = median(r.busy.rounds.map((x) => x.detectMs)) / median(r.blocked.rounds.map((x) => x.detectMs));
+    rows.push(['busy loop / blocked in a wait, incident opened (medians, same run)', r.busy.rounds.length, `**${ratio(ratioOf)}**`, '', 'the pinned main thread against the count of 3 failed probes']);
+  }
   const ip = r.inProcess;
   if (ip) {
     const kept = ip.rounds.filter((x) => x.samePid && x.restarts === 0 && x.incident === null).length;
@@ -78,6 +94,14 @@ export function renderSamples(r) {
     for (const [n, x] of r.hang.rounds.entries()) {
       out.push(
         `- SIGSTOP round ${n + 1}: frozen ${(x.leadMs / 1000).toFixed(2)} s before the next scheduled probe; incident opened after ${s(x.detectMs)} (expected at most ${s(x.expectedDetectMs)}; seen on /status after ${s(x.seenMs)}), healthy again after ${s(x.healthyMs)} (expected ${s(x.expectedHealthyMs)}); cause: "${x.cause}"`,
+      );
+    }
+  }
+  for (const b of [r.busy, r.blocked]) {
+    if (!b) continue;
+    for (const [n, x] of b.rounds.entries()) {
+      out.push(
+        `- ${b.label} round ${n + 1}: frozen ${(x.leadMs / 1000).toFixed(2)} s before the next scheduled probe; incident opened after ${s(x.detectMs)} (expected ${s(x.expectedDetectMs)}; seen on /status after ${s(x.seenMs)}), healthy again after ${s(x.healthyMs)} (expected ${s(x.expectedHealthyMs)}); cause: "${x.cause}"`,
       );
     }
   }
@@ -134,7 +158,8 @@ export function describeMethod(ctx) {
   return [
     `- Fixture: \`demo/gateway.mjs --mode ok --start-delay-ms ${START_DELAY_MS}\` (node's boot plus ${START_DELAY_MS} ms before it listens; the real OpenClaw gateway takes 10-25 s).`,
     `- kill -9: clawmedic (\`node bin/clawmedic.js run\`, every setting at its default: probe every ${d.probeIntervalMs / 1000} s) and PM2 ${ctx.pm2Version} (own PM2_HOME; ecosystem file: fork mode, autorestart, restart_delay 0, the rest at PM2's defaults, so its fork container also loads @pm2/io into the app, \`pmx: true\`) each supervise one gateway on its own port, both running throughout. Each round kills the gateway with SIGKILL (pid from \`/status\` \`targets[0].pid\` and from \`pm2 jlist\`), waits until the pid is gone, then GETs /healthz every ${POLL_MS} ms (fresh connection each) until a 200; the time is from the kill to that 200. The floor is the same gateway started directly (spawn -> first 200, same ${POLL_MS} ms poll) in the same rounds. Order rotates each round (clawmedic, PM2, bare start). Before each clawmedic kill the medic has seen the gateway healthy (\`health: up\`, no incident); PM2's gateway has been up > 1.5 s (its min_uptime is 1 s). p90 is nearest-rank.`,
-    `- SIGSTOP: the gateway (mode ok, the /status pid: the process serving the port) is frozen with SIGSTOP: it keeps its port, the kernel still accepts connections, nothing answers. The freeze is placed in the probe cycle (from \`/status\` \`lastProbe\`): the ${ctx.plan.hangRounds} rounds freeze it ${describeLeads(ctx)} s before the medic's next probe (before issue 10 the phase decided up to one interval of the detection time; now it does not). Defaults: ${d.failureThreshold} failed probes, ${d.probeIntervalMs / 1000} s interval, ${d.probeTimeoutMs / 1000} s probe timeout, ${d.probeRetryMs} ms quick re-probe after a failure. The supervisor reads the gateway's processes from /proc every 0.5 s; a process in state T wakes the probe loop, whose probe sees the state within 0.25 s: not answering at that first failed probe. Incident opened = the incident's \`openedAt\` (also seen on \`/status\`, polled every ${STATUS_POLL_MS} ms). Healthy again = first 200 from the restarted gateway (${POLL_MS} ms poll); the stop sends SIGCONT after SIGTERM, so the fixture shuts down at once. Expected healthy again = detection + the median kill -9 -> healthy above. A frozen event loop that still runs (a busy loop, state R) is not measured here: it is not answering after ${d.failureThreshold} timeouts with quick re-probes, lead + ${d.failureThreshold} × ${d.probeTimeoutMs / 1000} s + ${d.failureThreshold - 1} × ${d.probeRetryMs / 1000} s (${((d.failureThreshold * d.probeTimeoutMs + (d.failureThreshold - 1) * d.probeRetryMs) / 1000).toFixed(1)}–${((d.probeIntervalMs + d.failureThreshold * d.probeTimeoutMs + (d.failureThreshold - 1) * d.probeRetryMs) / 1000).toFixed(1)} s; before: 13-18 s). The idle medics of part 3 run meanwhile (idle, warming up).`,
+    `- SIGSTOP: the gateway (mode ok, the /status pid: the process serving the port) is frozen with SIGSTOP: it keeps its port, the kernel still accepts connections, nothing answers. The freeze is placed in the probe cycle (from \`/status\` \`lastProbe\`): the ${ctx.plan.hangRounds} rounds freeze it ${describeLeads(ctx)} s before the medic's next probe (before issue 10 the phase decided up to one interval of the detection time; now it does not). Defaults: ${d.failureThreshold} failed probes, ${d.probeIntervalMs / 1000} s interval, ${d.probeTimeoutMs / 1000} s probe timeout, ${d.probeRetryMs} ms quick re-probe after a failure. The supervisor reads the gateway's processes from /proc every 0.5 s; a process in state T wakes the probe loop, whose probe sees the state within 0.25 s: not answering at that first failed probe. Incident opened = the incident's \`openedAt\` (also seen on \`/status\`, polled every ${STATUS_POLL_MS} ms). Healthy again = first 200 from the restarted gateway (${POLL_MS} ms poll); the stop sends SIGCONT after SIGTERM, so the fixture shuts down at once. Expected healthy again = detection + the median kill -9 -> healthy above. The idle medics of part 3 run meanwhile (idle, warming up).`,
+    `- Busy loop and blocked in a wait: the same rounds, the same placement in the probe cycle, each with its own medic and fixture gateway started with \`--freeze spin\` or \`--freeze wait\`; SIGWINCH to the /status pid freezes its event loop: spinning (\`for (;;);\`, main thread at 100% CPU, state R) or blocked in \`Atomics.wait\` (no CPU, state S). Both keep the port and answer nothing, SIGTERM included (the urgent stop's ${ctx.hangGraceMs / 1000} s grace, then SIGKILL). The supervisor reads the serving process's main thread (/proc/<pid>/task/<pid>/schedstat: time run + time waiting for a CPU) every 0.5 s; pinned (>= 90 %) for 1 s wakes the probe loop, and a probe that times out with the thread pinned through its wait (and >= 2 s in all) is the verdict "its event loop is blocked". Expected busy loop: min(lead, 1.5 s) + ${d.probeTimeoutMs / 1000} s timeout. The blocked-in-a-wait gateway is counted as before: lead + ${d.failureThreshold} × ${d.probeTimeoutMs / 1000} s + ${d.failureThreshold - 1} × ${d.probeRetryMs / 1000} s (what a busy loop took before).`,
     `- In-process restart: the fixture restarts in process on SIGUSR2 as OpenClaw does (same pid; /startupz \`draining\` 0.2 s, then its port refuses connections while it works at 100% CPU, then it listens again and /startupz says \`starting\`). On OpenClaw 2026.9.6 the port refused connections for 7.7-8.0 s (two SIGUSR2 restarts measured on this machine, 2026-12-03). The bench keeps the port closed longer than three failed probes at the default interval take (so counting them would restart it), sends SIGUSR2 to the /status pid, waits for the first 200, and checks the medic shows the same pid, made no restart and has no open incident.`,
     `- Idle: two medics at once, one with 1 and one with ${ctx.plan.idleTargets} targets, all supervised (the medic spawns one fixture gateway per target, ${ctx.plan.idleTargets + 1} gateway processes in all), every target healthy and past its ${d.snapshotAfterMs / 1000} s config snapshot, no API calls during the sample. CPU = utime + stime of the medic's process (all threads) from /proc/<pid>/stat over ${ctx.plan.idleSampleMs / 1000} s, as % of one core; RSS = VmRSS from /proc/<pid>/status once a second (median; peak = VmHWM, reached at start-up). RSS is mostly the runtime and the modules loaded, plus heap V8 has not handed back since start-up, so a few MiB between the two medics is garbage-collection timing more than target count.`,
   ].join('\n');

@@ -6,8 +6,9 @@
  *
  *   1. kill -9 of the gateway -> healthy again, clawmedic beside PM2 on the same fixture gateway,
  *      interleaved round by round with starts of the bare gateway (the floor).
- *   2. A hang (a gateway frozen with SIGSTOP) -> incident opened, and -> healthy again, at default settings;
- *      and an in-process restart (SIGUSR2: the port closed while it works) that must not be killed.
+ *   2. A hang -> incident opened, and -> healthy again, at default settings: a gateway frozen with SIGSTOP,
+ *      one whose event loop spins (a busy loop), one whose loop is blocked in a wait (no CPU); and an
+ *      in-process restart (SIGUSR2: the port closed while it works) that must not be killed.
  *   3. Idle CPU and RSS of the medic with 1 and with 50 supervised targets.
  *
  * Prints one markdown table and writes it, with the samples, to bench/RESULTS.md.
@@ -122,7 +123,9 @@ async function main() {
     results.kill = await benchKill(ctx);
     const idle = await startIdle(ctx);
     ctx.restartMs = results.kill.medic;
-    results.hang = await benchHang(ctx);
+    results.hang = await benchHang(ctx, 'sigstop');
+    results.busy = await benchHang(ctx, 'spin');
+    results.blocked = await benchHang(ctx, 'wait');
     results.inProcess = await benchInProcessRestart(ctx);
     results.idle = await sampleIdle(ctx, idle);
   } catch (err) {

@@ -105,23 +105,44 @@ function expectedDetectMs(_d, _leadMs) {
 }
 
 /**
- * A frozen event loop that still runs (a busy loop, state R): the first probe after the freeze times
- * out, then quick re-probes (PROBE_RETRY_MS after each) until the threshold: lead + threshold × timeout
- * + (threshold - 1) × retry. Not measured by this bench; said in its method.
+ * A frozen event loop that still runs (a busy loop, state R): the supervisor's /proc reading sees its main
+ * thread pinned; a stretch of 1 s wakes the probe loop (PINNED_TELL_MS), and a probe that times out with
+ * the thread pinned through its wait is the verdict. The freeze is seen pinned from the first reading
+ * after it (within WATCH_MS), told 1 s later: the probe starts at min(lead, that) and fails a timeout later.
  */
 export function expectedBusyLoopDetectMs(d, leadMs) {
+  return Math.min(leadMs, WATCH_MS + PINNED_TELL_MS) + d.probeTimeoutMs;
+}
+
+/** A pinned main thread is told after this long (serving-watch.ts PINNED_TELL_MS). */
+const PINNED_TELL_MS = 1_000;
+
+/**
+ * An event loop blocked in a wait (no CPU, not pinned): the first probe after the freeze times out, then
+ * quick re-probes (PROBE_RETRY_MS after each) until the threshold: lead + threshold × timeout +
+ * (threshold - 1) × retry. What a busy loop took before issue 10's pinned reading.
+ */
+export function expectedCountedDetectMs(d, leadMs) {
   return leadMs + d.failureThreshold * d.probeTimeoutMs + (d.failureThreshold - 1) * d.probeRetryMs;
 }
 
-export async function benchHang(ctx) {
+/** The three freezes: SIGSTOP (state T), a busy loop (state R, pinned), a loop blocked in a wait (state S). */
+export const Freezes = {
+  sigstop: { label: 'SIGSTOP', gateway: {}, freeze: (pid) => process.kill(pid, 'SIGSTOP'), expected: expectedDetectMs },
+  spin: { label: 'busy loop', gateway: { freeze: 'spin' }, freeze: (pid) => process.kill(pid, 'SIGWINCH'), expected: expectedBusyLoopDetectMs },
+  wait: { label: 'loop blocked in a wait', gateway: { freeze: 'wait' }, freeze: (pid) => process.kill(pid, 'SIGWINCH'), expected: expectedCountedDetectMs },
+};
+
+export async function benchHang(ctx, kind = 'sigstop') {
   const d = ctx.defaults;
+  const f = Freezes[kind];
   const port = await freePort();
   const url = healthUrl(port);
-  const medic = await startMedic(ctx, 'hang-medic', {
-    GATEWAY_COMMAND: gatewayCommand(ctx, port, { mode: 'ok', startDelayMs: START_DELAY_MS }),
+  const medic = await startMedic(ctx, `${kind}-medic`, {
+    GATEWAY_COMMAND: gatewayCommand(ctx, port, { mode: 'ok', startDelayMs: START_DELAY_MS, ...f.gateway }),
     GATEWAY_HEALTH_URL: url,
   });
-  ctx.log(`hang: a gateway under clawmedic (pid ${medic.pid}) frozen with SIGSTOP; ${ctx.plan.hangRounds} round(s)`);
+  ctx.log(`${f.label}: a gateway under clawmedic (pid ${medic.pid}) frozen (${kind}); ${ctx.plan.hangRounds} round(s)`);
   const rounds = [];
   for (let round = 0; round < ctx.plan.hangRounds; round++) {
     const [target] = (await waitMedicSettled(medic, { timeoutMs: 60_000 })).targets;
@@ -132,7 +153,7 @@ export async function benchHang(ctx) {
     let nextProbeAt = target.lastProbe.at + cycleMs;
     while (nextProbeAt - leadMs < Date.now() + 200) nextProbeAt += cycleMs;
     await sleepUntil(nextProbeAt - leadMs);
-    process.kill(target.pid, 'SIGSTOP');
+    f.freeze(target.pid);
     const hangAt = Date.now();
     // Dates, not performance.now(): they are compared with the medic's probe and incident times.
     let firstFailedAt = null;
@@ -147,29 +168,31 @@ export async function benchHang(ctx) {
     );
     const seenAt = Date.now();
     const healthyAt = await pollUntil200(url, { everyMs: POLL_MS, now: Date.now, timeoutMs: 60_000, what: 'the restarted gateway' });
-    const actualLeadMs = (firstFailedAt ?? hangAt + leadMs) - hangAt;
     const x = {
       // Where the freeze fell: this long before the next probe the interval would have started.
       leadMs,
-      firstFailedMs: actualLeadMs,
+      // The first failed probe's start (lastProbe.at is its start), from the freeze.
+      firstFailedMs: firstFailedAt === null ? null : firstFailedAt - hangAt,
       detectMs: incident.openedAt - hangAt,
-      expectedDetectMs: expectedDetectMs(d, actualLeadMs),
+      expectedDetectMs: f.expected(d, leadMs),
       seenMs: seenAt - hangAt,
       healthyMs: healthyAt - hangAt,
       cause: incident.cause,
     };
-    // SIGCONT follows the SIGTERM: the fixture shuts down at once, no SIGTERM grace to wait out.
-    x.expectedHealthyMs = x.expectedDetectMs + median(ctx.restartMs);
+    // SIGSTOP: SIGCONT follows the SIGTERM, the fixture shuts down at once; a frozen loop ignores SIGTERM: the urgent grace, then SIGKILL.
+    x.expectedHealthyMs = x.expectedDetectMs + (kind === 'sigstop' ? 0 : ctx.hangGraceMs) + median(ctx.restartMs);
     rounds.push(x);
-    ctx.log(`  round ${round + 1}: frozen ${(x.leadMs / 1000).toFixed(2)} s before the next scheduled probe, first failed probe after ${(x.firstFailedMs / 1000).toFixed(2)} s; incident opened after ${(x.detectMs / 1000).toFixed(1)} s (expected ${(x.expectedDetectMs / 1000).toFixed(1)}), healthy again after ${(x.healthyMs / 1000).toFixed(1)} s`);
+    ctx.log(`  round ${round + 1}: frozen ${(x.leadMs / 1000).toFixed(2)} s before the next scheduled probe; incident opened after ${(x.detectMs / 1000).toFixed(1)} s (expected ${(x.expectedDetectMs / 1000).toFixed(1)}), healthy again after ${(x.healthyMs / 1000).toFixed(1)} s; "${x.cause}"`);
   }
   await stopMedic(ctx, medic);
+  const leads = rounds.map((x) => x.leadMs);
   return {
+    kind,
+    label: f.label,
     rounds,
     expected: {
-      detectMinMs: 0,
-      detectMaxMs: expectedDetectMs(d, 0),
-      detectMeanMs: expectedDetectMs(d, 0) / 2,
+      detectMinMs: Math.min(...leads.map((l) => f.expected(d, l))),
+      detectMaxMs: kind === 'sigstop' ? expectedDetectMs(d, 0) : f.expected(d, d.probeIntervalMs),
       graceMs: ctx.hangGraceMs,
     },
   };
@@ -226,8 +249,8 @@ export async function startIdle(ctx) {
   const targetsFile = join(ctx.root, 'targets.json');
   await writeFile(targetsFile, JSON.stringify({ targets }, null, 2));
   const many = await startMedic(ctx, `idle-${ctx.plan.idleTargets}`, { MEDIC_TARGETS_FILE: targetsFile });
-  // 51 gateways start at once: on a loaded machine that takes a while.
-  await Promise.all([waitMedicSettled(one, { timeoutMs: 120_000 }), waitMedicSettled(many, { timeoutMs: 120_000 })]);
+  // 51 gateways start at once: on a loaded machine that takes a while (more than 120 s at load 32).
+  await Promise.all([waitMedicSettled(one, { timeoutMs: 240_000 }), waitMedicSettled(many, { timeoutMs: 240_000 })]);
   ctx.log(`idle: clawmedic with 1 target (pid ${one.pid}) and with ${ctx.plan.idleTargets} targets (pid ${many.pid}) are up; they warm up during the hang rounds`);
   return { one, many, upAt: Date.now() };
 }

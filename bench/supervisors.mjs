@@ -38,8 +38,9 @@ export async function snapshotBuild(dir) {
 }
 
 /** The fixture gateway's arguments (after the script path). */
-export function gatewayArgs(port, { mode = 'ok', startDelayMs, afterMs, restartMs } = {}) {
+export function gatewayArgs(port, { mode = 'ok', startDelayMs, afterMs, restartMs, freeze } = {}) {
   const args = ['--port', String(port), '--mode', mode];
+  if (freeze !== undefined) args.push('--freeze', freeze);
   if (startDelayMs !== undefined) args.push('--start-delay-ms', String(startDelayMs));
   if (afterMs !== undefined) args.push('--after-ms', String(afterMs));
   if (restartMs !== undefined) args.push('--restart-ms', String(restartMs));

@@ -5,8 +5,14 @@
  * a bad config, EADDRINUSE, crashes, a frozen event loop). Plain JS, no deps.
  *
  *   node demo/gateway.mjs --port 18789 [--config openclaw.json]
- *     [--mode ok|crash-on-start|crash-after|hang-after|slow-start] [--after-ms N] [--start-delay-ms N]
+ *     [--mode ok|crash-on-start|crash-after|hang-after|sleep-after|slow-start] [--after-ms N] [--start-delay-ms N]
  *     [--restart-ms N]
+ *
+ * hang-after: --after-ms after it listens, its event loop spins (`for (;;);`: main thread at 100% CPU, state R).
+ * sleep-after: its event loop blocks in a wait instead (Atomics.wait: a synchronous call waiting on a lock or
+ * on I/O), no CPU: frozen all the same, but not pinned.
+ * --freeze spin|wait: SIGWINCH freezes its event loop then, as hang-after (spin) or sleep-after (wait) do, for a
+ * bench that places the freeze in the medic's probe cycle.
  *
  * SIGUSR2 restarts it in process, as OpenClaw does (same pid): /startupz says `draining`, the port
  * closes for --restart-ms (default 8000, as measured on OpenClaw 2026.9.6) while it works (CPU),
@@ -15,7 +21,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
-const Modes = ['ok', 'crash-on-start', 'crash-after', 'hang-after', 'slow-start'];
+const Modes = ['ok', 'crash-on-start', 'crash-after', 'hang-after', 'sleep-after', 'slow-start'];
 const ExitConfig = 78; // OpenClaw's exit code for a config it refuses (EX_CONFIG)
 const DefaultPort = 18789;
 
@@ -31,6 +37,8 @@ if (!Modes.includes(mode)) fail(`unknown --mode ${mode} (one of ${Modes.join(', 
 const afterMs = readNumber('after-ms', args['after-ms'] ?? '1000');
 const startDelayMs = readNumber('start-delay-ms', args['start-delay-ms'] ?? '0');
 const restartMs = readNumber('restart-ms', args['restart-ms'] ?? '8000');
+const freeze = args.freeze ?? null;
+if (freeze !== null && freeze !== 'spin' && freeze !== 'wait') fail(`unknown --freeze ${freeze} (spin or wait)`, 2);
 /** What /startupz says: started, starting (after an in-process restart), draining (before it). */
 let phase = 'started';
 let listening = false;
@@ -91,6 +99,8 @@ process.on('SIGUSR2', () => {
   }, 200);
 });
 
+if (freeze !== null) process.on('SIGWINCH', () => (freeze === 'spin' ? hang() : sleepForever()));
+
 const listenDelayMs = startDelayMs + (mode === 'slow-start' ? afterMs : 0);
 setTimeout(() => {
   server.listen(port, '127.0.0.1', () => {
@@ -98,13 +108,21 @@ setTimeout(() => {
     log(`listening on 127.0.0.1:${port} (pid ${process.pid})`);
     if (mode === 'crash-after') setTimeout(() => fail(`simulated crash after ${afterMs} ms (--mode crash-after)`, 1), afterMs);
     if (mode === 'hang-after') setTimeout(hang, afterMs);
+    if (mode === 'sleep-after') setTimeout(sleepForever, afterMs);
   });
 }, listenDelayMs);
 
 function hang() {
-  log(`simulating a frozen event loop after ${afterMs} ms (--mode hang-after)`);
+  log('simulating a frozen event loop: it spins (--mode hang-after, --freeze spin)');
   // A busy loop, not a wait: the process stays alive, holds the port and answers nothing, SIGTERM included.
   for (;;);
+}
+
+function sleepForever() {
+  log('simulating an event loop blocked in a wait (--mode sleep-after, --freeze wait)');
+  // Blocked as in a synchronous wait on a lock: no CPU, the port held, nothing answered (SIGTERM included).
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) Atomics.wait(cell, 0, 0);
 }
 
 function send(res, status, body) {

@@ -107,3 +107,51 @@ export function descendants(pid: number): number[] {
 export function isRunning(p: ProcStat | undefined): p is ProcStat {
   return p !== undefined && p.state !== 'Z' && p.state !== 'X';
 }
+
+/** A reading of a process's main thread (tid = pid: Node's event loop); see `readMainThread`. */
+export interface MainThreadReading {
+  /**
+   * How much it has wanted the CPU so far, in nanoseconds: the time it ran plus the time it waited for
+   * a CPU while runnable (schedstat). A thread spinning in a loop wants the CPU all the time, however
+   * many others share it; an idle event loop sleeps in epoll_wait and wants none. Without schedstat (a
+   * kernel built without it), only the CPU time it used (utime + stime), which a loaded machine shares out.
+   */
+  demandNs: number;
+  /**
+   * How often it has given up the CPU by itself so far (voluntary_ctxt_switches: it waited for I/O, a
+   * timer, a lock), or null when unknown. An event loop that waits switches; one that spins never does,
+   * where a start-up starved of CPU on a loaded machine still does now and then.
+   */
+  voluntarySwitches: number | null;
+}
+
+/** Reads a process's main thread from /proc/<pid>/task/<pid>; null when it is gone or /proc cannot say. */
+export function readMainThread(pid: number): MainThreadReading | null {
+  const task = `/proc/${pid}/task/${pid}`;
+  let demandNs: number | null = null;
+  try {
+    const [ran, waited] = readFileSync(`${task}/schedstat`, 'utf8').split(' ').map(Number);
+    if (Number.isFinite(ran) && Number.isFinite(waited)) demandNs = ran! + waited!;
+  } catch {
+    // No schedstat: the thread's own CPU time below.
+  }
+  if (demandNs === null) {
+    let text: string;
+    try {
+      text = readFileSync(`${task}/stat`, 'utf8');
+    } catch {
+      return null;
+    }
+    const p = parseStat(pid, text);
+    if (p === null) return null;
+    demandNs = (p.cpuTicks * 1e9) / CLOCK_TICKS_PER_SECOND;
+  }
+  let voluntarySwitches: number | null = null;
+  try {
+    const m = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(readFileSync(`${task}/status`, 'utf8'));
+    if (m) voluntarySwitches = Number(m[1]);
+  } catch {
+    // Unknown: the demand alone says it.
+  }
+  return { demandNs, voluntarySwitches };
+}

@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSameProcess, type ProcessIdentity } from './pid-record.js';
 import { pidExists, signalGroup } from '../lib/process-group.js';
-import { descendantsIn, isRunning, readStat, snapshot, type ProcStat } from '../lib/process-table.js';
+import { descendantsIn, isRunning, readMainThread, readStat, type MainThreadReading, snapshot, type ProcStat } from '../lib/process-table.js';
 import { holdsSocket, listenerInodes } from './repair/port-holder.js';
 
 /** How often a stop checks whether every process of the tree is gone. */
@@ -115,13 +115,17 @@ export class GatewayTree {
   /**
    * What the run is doing, from the processes already known (no scan of /proc): once a process
    * serves the port, its CPU time (clock ticks) and whether it is stopped (state T or t: SIGSTOP, a
-   * debugger), one read; before that, the CPU time of the leader and the members still running.
-   * Null without /proc. (A restart in process works in the serving process itself.)
+   * debugger), one read, and its main thread (`main`, see readMainThread: a blocked event loop that
+   * spins); before that, the CPU time of the leader
+   * and the members still running. Null without /proc. (A restart in process works in the serving
+   * process itself.)
    */
-  activity(): { cpuTicks: number; stopped: boolean; of: number } | null {
+  activity(): { cpuTicks: number; stopped: boolean; of: number; main?: MainThreadReading | null } | null {
     if (this.serving) {
       const p = readStat(this.serving.pid);
-      if (p !== null && String(p.startTime) === this.serving.startTime && isRunning(p)) return { cpuTicks: p.cpuTicks, stopped: /^[Tt]/.test(p.state), of: p.pid };
+      if (p !== null && String(p.startTime) === this.serving.startTime && isRunning(p)) {
+        return { cpuTicks: p.cpuTicks, stopped: /^[Tt]/.test(p.state), of: p.pid, main: readMainThread(p.pid) };
+      }
     }
     const leader = this.leaderGone ? null : readStat(this.leader.pid);
     let cpuTicks = leader ? leader.cpuTicks : 0;

@@ -58,6 +58,13 @@ export interface GatewayProcess {
   onStopped?(listener: (pid: number) => void): void;
   /** What the running gateway's processes do now (stopped, working, idle); null or absent: unknown. */
   activity?(): ProcessActivity | null;
+  /**
+   * How long the serving process's main thread (its event loop) has been pinned, wanting the CPU
+   * without a pause, as of now: 0 when it is not; null or absent: unknown.
+   */
+  pinnedMs?(): number | null;
+  /** The serving process's main thread has been pinned for about a second (once per stretch); absent: not watched. */
+  onPinned?(listener: (pid: number, ms: number) => void): void;
   /** The last lines the gateway printed (stdout and stderr), oldest first. */
   recentOutput(lines?: number): string[];
   /**

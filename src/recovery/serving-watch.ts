@@ -23,7 +23,12 @@ export interface ServingWatchHooks {
   servingListeners: Array<(pid: number) => void>;
   /** Told the pid of the process serving the port when it is found stopped (state T). */
   stoppedListeners: Array<(pid: number) => void>;
+  /** Told the pid of the process serving the port when its main thread has been pinned `PINNED_TELL_MS` (once per stretch). */
+  pinnedListeners: Array<(pid: number, ms: number) => void>;
 }
+
+/** A main thread pinned this long is told about (the probe loop probes at once: is its event loop blocked?). */
+export const PINNED_TELL_MS = 1_000;
 
 /** CPU samples kept: a window of this long is what "working" is judged over. */
 export const ACTIVITY_WINDOW_MS = 1_500;
@@ -80,7 +85,10 @@ function sampleActivity(run: Run, hooks: ServingWatchHooks): void {
   const a = run.tree.activity();
   if (a === null) return;
   // Samples of another set of processes (the listener found) are not comparable: start the window again.
-  if (run.cpu.length > 0 && run.cpu[0]!.of !== a.of) run.cpu = [];
+  if (run.cpu.length > 0 && run.cpu[0]!.of !== a.of) {
+    run.cpu = [];
+    run.pinned.reset();
+  }
   run.cpu.push({ at: now, cpuTicks: a.cpuTicks, of: a.of });
   while (run.cpu.length > 2 && now - run.cpu[0]!.at > ACTIVITY_WINDOW_MS) run.cpu.shift();
   const was = run.stopped;
@@ -88,5 +96,18 @@ function sampleActivity(run: Run, hooks: ServingWatchHooks): void {
   if (a.stopped && !was && run.tree.serving && !run.finished) {
     hooks.log.warn('the gateway process is stopped (state T)', { target: hooks.target, pid: run.tree.serving.pid });
     tell(hooks.stoppedListeners, run.tree.serving.pid, hooks.log, hooks.target);
+  }
+  // Only the serving process's main thread is read (`main` absent before the listener is known).
+  const pinned = run.tree.serving && a.main !== undefined ? run.pinned.sample(now, a.main, PINNED_TELL_MS) : null;
+  if (pinned !== null && run.tree.serving && !run.finished) {
+    const pid = run.tree.serving.pid;
+    hooks.log.info('the gateway main thread is pinned (its event loop does not wait)', { target: hooks.target, pid, pinnedMs: pinned });
+    for (const listener of hooks.pinnedListeners) {
+      try {
+        listener(pid, pinned);
+      } catch (err) {
+        hooks.log.error('a gateway listener threw', { target: hooks.target, error: String(err) });
+      }
+    }
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { GatewayTree } from './gateway-tree.js';
+import { PinnedThread } from './pinned-thread.js';
 import { writePidRecord } from './pid-record.js';
 import type { Logger } from './ports.js';
 import type { ExitInfo } from './types.js';
@@ -36,6 +37,8 @@ export interface Run {
   cpu: { at: number; cpuTicks: number; of: number }[];
   /** The process serving the port was stopped (state T) at the last sample. */
   stopped: boolean;
+  /** Whether the serving process's main thread spins (its event loop never waits), from the same samples. */
+  pinned: PinnedThread;
   /** A look for who serves the port, in progress (the watch tick's or an early one's): one at a time. */
   finding: Promise<void> | null;
 }
@@ -60,6 +63,7 @@ export function createRun(pid: number, child: ChildProcess | null, startTime: st
     cpu: [],
     finding: null,
     stopped: false,
+    pinned: new PinnedThread(),
   };
 }
 

@@ -83,6 +83,7 @@ export class ChildSupervisor implements GatewayProcess {
   private readonly listeners: Array<(exit: ExitInfo) => void> = [];
   private readonly servingListeners: Array<(pid: number) => void> = [];
   private readonly stoppedListeners: Array<(pid: number) => void> = [];
+  private readonly pinnedListeners: Array<(pid: number, ms: number) => void> = [];
   private run: Run | null = null;
   private closed = false;
 
@@ -157,6 +158,19 @@ export class ChildSupervisor implements GatewayProcess {
 
   onStopped(listener: (pid: number) => void): void {
     this.stoppedListeners.push(listener);
+  }
+
+  onPinned(listener: (pid: number, ms: number) => void): void {
+    this.pinnedListeners.push(listener);
+  }
+
+  /** How long the serving process's main thread has been pinned as of a fresh reading (pinned-thread.ts); null: unknown. */
+  pinnedMs(): number | null {
+    const run = this.run;
+    if (!run || run.finished || run.leaderExit !== null || !run.tree.serving) return null;
+    const now = run.tree.activity();
+    if (now === null || now.main === undefined || now.of !== run.tree.serving.pid) return null;
+    return run.pinned.pinnedMs(Date.now(), now.main);
   }
 
   /**
@@ -320,6 +334,7 @@ export class ChildSupervisor implements GatewayProcess {
       writeRecord: (r) => this.writeRecord(r),
       servingListeners: this.servingListeners,
       stoppedListeners: this.stoppedListeners,
+      pinnedListeners: this.pinnedListeners,
     });
   }
 

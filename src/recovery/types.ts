@@ -109,6 +109,13 @@ export interface ProbeResult {
    * the wait; `working`, alive and using CPU (starting, or restarting in process); `idle`, alive, no CPU.
    */
   process?: ProcessActivity;
+  /**
+   * How long the gateway's main thread (its event loop) had been pinned when the probe failed: wanting
+   * the CPU without a pause (>= 90 % of the time, run-queue waits included) for the probe's whole wait
+   * and this long in all. A loop that spins (`while (true) {}`) answers nothing however long the wait.
+   * Absent: it was not pinned through the wait, or it is not known (a service's, no /proc).
+   */
+  pinnedMs?: number;
 }
 
 /** What the gateway's process is doing, read from /proc (see `ProbeResult.process`). */

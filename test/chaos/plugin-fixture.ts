@@ -25,3 +25,40 @@ export function writeCrashPlugin(root: string, id: string, fault: PluginFault, a
   );
   return dir;
 }
+
+/**
+ * A plugin whose gateway spins (`while (true) {}`: its event loop blocked, its main thread at 100% CPU,
+ * state R) once `switchFile` exists (checked every 250 ms, in the gateway process only), the first time
+ * only: it writes `marker` before it spins, and a later start that finds the marker does not spin.
+ */
+export function writeSpinPlugin(root: string, id: string, switchFile: string, marker: string): string {
+  const dir = join(root, id);
+  mkdirSync(dir, { recursive: true });
+  const manifest = { id, name: id, version: '1.0.0', activation: { onStartup: true }, configSchema: { type: 'object', additionalProperties: false, properties: {} } };
+  writeFileSync(join(dir, 'openclaw.plugin.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: id, version: '1.0.0', type: 'module', main: 'index.js' }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'index.js'),
+    [
+      `import { existsSync, writeFileSync } from 'node:fs';`,
+      `let armed = false;`,
+      `export default {`,
+      `  id: '${id}',`,
+      `  name: '${id}',`,
+      `  register() {`,
+      `    if (armed) return;`,
+      `    armed = true;`,
+      `    const check = setInterval(() => {`,
+      `      if (!/gateway/.test(process.title) || existsSync(${JSON.stringify(marker)}) || !existsSync(${JSON.stringify(switchFile)})) return;`,
+      `      clearInterval(check);`,
+      `      writeFileSync(${JSON.stringify(marker)}, String(process.pid));`,
+      `      while (true) {}`,
+      `    }, 250);`,
+      `    check.unref();`,
+      `  },`,
+      `};`,
+      '',
+    ].join('\n'),
+  );
+  return dir;
+}

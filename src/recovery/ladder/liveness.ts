@@ -5,6 +5,11 @@
  * Told apart by what the probe and /proc saw (`ProbeResult.kind` and `.process`):
  * - a frozen gateway keeps its port and answers nothing (`timeout`); a stopped one (state T: SIGSTOP,
  *   a debugger) cannot answer whatever the wait, so it is not answering at its first failed probe;
+ * - so is one whose event loop spins (`while (true) {}`: its main thread pinned, `pinnedMs`) through
+ *   a whole probe wait and `blockedLoopMs` in all, once it has answered in this run: OpenClaw's main
+ *   thread is read pinned at most 1-1.5 s at a time around its start (measured at load 8 and 27);
+ *   a gateway slow but not pinned (blocked in a wait, starved of CPU, a spinning loop that allocates
+ *   and so waits on the GC's threads) still takes `failureThreshold` failed probes;
  * - OpenClaw restarting in process (SIGUSR2, a config change that needs a restart) closes its HTTP
  *   server for several seconds (about 8 s measured, longer under load) while it works on its start:
  *   `refused` from a process that is alive and `working` is a restart, given the start-up grace
@@ -14,10 +19,31 @@
  */
 import type { ProbeResult, TargetState } from '../types.js';
 import { record, type Step } from './context.js';
+import { DefaultLadderOptions } from './options.js';
 
 /** The process cannot answer, however long the probe waits: a verdict at the first failure. */
 export function isFrozen(result: ProbeResult): boolean {
   return result.process === 'stopped';
+}
+
+/**
+ * Its event loop is blocked: the probe timed out while the gateway's main thread was pinned for its
+ * whole wait, and for at least `blockedLoopMs`, in a run that had answered (a start, or a restart in
+ * process, works hard before it answers: its grace speaks for it). A verdict at that failure.
+ */
+export function isBlocked(c: Step, result: ProbeResult): boolean {
+  if (result.kind !== 'timeout' || result.pinnedMs === undefined || !c.s.process.becameHealthy) return false;
+  return result.pinnedMs >= (c.o.blockedLoopMs ?? DefaultLadderOptions.blockedLoopMs);
+}
+
+/** Why a failed probe's gateway is not answering, as the incident's cause says it. */
+export function notAnsweringWhy(c: Step, result: ProbeResult, verdict: 'stopped' | 'blocked' | null): string {
+  if (verdict === 'stopped') return 'not answering: its process is stopped (state T: SIGSTOP or a debugger)';
+  const base = `not answering: ${result.error ?? 'probe failed'}`;
+  const pinned = result.pinnedMs === undefined ? null : `main thread at 100% CPU for ${(result.pinnedMs / 1000).toFixed(1)} s`;
+  if (verdict === 'blocked') return `not answering: its event loop is blocked (${pinned})`;
+  // Counted to the threshold: a pinned main thread is still worth saying.
+  return `${base} (${c.o.failureThreshold} failed probes${pinned ? `; ${pinned}` : ''})`;
 }
 
 /**

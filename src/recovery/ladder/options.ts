@@ -30,6 +30,11 @@ export interface LadderOptions {
    * idle one is not waited for. Not below `startupGraceMs`.
    */
   startupGraceMaxMs: number;
+  /**
+   * A probe that timed out while the gateway's main thread was pinned for its whole wait and at least
+   * this long (`ProbeResult.pinnedMs`) is a verdict: its event loop is blocked. Absent: the default.
+   */
+  blockedLoopMs?: number;
   backoff: BackoffFunction;
   /** Exits of a never-healthy process within `breakerWindowMs` that open the circuit breaker. */
   breakerMaxExits: number;
@@ -93,6 +98,12 @@ export const DefaultLadderOptions = {
   startupGraceMs: 60_000,
   /** Default 5 minutes: under load OpenClaw took 54-180 s to start. */
   startupGraceMaxMs: 300_000,
+  /**
+   * Default 2 s: OpenClaw 2026.9.6's main thread was read pinned (wanting the CPU, no voluntary switch)
+   * at most 1-1.5 s at a time during and right after its start, at load 8 and 27 on 2 cores (its
+   * answers then took up to 2.5 s); at the default 3 s probe timeout the whole wait must be pinned anyway.
+   */
+  blockedLoopMs: 2_000,
   /** Default: immediate, then 1 s, 2 s, 4 s ... capped at 30 s. */
   backoff: exponentialBackoff(DefaultBackoff.initialMs, DefaultBackoff.maxMs),
   /** Default 5 exits ... */

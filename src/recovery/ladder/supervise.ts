@@ -13,7 +13,7 @@ import { noteFailure, routeFailure } from './failure.js';
 import { escalate, openIncident, reopenFlapping, resolve, setLevel } from './incident.js';
 import { closeApproval } from './approvals.js';
 import { newRunOn, proveConfig } from './known-good.js';
-import { inStartupGrace, isFrozen, restartedInProcess } from './liveness.js';
+import { inStartupGrace, isBlocked, isFrozen, notAnsweringWhy, restartedInProcess } from './liveness.js';
 import { diagnose, enterLevel2, reEvaluate, repairFailed } from './repair.js';
 import { memoryExited } from './vitals.js';
 
@@ -216,16 +216,15 @@ export function probeFailed(c: Step, result: ProbeResult): void {
   s.probe.successes = 0;
   const p = s.process;
   if (p.status !== 'running') return; // starting, stopping or stopped: exits and starts speak for it
-  // A stopped process is not answering at once; otherwise a restart in process or a start still at work is waited for (liveness.ts).
-  const frozen = isFrozen(result);
-  if (!frozen && (restartedInProcess(c, result) || inStartupGrace(c, result))) return;
-  s.probe.failures = frozen ? c.o.failureThreshold : Math.min(s.probe.failures + 1, c.o.failureThreshold);
+  // A stopped process, or a blocked event loop, is not answering at once; otherwise a restart in process or
+  // a start still at work is waited for (liveness.ts).
+  const verdict = isFrozen(result) ? 'stopped' : isBlocked(c, result) ? 'blocked' : null;
+  if (!verdict && (restartedInProcess(c, result) || inStartupGrace(c, result))) return;
+  s.probe.failures = verdict ? c.o.failureThreshold : Math.min(s.probe.failures + 1, c.o.failureThreshold);
   if (s.probe.failures < c.o.failureThreshold) return;
   const wasUp = s.health === 'up';
   markDown(c);
-  const why = frozen
-    ? `not answering: its process is stopped (state T: SIGSTOP or a debugger)`
-    : `not answering: ${result.error ?? 'probe failed'} (${c.o.failureThreshold} failed probes)`;
+  const why = notAnsweringWhy(c, result, verdict);
   if (s.paused) {
     if (wasUp) record(c, 'health', `gateway ${why}; paused, not acting`);
     return;
@@ -235,7 +234,8 @@ export function probeFailed(c: Step, result: ProbeResult): void {
   // nothing new every N probes (elsewhere each failure is of a new run: the ladder acted in between).
   const waiting = s.incident?.state === 'waiting_human';
   const inc = openIncident(c, `gateway ${why}`, wasUp || !waiting ? `gateway ${why}` : null);
-  noteFailure(c, inc, { class: 'hang', culprit: null, evidence: result.error ? [result.error] : [], summary: `the gateway is ${why}` });
+  const evidence = [...(result.error ? [result.error] : []), ...(result.pinnedMs !== undefined ? [`main thread pinned (100% of a core) for ${(result.pinnedMs / 1000).toFixed(1)} s`] : [])];
+  noteFailure(c, inc, { class: 'hang', culprit: null, evidence, summary: `the gateway is ${why}` });
   // A service's exits are invisible: what it left behind (its log, a stability bundle) may name the class.
   // Once per outage: a day of failed probes while a human is awaited asks nothing new.
   if (!c.o.supervised && inc.failure?.class === 'hang' && (wasUp || !waiting)) c.actions.push({ type: 'ClassifyOutage' });

@@ -1,16 +1,24 @@
 /**
  * One probe of the probe loop, with what the gateway's process was doing when it failed
  * (`ProbeResult.process`, from the gateway adapter's /proc readings). A process found stopped
- * (state T) while the probe waits ends the wait: it cannot answer, however long.
+ * (state T) while the probe waits ends the wait: it cannot answer, however long. A main thread
+ * pinned through the whole wait is said (`ProbeResult.pinnedMs`): an event loop that spins.
  */
 import type { Clock, GatewayProcess, HealthProbe } from '../ports.js';
 import type { ProbeResult } from '../types.js';
 
 /** While a probe waits for its answer, the gateway's process is checked for state T this often. */
 const STOPPED_CHECK_MS = 250;
+/**
+ * A pinned stretch is known from the /proc reading before its first pinned span: up to one watch
+ * interval (500 ms) after it began, a little more when a reading slips on a loaded machine. A stretch
+ * that began this soon after the probe started covers its wait.
+ */
+const PINNED_READING_SLACK_MS = 750;
 
 export async function probeWithActivity(probe: HealthProbe, gateway: GatewayProcess, clock: Clock, signal: AbortSignal): Promise<ProbeResult> {
   if (!gateway.activity) return probe.check(signal);
+  const startedAt = clock.now();
   const ctl = new AbortController();
   const watching = new AbortController();
   const onStop = () => ctl.abort();
@@ -32,5 +40,11 @@ export async function probeWithActivity(probe: HealthProbe, gateway: GatewayProc
   if (result.ok || signal.aborted) return result;
   if (stopped) return { ...result, error: 'no answer: its process is stopped (state T)', kind: 'timeout', process: 'stopped' };
   const activity = gateway.activity();
-  return activity ? { ...result, process: activity } : result;
+  const pinnedMs = gateway.pinnedMs?.() ?? 0;
+  const waitedMs = clock.now() - startedAt;
+  return {
+    ...result,
+    ...(activity ? { process: activity } : {}),
+    ...(pinnedMs > 0 && pinnedMs >= waitedMs - PINNED_READING_SLACK_MS ? { pinnedMs: Math.round(pinnedMs) } : {}),
+  };
 }

@@ -259,8 +259,9 @@ export class TargetWatchdog {
 
   private async probeLoop(): Promise<void> {
     const { signal } = this.stopping;
-    // A gateway found stopped (state T) is probed at once, not at the next interval.
+    // A gateway found stopped (state T), or whose main thread spins, is probed at once, not at the next interval.
     this.o.gateway.onStopped?.(() => this.nap?.abort());
+    this.o.gateway.onPinned?.(() => this.nap?.abort());
     const cadence = { intervalMs: this.o.probeIntervalMs, retryMs: this.o.probeRetryMs ?? DEFAULT_PROBE_RETRY_MS };
     while (!signal.aborted) {
       const started = this.o.clock.now();

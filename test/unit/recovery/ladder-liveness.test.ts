@@ -47,6 +47,94 @@ describe('a frozen gateway', () => {
   });
 });
 
+function timedOut(pinnedMs: number | undefined, latencyMs = 3_000, process: ProbeResult['process'] = 'working'): LadderEvent {
+  const result: ProbeResult = {
+    ok: false,
+    at: 0,
+    latencyMs,
+    status: null,
+    error: `timeout after ${latencyMs} ms`,
+    kind: 'timeout',
+    process,
+    ...(pinnedMs === undefined ? {} : { pinnedMs }),
+  };
+  return { type: 'ProbeFailed', result };
+}
+
+describe('a blocked event loop (a busy loop: main thread pinned, state R)', () => {
+  it('is not answering at the first probe that timed out while its main thread was pinned through the wait', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    const actions = h.after(5_000, timedOut(3_400));
+    expect(records(actions)).toEqual([
+      'gateway down',
+      'gateway not answering: its event loop is blocked (main thread at 100% CPU for 3.4 s)',
+      'level 1: alive but not answering: restarting it',
+    ]);
+    expect(ofType(actions, 'StopGateway')).toEqual([{ type: 'StopGateway', reason: 'not answering', urgent: true }]);
+    expect(h.openIncident.failure).toMatchObject({
+      class: 'hang',
+      evidence: ['timeout after 3000 ms', 'main thread pinned (100% of a core) for 3.4 s'],
+      summary: 'the gateway is not answering: its event loop is blocked (main thread at 100% CPU for 3.4 s)',
+    });
+  });
+
+  it('needs blockedLoopMs of pinning: a short probe timeout on a brief stall counts as one failure', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    expect(h.after(5_000, timedOut(1_300, 800))).toEqual([]);
+    expect(h.state.probe.failures).toBe(1);
+    // The stall goes on: pinned 2.6 s at the next timeout, over the 2 s default.
+    expect(records(h.after(1_300, timedOut(2_600, 800)))).toContain('gateway not answering: its event loop is blocked (main thread at 100% CPU for 2.6 s)');
+  });
+
+  it('follows blockedLoopMs when it is set', () => {
+    const h = new LadderHarness({ options: { blockedLoopMs: 5_000 } });
+    h.bootHealthy(100);
+    expect(h.after(5_000, timedOut(3_400))).toEqual([]);
+    expect(ofType(h.after(3_500, timedOut(6_900)), 'StopGateway')).toHaveLength(1);
+  });
+
+  it('is no verdict for a gateway merely slow (not pinned): failureThreshold probes, as before', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    expect(h.after(5_000, timedOut(undefined))).toEqual([]);
+    expect(h.after(3_500, timedOut(undefined))).toEqual([]);
+    const actions = h.after(3_500, timedOut(undefined));
+    expect(records(actions)).toContain('gateway not answering: timeout after 3000 ms (3 failed probes)');
+    expect(ofType(actions, 'StopGateway')).toHaveLength(1);
+  });
+
+  it('says the pinned main thread when the count reaches the threshold first', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    h.after(5_000, timedOut(undefined, 800));
+    h.after(1_300, timedOut(undefined, 800));
+    expect(records(h.after(1_300, timedOut(1_200, 800)))).toContain('gateway not answering: timeout after 800 ms (3 failed probes; main thread at 100% CPU for 1.2 s)');
+  });
+
+  it('is no verdict inside the start-up grace: a start works hard before it answers', () => {
+    const h = new LadderHarness();
+    h.send(boot());
+    h.send(started(100));
+    expect(h.after(5_000, timedOut(4_000))).toEqual([]);
+    expect(h.after(5_000, timedOut(9_000))).toEqual([]);
+    expect(h.incident).toBeNull();
+  });
+
+  it('is no verdict while OpenClaw restarts in process (its port refused, pinned or not): the grace again', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    const refused: ProbeResult = { ok: false, at: 0, latencyMs: 1, status: null, error: 'connection refused', kind: 'refused', process: 'working', pinnedMs: 4_000 };
+    const actions = h.after(5_000, { type: 'ProbeFailed', result: refused });
+    expect(records(actions, 'health')).toEqual(['the gateway closed its port while it works: restarting in process, given the start-up grace again']);
+    expect(ofType(actions, 'StopGateway')).toEqual([]);
+    // Listening again but busy before its first answer: still its start, not a blocked loop.
+    expect(h.after(5_000, timedOut(4_000))).toEqual([]);
+    expect(h.incident).toBeNull();
+  });
+});
+
 describe('quick re-probes', () => {
   it('follow a failed probe of a gateway that was answering, at PROBE_RETRY_MS', () => {
     const h = new LadderHarness();
