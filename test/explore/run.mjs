@@ -125,6 +125,20 @@ for (const w of ['inproc', 'crash']) {
       (failed.length ? `\n    failed: ${failed.map((r) => r.seed).join(', ')}` : ''),
   );
 }
+// The data behind the monitor's allowance for "the /status pid is the gateway's" (monitor.ts): every stretch
+// during which, health up, /status named another pid than the gateway process.
+const mm = results.flatMap((r) => (r.mismatches ?? []).map((m) => ({ ...m, seed: r.seed })));
+if (mm.length) {
+  const byMs = [...mm].sort((a, b) => a.ms - b.ms);
+  const byProbes = [...mm].sort((a, b) => a.probes - b.probes);
+  const at = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+  const worst = byMs[byMs.length - 1];
+  console.log(
+    `  /status pid not yet the gateway's (health up): ${mm.length} stretches in ${new Set(mm.map((m) => m.seed)).size} seeds; ` +
+      `median ${at(byMs, 0.5).ms} ms, p99 ${at(byMs, 0.99).ms} ms, max ${worst.ms} ms (seed ${worst.seed}); ` +
+      `probes in it median ${at(byProbes, 0.5).probes}, p99 ${at(byProbes, 0.99).probes}, max ${byProbes[byProbes.length - 1].probes}`,
+  );
+}
 for (const r of results.filter((r) => !r.ok)) console.log(`  replay: ${replay(r)}`);
 process.exit(results.length === total && results.every((r) => r.ok) ? 0 : 1);
 
