@@ -62,7 +62,8 @@ const replay = (r) => `npm run explore -- --world ${r.world} --seed ${r.seed}`;
 function record(r) {
   results.push(r);
   const n = String(results.length).padStart(String(total).length);
-  console.log(`[${n}/${total}] ${r.world === 'inproc' ? 'in-process ' : 'medic-crash'} seed ${r.seed}: ${r.ok ? 'ok' : 'FAILED'} (${(r.ms / 1000).toFixed(1)} s)`);
+  const lag = r.mismatches?.length ? `; /status pid lagged ${r.mismatches.map((m) => `${m.ms} ms/${m.probes} probes`).join(', ')}` : '';
+  console.log(`[${n}/${total}] ${r.world === 'inproc' ? 'in-process ' : 'medic-crash'} seed ${r.seed}: ${r.ok ? 'ok' : 'FAILED'} (${(r.ms / 1000).toFixed(1)} s${lag})`);
   if (!r.ok) console.log(`${r.report}\n  replay: ${replay(r)}\n`);
 }
 
