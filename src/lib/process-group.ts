@@ -13,6 +13,11 @@ export interface SpawnGroupOptions {
   logPath: string;
   cwd?: string | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * Called with the pid in the same turn as the spawn, before any event: what the caller records of the process
+   * then is on disk before anything (a kill -9 of the caller) can come between the spawn and the record.
+   */
+  onSpawned?: ((pid: number) => void) | undefined;
 }
 
 /** Spawns `/bin/sh -c command` as a group leader; resolves once it runs, rejects when it cannot be spawned. */
@@ -25,6 +30,7 @@ export async function spawnGroupLeader(command: string, options: SpawnGroupOptio
       env: options.env ?? process.env,
       ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
     });
+    if (child.pid !== undefined) options.onSpawned?.(child.pid);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err: NodeJS.ErrnoException) => {

@@ -73,16 +73,33 @@ export function removePidRecord(dataDir: string, pid?: number): void {
   }
 }
 
+/** The start time in a `/proc/<pid>/stat` line; null for a zombie. */
+function startTimeOfStat(stat: string): string | null {
+  // Field 2 (comm) may hold spaces and parentheses: count fields after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  if (state === 'Z' || state === 'X') return null;
+  return fields[19] ?? null;
+}
+
+/**
+ * The start time of a running process, read at once (Linux; null elsewhere, or when it is gone): for the record
+ * written in the same turn as the spawn, before anything (a kill -9 of the medic) can come between.
+ */
+export function readProcessStartTimeSync(pid: number): string | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    return startTimeOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** The start time of a running process, or null when it is gone (or a zombie, which is as good as gone). */
 export async function readProcessStartTime(pid: number): Promise<string | null> {
   if (process.platform === 'linux') {
     try {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      // Field 2 (comm) may hold spaces and parentheses: count fields after its closing one.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const state = fields[0];
-      if (state === 'Z' || state === 'X') return null;
-      return fields[19] ?? null;
+      return startTimeOfStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
     } catch {
       return null;
     }

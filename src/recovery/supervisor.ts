@@ -20,7 +20,7 @@ import { GatewayTree } from './gateway-tree.js';
 import { classifyGatewayExit } from './classify/evidence.js';
 import { stateDirOf } from './repair/state-lock.js';
 import { LogTail } from '../lib/log-tail.js';
-import { readProcessStartTime, removePidRecord } from './pid-record.js';
+import { readProcessStartTime, readProcessStartTimeSync, removePidRecord, writePidRecord } from './pid-record.js';
 import { signalOfShellCode, spawnGroupLeader } from '../lib/process-group.js';
 import type { Clock, GatewayProcess, Logger } from './ports.js';
 import { findServingOnce, watchRun, type ServingWatchHooks } from './serving-watch.js';
@@ -111,11 +111,24 @@ export class ChildSupervisor implements GatewayProcess {
     if (this.run) throw new GatewayStartError(`a gateway is already running (pid ${shownPid(this.run)})`, target);
     let child: ChildProcess;
     let outputMark: number;
+    // The record is written in the spawn's own turn: a medic killed -9 right after the spawn (before the 'spawn'
+    // event, or while the start time is read) left a gateway no record named, which the next medic did not adopt
+    // and fought for the port (the fault explorer's medic-crash seed 353).
+    const spawned = { startTime: null as string | null };
+    const recordAtOnce = (pid: number) => {
+      spawned.startTime = readProcessStartTimeSync(pid);
+      if (spawned.startTime === null) return;
+      try {
+        writePidRecord(dataDir, { pid, startTime: spawned.startTime, command });
+      } catch (err) {
+        log.warn('could not write the gateway pid record', { target, pid, error: String(err) });
+      }
+    };
     try {
       await mkdir(dataDir, { recursive: true });
       this.rotateLog();
       outputMark = this.markOutput();
-      child = await spawnGroupLeader(command, { logPath: this.logPath, cwd: this.options.cwd, env: this.options.env });
+      child = await spawnGroupLeader(command, { logPath: this.logPath, cwd: this.options.cwd, env: this.options.env, onSpawned: recordAtOnce });
     } catch (err) {
       throw new GatewayStartError(`could not spawn the gateway: ${(err as Error).message}`, target, { cause: err });
     }
@@ -123,7 +136,7 @@ export class ChildSupervisor implements GatewayProcess {
     const tree = new GatewayTree({ pid, startTime: null });
     const run = this.beginRun(pid, child, null, tree, outputMark);
     child.on('exit', (code, signal) => this.leaderExited(run, code, signal));
-    const startTime = await readProcessStartTime(pid);
+    const startTime = spawned.startTime ?? (await readProcessStartTime(pid));
     // A gateway that died at once was already handled; a record now would be stale.
     if (run.leaderExit === null) {
       if (startTime !== null) {

@@ -16,6 +16,8 @@ import { applyFault, GOOD, type FaultWorld } from './faults.js';
 import { startMonitor } from './monitor.js';
 import { processesOf } from './processes.js';
 import { plan, type Step } from './plan.js';
+import { HitLedger } from './verdict.js';
+import type { Mismatch } from './monitor.js';
 
 export { plan, prng, type Fault, type Step } from './plan.js';
 
@@ -29,6 +31,8 @@ export interface Outcome {
   violations: string[];
   /** What happened, for a failing seed's report. */
   trace: string[];
+  /** How long each pid mismatch of /status lasted (health up, another pid than the gateway's). */
+  mismatches: Mismatch[];
 }
 
 export async function explore(seed: number, steps = 4): Promise<Outcome> {
@@ -36,6 +40,7 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
   const sequence = plan(seed, steps);
   const trace: string[] = [`command shape: ${shapeOf(seed)}`];
   const violations: string[] = [];
+  let mismatches: Mismatch[] = [];
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let fw: FaultWorld | null = null;
   let monitor: ReturnType<typeof startMonitor> | null = null;
@@ -53,7 +58,7 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
       configPath: setup.configPath,
       janitor: world.janitor,
       note,
-      flags: { configBroken: false, squatter: null, frozen: false, paused: false, denied: new Set(), calmSince: Date.now() },
+      flags: { configBroken: false, squatter: null, frozen: false, paused: false, denied: new Set(), calmSince: Date.now(), hits: new HitLedger() },
     };
     await m.waitStatus('healthy at first', (t) => t.health === 'up' && t.incident === null);
     monitor = startMonitor({
@@ -104,6 +109,7 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
     });
     note(settled ? `settled healthy (pid ${settled.pid})` : 'never settled');
     await monitor.stop();
+    mismatches = monitor.mismatches;
     monitor = null;
     // The incidents of the sequence: as they stood when the medic settled (settled or not, every one). A
     // machine loaded to 30 can time out a probe of the healthy gateway afterwards (150 ms), and the medic's
@@ -116,7 +122,7 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
       lines.forEach((l, k) => {
         if (k > 0 && lines[k - 1] === l) violations.push(`incident ${incident.id}: repeated timeline line "${l}"`);
       });
-      trace.push(`  ${incident.id}: ${incident.state} at level ${incident.maxLevel} (${incident.outcome ?? ''}); ${lines.length} lines`);
+      trace.push(`  ${incident.id}: ${incident.state} at level ${incident.maxLevel} (${incident.outcome ?? ''}); ${lines.length} lines; hit ${fw.flags.hits.counted(incident.id)} time(s) by a fault of the gateway's own`);
     }
     await m.running.stop();
     // Nothing of ours once the medic has stopped: no gateway, no shell or wrapper that starts one.
@@ -132,7 +138,7 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
     fw?.flags.squatter?.kill('SIGKILL');
     await world.cleanup();
   }
-  return { seed, steps: sequence, violations, trace };
+  return { seed, steps: sequence, violations, trace, mismatches };
 }
 
 /** The report of a failing seed: its sequence, what happened, and how to replay it. */

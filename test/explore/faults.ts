@@ -11,6 +11,7 @@ import { isAlive, waitFor, type ProcessJanitor } from '../fixtures/gateways.js';
 import type { MedicUnderTest } from '../e2e/harness.js';
 import { variant, type Step } from './plan.js';
 import { processesOf, wrappersOf } from './processes.js';
+import type { HitLedger } from './verdict.js';
 
 export interface Flags {
   configBroken: boolean;
@@ -22,6 +23,8 @@ export interface Flags {
   denied: Set<string>;
   /** When the last fault other than the config's ended. */
   calmSince: number;
+  /** The faults of the gateway's own (a kill, a freeze, a squatter's kill, each death of a flap), by incident. */
+  hits: HitLedger;
 }
 
 export interface FaultWorld {
@@ -63,6 +66,9 @@ async function gatewayPid(w: FaultWorld): Promise<number | null> {
   return (await processesOf(w.port)).find((p) => p.role === 'gateway')?.pid ?? null;
 }
 
+/** A fault of the gateway's own hits the incident open now (or the one it opens). */
+const hit = (w: FaultWorld) => w.flags.hits.record(Date.now(), w.m.status().incident?.id ?? null);
+
 const kill = (pid: number, signal: NodeJS.Signals) => {
   try {
     process.kill(pid, signal);
@@ -87,6 +93,7 @@ export async function applyFault(w: FaultWorld, s: Step): Promise<void> {
   const f = w.flags;
   switch (s.fault) {
     case 'kill-gateway':
+      if (pid !== null && isAlive(pid)) hit(w);
       if (pid !== null) kill(pid, 'SIGKILL');
       break;
     case 'kill-wrapper': {
@@ -94,12 +101,16 @@ export async function applyFault(w: FaultWorld, s: Step): Promise<void> {
       const around = pid === null ? [] : await wrappersOf(pid, w.port);
       const victim = around[variant(s.pick, Math.max(1, around.length))];
       w.note(`  wrappers ${around.join(', ') || 'none'}; killing ${victim ?? 'none'}`);
-      if (victim !== undefined) kill(victim, 'SIGKILL');
+      if (victim !== undefined) {
+        hit(w);
+        kill(victim, 'SIGKILL');
+      }
       break;
     }
     case 'freeze':
       if (pid !== null) {
         f.frozen = true;
+        hit(w);
         kill(pid, 'SIGSTOP');
         await sleep(s.holdMs);
         if (isAlive(pid)) kill(pid, 'SIGCONT');
@@ -130,6 +141,7 @@ export async function applyFault(w: FaultWorld, s: Step): Promise<void> {
       let bound = false;
       squatter.stdout!.on('data', () => (bound = true));
       await sleep(150);
+      if (pid !== null && isAlive(pid)) hit(w);
       if (pid !== null) kill(pid, 'SIGKILL');
       await sleep(s.holdMs);
       w.note(`  squatter ${bound ? 'held the port' : 'never got the port'}; freed`);
@@ -147,6 +159,7 @@ export async function applyFault(w: FaultWorld, s: Step): Promise<void> {
       for (let k = 0; k < 3; k++) {
         const victim = w.m.status().pid;
         if (victim === null) break;
+        hit(w);
         kill(victim, signal);
         const back = await waitFor(() => {
           const t = w.m.status();

@@ -6,12 +6,15 @@
  *   can come after the first good probes; counting probes keeps the bound in the medic's own time, which a
  *   machine loaded to 25 on 2 cores stretches several times);
  * - when a known-good config exists and the gateway is down only because of its config (nothing else
- *   broken for 3 s: no squatter, no freeze, no pause, no question a person denied), the incident does not
- *   wait for a human (for more than 3 s: a new fact is seen at the next 200 ms probe).
+ *   broken for 3 s: no squatter, no freeze, no pause, no question a person denied, and the gateway not hit
+ *   twice in the incident: verdict.ts), the incident does not wait for a human (for more than 3 s: a new
+ *   fact is seen at the next 200 ms probe).
+ * It also reports how long each pid mismatch lasted (`mismatches`), for the summary of `npm run explore`.
  */
 import type { MedicUnderTest } from '../e2e/harness.js';
 import type { Flags } from './faults.js';
 import { processesOf } from './processes.js';
+import { HUMAN_GRACE_MS, wrongHumanWait } from './verdict.js';
 
 export interface MonitorOptions {
   m: MedicUnderTest;
@@ -25,9 +28,15 @@ const EVERY_MS = 250;
 const PID_GRACE_MS = 1_500;
 /** And that many of the medic's probes (200 ms apart): its 500 ms watch has had three turns, however loaded the machine. */
 const PID_GRACE_PROBES = 8;
-const HUMAN_GRACE_MS = 3_000;
 
-export function startMonitor(o: MonitorOptions): { stop(): Promise<void> } {
+/** One stretch during which /status named another pid than the gateway's, health up: how long, and the medic's probes in it. */
+export interface Mismatch {
+  ms: number;
+  probes: number;
+}
+
+export function startMonitor(o: MonitorOptions): { stop(): Promise<void>; mismatches: Mismatch[] } {
+  const mismatches: Mismatch[] = [];
   let stopping = false;
   const seen = new Set<string>();
   const once = (kind: string, what: string) => {
@@ -50,6 +59,7 @@ export function startMonitor(o: MonitorOptions): { stop(): Promise<void> } {
     twoBefore = two;
 
     const mismatch = t.health === 'up' && t.process === 'running' && t.pid !== null && gateways.length === 1 && gateways[0]!.pid !== t.pid;
+    if (!mismatch && mismatchSince !== null) mismatches.push({ ms: now - mismatchSince, probes: mismatchProbes.size });
     mismatchSince = mismatch ? (mismatchSince ?? now) : null;
     if (!mismatch) mismatchProbes.clear();
     else if (t.lastProbe) mismatchProbes.add(t.lastProbe.at);
@@ -58,13 +68,14 @@ export function startMonitor(o: MonitorOptions): { stop(): Promise<void> } {
       once('pid', `/status shows pid ${t.pid} while the gateway is pid ${gateways[0]!.pid} (for ${PID_GRACE_MS / 1000} s, health up; processes ${tree})`);
     }
 
-    const f = o.flags;
     const inc = t.incident;
-    const configOnly = f.configBroken && !f.squatter && !f.frozen && !f.paused && !t.paused && now - f.calmSince > HUMAN_GRACE_MS;
-    const waiting = inc?.state === 'waiting_human' && !f.denied.has(inc.id) && t.health !== 'up' && configOnly && (await o.hasKnownGood());
+    // Every sample with an incident open: the ledger gives it the hits made just before it opened.
+    const hits = inc ? o.flags.hits.of(inc.id, now) : 0;
+    const knownGood = inc?.state === 'waiting_human' && (await o.hasKnownGood());
+    const waiting = wrongHumanWait({ now, incident: inc, health: t.health, medicPaused: t.paused, flags: o.flags, hits, knownGood });
     humanSince = waiting ? (humanSince ?? now) : null;
     if (humanSince !== null && now - humanSince > HUMAN_GRACE_MS) {
-      once('human', `incident ${inc!.id} waits for a human (level ${inc!.level}, ${inc!.cause}) while a known-good config exists and only the config is broken`);
+      once('human', `incident ${inc!.id} waits for a human (level ${inc!.level}, ${inc!.cause}) while a known-good config exists and only the config is broken (hit ${hits} time(s) by a fault of the gateway's own)`);
     }
   };
   const loop = (async () => {
@@ -74,9 +85,12 @@ export function startMonitor(o: MonitorOptions): { stop(): Promise<void> } {
     }
   })();
   return {
+    mismatches,
     async stop() {
       stopping = true;
       await loop;
+      if (mismatchSince !== null) mismatches.push({ ms: Date.now() - mismatchSince, probes: mismatchProbes.size });
+      mismatchSince = null;
     },
   };
 }

@@ -6,6 +6,7 @@
 import { createInterface } from 'node:readline';
 import { explore, report } from './explorer.js';
 import { crashReport, exploreMedicCrash } from './medic-crash.js';
+import type { Mismatch } from './monitor.js';
 
 export interface Job {
   world: 'inproc' | 'crash';
@@ -17,6 +18,8 @@ export interface JobResult extends Job {
   ok: boolean;
   /** The failing seed's report (sequence, trace, violations, replay command); empty when it passed. */
   report: string;
+  /** In-process world: how long each pid mismatch of /status lasted (the allowance's data). */
+  mismatches?: Mismatch[];
 }
 
 async function runJob(job: Job): Promise<JobResult> {
@@ -24,7 +27,7 @@ async function runJob(job: Job): Promise<JobResult> {
   try {
     if (job.world === 'inproc') {
       const o = await explore(job.seed);
-      return { ...job, ms: Date.now() - t0, ok: o.violations.length === 0, report: o.violations.length ? report(o) : '' };
+      return { ...job, ms: Date.now() - t0, ok: o.violations.length === 0, report: o.violations.length ? report(o) : '', mismatches: o.mismatches };
     }
     const o = await exploreMedicCrash(job.seed);
     return { ...job, ms: Date.now() - t0, ok: o.violations.length === 0, report: o.violations.length ? crashReport(o) : '' };
