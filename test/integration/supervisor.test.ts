@@ -3,7 +3,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayStartError } from '../../src/errors.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { pidRecordPath, readProcessStartTime } from '../../src/recovery/pid-record.js';
@@ -26,9 +26,13 @@ const dirs = new TempDirs();
 const janitor = new ProcessJanitor();
 const supervisors: ChildSupervisor[] = [];
 
+beforeEach(() => janitor.baseline());
+
+// Stopped through the supervisors first (they know every process of their runs, adopted ones too),
+// then by pid: what the test tracked and every process that appeared below this worker during it.
 afterEach(async () => {
+  await Promise.allSettled(supervisors.splice(0).map((s) => s.close(true)));
   await janitor.killAll();
-  await Promise.all(supervisors.splice(0).map((s) => s.close(false)));
   await dirs.removeAll();
 });
 
