@@ -145,9 +145,56 @@ export class GatewayTree {
    * Resolves whether everything is gone.
    */
   async stop(graceMs: number, killWaitMs: number, leaderDone: () => boolean, onKill: () => void = () => {}): Promise<boolean> {
-    if (await this.signalUntilGone('SIGTERM', graceMs, leaderDone)) return true;
+    if (await this.terminate(graceMs, leaderDone)) return true;
     onKill();
     return this.signalUntilGone('SIGKILL', killWaitMs, leaderDone);
+  }
+
+  /**
+   * SIGTERM, once each, to the processes below the leader (and to new ones as they appear), and to
+   * the leader only once none of them is left, or at once when it has none (an exec'd gateway is the
+   * leader). The leader of a plain command line is `sh -c`, which waits for the gateway and exits
+   * the way it did: signalled first, the shell would die of the SIGTERM and the exit reported would
+   * be the shell's, not the gateway's (a clean exit 0, or the SIGKILL it needed). SIGCONT follows
+   * each SIGTERM: a stopped process (SIGSTOP) acts on it only once continued, and shuts down cleanly.
+   */
+  private async terminate(graceMs: number, leaderDone: () => boolean): Promise<boolean> {
+    const gone = () => leaderDone() && this.refresh().length === 0;
+    if (gone()) return true;
+    const told = new Set<string>();
+    const tell = (pid: number) => {
+      signalPid(pid, 'SIGTERM');
+      signalPid(pid, 'SIGCONT');
+    };
+    const round = () => {
+      const procs = snapshot();
+      const members = this.refresh(procs);
+      for (const m of members) {
+        const key = `${m.pid}@${m.startTime}`;
+        const now = procs.get(m.pid);
+        if (told.has(key) || (procs.size > 0 && (!now || String(now.startTime) !== m.startTime))) continue;
+        told.add(key);
+        tell(m.pid);
+      }
+      // Without /proc the members are unknown: the group is all there is to tell.
+      if (procs.size === 0 && !told.has('group')) {
+        told.add('group');
+        signalGroup(this.leader.pid, 'SIGTERM');
+        signalGroup(this.leader.pid, 'SIGCONT');
+      }
+      if (!told.has('leader') && members.length === 0 && this.leaderRuns(procs)) {
+        told.add('leader');
+        tell(this.leader.pid);
+      }
+    };
+    round();
+    const until = Date.now() + graceMs;
+    for (;;) {
+      await sleep(GONE_POLL_MS);
+      if (gone()) return true;
+      if (Date.now() >= until) return false;
+      round();
+    }
   }
 
   /** Sends `signal` to every process of the tree and waits up to `ms` for all to be gone; SIGKILL is repeated for late forks. */
@@ -155,8 +202,6 @@ export class GatewayTree {
     const gone = () => leaderDone() && this.refresh().length === 0;
     if (gone()) return true;
     this.signal(signal);
-    // A stopped process (SIGSTOP) acts on SIGTERM only once continued: it then shuts down cleanly.
-    if (signal === 'SIGTERM') this.signal('SIGCONT');
     const until = Date.now() + ms;
     for (;;) {
       await sleep(GONE_POLL_MS);

@@ -195,7 +195,7 @@ describe('stop-stale', () => {
     const script = await gatewayScript('gw.js');
     const child = await startListener([process.execPath, script, String(port)]);
     expect((await kit({ gatewayCommand: `node ${join(dir, 'other.js')} --port ${port}` }).diagnose()).portHolder?.stale).toBe(false);
-    const k = kit({ gatewayCommand: `exec node "${script}" ${port}` });
+    const k = kit({ gatewayCommand: `node "${script}" ${port}` });
     expect((await k.diagnose()).portHolder?.stale).toBe(true);
     expect((await k.run('stop-stale', child.pid!)).ok).toBe(true);
   });

@@ -6,7 +6,7 @@
  * signal of the medic's leaves the real gateway behind.
  */
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/lib/clock.js';
 import { pidRecordPath, readProcessStartTime } from '../../src/recovery/pid-record.js';
 import { HttpProbe } from '../../src/recovery/probe.js';
@@ -31,8 +31,12 @@ const dirs = new TempDirs();
 const janitor = new ProcessJanitor();
 const supervisors: ChildSupervisor[] = [];
 
+beforeEach(() => janitor.baseline());
+
+// Stopped through the supervisors first (they know every process of their runs, adopted ones too),
+// then by pid: what the test tracked and every process that appeared below this worker during it.
 afterEach(async () => {
-  await Promise.all(supervisors.splice(0).map((s) => s.close(false)));
+  await Promise.allSettled(supervisors.splice(0).map((s) => s.close(true)));
   await janitor.killAll();
   await dirs.removeAll();
 });

@@ -3,7 +3,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayStartError } from '../../src/errors.js';
 import { systemClock } from '../../src/lib/clock.js';
 import { pidRecordPath, readProcessStartTime } from '../../src/recovery/pid-record.js';
@@ -15,6 +15,7 @@ import {
   TempDirs,
   captureLogger,
   demoGatewayCommand,
+  execGatewayCommand,
   freePort,
   isAlive,
   nodeScriptCommand,
@@ -25,27 +26,45 @@ const dirs = new TempDirs();
 const janitor = new ProcessJanitor();
 const supervisors: ChildSupervisor[] = [];
 
+beforeEach(() => janitor.baseline());
+
+// Stopped through the supervisors first (they know every process of their runs, adopted ones too),
+// then by pid: what the test tracked and every process that appeared below this worker during it.
 afterEach(async () => {
+  await Promise.allSettled(supervisors.splice(0).map((s) => s.close(true)));
   await janitor.killAll();
-  await Promise.all(supervisors.splice(0).map((s) => s.close(false)));
   await dirs.removeAll();
 });
 
 interface Harness {
   supervisor: ChildSupervisor;
   exits: ExitInfo[];
+  /** Every pid `onServing` reported (the process listening on the port), in order. */
+  served: number[];
   log: ReturnType<typeof captureLogger>;
   dataDir: string;
 }
 
+/**
+ * A supervisor as the medic builds one: `port` is the health URL's (the process listening on it
+ * is the one shown). Command lines are plain, as users write them: the spawned pid is the shell.
+ */
 async function makeSupervisor(command: string, extra: Partial<ChildSupervisorOptions> = {}): Promise<Harness> {
   const dataDir = extra.dataDir ?? (await dirs.make());
   const log = captureLogger();
   const supervisor = new ChildSupervisor({ target: 'demo', command, dataDir, stopTimeoutMs: 5_000, log, ...extra });
   supervisors.push(supervisor);
   const exits: ExitInfo[] = [];
+  const served: number[] = [];
   supervisor.onExit((exit) => exits.push(exit));
-  return { supervisor, exits, log, dataDir };
+  supervisor.onServing((pid) => served.push(janitor.track(pid)));
+  return { supervisor, exits, served, log, dataDir };
+}
+
+/** Waits for a healthy gateway and for the supervisor to name the process serving the port; returns its pid. */
+async function servingPid(h: Harness, port: number): Promise<number> {
+  await waitHealthy(port);
+  return waitFor(() => h.served.at(-1), { timeoutMs: 10_000, what: 'the supervisor to report the listener' });
 }
 
 async function startTracked(supervisor: ChildSupervisor): Promise<number> {
@@ -65,24 +84,42 @@ const firstExit = (exits: ExitInfo[]) => waitFor(() => exits[0], { timeoutMs: 15
 describe('ChildSupervisor', () => {
   it('starts a gateway that answers the probe, records it, and stops it cleanly', async () => {
     const port = await freePort();
-    const { supervisor, exits, dataDir } = await makeSupervisor(demoGatewayCommand({ port }));
-    const pid = await startTracked(supervisor);
-    await waitHealthy(port);
-    expect(readPidRecord(dataDir)).toMatchObject({ pid, startTime: await readProcessStartTime(pid) });
+    const h = await makeSupervisor(demoGatewayCommand({ port }), { port });
+    const { supervisor, exits, dataDir } = h;
+    const spawned = await startTracked(supervisor);
+    const pid = await servingPid(h, port);
+    expect(readPidRecord(dataDir)).toMatchObject({
+      pid: spawned,
+      startTime: await readProcessStartTime(spawned),
+      serving: { pid, startTime: await readProcessStartTime(pid) },
+    });
+    // The gateway's own word for its pid is the one the supervisor names.
     expect(supervisor.recentOutput().join('\n')).toContain(`listening on 127.0.0.1:${port} (pid ${pid})`);
 
     await expect(supervisor.stop('test')).resolves.toBe(true);
     expect(exits).toEqual([expect.objectContaining({ code: 0, signal: null, hint: null })]);
     expect(existsSync(pidRecordPath(dataDir))).toBe(false);
-    expect(isAlive(pid)).toBe(false);
+    expect([spawned, pid].filter(isAlive)).toEqual([]);
     await expect(supervisor.stop('again')).resolves.toBe(false);
+  });
+
+  it("an exec'd command line (the deploy units' shape): the spawned pid is the gateway, shown, stopped and reported", async () => {
+    const port = await freePort();
+    const h = await makeSupervisor(execGatewayCommand({ port }), { port });
+    const spawned = await startTracked(h.supervisor);
+    await expect(servingPid(h, port)).resolves.toBe(spawned);
+    expect(h.supervisor.recentOutput().join('\n')).toContain(`listening on 127.0.0.1:${port} (pid ${spawned})`);
+    await expect(h.supervisor.stop('test')).resolves.toBe(true);
+    expect(h.exits).toEqual([expect.objectContaining({ code: 0, signal: null, hint: null })]);
+    expect(isAlive(spawned)).toBe(false);
   });
 
   it('sees a kill -9 of the gateway as an exit by SIGKILL', async () => {
     const port = await freePort();
-    const { supervisor, exits, dataDir } = await makeSupervisor(demoGatewayCommand({ port }));
-    const pid = await startTracked(supervisor);
-    await waitHealthy(port);
+    const h = await makeSupervisor(demoGatewayCommand({ port }), { port });
+    const { supervisor, exits, dataDir } = h;
+    await startTracked(supervisor);
+    const pid = await servingPid(h, port);
     process.kill(pid, 'SIGKILL');
     expect(await firstExit(exits)).toMatchObject({ code: null, signal: 'SIGKILL', hint: null });
     expect(existsSync(pidRecordPath(dataDir))).toBe(false);
@@ -90,7 +127,7 @@ describe('ChildSupervisor', () => {
 
   it('reports a crash on start as exit code 1 and can start again afterwards', async () => {
     const port = await freePort();
-    const { supervisor, exits } = await makeSupervisor(demoGatewayCommand({ port, mode: 'crash-on-start' }));
+    const { supervisor, exits } = await makeSupervisor(demoGatewayCommand({ port, mode: 'crash-on-start' }), { port });
     await startTracked(supervisor);
     expect(await firstExit(exits)).toMatchObject({ code: 1, signal: null, hint: null });
     await startTracked(supervisor);
@@ -101,7 +138,8 @@ describe('ChildSupervisor', () => {
     const dataDir = await dirs.make();
     const config = join(dataDir, 'openclaw.json');
     await writeFile(config, JSON.stringify({ gateway: { port: 18789 } }));
-    const { supervisor, exits } = await makeSupervisor(demoGatewayCommand({ port: await freePort(), config }), { dataDir });
+    const port = await freePort();
+    const { supervisor, exits } = await makeSupervisor(demoGatewayCommand({ port, config }), { port, dataDir });
     await startTracked(supervisor);
     expect(await firstExit(exits)).toMatchObject({ code: 78, hint: 'config' });
     expect(supervisor.recentOutput()).toContain('Gateway start blocked: existing config is missing gateway.mode.');
@@ -112,7 +150,7 @@ describe('ChildSupervisor', () => {
     await new Promise<void>((ok) => holder.listen(0, '127.0.0.1', ok));
     try {
       const port = (holder.address() as net.AddressInfo).port;
-      const { supervisor, exits } = await makeSupervisor(demoGatewayCommand({ port }));
+      const { supervisor, exits } = await makeSupervisor(demoGatewayCommand({ port }), { port });
       await startTracked(supervisor);
       expect(await firstExit(exits)).toMatchObject({ code: 1, hint: 'port' });
     } finally {
@@ -141,35 +179,39 @@ describe('ChildSupervisor', () => {
   it('stops the whole process group, grandchildren included', async () => {
     const port = await freePort();
     const command = `sleep 1000 & echo "grandchild $!"; ${demoGatewayCommand({ port })}`;
-    const { supervisor } = await makeSupervisor(command);
-    const pid = await startTracked(supervisor);
+    const h = await makeSupervisor(command, { port });
+    const { supervisor } = h;
+    const spawned = await startTracked(supervisor);
     const line = await waitFor(() => supervisor.recentOutput().find((l) => l.startsWith('grandchild ')), { what: 'the grandchild pid' });
     const grandchild = janitor.track(Number(line.split(' ')[1]));
     expect(isAlive(grandchild)).toBe(true);
-    await waitHealthy(port);
+    const pid = await servingPid(h, port);
 
     await expect(supervisor.stop('test')).resolves.toBe(true);
-    expect(isAlive(pid)).toBe(false);
+    expect([spawned, pid].filter(isAlive)).toEqual([]);
     await waitFor(() => !isAlive(grandchild), { timeoutMs: 5_000, what: 'the grandchild to die' });
   });
 
   it('close(true) stops the gateway; close(false) leaves it running', async () => {
     const port = await freePort();
-    const first = await makeSupervisor(demoGatewayCommand({ port }));
-    const kept = await startTracked(first.supervisor);
-    await waitHealthy(port);
+    const first = await makeSupervisor(demoGatewayCommand({ port }), { port });
+    const keptShell = await startTracked(first.supervisor);
+    const kept = await servingPid(first, port);
     await first.supervisor.close(false);
-    expect(isAlive(kept)).toBe(true);
+    expect([keptShell, kept].filter(isAlive)).toEqual([keptShell, kept]);
 
-    const second = await makeSupervisor(demoGatewayCommand({ port: await freePort() }));
-    const stopped = await startTracked(second.supervisor);
+    const otherPort = await freePort();
+    const second = await makeSupervisor(demoGatewayCommand({ port: otherPort }), { port: otherPort });
+    const stoppedShell = await startTracked(second.supervisor);
+    const stopped = await servingPid(second, otherPort);
     await second.supervisor.close(true);
-    expect(isAlive(stopped)).toBe(false);
+    expect([stoppedShell, stopped].filter(isAlive)).toEqual([]);
     await expect(second.supervisor.start()).rejects.toBeInstanceOf(GatewayStartError);
   });
 
   it('rejects a second start while a gateway runs, and a spawn that fails', async () => {
-    const { supervisor } = await makeSupervisor(demoGatewayCommand({ port: await freePort() }));
+    const port = await freePort();
+    const { supervisor } = await makeSupervisor(demoGatewayCommand({ port }), { port });
     await startTracked(supervisor);
     await expect(supervisor.start()).rejects.toThrow(/already running/);
 
@@ -193,12 +235,12 @@ describe('ChildSupervisor adoption', () => {
   it('adopts the gateway a killed medic left running, and sees its exit', async () => {
     const port = await freePort();
     const command = demoGatewayCommand({ port });
-    const a = await makeSupervisor(command);
-    const pid = await startTracked(a.supervisor);
-    await waitHealthy(port);
+    const a = await makeSupervisor(command, { port });
+    await startTracked(a.supervisor);
+    const pid = await servingPid(a, port);
     // Medic A is "killed -9": forgotten, never closed.
 
-    const b = await makeSupervisor(command, { dataDir: a.dataDir });
+    const b = await makeSupervisor(command, { port, dataDir: a.dataDir });
     await expect(b.supervisor.adoptOrClear()).resolves.toBe(pid);
     expect(b.supervisor.recentOutput().join('\n')).toContain(`listening on 127.0.0.1:${port}`);
     await expect(b.supervisor.start()).rejects.toBeInstanceOf(GatewayStartError);
@@ -211,14 +253,14 @@ describe('ChildSupervisor adoption', () => {
   it('stops an adopted gateway through its process group', async () => {
     const port = await freePort();
     const command = demoGatewayCommand({ port });
-    const a = await makeSupervisor(command);
-    const pid = await startTracked(a.supervisor);
-    await waitHealthy(port);
+    const a = await makeSupervisor(command, { port });
+    const spawned = await startTracked(a.supervisor);
+    const pid = await servingPid(a, port);
 
-    const b = await makeSupervisor(command, { dataDir: a.dataDir });
+    const b = await makeSupervisor(command, { port, dataDir: a.dataDir });
     await expect(b.supervisor.adoptOrClear()).resolves.toBe(pid);
     await expect(b.supervisor.stop('test')).resolves.toBe(true);
-    expect(isAlive(pid)).toBe(false);
+    expect([spawned, pid].filter(isAlive)).toEqual([]);
     expect(b.exits).toHaveLength(1);
   });
 
