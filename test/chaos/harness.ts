@@ -301,7 +301,7 @@ export class ChaosWorld {
   }
 
   /** The first start of a medic's gateway, to healthy and a known-good snapshot; reported as the floor. */
-  async firstStart(m: MedicView, scenario: string, since: number): Promise<TargetView> {
+  async firstStart(m: MedicView, scenario: string, since: number): Promise<TargetView & { floorMs: number }> {
     const healthyAt = await firstOk(m.setup.healthUrl, RECOVERY_TIMEOUT_MS, `${scenario}: the gateway's first 200`);
     const calm = await this.waitCalm(m, `${scenario}: healthy`);
     await this.waitKnownGood(m.setup);
@@ -314,7 +314,7 @@ export class ChaosWorld {
       timeline: [],
       note: 'medic start to the first 200',
     });
-    return calm;
+    return { ...calm, floorMs: healthyAt - (calm.startedAt ?? since) };
   }
 
   async waitKnownGood(setup: ChaosSetup): Promise<string[]> {
@@ -340,7 +340,7 @@ export class ChaosWorld {
   async recovered(
     m: MedicView,
     scenario: string,
-    o: { faultAt: number; before: Set<string>; trace: HealthTrace; note?: string; timeoutMs?: number },
+    o: { faultAt: number; before: Set<string>; trace: HealthTrace; note?: string; timeoutMs?: number; defer?: boolean },
   ): Promise<Recovery> {
     // Right after a fault the medic may not have seen it yet (its status still says healthy):
     // first the incident the fault opens, then the calm after it.
@@ -370,7 +370,8 @@ export class ChaosWorld {
       timeline: records.map((r) => `+${((r.at - o.faultAt) / 1000).toFixed(1)}s ${r.incidentId ?? '-'} [${r.kind}] ${r.text}`),
       note,
     };
-    this.record(measurement);
+    // Deferred: the test records it (with its per-class row) once its assertions passed.
+    if (!o.defer) this.record(measurement);
     return { incidents, records, texts, healthyAt, calm, measurement };
   }
 
@@ -393,9 +394,15 @@ export class ChaosWorld {
    * its first 200, the gateway's own start-up), for the per-class table.
    */
   async startUp(m: MedicView, what: string): Promise<{ calm: TargetView; floorMs: number }> {
+    const { floorMs } = await this.firstAnswer(m, what);
+    return { calm: await this.waitCalm(m, `${what}: healthy`), floorMs };
+  }
+
+  /** The first 200 of a just-started medic's gateway (calm or not: a fault may open an incident at once), and its floor. */
+  async firstAnswer(m: MedicView, what: string): Promise<{ healthyAt: number; floorMs: number }> {
     const healthyAt = await firstOk(m.setup.healthUrl, RECOVERY_TIMEOUT_MS, `${what}: the gateway's first 200`);
-    const calm = await this.waitCalm(m, `${what}: healthy`);
-    return { calm, floorMs: healthyAt - (calm.startedAt ?? healthyAt) };
+    const { startedAt } = await m.status();
+    return { healthyAt, floorMs: healthyAt - (startedAt ?? healthyAt) };
   }
 
   /** For a failed test: timelines, the medic's warnings and the gateway's last lines. */
@@ -442,12 +449,13 @@ export class ChaosWorld {
 /**
  * The per-class row of a test's incident: its class, culprit and what it said (from `inc.failure`), its restarts,
  * and the end state: `healthy` when it resolved with no person asked, or the person's step (its level-4 line's
- * fix). `o` gives the fault, the times and, when the gateway healed but a person still got a finding, that.
+ * fix). `o` gives the fault, the times and, when the gateway healed but a person still got a finding, that;
+ * `o.restarts` when the fault took more than this incident.
  */
 export function classRow(
   inc: Incident,
   records: LadderRecord[],
-  o: { fault: string; test: string; ms: number; floorMs: number | null; finding?: string; note?: string },
+  o: { fault: string; test: string; ms: number; floorMs: number | null; finding?: string; note?: string; restarts?: number },
 ): ClassRow {
   const f = inc.failure;
   if (!f) throw new Error(`incident ${inc.id} names no failure class`);
@@ -463,9 +471,9 @@ export function classRow(
     healed,
     person: step ?? o.finding ?? null,
     ms: o.ms,
-    restarts: inc.restarts,
+    restarts: o.restarts ?? inc.restarts,
     floorMs: o.floorMs,
-    said: [f.summary, f.evidence[0]].filter(Boolean).join(' | '),
+    said: [f.summary, f.evidence[0]].filter(Boolean).join(' · '),
     ...(o.note === undefined ? {} : { note: o.note }),
   };
 }
