@@ -448,8 +448,8 @@ export class ChaosWorld {
 
 /**
  * The per-class row of a test's incident: its class, culprit and what it said (from `inc.failure`), its restarts,
- * and the end state: `healthy` when it resolved with no person asked, or the person's step (its level-4 line's
- * fix). `o` gives the fault, the times and, when the gateway healed but a person still got a finding, that;
+ * and the end state: `healthy` when it resolved with no person asked, or level 4 with the person's step (its
+ * level-4 line's fix) in `person`. `o` gives the fault, the times and, when the gateway healed but a person still got a finding, that;
  * `o.restarts` when the fault took more than this incident.
  */
 export function classRow(
@@ -467,7 +467,7 @@ export function classRow(
     fault: o.fault,
     test: o.test,
     culprit: f.culprit,
-    endState: healed ? 'healthy' : (step ?? `${inc.state} at level ${inc.level}`),
+    endState: healed ? 'healthy' : step !== null ? "level 4: a person's step (the fix in the next column)" : `${inc.state} at level ${inc.level}`,
     healed,
     person: step ?? o.finding ?? null,
     ms: o.ms,

@@ -18,7 +18,7 @@ export interface ClassRow {
   fault: string;
   test: string;
   culprit: string | null;
-  /** `healthy`, or the person's step the medic asked for (its level-4 line or notice). */
+  /** `healthy`, or level 4 when a person's step is what the class calls for (the step itself is `person`). */
   endState: string;
   /** Healthy again with no person acting. */
   healed: boolean;
