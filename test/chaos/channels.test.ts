@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/lib/run-command.js';
 import { startFakeTelegram, type FakeTelegram } from '../fixtures/fake-telegram.js';
 import { waitFor } from '../fixtures/gateways.js';
-import { chaosConfigured, ChaosWorld } from './harness.js';
+import { chaosConfigured, ChaosWorld, classRow } from './harness.js';
 import { pluginsSection, writeGatewayConfig, writeThrowFirstBootsPlugin } from './vitals-fixtures.js';
 
 const world = new ChaosWorld();
@@ -40,7 +40,7 @@ describe.skipIf(!chaosConfigured)('channels and readiness', () => {
     const m = await world.startMedic(setup);
     const humans: { at: number; summary: string }[] = [];
     m.running.events.on('human', (e) => humans.push({ at: Date.now(), summary: e.summary }));
-    const healthyAt = await waitFor(async () => ((await m.status()).health === 'up' ? Date.now() : null), { timeoutMs: 240_000, what: 'healthy' });
+    const { healthyAt, floorMs } = await world.firstAnswer(m, 'a revoked token');
     const waiting = await world.waitStatus(m, "a person's step for telegram", (t) => t.incident?.state === 'waiting_human', 120_000);
     const pid = waiting.pid;
     const [inc] = await m.incidents();
@@ -75,6 +75,13 @@ describe.skipIf(!chaosConfigured)('channels and readiness', () => {
       floorMs: 0,
       incidents: [{ id: done!.id, outcome: done!.outcome, maxLevel: done!.maxLevel }],
       timeline: timeline.map((r) => `+${((r.at - healthyAt) / 1000).toFixed(1)}s [${r.kind}] ${r.text}`),
+      classRow: classRow(done!, timeline, {
+        fault: 'fake Telegram Bot API answering 401 (a revoked token)',
+        test: 'channels.test.ts',
+        ms: humans[0]!.at - healthyAt,
+        floorMs,
+        note: `no restart, one notice; after the person's \`openclaw config set channels.telegram.botToken …\` ready again in ${(((done!.closedAt ?? fixAt) - fixAt) / 1000).toFixed(1)} s`,
+      }),
       note: `fault = a 401 from the start; healthy at +${((healthyAt - medicStart) / 1000).toFixed(1)} s, the person's step ${((humans[0]!.at - healthyAt) / 1000).toFixed(1)} s after healthy; no gateway restart; new token to ready ${(((done!.closedAt ?? fixAt) - fixAt) / 1000).toFixed(1)} s`,
     });
   });
@@ -90,12 +97,17 @@ describe.skipIf(!chaosConfigured)('channels and readiness', () => {
     writeGatewayConfig(setup, { ...telegramSection(tg), ...pluginsSection({ flaky: dir }) });
     const medicStart = Date.now();
     const m = await world.startMedic(setup);
+    // For the floor: the start-up of the run that came back (the crashing boots may never answer).
+    const trace = world.trace(m);
     const pluginInc = await waitFor(
       async () => (await m.incidents()).find((i) => i.failure?.class === 'plugin-crash' && i.state === 'resolved') ?? null,
       { timeoutMs: 400_000, intervalMs: 500, what: 'the plugin-crash incident to resolve' },
     );
     expect(pluginInc).toMatchObject({ failure: { culprit: 'flaky' }, outcome: 'fixed by disable-plugin' });
     const calm = await world.waitCalm(m, 'telegram running', 120_000);
+    const backAt = await waitFor(() => trace.upAgainAfter(medicStart), { timeoutMs: 30_000, what: '/healthz answering' });
+    await trace.stop();
+    const floorMs = backAt - calm.startedAt!;
     // The channel is up: /readyz ready, nothing failing, nothing held back by OpenClaw's breaker (waited for: one
     // /readyz fetch can time out on a busy machine).
     const ready = await world.waitStatus(
@@ -122,6 +134,13 @@ describe.skipIf(!chaosConfigured)('channels and readiness', () => {
       incidents: [{ id: pluginInc.id, outcome: pluginInc.outcome, maxLevel: pluginInc.maxLevel }],
       timeline: timeline.map((r) => `+${((r.at - pluginInc.openedAt) / 1000).toFixed(1)}s [${r.kind}] ${r.text}`),
       note: `the plugin disabled after two crashed starts; then: ${started}`,
+      classRow: classRow(pluginInc, timeline, {
+        fault: "a plugin crashes the first 3 boots (OpenClaw's own breaker would hold telegram back)",
+        test: 'channels.test.ts',
+        ms: (pluginInc.closedAt ?? 0) - pluginInc.openedAt,
+        floorMs,
+        note: started,
+      }),
     });
   });
 });

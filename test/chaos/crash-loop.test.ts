@@ -10,7 +10,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { shellQuote } from '../fixtures/gateways.js';
-import { chaosConfigured, ChaosWorld, expectResolved } from './harness.js';
+import { chaosConfigured, ChaosWorld, classRow, expectResolved } from './harness.js';
 
 const CRASHES = 5;
 
@@ -75,8 +75,10 @@ describe.skipIf(!chaosConfigured)('a crash loop', () => {
           `PATH=${shellQuote(process.env.PATH ?? '/usr/bin:/bin')} ${shellQuote(process.execPath)} ${shellQuote(openclaw)} "$@"`,
         ]),
     });
+    const faultAt = Date.now();
     const m = await world.startMedic(setup);
     const waiting = await world.waitStatus(m, 'a person asked about the Node', (t) => t.incident?.state === 'waiting_human', 120_000);
+    const decidedMs = Date.now() - faultAt;
     const [inc] = await m.incidents();
     expect(inc!.failure).toMatchObject({ class: 'node-too-old' });
     expect(inc!.failure!.evidence.join('\n')).toContain('node:sqlite is unavailable');
@@ -89,5 +91,21 @@ describe.skipIf(!chaosConfigured)('a crash loop', () => {
     await new Promise((r) => setTimeout(r, 30_000));
     expect(starts()).toBe(before);
     expect((await m.status()).incident).toMatchObject({ id: waiting.incident!.id, state: 'waiting_human' });
+    world.record({
+      scenario: 'the real CLI on Node 20 with no usable Node',
+      faultToHealthyMs: decidedMs,
+      faultToResolvedMs: null,
+      floorMs: 0,
+      incidents: [{ id: inc!.id, outcome: inc!.outcome, maxLevel: inc!.maxLevel }],
+      timeline: timeline.map((r) => `+${((r.at - faultAt) / 1000).toFixed(1)}s [${r.kind}] ${r.text}`),
+      note: `time = medic start to the level-4 notice with the fix (the right human step); ${before} start(s), none in the next 30 s`,
+      classRow: classRow(inc!, timeline, {
+        fault: "the real CLI run with this machine's Node 20 and no Node 24 on PATH",
+        test: 'crash-loop.test.ts',
+        ms: decidedMs,
+        floorMs: null,
+        note: `${before} start(s), none in the next 30 s`,
+      }),
+    });
   });
 });

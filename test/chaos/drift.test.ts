@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { chaosConfigured, ChaosWorld, expectResolved, readConfigJson, writeConfig } from './harness.js';
+import { chaosConfigured, ChaosWorld, classRow, expectResolved, readConfigJson, writeConfig } from './harness.js';
 
 /** `PRAGMA user_version = N` on a sqlite file, as a newer OpenClaw's migration leaves it. */
 function setUserVersion(path: string, version: number): Promise<void> {
@@ -41,7 +41,7 @@ describe.skipIf(!chaosConfigured)('version drift', () => {
     const faultAt = Date.now();
     const m = await world.startMedic(setup);
     const trace = world.trace(m);
-    const r = await world.recovered(m, 'config stamped by a newer OpenClaw', { faultAt, before: new Set(), trace, note: 'fault = medic start on the drifted config' });
+    const r = await world.recovered(m, 'config stamped by a newer OpenClaw', { faultAt, before: new Set(), trace, note: 'fault = medic start on the drifted config', defer: true });
 
     const inc = expectResolved(r, { outcome: 'fixed by doctor', maxLevel: 2, tried: ['doctor'], restarts: 1 });
     expect(inc.failure).toMatchObject({ class: 'version-drift', culprit: `config stamped ${NEWER}` });
@@ -52,13 +52,24 @@ describe.skipIf(!chaosConfigured)('version drift', () => {
     expect(after.meta?.lastTouchedVersion).not.toBe(NEWER);
     expect(after.logging.level).toBe('info');
     expect(after.gateway).toMatchObject({ mode: 'local', port: setup.gatewayPort, bind: 'loopback' });
+    const doctor = r.texts.find((t) => t.startsWith('doctor finished: '));
+    world.record({
+      ...r.measurement,
+      classRow: classRow(inc, r.records, {
+        fault: `config stamped by OpenClaw ${NEWER} (\`meta.lastTouchedVersion\`)`,
+        test: 'drift.test.ts',
+        ms: r.measurement.faultToHealthyMs,
+        floorMs: r.measurement.floorMs,
+        note: `stamp rewritten by the doctor${doctor ? ` (${doctor.slice('doctor finished: '.length).split(';')[0]})` : ''}, the user's log level kept, no restart loop`,
+      }),
+    });
   });
 
   it("a state database newer than the build: a person's decision at once, with the message and the fix; no restart", async () => {
     const setup = await world.setup({ env: SLOW_MACHINE });
     const startedAt = Date.now();
     const m1 = await world.startMedic(setup);
-    await world.firstStart(m1, 'first start (state schema)', startedAt);
+    const { floorMs } = await world.firstStart(m1, 'first start (state schema)', startedAt);
     await world.stopMedic(m1);
     await setUserVersion(join(setup.stateDir, 'state', 'openclaw.sqlite'), 99);
 
@@ -84,6 +95,13 @@ describe.skipIf(!chaosConfigured)('version drift', () => {
       incidents: [{ id: inc.id, outcome: inc.outcome, maxLevel: inc.maxLevel }],
       timeline: timeline.map((r) => `+${((r.at - faultAt) / 1000).toFixed(1)}s [${r.kind}] ${r.text}`),
       note: "time = medic start to the level-4 notice with the fix (the right human step)",
+      classRow: classRow(inc, timeline, {
+        fault: 'state database at schema 99, newer than the build',
+        test: 'drift.test.ts',
+        ms: decidedMs,
+        floorMs,
+        note: '0 restarts in the next 20 s',
+      }),
     });
   });
 });

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { listPortHolders } from '../../src/recovery/repair/port-holder.js';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
-import { chaosConfigured, ChaosWorld, RECOVERY_TIMEOUT_MS } from './harness.js';
+import { chaosConfigured, ChaosWorld, classRow, RECOVERY_TIMEOUT_MS } from './harness.js';
 import { firstOk } from './processes.js';
 
 const world = new ChaosWorld();
@@ -24,9 +24,11 @@ describe.skipIf(!chaosConfigured)('two supervisors', () => {
   it('a gateway kept by another restart loop: one incident naming both, the fix, nothing signalled, no storm', async () => {
     const setup = await world.setup({ env: SLOW_MACHINE });
     const loop = `while :; do openclaw gateway run --port ${setup.gatewayPort} --bind loopback; sleep 2; done`;
+    const spawnedAt = Date.now();
     const other = spawn('/bin/sh', ['-c', loop], { env: setup.env, cwd: setup.dir, detached: true, stdio: 'ignore' });
     world.janitor.track(other.pid);
-    await firstOk(setup.healthUrl, RECOVERY_TIMEOUT_MS, "the other supervisor's gateway");
+    // The floor of this test: the other supervisor's gateway, its shell's start to its first 200.
+    const floorMs = (await firstOk(setup.healthUrl, RECOVERY_TIMEOUT_MS, "the other supervisor's gateway")) - spawnedAt;
     const theirs = (await listPortHolders(setup.gatewayPort)).map((h) => h.pid).filter((p) => p > 0);
     expect(theirs.length).toBeGreaterThan(0);
 
@@ -63,6 +65,14 @@ describe.skipIf(!chaosConfigured)('two supervisors', () => {
       incidents: [{ id: inc.id, outcome: inc.outcome, maxLevel: inc.maxLevel }],
       timeline: timeline.map((r) => `+${((r.at - faultAt) / 1000).toFixed(1)}s [${r.kind}] ${r.text}`),
       note: 'time = medic start to the level-4 notice naming both (the right human step); the other gateway kept serving',
+      classRow: classRow(inc, timeline, {
+        fault: 'another restart loop already runs the gateway on the same port and state dir',
+        test: 'duel.test.ts',
+        ms: decidedMs,
+        floorMs,
+        restarts: later.restarts,
+        note: 'the other gateway never signalled and still serving; 0 restarts in the next 30 s',
+      }),
     });
   });
 });

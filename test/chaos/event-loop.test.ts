@@ -8,7 +8,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { chaosConfigured, ChaosWorld } from './harness.js';
+import { chaosConfigured, ChaosWorld, classRow } from './harness.js';
 import { pluginsSection, writeBlockPlugin, writeGatewayConfig } from './vitals-fixtures.js';
 
 const world = new ChaosWorld();
@@ -40,7 +40,7 @@ describe.skipIf(!chaosConfigured)('a degraded event loop', () => {
     const m = await world.startMedic(setup);
     const humans: { at: number; summary: string }[] = [];
     m.running.events.on('human', (e) => humans.push({ at: Date.now(), summary: e.summary }));
-    const calm = await world.waitCalm(m, 'event loop: healthy');
+    const { calm, floorMs } = await world.startUp(m, 'event loop');
     const before = { pid: calm.pid, restarts: calm.restarts };
 
     const faultAt = Date.now();
@@ -76,6 +76,13 @@ describe.skipIf(!chaosConfigured)('a degraded event loop', () => {
       floorMs: 0,
       incidents: [{ id: closed!.id, outcome: closed!.outcome, maxLevel: closed!.maxLevel }],
       timeline: timeline.map((r) => `+${((r.at - faultAt) / 1000).toFixed(1)}s [${r.kind}] ${r.text}`),
+      classRow: classRow(closed!, timeline, {
+        fault: `a plugin blocks the event loop ${BLOCK_MS / 1000} s of every ${(BLOCK_MS + FREE_MS) / 1000} s (\`EVENT_LOOP_ACTION=report\`)`,
+        test: 'event-loop.test.ts',
+        ms: inc!.openedAt - faultAt,
+        floorMs,
+        note: `no restart; resolved ${(((closed!.closedAt ?? fixAt) - fixAt) / 1000).toFixed(1)} s after the blocking stopped`,
+      }),
       note: `fault = blocking starts; the person's step +${((inc!.openedAt - faultAt) / 1000).toFixed(1)} s (seen +${((openedAt - faultAt) / 1000).toFixed(1)} s; EVENT_LOOP_DEGRADED_MS=${DEGRADED_MS}); blocking stopped +${((fixAt - faultAt) / 1000).toFixed(1)} s, resolved ${(((closed!.closedAt ?? fixAt) - fixAt) / 1000).toFixed(1)} s later; no restart; ${evidence}`,
     });
   });

@@ -1,10 +1,11 @@
 /**
  * The chaos project's global setup: builds dist/ (the nuclear scenario runs the real
  * `clawmedic run` command), installs the real OpenClaw once (cached outside the repo),
- * and hands both to the tests. At the end it prints what every scenario measured.
+ * and hands both to the tests. At the end it prints what every scenario measured, and where the run's report is
+ * (kept: `npm run chaos:table -- <report>` renders the README's per-class table from it).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -19,6 +20,7 @@ export default function setup(project: TestProject): () => void {
   process.stderr.write(`[chaos] OpenClaw ${install.openclawVersion} on Node ${install.nodeVersion} from ${install.cacheDir} (${(install.installMs / 1000).toFixed(1)} s)\n`);
   const report = process.env.CHAOS_REPORT_FILE ?? join(tmpdir(), `clawmedic-chaos-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
   writeFileSync(report, '');
+  process.stderr.write(`[chaos] report: ${report}\n`);
   project.provide('openclaw', install);
   project.provide('chaosReport', report);
   return () => {
@@ -31,7 +33,8 @@ export default function setup(project: TestProject): () => void {
     const total = ((Date.now() - started) / 1000).toFixed(0);
     process.stdout.write(`\n[chaos] measurements (${report}); whole run ${total} s, install ${(install.installMs / 1000).toFixed(1)} s\n`);
     process.stdout.write(`${formatMeasurements(rows)}\n`);
-    // Kept only when asked for (CHAOS_REPORT_FILE): a test run leaves nothing behind in /tmp.
-    if (!process.env.CHAOS_REPORT_FILE) rmSync(report, { force: true });
+    // Kept (a few kB): the README's per-class table is rendered from one whole run's report.
+    const classRows = rows.filter((r) => r.classRow).length;
+    process.stdout.write(`[chaos] report kept: ${report} (${rows.length} lines, ${classRows} per-class rows); README table: npm run chaos:table -- ${report}\n`);
   };
 }

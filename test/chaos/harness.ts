@@ -8,6 +8,7 @@
  * on a loaded machine); times are measured and reported, never asserted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ import type { TargetWatchdog } from '../../src/recovery/watchdog/index.js';
 import { captureLogger, freePort, TempDirs, waitFor } from '../fixtures/gateways.js';
 import type { OpenClawInstall } from './openclaw.js';
 import { firstOk, getJson, HealthTrace, TreeJanitor } from './processes.js';
-import { appendMeasurement, type Measurement } from './report.js';
+import { appendMeasurement, type ClassRow, type Measurement } from './report.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -300,7 +301,7 @@ export class ChaosWorld {
   }
 
   /** The first start of a medic's gateway, to healthy and a known-good snapshot; reported as the floor. */
-  async firstStart(m: MedicView, scenario: string, since: number): Promise<TargetView> {
+  async firstStart(m: MedicView, scenario: string, since: number): Promise<TargetView & { floorMs: number }> {
     const healthyAt = await firstOk(m.setup.healthUrl, RECOVERY_TIMEOUT_MS, `${scenario}: the gateway's first 200`);
     const calm = await this.waitCalm(m, `${scenario}: healthy`);
     await this.waitKnownGood(m.setup);
@@ -313,7 +314,7 @@ export class ChaosWorld {
       timeline: [],
       note: 'medic start to the first 200',
     });
-    return calm;
+    return { ...calm, floorMs: healthyAt - (calm.startedAt ?? since) };
   }
 
   async waitKnownGood(setup: ChaosSetup): Promise<string[]> {
@@ -339,7 +340,7 @@ export class ChaosWorld {
   async recovered(
     m: MedicView,
     scenario: string,
-    o: { faultAt: number; before: Set<string>; trace: HealthTrace; note?: string; timeoutMs?: number },
+    o: { faultAt: number; before: Set<string>; trace: HealthTrace; note?: string; timeoutMs?: number; defer?: boolean },
   ): Promise<Recovery> {
     // Right after a fault the medic may not have seen it yet (its status still says healthy):
     // first the incident the fault opens, then the calm after it.
@@ -369,7 +370,8 @@ export class ChaosWorld {
       timeline: records.map((r) => `+${((r.at - o.faultAt) / 1000).toFixed(1)}s ${r.incidentId ?? '-'} [${r.kind}] ${r.text}`),
       note,
     };
-    this.record(measurement);
+    // Deferred: the test records it (with its per-class row) once its assertions passed.
+    if (!o.defer) this.record(measurement);
     return { incidents, records, texts, healthyAt, calm, measurement };
   }
 
@@ -377,8 +379,30 @@ export class ChaosWorld {
     return new Set((await m.incidents()).map((i) => i.id));
   }
 
+  /** Appends `m` to the run's report, with when, the load average then and the OpenClaw version. */
   record(m: Measurement): void {
-    appendMeasurement(this.reportFile, m);
+    appendMeasurement(this.reportFile, {
+      ...m,
+      at: new Date().toISOString(),
+      load: loadavg().map((l) => Math.round(l * 100) / 100),
+      openclaw: this.install.openclawVersion,
+    });
+  }
+
+  /**
+   * The gateway's first start under a just-started medic: healthy and calm, and the floor of this test (exec to
+   * its first 200, the gateway's own start-up), for the per-class table.
+   */
+  async startUp(m: MedicView, what: string): Promise<{ calm: TargetView; floorMs: number }> {
+    const { floorMs } = await this.firstAnswer(m, what);
+    return { calm: await this.waitCalm(m, `${what}: healthy`), floorMs };
+  }
+
+  /** The first 200 of a just-started medic's gateway (calm or not: a fault may open an incident at once), and its floor. */
+  async firstAnswer(m: MedicView, what: string): Promise<{ healthyAt: number; floorMs: number }> {
+    const healthyAt = await firstOk(m.setup.healthUrl, RECOVERY_TIMEOUT_MS, `${what}: the gateway's first 200`);
+    const { startedAt } = await m.status();
+    return { healthyAt, floorMs: healthyAt - (startedAt ?? healthyAt) };
   }
 
   /** For a failed test: timelines, the medic's warnings and the gateway's last lines. */
@@ -420,6 +444,38 @@ export class ChaosWorld {
     if (left.length) process.stderr.write(`[chaos] killed ${left.length} leftover process(es): ${left.join(', ')}\n`);
     await this.dirs.removeAll();
   }
+}
+
+/**
+ * The per-class row of a test's incident: its class, culprit and what it said (from `inc.failure`), its restarts,
+ * and the end state: `healthy` when it resolved with no person asked, or level 4 with the person's step (its
+ * level-4 line's fix) in `person`. `o` gives the fault, the times and, when the gateway healed but a person still got a finding, that;
+ * `o.restarts` when the fault took more than this incident.
+ */
+export function classRow(
+  inc: Incident,
+  records: LadderRecord[],
+  o: { fault: string; test: string; ms: number; floorMs: number | null; finding?: string; note?: string; restarts?: number },
+): ClassRow {
+  const f = inc.failure;
+  if (!f) throw new Error(`incident ${inc.id} names no failure class`);
+  const asked = records.find((r) => r.text.startsWith('level 4: human needed: '))?.text.slice('level 4: human needed: '.length) ?? null;
+  const step = asked === null ? null : `level 4: ${asked.includes('. Fix: ') ? asked.slice(asked.indexOf('. Fix: ') + 7) : asked}`;
+  const healed = step === null && inc.state === 'resolved';
+  return {
+    class: f.class,
+    fault: o.fault,
+    test: o.test,
+    culprit: f.culprit,
+    endState: healed ? 'healthy' : step !== null ? "level 4: a person's step (the fix in the next column)" : `${inc.state} at level ${inc.level}`,
+    healed,
+    person: step ?? o.finding ?? null,
+    ms: o.ms,
+    restarts: o.restarts ?? inc.restarts,
+    floorMs: o.floorMs,
+    said: [f.summary, f.evidence[0]].filter(Boolean).join(' · '),
+    ...(o.note === undefined ? {} : { note: o.note }),
+  };
 }
 
 function tail(path: string, lines: number): string {

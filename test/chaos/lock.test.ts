@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readProcessStartTime } from '../../src/recovery/pid-record.js';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
-import { chaosConfigured, ChaosWorld, expectResolved } from './harness.js';
+import { chaosConfigured, ChaosWorld, classRow, expectResolved } from './harness.js';
 
 const world = new ChaosWorld();
 /** The machine is shared (load above 10 seen): a start-up may take over 60 s; probes are not counted for longer. */
@@ -49,7 +49,7 @@ describe.skipIf(!chaosConfigured)('a stale state lock', () => {
     const faultAt = Date.now();
     const m2 = await world.startMedic(setup);
     const trace = world.trace(m2);
-    const r = await world.recovered(m2, 'stale state lock naming a live sleep', { faultAt, before, trace, note: 'fault = medic start with the stale locks' });
+    const r = await world.recovered(m2, 'stale state lock naming a live sleep', { faultAt, before, trace, note: 'fault = medic start with the stale locks', defer: true });
 
     const inc = expectResolved(r, { outcome: 'fixed by remove-stale-lock', maxLevel: 2, tried: ['remove-stale-lock'] });
     expect(inc.failure).toMatchObject({ class: 'stale-lock', culprit: `pid ${sleep.pid}` });
@@ -64,5 +64,15 @@ describe.skipIf(!chaosConfigured)('a stale state lock', () => {
     expect(sleep.signalCode).toBeNull();
     expect(await readProcessStartTime(sleep.pid!)).toBe(sleepStart);
     expect(readFileSync(setup.configPath, 'utf8')).toBe(configBefore);
+    world.record({
+      ...r.measurement,
+      classRow: classRow(inc, r.records, {
+        fault: 'state locks naming a live `sleep` with the matching start time (pid reuse after a reboot)',
+        test: 'lock.test.ts',
+        ms: r.measurement.faultToHealthyMs,
+        floorMs: r.measurement.floorMs,
+        note: 'the `sleep` alive, never signalled; config untouched',
+      }),
+    });
   });
 });

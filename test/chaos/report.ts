@@ -4,6 +4,37 @@
  * in bench/, a test only checks outcomes.
  */
 import { appendFileSync } from 'node:fs';
+import type { FailureClassName } from '../../src/recovery/types.js';
+
+/**
+ * One failure class's outcome in one chaos test, for the README's per-class table
+ * (`npm run chaos:table -- <report.jsonl>`, test/chaos/class-table.ts). Recorded only once the
+ * test's assertions about it passed.
+ */
+export interface ClassRow {
+  /** The class the incident named. */
+  class: FailureClassName;
+  /** The fault as the table says it, and the chaos test that made it. */
+  fault: string;
+  test: string;
+  culprit: string | null;
+  /** `healthy`, or level 4 when a person's step is what the class calls for (the step itself is `person`). */
+  endState: string;
+  /** Healthy again with no person acting. */
+  healed: boolean;
+  /** What a person was asked for (the step, or a finding beside a healed gateway); null: nobody. */
+  person: string | null;
+  /** The fault to the end state. */
+  ms: number;
+  /** Gateway restarts the medic made for the fault. */
+  restarts: number;
+  /** The gateway's own start-up (exec to its first 200) measured in the same test; null: none started. */
+  floorMs: number | null;
+  /** What the incident said: its class summary and the first evidence line. */
+  said: string;
+  /** More about the end state (the table shows it after it), e.g. how long before a crash a planned restart came. */
+  note?: string;
+}
 
 export interface Measurement {
   scenario: string;
@@ -18,6 +49,12 @@ export interface Measurement {
   /** The incidents' timelines, "+seconds text" per line. */
   timeline: string[];
   note?: string;
+  /** When it was recorded, the load average then (1, 5, 15 min) and the OpenClaw it ran (set by the harness). */
+  at?: string;
+  load?: number[];
+  openclaw?: string;
+  /** The failure class this measurement shows, for the README's per-class table. */
+  classRow?: ClassRow;
 }
 
 export function appendMeasurement(file: string, m: Measurement): void {

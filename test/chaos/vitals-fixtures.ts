@@ -3,7 +3,7 @@
  * stops it on later starts), a plugin that throws a few seconds after start on its first boots
  * (to trip OpenClaw's own crash-loop breaker), and a gateway config with extra sections.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minimalConfig, type ChaosSetup } from './harness.js';
 
@@ -18,30 +18,60 @@ function writePlugin(root: string, id: string, body: string[]): string {
 }
 
 /**
- * Leaks `mbPerSecond` MB of JS heap (arrays of doubles) from `afterMs` after register, in the
- * gateway process only (not in a CLI command that loads plugins), the first time only: it writes
- * `marker` (its start time) and a later start that finds the marker does not leak.
+ * Leaks `mbPerSecond` MB of JS heap (arrays of doubles, in 512 KiB chunks) in the gateway process only (not in a CLI command
+ * that loads plugins), from `afterHealthyMs` after the gateway's own `/healthz` (`healthUrl`) first answers,
+ * on its first `boots` starts: each leaking start appends its start time and pid to `log` (one line each), a
+ * later start that finds `boots` lines there does not leak. Once per process, not per module instance: the real
+ * gateway registers the plugin from two module instances (seen: two leak starts 4 s apart in one gateway), and a
+ * module-level guard let both leak, so the first boot used up both boots' leaks and the second boot never leaked.
  */
-export function writeLeakPlugin(root: string, id: string, marker: string, mbPerSecond: number, afterMs = 5_000): string {
-  const perTick = Math.round((mbPerSecond * 1024 * 1024) / 8 / 10); // doubles per 100 ms
+export function writeLeakPlugin(root: string, id: string, o: { log: string; mbPerSecond: number; healthUrl: string; afterHealthyMs: number; boots: number }): string {
+  // Chunks of 64 Ki doubles (512 KiB, a fast-elements array) filled natively: Array.from with a callback per
+  // element kept the gateway's event loop busy (~300 ms lags on a loaded machine), so its /healthz stopped
+  // answering before the heap ran out and the medic took it for a hang, not the exit 134 this is about.
+  const chunks = Math.max(1, Math.round((o.mbPerSecond * 1024 * 1024) / 8 / 10 / 65_536)); // per 100 ms
+  const log = JSON.stringify(o.log);
   return writePlugin(root, id, [
-    `import { existsSync, writeFileSync } from 'node:fs';`,
+    `import { appendFileSync, existsSync, readFileSync } from 'node:fs';`,
     `const hold = [];`,
-    `let armed = false;`,
+    `const key = Symbol.for('clawmedic.chaos.leak.${id}');`,
+    `const leak = () => {`,
+    `  const done = existsSync(${log}) ? readFileSync(${log}, 'utf8').split('\\n').filter(Boolean).length : 0;`,
+    `  if (done >= ${o.boots}) return;`,
+    `  appendFileSync(${log}, Date.now() + ' ' + process.pid + '\\n');`,
+    `  setInterval(() => { for (let k = 0; k < ${chunks}; k++) hold.push(new Array(65536).fill(k + 0.5)); }, 100).unref();`,
+    `};`,
     `export default {`,
     `  id: '${id}',`,
     `  name: '${id}',`,
     `  register() {`,
-    `    if (armed) return;`,
-    `    armed = true;`,
-    `    setTimeout(() => {`,
-    `      if (!/gateway/.test(process.title) || existsSync(${JSON.stringify(marker)})) return;`,
-    `      writeFileSync(${JSON.stringify(marker)}, String(Date.now()));`,
-    `      setInterval(() => { hold.push(Array.from({ length: ${perTick} }, (_, i) => i + 0.5)); }, 100).unref();`,
-    `    }, ${afterMs}).unref();`,
+    `    if (globalThis[key]) return;`,
+    `    globalThis[key] = true;`,
+    `    let answered = false;`,
+    `    const poll = setInterval(async () => {`,
+    `      if (answered || !/gateway/.test(process.title)) return;`,
+    `      const ok = await fetch(${JSON.stringify(o.healthUrl)}, { signal: AbortSignal.timeout(900) }).then((r) => r.ok, () => false);`,
+    `      if (!ok || answered) return;`,
+    `      answered = true;`,
+    `      clearInterval(poll);`,
+    `      setTimeout(leak, ${o.afterHealthyMs}).unref();`,
+    `    }, 1000);`,
+    `    poll.unref();`,
     `  },`,
     `};`,
   ]);
+}
+
+/** The leaks `writeLeakPlugin` logged: when each started (ms since the epoch) and in which pid, oldest first. */
+export function leakStarts(log: string): { at: number; pid: number }[] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [at, pid] = l.split(' ').map(Number);
+      return { at: at!, pid: pid! };
+    });
 }
 
 /** Throws `afterMs` after register in the gateway, on its first `times` boots (counted in `counter`). */

@@ -139,14 +139,21 @@ export function exited(c: Step, exit: ExitInfo): void {
   const short = exit.code !== null && since !== null && c.now - since < c.o.flapRunMs;
   Object.assign(s.process, { status: 'stopped', pid: null, lastExit: exit });
   markDown(c);
+  const what = describeExit(exit);
+  const failure = failureOfExit(exit, what);
   if (wasStopping) {
     s.pending = null;
+    // Stopped because it no longer answered, it died of its own first: a heap running out stops the answers for
+    // the last seconds of garbage collection before exit 134 (seen on the real gateway under load). Still an
+    // out of memory: the incident says so, and it counts towards the memory finding.
+    if (failure.class === 'out-of-memory' && s.incident) {
+      noteFailure(c, s.incident, failure);
+      memoryExited(c, ranAs);
+    }
     continueAfterStop(c);
     return;
   }
   if (s.pending?.work === 'start') s.pending = null;
-  const what = describeExit(exit);
-  const failure = failureOfExit(exit, what);
   fault(c, what, exit.hint, unstable, died, short, failure);
   if (failure.class === 'out-of-memory') memoryExited(c, ranAs);
 }

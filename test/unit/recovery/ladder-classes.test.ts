@@ -95,6 +95,19 @@ describe('failure classes in the ladder', () => {
     expect(ofType(actions, 'StartGateway')).toHaveLength(1);
   });
 
+  it('out of memory while being stopped for a hang (the heap ran out in its last seconds of GC): still named, and counted', () => {
+    const h = healthy();
+    h.after(5_000, probeFail());
+    h.after(5_000, probeFail());
+    const hang = h.after(5_000, probeFail());
+    expect(ofType(hang, 'StopGateway')).toHaveLength(1);
+    const actions = h.send(outOfMemory());
+    expect(h.openIncident.failure).toMatchObject({ class: 'out-of-memory', summary: 'ran out of memory (JavaScript heap out of memory)' });
+    expect(records(actions)).toContain('failure class out-of-memory: ran out of memory (JavaScript heap out of memory) (evidence: "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory")');
+    expect(h.state.vitals?.memoryRestarts).toHaveLength(1);
+    expect(ofType(actions, 'StartGateway')).toHaveLength(1); // the restart the hang asked for goes on
+  });
+
   it('a stale lock: level 2 at once, the lock removed for its pid (never a signal), then verified', () => {
     const h = new LadderHarness();
     h.sendAll(boot(), started(100));
