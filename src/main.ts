@@ -19,6 +19,7 @@ import { ConfigGuard } from './recovery/repair/config-guard.js';
 import { portFromUrl } from './recovery/repair/port-holder.js';
 import { GatewayRepairKit } from './recovery/repair/repairs.js';
 import { ServiceGateway } from './recovery/service-gateway.js';
+import { journalOf, serviceUnitOf } from './recovery/service-journal.js';
 import { ChildSupervisor, readPidRecord } from './recovery/supervisor.js';
 import { openStore } from './store/index.js';
 import { VERSION } from './version.js';
@@ -304,6 +305,7 @@ export function defaultAdapters(
         restartCommand: t.restartCommand,
         stopCommand: t.stopCommand,
         logFile: t.logFile,
+        journal: journalOf(serviceUnitOf(t.serviceUnit, t.restartCommand), deps),
         timeoutMs: t.startupGraceMs,
         env: deps.env,
         log: deps.log,
