@@ -204,6 +204,8 @@ export interface Incident {
   failure?: FailureClass;
   /** Plugins disabled in this incident (`disable-plugin`), in order. */
   disabledPlugins?: string[];
+  /** Of those, the plugins an operator re-enabled since (the card's button): their button is gone. */
+  reenabledPlugins?: string[];
   /** What brought it back, or why it ended. */
   outcome: string | null;
 }

@@ -95,6 +95,8 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
         const r = p.repairs.enablePlugin
           ? await p.repairs.enablePlugin(action.plugin).catch((err: Error) => ({ ok: false, detail: err.message }))
           : { ok: false, detail: 'not an OpenClaw gateway: no plugin to enable' };
+        // The card's button goes once the plugin is back (a second click is then a no-op, see checkEnablePlugin).
+        if (r.ok) await p.outbox.pluginReenabled(action.incidentId, action.plugin).catch((err: Error) => p.log.warn(`[${p.target}] could not mark plugin ${action.plugin} re-enabled: ${err.message}`));
         await p.dispatch({ type: 'PluginEnableFinished', plugin: action.plugin, incidentId: action.incidentId, by: action.by, ...r });
       });
     case 'ClassifyOutage':
