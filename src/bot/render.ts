@@ -102,6 +102,7 @@ function closedButtons(inc: Incident): APIActionRowComponent<APIComponentInMessa
   // A row holds 5 buttons: the postmortem and up to 4 plugins (an incident disables at most 3).
   const plugins = inc.state === 'resolved' ? (inc.disabledPlugins ?? []).slice(0, 4) : [];
   plugins.forEach((id, n) => {
+    if (inc.reenabledPlugins?.includes(id)) return; // re-enabled since: its button is gone (the postmortem stays)
     row.addComponents(
       new ButtonBuilder().setCustomId(customId('enable', inc.target, enableSubject(inc.id, n))).setLabel(truncate(`Re-enable plugin ${id}`, 80)).setStyle(ButtonStyle.Secondary),
     );

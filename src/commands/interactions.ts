@@ -234,7 +234,10 @@ async function enableButton(i: ButtonInteraction, d: InteractionDeps, dog: Targe
   if (typeof (dog as Partial<TargetWatchdog>).enablePlugin !== 'function') {
     return void (await i.editReply({ content: `⚠️ ${dog.name} runs on another host: re-enable it there with \`openclaw plugins enable ${plugin}\`.` }));
   }
-  await dog.enablePlugin(found.incident, plugin, by);
+  if ((await dog.enablePlugin(found.incident, plugin, by)) === 'already-enabled') {
+    await audit(d, i, dog.name, `plugin ${plugin} (disabled in ${found.incident.id}) is already enabled again: nothing done`);
+    return void (await i.editReply({ content: `✅ Plugin \`${plugin}\` is already enabled again on **${dog.name}**; nothing done.`, allowedMentions: { parse: [] } }));
+  }
   await i.editReply({
     content: `🔌 Re-enabling plugin \`${plugin}\` on **${dog.name}** (\`openclaw plugins enable ${plugin}\`); the result follows in the ${found.incident.id} thread. If it crashes the gateway again, clawmedic disables it again.`,
     allowedMentions: { parse: [] },

@@ -10,6 +10,7 @@ import { ConfigGuard } from '../recovery/repair/config-guard.js';
 import { portFromUrl } from '../recovery/repair/port-holder.js';
 import { GatewayRepairKit } from '../recovery/repair/repairs.js';
 import { ServiceGateway } from '../recovery/service-gateway.js';
+import { journalOf, serviceUnitOf } from '../recovery/service-journal.js';
 import { ChildSupervisor, readPidRecord } from '../recovery/supervisor.js';
 import { buildVitalsMonitor } from '../recovery/vitals/build.js';
 
@@ -39,6 +40,7 @@ export function defaultAdapters(
         restartCommand: t.restartCommand,
         stopCommand: t.stopCommand,
         logFile: t.logFile,
+        journal: journalOf(serviceUnitOf(t.serviceUnit, t.restartCommand), deps),
         timeoutMs: t.startupGraceMs,
         env: deps.env,
         log: deps.log,

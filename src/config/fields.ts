@@ -43,6 +43,8 @@ export const TARGET_FIELDS = {
   stopCommand: { env: 'GATEWAY_STOP_COMMAND', schema: text.nullable(), def: null },
   /** A log file to tail for a gateway the medic does not own. */
   logFile: { env: 'GATEWAY_LOG_FILE', schema: text.nullable(), def: null },
+  /** The systemd user unit whose journal a service's outage is read from; null: `openclaw-gateway` when GATEWAY_RESTART_COMMAND runs `systemctl --user`; `none`: not read. */
+  serviceUnit: { env: 'GATEWAY_SERVICE_UNIT', schema: text.nullable(), def: null },
   healthUrl: { env: 'GATEWAY_HEALTH_URL', schema: url, def: 'http://127.0.0.1:18789/healthz' },
   readyUrl: { env: 'GATEWAY_READY_URL', schema: url.nullable(), def: null },
   configPath: { env: 'GATEWAY_CONFIG_PATH', schema: text, def: '~/.openclaw/openclaw.json' },

@@ -68,10 +68,10 @@ export interface GatewayProcess {
   /** The last lines the gateway printed (stdout and stderr), oldest first. */
   recentOutput(lines?: number): string[];
   /**
-   * A gateway whose exits are invisible (a service) stopped answering: the class its log and state dir name, or
-   * null (absent: nothing to read).
+   * A gateway whose exits are invisible (a service) stopped answering: the class its log, its journal and its state
+   * dir name, or null (absent: nothing to read). Never rejects: what cannot be read names nothing.
    */
-  classifyOutage?(now: number): FailureClass | null;
+  classifyOutage?(now: number): Promise<FailureClass | null>;
   /** Stops watching (and, when `stopGateway`, stops the gateway too). */
   close(stopGateway: boolean): Promise<void>;
 }

@@ -5,8 +5,9 @@
  */
 import { GatewayStartError } from '../errors.js';
 import { LogTail } from '../lib/log-tail.js';
-import { classifyGatewayExit } from './classify/evidence.js';
+import { bundleNames, classifyGatewayExit } from './classify/evidence.js';
 import type { GatewayProcess, Logger } from './ports.js';
+import type { ServiceJournal } from './service-journal.js';
 import { stateDirOf } from './repair/state-lock.js';
 import { describeResult, runCommand, type CommandResult } from '../lib/run-command.js';
 import type { ExitInfo, FailureClass } from './types.js';
@@ -26,6 +27,10 @@ export interface ServiceGatewayOptions {
   logFile?: string | null;
   /** Lines kept from `logFile`. Default 500. */
   outputLines?: number;
+  /** The systemd user unit's journal and exit status (GATEWAY_SERVICE_UNIT); null or absent: not read. */
+  journal?: ServiceJournal | null;
+  /** When the medic started watching (epoch ms): what the journal and the state dir hold from before is not read. Default: now. */
+  since?: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   log: Logger;
@@ -45,6 +50,10 @@ export class ServiceGateway implements GatewayProcess {
   private readonly tail: LogTail | null;
   /** Lines of the log already looked at by `classifyOutage` (the backlog before the medic started counts as seen). */
   private seen = 0;
+  /** The last look at the journal (epoch ms): each outage reads only what came after. */
+  private lastLook: number;
+  /** Stability bundles there at the last look: they belong to an earlier outage (or to before the medic started). */
+  private readonly seenBundles: Set<string>;
 
   constructor(options: ServiceGatewayOptions) {
     this.options = options;
@@ -54,21 +63,30 @@ export class ServiceGateway implements GatewayProcess {
         : new LogTail({ path: options.logFile, lines: options.outputLines ?? DefaultServiceGatewayOptions.outputLines });
     this.tail?.read();
     this.seen = this.tail?.mark ?? 0;
+    this.lastLook = options.since ?? Date.now();
+    this.seenBundles = new Set(bundleNames(stateDirOf(options.env ?? process.env)));
   }
 
   /**
    * The service stopped answering and its exit is invisible: what the gateway left behind says why, as for an
-   * exit the medic saw (`classifyExit`), from what is observable: the lines its log file (`logFile`) got since the
-   * last look (never the backlog from before the medic started), and the newest stability bundle OpenClaw wrote in
-   * its state dir (OPENCLAW_STATE_DIR or ~/.openclaw) lately. The exit code is unknown, so a plugin is named only
-   * from a stability bundle or a stack line, never from a code. Null when nothing names a class.
+   * exit the medic saw (`classifyExit`), from what is observable since the last look (never the backlog from before
+   * the medic started): the lines its log file (`logFile`) got, the lines the systemd unit left in the journal and
+   * how its main process ended (`journal`), and the newest stability bundle OpenClaw wrote in its state dir
+   * (OPENCLAW_STATE_DIR or ~/.openclaw) that was not there at the last look. Without a known exit code, 1 is assumed: a plugin is then named only from
+   * a stability bundle or a stack line, never from a code. Null when nothing names a class.
    */
-  classifyOutage(now: number): FailureClass | null {
+  async classifyOutage(now: number): Promise<FailureClass | null> {
     const lines = this.tail ? this.tail.linesSince(this.seen) : [];
     this.seen = this.tail?.mark ?? 0;
-    const env = this.options.env ?? process.env;
-    // The code is unknown: 1 lets a stack line or a bundle name a plugin (a plain 'exit' is never claimed from it).
-    return classifyGatewayExit({ code: 1, signal: null, at: now }, lines, stateDirOf(env));
+    const since = this.lastLook;
+    this.lastLook = now;
+    const journal = this.options.journal ?? null;
+    const [journalLines, exit] = journal ? await Promise.all([journal.linesSince(since), journal.lastExit()]) : [[], null];
+    const stateDir = stateDirOf(this.options.env ?? process.env);
+    const code = exit ? exit.code : 1;
+    const failure = classifyGatewayExit({ code, signal: exit?.signal ?? null, at: now }, [...journalLines, ...lines], stateDir, this.seenBundles);
+    for (const name of bundleNames(stateDir)) this.seenBundles.add(name);
+    return failure;
   }
 
   /** The service manager owns the process: there is nothing to adopt. */

@@ -211,6 +211,8 @@ export interface Incident {
   failure?: FailureClass;
   /** Plugins disabled in this incident (`disable-plugin`), in order. */
   disabledPlugins?: string[];
+  /** Of those, the plugins an operator re-enabled since (the card's button): their button is gone. */
+  reenabledPlugins?: string[];
   /** What brought it back, or why it ended. */
   outcome: string | null;
 }
@@ -294,7 +296,8 @@ export interface Vitals {
   memoryRestarts: number[];
 }
 
-export type PendingWork = 'start' | 'stop' | 'diagnose' | 'agent' | RepairStep;
+/** `classify`: a service stopped answering and what it left behind is being read (ClassifyOutage). */
+export type PendingWork = 'start' | 'stop' | 'diagnose' | 'agent' | 'classify' | RepairStep;
 
 export interface TargetState {
   target: string;
@@ -329,7 +332,8 @@ export interface TargetState {
   restarts: number;
   restartAt: number | null;
   /** The one piece of work in flight (single flight), and what follows a stop. */
-  pending: { work: PendingWork; since: number } | null;
+  /** Work in flight; `why`: for `classify`, the outage being read (it goes on the timeline with the next rung). */
+  pending: { work: PendingWork; since: number; why?: string } | null;
   afterStop: 'start' | 'diagnose' | 'agent' | null;
   /** The config the gateway runs on is proven and kept as known-good (a copy was asked for). */
   snapshotTaken: boolean;
@@ -400,8 +404,8 @@ export type LadderEvent =
   /** An operator re-enables `plugin`, which the ladder disabled in incident `incidentId` (`disable-plugin`). */
   | { type: 'PluginEnableRequested'; plugin: string; incidentId: string; by: string }
   | { type: 'PluginEnableFinished'; plugin: string; incidentId: string; by: string; ok: boolean; detail: string }
-  /** What a service gateway's log and state dir say of the outage (`ClassifyOutage`), when they name a class. */
-  | { type: 'OutageClassified'; failure: FailureClass };
+  /** What a service gateway's log, journal and state dir say of the outage (`ClassifyOutage`); null: they name no class. */
+  | { type: 'OutageClassified'; failure: FailureClass | null };
 
 /** Kinds of record the ladder writes to the incident timeline and the audit log. */
 export type RecordKind =

@@ -94,7 +94,9 @@ describe('a plugin the ladder disabled', () => {
     expect((await lastResponse(f, outsider.id)).content).toBe('⛔ Only operators may use these buttons.');
     expect(readFileSync(calls, 'utf8')).not.toMatch(/plugins enable/);
 
-    const op = await f.button({ customId: enable, messageId: card.id });
+    // Two clicks at once (two operators, or a double click): one re-enable runs; the other is a polite no-op, audited.
+    const [op, again] = await Promise.all([f.button({ customId: enable, messageId: card.id }), f.button({ customId: enable, messageId: card.id })]);
+    expect((await lastResponse(f, again.id)).content).toBe(`✅ Plugin \`${PLUGIN}\` is already enabled again on **gw**; nothing done.`);
     expect((await lastResponse(f, op.id)).content).toBe(
       `🔌 Re-enabling plugin \`${PLUGIN}\` on **gw** (\`openclaw plugins enable ${PLUGIN}\`); the result follows in the gw-1 thread. If it crashes the gateway again, clawmedic disables it again.`,
     );
@@ -110,5 +112,17 @@ describe('a plugin the ladder disabled', () => {
     expect(audit.some((t) => t.includes(`(${f.users.outsider.id}) on message ${card.id}: refused button enable`))).toBe(true);
     expect(audit.some((t) => new RegExp(`on message ${card.id}: clicked enable \\(gw-1\\.0\\)$`).test(t))).toBe(true);
     expect(audit.some((t) => t.startsWith('plugin crash-plugin re-enabled for discord:'))).toBe(true);
+
+    // Once re-enabled, the card loses that button; the Postmortem button that shares its row stays.
+    const edited = await waitFor(() => {
+      const c = f.channelMessages(f.channelId).find((m) => m.id === card.id);
+      return c && buttonsOf(c).length === 1 ? c : null;
+    }, { what: 'the card edited without the re-enable button' });
+    expect(buttonsOf(edited).map((b) => [b.custom_id, b.label])).toEqual([['cm:postmortem:gw:gw-1', 'Postmortem']]);
+    expect(await r.store.getIncident('gw-1')).toMatchObject({ incident: { disabledPlugins: [PLUGIN], reenabledPlugins: [PLUGIN] } });
+    const enables = () => readFileSync(calls, 'utf8').split('\n').filter((l) => l === `plugins enable ${PLUGIN}`);
+    expect(enables()).toHaveLength(1);
+    const audited = (await r.store.listAudit({ limit: 200 })).filter((x) => x.kind === 'operator').map((x) => x.text);
+    expect(audited.some((t) => t.endsWith(`on message ${card.id}: plugin ${PLUGIN} (disabled in gw-1) is already enabled again: nothing done`))).toBe(true);
   });
 });

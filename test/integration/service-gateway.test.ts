@@ -17,23 +17,25 @@ describe('ServiceGateway', () => {
     // The backlog: an old crash from before the medic started says nothing of today's outage.
     await writeFile(logFile, 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n');
     const gateway = new ServiceGateway({ target: 'svc', restartCommand: 'true', logFile, env: { OPENCLAW_STATE_DIR: stateDir, HOME: dir }, log: captureLogger() });
-    expect(gateway.classifyOutage(Date.now())).toBeNull();
+    expect(await gateway.classifyOutage(Date.now())).toBeNull();
     await appendFile(logFile, '2026-12-03T17:00:00.000+00:00 [gateway] ready\n<--- Last few GCs --->\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n');
-    expect(gateway.classifyOutage(Date.now())).toMatchObject({
+    expect(await gateway.classifyOutage(Date.now())).toMatchObject({
       class: 'out-of-memory',
       evidence: ['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'],
       summary: 'ran out of memory (JavaScript heap out of memory)',
     });
-    expect(gateway.classifyOutage(Date.now())).toBeNull(); // looked at already
+    expect(await gateway.classifyOutage(Date.now())).toBeNull(); // looked at already
     // A plugin's unhandled rejection leaves a stability bundle whose stack names it (the log may say nothing).
     const stability = join(stateDir, 'logs', 'stability');
     await mkdir(stability, { recursive: true });
     const stack = 'Error: rejected later by leaky\n    at Timeout._onTimeout (/s/tmp/plugin-captures/9a/captures/openclaw-plugin-build-1/package-0/node_modules/leaky/index.js:4:40)';
     await writeFile(join(stability, 'openclaw-stability-2026-12-03T17-00-00-000Z-4242-unhandled_rejection.json'), JSON.stringify({ error: { stack } }));
-    expect(gateway.classifyOutage(Date.now())).toMatchObject({ class: 'plugin-crash', culprit: 'leaky' });
+    expect(await gateway.classifyOutage(Date.now())).toMatchObject({ class: 'plugin-crash', culprit: 'leaky' });
+    // That bundle belongs to that outage: the next one does not name the plugin again from it (a false repeat).
+    expect(await gateway.classifyOutage(Date.now())).toBeNull();
     // Without a log file: the state dir alone.
     const bare = new ServiceGateway({ target: 'svc', restartCommand: 'true', env: { OPENCLAW_STATE_DIR: join(dir, 'empty'), HOME: dir }, log: captureLogger() });
-    expect(bare.classifyOutage(Date.now())).toBeNull();
+    expect(await bare.classifyOutage(Date.now())).toBeNull();
   });
 
   it('restarts through the restart command; the pid stays unknown', async () => {

@@ -10,6 +10,7 @@ import type { FailureClass, Incident } from '../types.js';
 import { record, type Step } from './context.js';
 import { needPerson } from './incident.js';
 import { enterLevel2 } from './repair.js';
+import { continueOutage } from './supervise.js';
 import { memoryExited } from './vitals.js';
 
 /** Classes that say no more than the exit code: a more specific class is never replaced by one of them. */
@@ -68,14 +69,31 @@ function evidenceText(f: FailureClass): string {
 
 /**
  * A service gateway (GATEWAY_RESTART_COMMAND: its exits are invisible) stopped answering, and what it left behind
- * (its log file, a stability bundle) names the class: the incident says so, an out-of-memory counts towards the
- * memory finding, and a person's class (a state database newer than the build, no usable Node, two supervisors)
- * goes to a person at once instead of restarting the service again and again. Other classes keep the usual rungs.
+ * (its log file, the systemd journal, a stability bundle) was read (`f`: the class it names, or null). The incident
+ * says so; an out-of-memory counts towards the memory finding; a person's class (a state database newer than the
+ * build, no usable Node, two supervisors) goes to a person at once instead of restarting the service again and
+ * again. When the ladder waited for it (`pending` classify), the next rung follows as for an exit (`routeFailure`):
+ * a plugin named at two outages in a row is disabled, a stale lock removed, a newer stamp rewritten by the doctor,
+ * each through the level-2 repairs and verified by the restart command; the others restart the service.
  */
-export function outageClassified(c: Step, f: FailureClass): void {
-  const inc = c.s.incident;
-  if (!inc || c.o.supervised || inc.failure?.class !== 'hang') return; // late, or already named more precisely
-  noteFailure(c, inc, f);
+export function outageClassified(c: Step, f: FailureClass | null): void {
+  const s = c.s;
+  const waited = s.pending?.work === 'classify' ? s.pending : null;
+  if (waited) s.pending = null;
+  const inc = s.incident;
+  if (!inc || c.o.supervised) return;
+  if (!waited) {
+    // Read beside a person's step or a watch-only escalation: the class is named, no rung is taken.
+    if (!f || inc.failure?.class !== 'hang') return; // late, or already named more precisely
+    noteFailure(c, inc, f);
+    if (f.class === 'out-of-memory') memoryExited(c, null);
+    if (needsPerson(f) && inc.state !== 'waiting_human') personStep(c, f);
+    return;
+  }
+  const why = waited.why ?? 'not answering';
+  if (!f) return continueOutage(c, why, false, false, null);
+  const repeat = noteFailure(c, inc, f);
   if (f.class === 'out-of-memory') memoryExited(c, null);
-  if (needsPerson(f) && inc.state !== 'waiting_human') personStep(c, f);
+  if (needsPerson(f) && inc.state !== 'waiting_human') return personStep(c, f);
+  continueOutage(c, why, false, false, { failure: f, repeat });
 }

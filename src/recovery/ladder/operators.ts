@@ -121,10 +121,11 @@ function unpause(c: Step): void {
  * incident disabled, once it is over (while it is open, its repair is still being verified), and not while other
  * work on the gateway is in flight.
  */
-export function checkEnablePlugin(state: TargetState, incident: Pick<Incident, 'id' | 'target' | 'disabledPlugins'>, plugin: string): string | null {
+export function checkEnablePlugin(state: TargetState, incident: Pick<Incident, 'id' | 'target' | 'disabledPlugins' | 'reenabledPlugins'>, plugin: string): string | null {
   if (incident.target !== state.target || incident.disabledPlugins?.includes(plugin) !== true) {
     return `incident ${incident.id} did not disable plugin ${plugin} on ${state.target}; nothing done`;
   }
+  if (incident.reenabledPlugins?.includes(plugin)) return alreadyEnabled(plugin, incident.id);
   if (state.incident?.id === incident.id) return `incident ${incident.id} is still open: re-enable plugin ${plugin} once it is resolved`;
   if (state.pending) return `busy: ${state.pending.work} is in progress; try again when it finishes`;
   return null;
@@ -143,4 +144,9 @@ export function enablePluginFinished(c: Step, plugin: string, incidentId: string
 /** A line on the timeline of `incidentId`, which may be closed (the thread where the plugin was disabled). */
 function recordOn(c: Step, incidentId: string, kind: RecordKind, text: string, by: string): void {
   c.actions.push({ type: 'Record', record: { kind, at: c.now, target: c.s.target, incidentId, level: null, text, by } });
+}
+
+/** A second click on a re-enable button (a stale card, two operators at once): said politely, nothing run again. */
+export function alreadyEnabled(plugin: string, incidentId: string): string {
+  return `plugin ${plugin} is already enabled again (it was re-enabled after ${incidentId}); nothing done`;
 }

@@ -243,10 +243,30 @@ export function probeFailed(c: Step, result: ProbeResult): void {
   const inc = openIncident(c, `gateway ${why}`, wasUp || !waiting ? `gateway ${why}` : null);
   const evidence = [...(result.error ? [result.error] : []), ...(result.pinnedMs !== undefined ? [`main thread pinned (100% of a core) for ${(result.pinnedMs / 1000).toFixed(1)} s`] : [])];
   noteFailure(c, inc, { class: 'hang', culprit: null, evidence, summary: `the gateway is ${why}` });
-  // A service's exits are invisible: what it left behind (its log, a stability bundle) may name the class.
-  // Once per outage: a day of failed probes while a human is awaited asks nothing new.
-  if (!c.o.supervised && inc.failure?.class === 'hang' && (wasUp || !waiting)) c.actions.push({ type: 'ClassifyOutage' });
   s.probe.failures = 0;
+  // A service's exits are invisible: what it left behind (its log, the journal, a stability bundle) may name the class.
+  // Once per outage: a day of failed probes while a human is awaited asks nothing new.
+  if (!c.o.supervised && (wasUp || !waiting)) {
+    c.actions.push({ type: 'ClassifyOutage' });
+    // As an exit is read before the supervised ladder picks its rung, a service's next rung waits for what it left
+    // behind (OutageClassified): a plugin it names is disabled, a lock removed, a stamp rewritten, not restarted blindly.
+    if (inc.state !== 'waiting_human' && c.o.canRestart) {
+      if (inc.level < 2 && !p.becameHealthy) countUnstableExit(c);
+      s.pending = { work: 'classify', since: c.now, why };
+      return;
+    }
+  }
+  continueOutage(c, why, wasUp, !p.becameHealthy, null);
+}
+
+/**
+ * The rung after a gateway stopped answering; for a service, once what it left behind was read (`named`: the class it
+ * names and whether the incident had named the same before), as `fault` does for an exit: a certain class takes its
+ * own rung (a plugin that killed two runs in a row is disabled, a stale lock removed, a newer stamp rewritten).
+ */
+export function continueOutage(c: Step, why: string, wasUp: boolean, unstable: boolean, named: { failure: FailureClass; repeat: boolean } | null): void {
+  const inc = c.s.incident;
+  if (!inc) return;
   if (inc.state === 'waiting_human') {
     // It answered and stopped: a new fact; a gateway we run is stopped and looked at again.
     if (wasUp && c.o.supervised && !inc.approval) enterLevel2(c, 'stopped answering while waiting for a human: stopping it to look again');
@@ -254,7 +274,8 @@ export function probeFailed(c: Step, result: ProbeResult): void {
   }
   if (!c.o.canRestart) return escalate(c, 'clawmedic cannot restart it (watch-only: no GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND)');
   if (inc.level >= 2) return repairFailed(c, `${inc.verifying ?? 'the repair'} did not bring it back: ${why}`);
-  if (!p.becameHealthy) countUnstableExit(c);
+  if (unstable) countUnstableExit(c);
+  if (named && routeFailure(c, named.failure, named.repeat)) return;
   if (breakerOpen(c)) return enterLevel2(c, breakerText(c));
   setLevel(c, 1, c.o.supervised ? 'alive but not answering: restarting it' : 'not answering: restarting the service');
   restart(c, 'not answering');

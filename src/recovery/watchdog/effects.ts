@@ -95,12 +95,18 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
         const r = p.repairs.enablePlugin
           ? await p.repairs.enablePlugin(action.plugin).catch((err: Error) => ({ ok: false, detail: err.message }))
           : { ok: false, detail: 'not an OpenClaw gateway: no plugin to enable' };
+        // The card's button goes once the plugin is back (a second click is then a no-op, see checkEnablePlugin).
+        if (r.ok) await p.outbox.pluginReenabled(action.incidentId, action.plugin).catch((err: Error) => p.log.warn(`[${p.target}] could not mark plugin ${action.plugin} re-enabled: ${err.message}`));
         await p.dispatch({ type: 'PluginEnableFinished', plugin: action.plugin, incidentId: action.incidentId, by: action.by, ...r });
       });
     case 'ClassifyOutage':
       return void background(p, action.type, async () => {
-        const failure = p.gateway.classifyOutage?.(p.clock.now()) ?? null;
-        if (failure) await p.dispatch({ type: 'OutageClassified', failure });
+        // Always answered (null: nothing named): the ladder may be waiting for it to pick the next rung.
+        const failure = await Promise.resolve(p.gateway.classifyOutage?.(p.clock.now()) ?? null).catch((err: Error) => {
+          p.log.warn(`[${p.target}] could not read what the gateway left behind: ${err.message}`);
+          return null;
+        });
+        await p.dispatch({ type: 'OutageClassified', failure });
       });
     default:
       return unreachable(action);

@@ -10,7 +10,7 @@ import type { AgentOutcome, Incident, LadderRecord, PendingApproval, TargetStatu
 
 export interface OutboxOptions {
   target: string;
-  store: Pick<Store, 'appendRecord' | 'saveIncident'>;
+  store: Pick<Store, 'appendRecord' | 'saveIncident' | 'getIncident'>;
   events: MedicEvents;
   log: Logger;
   redactor: Redactor;
@@ -43,6 +43,18 @@ export class Outbox {
     const incident = this.redacted(raw);
     await this.o.store.saveIncident(incident);
     this.o.events.emit('incident', incident, this.redacted(this.o.status()));
+  }
+
+  /**
+   * An operator re-enabled `plugin`, which the closed incident `incidentId` had disabled: the stored incident says so
+   * and is emitted again, so its card loses that plugin's button.
+   */
+  async pluginReenabled(incidentId: string, plugin: string): Promise<void> {
+    const found = await this.o.store.getIncident(incidentId);
+    if (!found) return;
+    const inc = found.incident;
+    if (inc.reenabledPlugins?.includes(plugin)) return;
+    await this.incident({ ...inc, reenabledPlugins: [...(inc.reenabledPlugins ?? []), plugin] });
   }
 
   /** A person is needed: the gateway's last lines go to the timeline and with the notice. */

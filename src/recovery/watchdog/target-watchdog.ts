@@ -46,6 +46,8 @@ const MIN_WAKE_MS = 250;
 const DEFAULT_PROBE_RETRY_MS = 500;
 
 export class TargetWatchdog {
+  /** Re-enables asked for in this process (`incidentId/plugin`): a second click is a no-op, not a second run. */
+  private readonly reenabling = new Set<string>();
   private state: TargetState;
   /** The state as of the last fully committed step: what status() shows, never ahead of the store. */
   private published: TargetState;
@@ -207,10 +209,21 @@ export class TargetWatchdog {
 
   /**
    * An operator re-enables `plugin`, which the ladder disabled in `incident` (refused while that incident is open,
-   * or for a plugin it did not disable). The result follows on that incident's timeline.
+   * or for a plugin it did not disable). The result follows on that incident's timeline. `already-enabled`, and
+   * nothing run: it was re-enabled since (the stored incident says so), or a re-enable of it is under way here (two
+   * clicks at once, a stale card).
    */
-  enablePlugin(incident: Pick<Incident, 'id' | 'target' | 'disabledPlugins'>, plugin: string, by: string): Promise<void> {
-    return this.request((s) => checkEnablePlugin(s, incident, plugin), { type: 'PluginEnableRequested', plugin, incidentId: incident.id, by }, () => undefined);
+  async enablePlugin(incident: Pick<Incident, 'id' | 'target' | 'disabledPlugins' | 'reenabledPlugins'>, plugin: string, by: string): Promise<'requested' | 'already-enabled'> {
+    const key = `${incident.id}/${plugin}`;
+    if (incident.reenabledPlugins?.includes(plugin) || this.reenabling.has(key)) return 'already-enabled';
+    this.reenabling.add(key); // before the queue: a second click in the same moment sees it
+    try {
+      await this.request((s) => checkEnablePlugin(s, incident, plugin), { type: 'PluginEnableRequested', plugin, incidentId: incident.id, by }, () => undefined);
+    } catch (err) {
+      this.reenabling.delete(key);
+      throw err;
+    }
+    return 'requested';
   }
 
   /** Events are applied one at a time, in arrival order. */
@@ -242,6 +255,7 @@ export class TargetWatchdog {
 
   private async apply(event: LadderEvent): Promise<void> {
     if (this.closing) return; // the medic is shutting down: its own stop of the gateway is no incident
+    if (event.type === 'PluginEnableFinished' && !event.ok) this.reenabling.delete(`${event.incidentId}/${event.plugin}`); // may be tried again
     const o = this.o;
     const { state, actions } = step(this.state, event, { now: o.clock.now(), random: this.random(), options: o.ladder });
     this.state = state;

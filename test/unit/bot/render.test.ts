@@ -318,6 +318,9 @@ describe('renderCard: a closed incident', () => {
       ['cm:enable:gw:gw-1.0', 'Re-enable plugin crash-plugin'],
       ['cm:enable:gw:gw-1.1', 'Re-enable plugin @acme/leaky'],
     ]);
+    // Re-enabled since: that plugin's button is gone, the others keep their index.
+    const after = (renderCard({ ...inc, reenabledPlugins: ['crash-plugin'] }, null, T0 + 70_000).components ?? []).flatMap((row) => row.components);
+    expect(after.map((b) => ('custom_id' in b ? b.custom_id : ''))).toEqual(['cm:postmortem:gw:gw-1', 'cm:enable:gw:gw-1.1']);
     const aborted = (renderCard({ ...inc, state: 'aborted' }, null, T0 + 70_000).components ?? []).flatMap((row) => row.components);
     expect(aborted.map((b) => ('custom_id' in b ? b.custom_id : ''))).toEqual(['cm:postmortem:gw:gw-1']);
   });

@@ -4,7 +4,8 @@
  * fix and no restart loop; two supervisors are never fought.
  */
 import { describe, expect, it } from 'vitest';
-import { LadderHarness, boot, diagnosed, diagnosis, ofType, probeFail, probeOk, records, repairFinished, started, tick, workTypes } from './ladder-harness.js';
+import type { LadderEvent } from '../../../src/recovery/types.js';
+import { LadderHarness, boot, diagnosed, diagnosis, ofType, probeFail, probeOk, records, repairFinished, started, stopped, tick, workTypes } from './ladder-harness.js';
 import { duel, nodeTooOld, outOfMemory, pluginCrash, staleLock, stateSchema, versionDrift } from './failure-fixtures.js';
 
 function healthy(): LadderHarness {
@@ -176,6 +177,7 @@ describe('failure classes in the ladder', () => {
 
 describe('a gateway run as a service (GATEWAY_RESTART_COMMAND): its exits are invisible, what it left behind names the class', () => {
   const failureOf = (e: ReturnType<typeof stateSchema>) => (e.type === 'ProcessExited' ? e.exit.failure! : null)!;
+  const classified = (e: ReturnType<typeof stateSchema> | null): LadderEvent => ({ type: 'OutageClassified', failure: e ? failureOf(e) : null });
 
   function serviceDown(): { h: LadderHarness; actions: ReturnType<LadderHarness['send']> } {
     const h = new LadderHarness({ options: { supervised: false, canRestart: true } });
@@ -185,10 +187,22 @@ describe('a gateway run as a service (GATEWAY_RESTART_COMMAND): its exits are in
     return { h, actions };
   }
 
-  it('an outage asks for the evidence (ClassifyOutage) beside the restart through the service; a supervised gateway does not', () => {
+  /** The service restarted by its restart command, and down again at once (it never answered). */
+  function downAgain(h: LadderHarness): ReturnType<LadderHarness['send']> {
+    h.after(500, started(null));
+    h.advance(h.options.startupGraceMs);
+    return h.probes(h.options.failureThreshold, probeFail('ECONNREFUSED'));
+  }
+
+  it('an outage asks for the evidence (ClassifyOutage) first, and the restart through the service waits for it; a supervised gateway does not ask', () => {
     const { h, actions } = serviceDown();
-    expect(workTypes(actions)).toEqual(['ClassifyOutage', 'StartGateway']);
+    expect(workTypes(actions)).toEqual(['ClassifyOutage']);
+    expect(h.state.pending?.work).toBe('classify');
     expect(h.openIncident.failure?.class).toBe('hang');
+    // Nothing named: the usual rung, level 1, the restart command.
+    const next = h.send(classified(null));
+    expect(workTypes(next)).toEqual(['StartGateway']);
+    expect(records(next)).toEqual(['level 1: not answering: restarting the service']);
     const supervised = new LadderHarness();
     supervised.bootHealthy(100);
     expect(workTypes(supervised.probes(supervised.options.failureThreshold, probeFail('ECONNREFUSED')))).not.toContain('ClassifyOutage');
@@ -196,9 +210,10 @@ describe('a gateway run as a service (GATEWAY_RESTART_COMMAND): its exits are in
 
   it("a person's class found in its log goes to a person at once, with the fix; no more restarts through the service", () => {
     const { h } = serviceDown();
-    const actions = h.send({ type: 'OutageClassified', failure: failureOf(stateSchema()) });
+    const actions = h.send(classified(stateSchema()));
     expect(h.openIncident).toMatchObject({ level: 4, state: 'waiting_human', retryAt: null, failure: { class: 'state-schema' } });
     expect(ofType(actions, 'NotifyHuman')[0]!.summary).toContain('restore a backup made with `openclaw backup create`');
+    expect(ofType(actions, 'StartGateway')).toEqual([]);
     expect(records(actions)).toContain('failure class state-schema (state database): the state database has schema version 99, newer than this OpenClaw supports (18) (evidence: "/s/state/openclaw.sqlite uses newer schema version 99; this build supports 18.")');
     h.advance(3_600_000);
     expect(ofType(h.send(tick()), 'StartGateway')).toEqual([]);
@@ -206,11 +221,69 @@ describe('a gateway run as a service (GATEWAY_RESTART_COMMAND): its exits are in
 
   it('out of memory found in its log: named plainly, the restart goes on, it counts towards the memory finding', () => {
     const { h } = serviceDown();
-    const actions = h.send({ type: 'OutageClassified', failure: failureOf(outOfMemory()) });
+    const actions = h.send(classified(outOfMemory()));
     expect(h.openIncident).toMatchObject({ level: 1, failure: { class: 'out-of-memory', summary: 'ran out of memory (JavaScript heap out of memory)' } });
+    expect(workTypes(actions)).toEqual(['StartGateway']);
     expect(ofType(actions, 'NotifyHuman')).toEqual([]);
     expect(h.state.vitals?.memoryRestarts).toHaveLength(1);
     // Late evidence for an incident already named (or closed) changes nothing.
-    expect(h.send({ type: 'OutageClassified', failure: failureOf(stateSchema()) })).toEqual([]);
+    expect(h.send(classified(stateSchema()))).toEqual([]);
+  });
+
+  it('a plugin named at one outage: restarted; named again at the next: disabled (only it), then the restart command verifies', () => {
+    const { h } = serviceDown();
+    const first = h.send(classified(pluginCrash()));
+    expect(workTypes(first)).toEqual(['StartGateway']);
+    expect(h.openIncident.failure).toMatchObject({ class: 'plugin-crash', culprit: 'crash-plugin' });
+    expect(workTypes(downAgain(h))).toEqual(['ClassifyOutage']);
+    const second = h.send(classified(pluginCrash()));
+    expect(records(second)).toContain('level 2: plugin crash-plugin crashed the gateway at two starts in a row: disabling only that plugin');
+    // The service manager's process: stopped through GATEWAY_STOP_COMMAND (or said stopped without one), then diagnosed.
+    expect(workTypes(second)).toEqual(['StopGateway']);
+    expect(workTypes(h.send(stopped()))).toEqual(['Diagnose']);
+    const run = h.send(diagnosed(diagnosis()));
+    expect(ofType(run, 'RunRepair')).toEqual([{ type: 'RunRepair', step: 'disable-plugin', pid: null, subject: 'crash-plugin' }]);
+    const verify = h.send(repairFinished('disable-plugin', true, 'disabled only plugin crash-plugin; to re-enable it: openclaw plugins enable crash-plugin'));
+    expect(workTypes(verify)).toEqual(['StartGateway']);
+    expect(records(verify)).toContain('verifying disable-plugin: starting the gateway');
+    h.after(500, started(null));
+    h.after(2_000, probeOk());
+    const done = h.after(1_000, probeOk());
+    expect(h.state.resolved).toMatchObject({ state: 'resolved', outcome: 'fixed by disable-plugin', disabledPlugins: ['crash-plugin'], failure: { class: 'plugin-crash' } });
+    expect(workTypes(done)).toContain('StartChannels');
+  });
+
+  it('a config stamped by a newer OpenClaw: its doctor at once, then the restart command; no restart loop', () => {
+    const { h } = serviceDown();
+    const next = h.send(classified(versionDrift()));
+    expect(records(next)).toContain('level 2: the config was stamped by a newer OpenClaw: its doctor rewrites the stamp; no restart loop');
+    expect(workTypes(next)).toEqual(['StopGateway']);
+    h.send(stopped());
+    const run = h.send(diagnosed(diagnosis()));
+    expect(ofType(run, 'RunRepair')).toEqual([{ type: 'RunRepair', step: 'doctor', pid: null }]);
+    expect(workTypes(h.send(repairFinished('doctor', true)))).toEqual(['StartGateway']);
+    h.after(500, started(null));
+    h.probes(2, probeOk());
+    expect(h.state.resolved).toMatchObject({ outcome: 'fixed by doctor', failure: { class: 'version-drift' } });
+  });
+
+  it('a stale state lock: removed (its pid never signalled: the adapter checks it), then the restart command', () => {
+    const { h } = serviceDown();
+    h.send(classified(staleLock(4242)));
+    h.send(stopped());
+    const run = h.send(diagnosed(diagnosis()));
+    expect(ofType(run, 'RunRepair')).toEqual([{ type: 'RunRepair', step: 'remove-stale-lock', pid: 4242 }]);
+    expect(workTypes(h.send(repairFinished('remove-stale-lock', true)))).toEqual(['StartGateway']);
+    h.after(500, started(null));
+    h.probes(2, probeOk());
+    expect(h.state.resolved).toMatchObject({ outcome: 'fixed by remove-stale-lock', failure: { class: 'stale-lock', culprit: 'pid 4242' } });
+  });
+
+  it('a service that answers again while its outage is read: resolved; the late reading takes no rung', () => {
+    const { h } = serviceDown();
+    h.probes(2, probeOk());
+    expect(h.state.resolved).toMatchObject({ state: 'resolved' });
+    expect(h.send(classified(pluginCrash()))).toEqual([]);
+    expect(h.state.pending).toBeNull();
   });
 });

@@ -54,10 +54,14 @@ describe('unsupervised (a service manager owns the gateway)', () => {
     h.probes(2, probeOk());
     h.advance(60_000);
     h.probes(2, probeFail());
-    const actions = h.after(5_000, probeFail('ECONNREFUSED'));
-    // ClassifyOutage: its exit is invisible, so what it left behind (log file, stability bundle) is read.
-    expect(actionTypes(actions)).toEqual(['Record', 'Record', 'ClassifyOutage', 'Record', 'StartGateway', 'SaveIncident']);
-    expect(records(actions)).toEqual([
+    const down = h.after(5_000, probeFail('ECONNREFUSED'));
+    // ClassifyOutage: its exit is invisible, so what it left behind (log file, journal, stability bundle) is read
+    // first; the restart waits for it (issue 11: a class it names takes its own rung, as an exit's does).
+    expect(actionTypes(down)).toEqual(['Record', 'Record', 'ClassifyOutage', 'SaveIncident']);
+    expect(h.state.pending).toEqual({ work: 'classify', since: h.now, why: 'not answering: ECONNREFUSED (3 failed probes)' });
+    const actions = h.send({ type: 'OutageClassified', failure: null });
+    expect(actionTypes(actions)).toEqual(['Record', 'StartGateway', 'SaveIncident']);
+    expect(records([...down, ...actions])).toEqual([
       'gateway down',
       'gateway not answering: ECONNREFUSED (3 failed probes)',
       'level 1: not answering: restarting the service',
@@ -84,6 +88,7 @@ describe('unsupervised (a service manager owns the gateway)', () => {
     h.send(boot());
     h.probes(2, probeOk());
     h.probes(3, probeFail());
+    h.send({ type: 'OutageClassified', failure: null });
     expect(h.openIncident.restarts).toBe(1);
     h.send(started(null));
     const back = h.probes(2, probeOk());

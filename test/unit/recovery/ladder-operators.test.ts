@@ -372,6 +372,9 @@ describe('re-enabling a plugin the ladder disabled (an operator\'s undo of disab
     expect(checkEnablePlugin(h.state, disabledIn('gw-1'), 'crash-plugin')).toBeNull();
     expect(checkEnablePlugin(h.state, disabledIn('gw-1'), 'other-plugin')).toBe('incident gw-1 did not disable plugin other-plugin on gw; nothing done');
     expect(checkEnablePlugin(h.state, { ...disabledIn('gw-1'), target: 'other' }, 'crash-plugin')).toMatch(/did not disable/);
+    expect(checkEnablePlugin(h.state, { ...disabledIn('gw-1'), reenabledPlugins: ['crash-plugin'] }, 'crash-plugin')).toBe(
+      'plugin crash-plugin is already enabled again (it was re-enabled after gw-1); nothing done',
+    );
     h.send(killed());
     expect(checkEnablePlugin(h.state, disabledIn('gw-1'), 'crash-plugin')).toBe('incident gw-1 is still open: re-enable plugin crash-plugin once it is resolved');
     expect(checkEnablePlugin(h.state, disabledIn('gw-0'), 'crash-plugin')).toBe('busy: start is in progress; try again when it finishes');

@@ -311,6 +311,7 @@ const table: Row[] = [
   { from: 'healthy', event: { type: 'PluginEnableFinished', plugin: 'crash-plugin', incidentId: 'gw-1', by: 'alice', ok: true, detail: 'Enabled plugin' }, to: 'healthy', work: [] },
   // a service's outage named from its log (ClassifyOutage): late news for a healthy target changes nothing
   { from: 'healthy', event: { type: 'OutageClassified', failure: { class: 'out-of-memory', culprit: null, evidence: [], summary: 'ran out of memory' } }, to: 'healthy', work: [] },
+  { from: 'healthy', event: { type: 'OutageClassified', failure: null }, to: 'healthy', work: [] },
   { from: 'healthy', event: outOfMemory(), to: 'restarting', work: ['StartGateway'] }, // named plainly, restarted as usual
   { from: 'starting: booted, start in flight', event: staleLock(), to: 'repairing', work: ['Diagnose'] },
   { from: 'repairing: diagnosis in flight after a stale lock', event: diagnosed(diagnosis()), to: 'repairing', work: ['RunRepair'] }, // remove-stale-lock (pid 4242)

@@ -1,0 +1,108 @@
+/**
+ * What a systemd user unit left in the journal: the lines the gateway printed since the medic's last look
+ * (`journalctl --user -u <unit> --since @<seconds> -o cat`) and how its main process last ended
+ * (`systemctl --user show -p ExecMainCode,ExecMainStatus <unit>`). Both run without a shell, each bounded; a
+ * missing journalctl or systemctl (no systemd here) is said once in the log and names nothing.
+ */
+import { execFile } from 'node:child_process';
+import { constants } from 'node:os';
+import type { Logger } from './ports.js';
+
+export interface ServiceJournalOptions {
+  /** The systemd user unit, e.g. `openclaw-gateway` (GATEWAY_SERVICE_UNIT). */
+  unit: string;
+  /** Environment of the two commands (its PATH finds them). Default: the medic's. */
+  env?: NodeJS.ProcessEnv;
+  /** Bound on each command. Default 10 000 ms. */
+  timeoutMs?: number;
+  /** Lines kept from one look (the newest). Default 500. */
+  maxLines?: number;
+  log: Logger;
+}
+
+export const DefaultServiceJournalOptions = {
+  /** Default 10 s: a journal read is local; a hung one must not hold the ladder's next rung for long. */
+  timeoutMs: 10_000,
+  /** Default 500 lines, as the log file's tail. */
+  maxLines: 500,
+} as const;
+
+/** How the unit's main process last ended: an exit code, or a signal's name; null when it runs or never ended. */
+export interface UnitExit {
+  code: number | null;
+  signal: string | null;
+}
+
+/** OpenClaw's systemd user unit (`openclaw gateway install`). */
+export const OPENCLAW_UNIT = 'openclaw-gateway';
+
+/**
+ * The unit whose journal is read: GATEWAY_SERVICE_UNIT when set (`none`: no journal), else OpenClaw's own unit when
+ * the restart command goes through `systemctl --user`, else none.
+ */
+export function serviceUnitOf(configured: string | null, restartCommand: string | null): string | null {
+  if (configured !== null) return configured === 'none' ? null : configured;
+  const words = restartCommand?.split(/\s+/) ?? [];
+  return words.includes('systemctl') && words.includes('--user') ? OPENCLAW_UNIT : null;
+}
+
+/** The journal reader for `unit`, or null when there is none to read. */
+export function journalOf(unit: string | null, deps: { env: NodeJS.ProcessEnv; log: Logger }): ServiceJournal | null {
+  return unit === null ? null : new ServiceJournal({ unit, env: deps.env, log: deps.log });
+}
+
+export class ServiceJournal {
+  private readonly o: ServiceJournalOptions;
+  /** Said once: the journal cannot be read here. */
+  private missing = false;
+
+  constructor(options: ServiceJournalOptions) {
+    this.o = options;
+  }
+
+  /** The unit's lines since `sinceMs` (epoch ms), oldest first; [] when the journal cannot be read. */
+  async linesSince(sinceMs: number): Promise<string[]> {
+    const since = `@${Math.floor(sinceMs / 1000)}`;
+    const out = await this.run('journalctl', ['--user', '-u', this.o.unit, '--since', since, '-o', 'cat', '--no-pager']);
+    if (out === null) return [];
+    const lines = out.split('\n').filter((l) => l.trim() !== '');
+    return lines.slice(-(this.o.maxLines ?? DefaultServiceJournalOptions.maxLines));
+  }
+
+  /** How the unit's main process last ended, from systemd's ExecMainCode (1 exited, 2 killed, 3 dumped) and ExecMainStatus. */
+  async lastExit(): Promise<UnitExit | null> {
+    const out = await this.run('systemctl', ['--user', 'show', '-p', 'ExecMainCode,ExecMainStatus', this.o.unit]);
+    return out === null ? null : parseUnitExit(out);
+  }
+
+  private async run(program: string, args: string[]): Promise<string | null> {
+    const { env, timeoutMs, log, unit } = this.o;
+    return new Promise((resolve) => {
+      execFile(program, args, { env: env ?? process.env, timeout: timeoutMs ?? DefaultServiceJournalOptions.timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (err, stdout) => {
+        if (!err) return resolve(stdout);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+          // journalctl and systemctl go together: one line says neither can be read (no systemd here).
+          if (!this.missing) log.warn(`no systemd here (${program} not found): the journal and exit status of ${unit} are not read`, { unit });
+          this.missing = true;
+        } else {
+          log.warn(`${program} failed: the systemd journal of ${unit} is not read this time`, { unit, err: err.message.split('\n')[0] });
+        }
+        resolve(null);
+      });
+    });
+  }
+}
+
+/** `ExecMainCode=1\nExecMainStatus=134` -> { code: 134 }; a signal's number -> its name; null while it runs. */
+export function parseUnitExit(text: string): UnitExit | null {
+  const value = (key: string) => {
+    const m = new RegExp(`^${key}=(\\d+)\\s*$`, 'm').exec(text);
+    return m ? Number(m[1]) : null;
+  };
+  const how = value('ExecMainCode');
+  const status = value('ExecMainStatus');
+  if (how === null || status === null || how === 0) return null;
+  if (how === 1) return { code: status, signal: null };
+  const name = Object.entries(constants.signals).find(([, n]) => n === status)?.[0] ?? `signal ${status}`;
+  return { code: null, signal: name };
+}
