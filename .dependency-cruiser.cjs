@@ -4,7 +4,7 @@
  * domain around it, adapters at the edges, one composition root. Dependencies point inwards only.
  */
 /** The ladder and the pure parts of the domain it uses: types, the failure classifier, the vitals readings. */
-const PURE = ['^src/recovery/ladder/', '^src/recovery/types\\.ts$', '^src/recovery/classify/(index|exit|fix)\\.ts$', '^src/recovery/vitals/(readiness|trend)\\.ts$'];
+const PURE = ['^src/recovery/ladder/', '^src/recovery/types(\\.ts$|/)', '^src/recovery/classify/(index|exit|fix)\\.ts$', '^src/recovery/vitals/(readiness|trend)\\.ts$'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
