@@ -40,9 +40,17 @@ export function classifyProviderCall(r: { code: number | null; timedOut: boolean
     if (rate) return { outcome: 'rate-limit', detail: rate.trim().slice(0, 240) };
     const auth = recent.filter((l) => AUTH.test(l)).at(-1);
     if (auth) return { outcome: 'auth', detail: auth.trim().slice(0, 240) };
-    return { outcome: 'error', detail: r.timedOut ? 'the probe call timed out' : `rc ${r.code}: ${last(text)}` };
+    return { outcome: 'error', detail: r.timedOut ? 'the probe call timed out' : `rc ${r.code}: ${errorOf(text) ?? last(text)}` };
   }
   return { outcome: 'ok', detail: 'the model answered through the gateway' };
+}
+
+/** The message of a failed call's JSON answer (`{"error":{"message":…}}` and the like), not its last line (a `}`). */
+function errorOf(output: string): string | null {
+  const doc = lastJson(output) as { error?: unknown; message?: unknown } | null;
+  const error = doc?.error as { message?: unknown } | string | undefined;
+  const message = typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : typeof doc?.message === 'string' ? doc.message : null;
+  return message ? message.trim().slice(0, 240) : null;
 }
 
 /** Lines of `openclaw models status --json` that show refused credentials, and the provider they name. */
@@ -81,8 +89,14 @@ export async function probeProvider(o: ProviderProbeOptions, gatewayLines: () =>
     const seen = modelsStatusEvidence(status.output);
     provider = seen.provider;
     evidence = seen.lines;
-    if (outcome === 'error' && seen.reasons.some((x) => /rate/i.test(x))) outcome = 'rate-limit';
-    else if (outcome === 'error' && seen.reasons.some((x) => /auth/i.test(x))) outcome = 'auth';
+    const named = outcome === 'error' ? (seen.reasons.some((x) => /rate/i.test(x)) ? 'rate-limit' : seen.reasons.some((x) => /auth/i.test(x)) ? 'auth' : null) : null;
+    if (named) {
+      // The call failed without naming why (its CLI gave up first on a loaded machine) and OpenClaw's own view
+      // names it: the gateway's lines, read again now that the run has ended, carry the provider's words.
+      outcome = named;
+      const again = classifyProviderCall({ ...r, code: r.code ?? 1 }, gatewayLines());
+      if (again.outcome === named) detail = again.detail;
+    }
     if (outcome === 'rate-limit' && !RATE.test(detail)) detail = `${detail}; ${seen.lines.join('; ')}`;
   }
   return { type: 'ProviderProbed', outcome, provider, detail, evidence, latencyMs: r.durationMs };

@@ -1,7 +1,7 @@
 /** Reading OpenClaw's /readyz (the exact bodies of 2026.9.6), a channel's own error, the provider probe's outcome. */
 import { describe, expect, it } from 'vitest';
 import { channelErrorsIn, failingChannels, parseReadiness } from '../../../src/recovery/vitals/readiness.js';
-import { classifyProviderCall, modelsStatusEvidence } from '../../../src/recovery/vitals/provider-probe.js';
+import { classifyProviderCall, modelsStatusEvidence, probeProvider } from '../../../src/recovery/vitals/provider-probe.js';
 import { heapFlagBytes, nodeDefaultHeapBytes, pluginsIn } from '../../../src/recovery/vitals/memory-sampler.js';
 
 const MiB = 1024 * 1024;
@@ -86,9 +86,31 @@ describe('the provider probe', () => {
     expect(classifyProviderCall({ code: null, timedOut: true, output: '' }, lines)).toEqual({ outcome: 'rate-limit', detail: lines[0] });
   });
 
+  it("a failed call's JSON answer gives its message, not its last line", () => {
+    const out = '{\n  "ok": false,\n  "error": {\n    "code": "UNAVAILABLE",\n    "message": "gateway call timed out after 30000 ms"\n  }\n}';
+    expect(classifyProviderCall({ code: 1, timedOut: false, output: out }, [])).toEqual({ outcome: 'error', detail: 'rc 1: gateway call timed out after 30000 ms' });
+  });
+
   it('ok, and an error that is neither', () => {
     expect(classifyProviderCall({ code: 0, timedOut: false, output: '{"status":"ok","result":{"text":"PONG"}}' }, []).outcome).toBe('ok');
     expect(classifyProviderCall({ code: null, timedOut: true, output: '' }, [])).toEqual({ outcome: 'error', detail: 'the probe call timed out' });
+  });
+
+  it("a call that failed without naming why, OpenClaw's auth view and the gateway's later lines: a 401 with the provider's words (chaos run, load 12)", async () => {
+    // The CLI gave up first (its JSON error, exit 1); the gateway's lines about the 401 came while models status ran.
+    const failed = JSON.stringify({ ok: false, error: { message: 'gateway call timed out' } }, null, 2);
+    const status = JSON.stringify({ auth: { unusableProfiles: [{ profileId: 'inline-api-key:fake', kind: 'cooldown', reason: 'auth' }] } });
+    const lines: string[] = ['[gateway] ready'];
+    const probed = await probeProvider(
+      { command: `printf '%s\\n' ${JSON.stringify(failed)}; exit 1; :`, statusCommand: `printf '%s' '${status}'`, timeoutMs: 10_000, env: process.env },
+      () => {
+        const now = [...lines];
+        lines.push('[agent/embedded] embedded run agent end: isError=true error=Authentication failed (provider returned HTTP 401).');
+        return now;
+      },
+    );
+    expect(probed).toMatchObject({ outcome: 'auth', provider: 'inline-api-key', evidence: ['openclaw models status: unusable profile inline-api-key:fake (kind cooldown, reason auth)'] });
+    expect(probed.detail).toContain('Authentication failed (provider returned HTTP 401)');
   });
 
   it('the evidence of `openclaw models status --json`', () => {
