@@ -7,23 +7,25 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type PluginFault = 'throw-later' | 'reject-later';
-
-export function writeCrashPlugin(root: string, id: string, fault: PluginFault, afterMs = 3_000): string {
+/** A plugin folder: its manifest, package.json and an ESM `index.js` made of `body`'s lines. */
+export function writePlugin(root: string, id: string, body: string[]): string {
   const dir = join(root, id);
   mkdirSync(dir, { recursive: true });
   const manifest = { id, name: id, version: '1.0.0', activation: { onStartup: true }, configSchema: { type: 'object', additionalProperties: false, properties: {} } };
   writeFileSync(join(dir, 'openclaw.plugin.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: id, version: '1.0.0', type: 'module', main: 'index.js' }, null, 2)}\n`);
+  writeFileSync(join(dir, 'index.js'), [...body, ''].join('\n'));
+  return dir;
+}
+
+export type PluginFault = 'throw-later' | 'reject-later';
+
+export function writeCrashPlugin(root: string, id: string, fault: PluginFault, afterMs = 3_000): string {
   const body =
     fault === 'throw-later'
       ? `setTimeout(() => { throw new Error('boom from ${id}'); }, ${afterMs}).unref();`
       : `setTimeout(() => { Promise.reject(new Error('rejected later by ${id}')); }, ${afterMs}).unref();`;
-  writeFileSync(
-    join(dir, 'index.js'),
-    [`export default {`, `  id: '${id}',`, `  name: '${id}',`, `  register(api) {`, `    ${body}`, `  },`, `};`, ''].join('\n'),
-  );
-  return dir;
+  return writePlugin(root, id, [`export default {`, `  id: '${id}',`, `  name: '${id}',`, `  register(api) {`, `    ${body}`, `  },`, `};`]);
 }
 
 /**
@@ -32,33 +34,23 @@ export function writeCrashPlugin(root: string, id: string, fault: PluginFault, a
  * only: it writes `marker` before it spins, and a later start that finds the marker does not spin.
  */
 export function writeSpinPlugin(root: string, id: string, switchFile: string, marker: string): string {
-  const dir = join(root, id);
-  mkdirSync(dir, { recursive: true });
-  const manifest = { id, name: id, version: '1.0.0', activation: { onStartup: true }, configSchema: { type: 'object', additionalProperties: false, properties: {} } };
-  writeFileSync(join(dir, 'openclaw.plugin.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: id, version: '1.0.0', type: 'module', main: 'index.js' }, null, 2)}\n`);
-  writeFileSync(
-    join(dir, 'index.js'),
-    [
-      `import { existsSync, writeFileSync } from 'node:fs';`,
-      `let armed = false;`,
-      `export default {`,
-      `  id: '${id}',`,
-      `  name: '${id}',`,
-      `  register() {`,
-      `    if (armed) return;`,
-      `    armed = true;`,
-      `    const check = setInterval(() => {`,
-      `      if (!/gateway/.test(process.title) || existsSync(${JSON.stringify(marker)}) || !existsSync(${JSON.stringify(switchFile)})) return;`,
-      `      clearInterval(check);`,
-      `      writeFileSync(${JSON.stringify(marker)}, String(process.pid));`,
-      `      while (true) {}`,
-      `    }, 250);`,
-      `    check.unref();`,
-      `  },`,
-      `};`,
-      '',
-    ].join('\n'),
-  );
-  return dir;
+  return writePlugin(root, id, [
+    `import { existsSync, writeFileSync } from 'node:fs';`,
+    `let armed = false;`,
+    `export default {`,
+    `  id: '${id}',`,
+    `  name: '${id}',`,
+    `  register() {`,
+    `    if (armed) return;`,
+    `    armed = true;`,
+    `    const check = setInterval(() => {`,
+    `      if (!/gateway/.test(process.title) || existsSync(${JSON.stringify(marker)}) || !existsSync(${JSON.stringify(switchFile)})) return;`,
+    `      clearInterval(check);`,
+    `      writeFileSync(${JSON.stringify(marker)}, String(process.pid));`,
+    `      while (true) {}`,
+    `    }, 250);`,
+    `    check.unref();`,
+    `  },`,
+    `};`,
+  ]);
 }

@@ -6,16 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minimalConfig, type ChaosSetup } from './harness.js';
-
-function writePlugin(root: string, id: string, body: string[]): string {
-  const dir = join(root, id);
-  mkdirSync(dir, { recursive: true });
-  const manifest = { id, name: id, version: '1.0.0', activation: { onStartup: true }, configSchema: { type: 'object', additionalProperties: false, properties: {} } };
-  writeFileSync(join(dir, 'openclaw.plugin.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: id, version: '1.0.0', type: 'module', main: 'index.js' }, null, 2)}\n`);
-  writeFileSync(join(dir, 'index.js'), [...body, ''].join('\n'));
-  return dir;
-}
+import { writePlugin } from './plugin-fixture.js';
 
 /**
  * Leaks `mbPerSecond` MB of JS heap (arrays of doubles, in 512 KiB chunks) in the gateway process only (not in a CLI command
