@@ -100,8 +100,11 @@ export interface GatewayRepairs {
    * one): keep it as last-known-good, if it validates. Resolves true when a new copy was kept.
    */
   snapshotConfig(config: string | null): Promise<boolean>;
-  /** The config file's check when it changed since the last call, else null; with whether a known-good copy exists. */
-  configDrift(): Promise<{ ok: boolean; error: string | null; lastKnownGood: boolean } | null>;
+  /**
+   * The config file's check when it changed since the last call, else null; with whether a known-good copy
+   * exists. The first call while the gateway does not answer (`answering` false) is only the baseline.
+   */
+  configDrift(answering: boolean): Promise<{ ok: boolean; error: string | null; lastKnownGood: boolean } | null>;
 }
 
 export interface RepairResult {

@@ -84,6 +84,7 @@ export class ConfigGuard {
 
   /** Checks the config file on disk. Never throws. */
   async validate(): Promise<ConfigCheck> {
+    this.validatedStamp = await this.stamp(); // taken before the read: a change after it is never missed
     let check: ConfigCheck;
     try {
       const text = await this.readConfig();
@@ -212,20 +213,19 @@ export class ConfigGuard {
   }
 
   /**
-   * The config file's check when it changed since the last call (by size and mtime; the first
-   * call always answers), else null. Cheap enough for every probe: one stat.
+   * The config file's check when it changed since the last call (by size, mtime and inode), else
+   * null. Cheap enough for every probe: one stat. The first call answers whatever the file holds
+   * while the gateway answers (`answering`): a file broken under a healthy gateway matters. While it
+   * does not, the first call is only the baseline, unless the file changed since a check made before
+   * it (a diagnosis): a medic restarted mid-incident diagnoses at once, and a person's fix written
+   * between that diagnosis and this first look is news, not the baseline.
    */
-  async drift(): Promise<ConfigCheck | null> {
-    let stamp: string;
-    try {
-      const st = await stat(this.o.configPath);
-      stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
-    } catch {
-      stamp = 'missing';
-    }
+  async drift(answering = true): Promise<ConfigCheck | null> {
+    const stamp = await this.stamp();
     if (stamp === this.lastStamp) return null;
     const first = this.lastStamp === null;
     this.lastStamp = stamp;
+    if (first && !answering && (this.validatedStamp === null || this.validatedStamp === stamp)) return null;
     if (first && stamp === 'missing') {
       // Absent from the start under an answering gateway: more likely the wrong path than a deletion.
       this.o.log.warn(`${this.o.configPath} does not exist while the gateway answers: set GATEWAY_CONFIG_PATH to the config file the gateway uses`);
@@ -234,6 +234,17 @@ export class ConfigGuard {
     return this.validate();
   }
 
+  private async stamp(): Promise<string> {
+    try {
+      const st = await stat(this.o.configPath);
+      return `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      return 'missing';
+    }
+  }
+
+  /** The file's stamp when `validate()` last read it (null: never). */
+  private validatedStamp: string | null = null;
   private lastStamp: string | null = null;
 
   private async readConfig(): Promise<string | undefined> {

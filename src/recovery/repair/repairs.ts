@@ -179,8 +179,8 @@ export class GatewayRepairKit implements GatewayRepairs {
     return inodes.size > 0 && (await holdsSocket(pid, inodes));
   }
 
-  async configDrift(): Promise<{ ok: boolean; error: string | null; lastKnownGood: boolean } | null> {
-    const check = await this.o.guard.drift();
+  async configDrift(answering: boolean): Promise<{ ok: boolean; error: string | null; lastKnownGood: boolean } | null> {
+    const check = await this.o.guard.drift(answering);
     if (!check) return null;
     return { ok: check.ok, error: check.error, lastKnownGood: check.ok ? false : (await this.o.guard.latestGood()) !== undefined };
   }

@@ -62,7 +62,6 @@ export class TargetWatchdog {
   private nap: AbortController | null = null;
   /** A start in flight: exits wait for it, so GatewayStarted always precedes its exit. */
   private starting: Promise<void> = Promise.resolve();
-  private driftChecked = false;
   private readonly random: () => number;
   private readonly outbox: Outbox;
   private readonly agent: AgentBridge;
@@ -91,7 +90,7 @@ export class TargetWatchdog {
       log: o.log,
       dispatch,
       recentOutput: () => o.gateway.recentOutput(HUMAN_OUTPUT_LINES),
-      configDrift: () => o.repairs.configDrift(),
+      configDrift: () => o.repairs.configDrift(true), // a latent incident: the gateway runs
     });
     this.effects = {
       target: o.name,
@@ -287,12 +286,9 @@ export class TargetWatchdog {
       // While it answers, a config broken on disk is an outage waiting for the next restart; while a
       // human is awaited, a config changed on disk is a new fact (a person may have fixed it).
       if (result.ok || this.state.incident?.state === 'waiting_human') {
-        const drift = await this.o.repairs.configDrift().catch(() => null);
-        // The first check answers whatever the file holds: made while the gateway does not answer, it is
-        // only the baseline (no change seen yet), not a new fact.
-        const baseline = !this.driftChecked && !result.ok;
-        this.driftChecked = true;
-        if (drift && !baseline) await this.dispatch({ type: 'ConfigChanged', ...drift }).catch(() => {});
+        // The first check while the gateway does not answer is only the baseline (config-guard.ts).
+        const drift = await this.o.repairs.configDrift(result.ok).catch(() => null);
+        if (drift) await this.dispatch({ type: 'ConfigChanged', ...drift }).catch(() => {});
       }
       // A foreign holder of the port that the incident waits on (a question, or a person) may leave by itself.
       const holder = this.awaitedPortHolder();

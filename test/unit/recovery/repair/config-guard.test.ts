@@ -1,4 +1,4 @@
-import { lstat, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -79,6 +79,51 @@ describe('ConfigGuard.validate', () => {
     expect(await guard().validate()).toEqual({ ok: false, error: `${configPath}: gateway.port: expected a number, got "abc"` });
     await writeFile(configPath, GOOD);
     expect(await guard().validate()).toEqual({ ok: true, error: null });
+  });
+});
+
+describe('ConfigGuard.drift', () => {
+  const BROKEN = '{ gateway: { mode: "local", port: ';
+  const replace = async (text: string) => {
+    // A person's editor: a new file renamed over the old one (a new inode, whatever the size and mtime).
+    await writeFile(`${configPath}.tmp`, text);
+    await rename(`${configPath}.tmp`, configPath);
+  };
+
+  it('while the gateway answers, the first look answers whatever the file holds; then only changes', async () => {
+    await writeFile(configPath, BROKEN);
+    const g = guard();
+    expect((await g.drift(true))?.ok).toBe(false);
+    expect(await g.drift(true)).toBeNull();
+    await replace(GOOD);
+    expect(await g.drift(true)).toEqual({ ok: true, error: null });
+  });
+
+  it('while it does not answer, the first look is only the baseline', async () => {
+    await writeFile(configPath, BROKEN);
+    const g = guard();
+    expect(await g.drift(false)).toBeNull();
+    await replace(GOOD);
+    expect(await g.drift(false)).toEqual({ ok: true, error: null });
+  });
+
+  it('a fix written between a diagnosis and the first look is news, not the baseline (explorer, medic-crash seed 425)', async () => {
+    // A medic restarted mid-incident diagnoses the broken file at once; a person fixes it a second later; the
+    // probe loop's first look comes after that. Before, that look was taken as the baseline and the incident
+    // waited for a person who had already acted.
+    await writeFile(configPath, BROKEN);
+    const g = guard();
+    expect((await g.validate()).ok).toBe(false); // the diagnosis
+    await replace(GOOD);
+    expect(await g.drift(false)).toEqual({ ok: true, error: null });
+    expect(await g.drift(false)).toBeNull();
+  });
+
+  it('a diagnosis of the file as it still is: the first look stays the baseline', async () => {
+    await writeFile(configPath, BROKEN);
+    const g = guard();
+    await g.validate();
+    expect(await g.drift(false)).toBeNull();
   });
 });
 
