@@ -1,7 +1,10 @@
 /**
  * What a run of the supervised gateway is doing now, from /proc through its tree and the CPU samples
- * its watch loop keeps (serving-watch.ts): whether it is stopped, working or idle, and how long the serving process's main thread has been pinned.
+ * its watch loop keeps (serving-watch.ts): which process is the gateway as it starts, whether it is
+ * stopped, working or idle, and how long the serving process's main thread has been pinned.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isShell, programOf } from './gateway-process.js';
 import type { Run } from './supervisor-run.js';
 import type { ProcessActivity } from './types.js';
 import { CLOCK_TICKS_PER_SECOND } from '../lib/process-table.js';
@@ -34,3 +37,23 @@ export function activityOf(run: Run): ProcessActivity | null {
   return share >= WORKING_CPU_SHARE ? 'working' : 'idle';
 }
 
+/** How long a start waits for the spawned shell to fork the gateway (it does so within a few ms). */
+const FORK_WAIT_MS = 300;
+const FORK_POLL_MS = 5;
+
+/**
+ * Right after the spawn: waits (briefly) until the spawned `sh -c` has forked the gateway, so the pid
+ * a start reports, shows and writes on the timeline is the gateway's, not the shell's. Returns at once
+ * for an `exec`'d command (the leader is no shell), and when the leader is gone or /proc cannot say.
+ */
+export async function awaitGatewayProcess(run: Run): Promise<void> {
+  const until = Date.now() + FORK_WAIT_MS;
+  for (;;) {
+    run.tree.updateMain();
+    if (run.leaderExit !== null || run.finished) return;
+    const gateway = run.tree.main?.pid ?? run.pid;
+    const program = programOf(gateway);
+    if (program === null || !isShell(program) || Date.now() >= until) return;
+    await sleep(FORK_POLL_MS);
+  }
+}

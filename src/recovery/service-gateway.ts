@@ -127,7 +127,7 @@ export class ServiceGateway implements GatewayProcess {
   onExit(_listener: (exit: ExitInfo) => void): void {}
 
   /** The service's pid stays unknown: its manager owns it. */
-  onServing(_listener: (pid: number) => void): void {}
+  onServing(_listener: (pid: number, listens: boolean) => void): void {}
 
   recentOutput(lines?: number): string[] {
     return this.tail?.lines(lines) ?? [];

@@ -25,7 +25,7 @@ import { findServingOnce, watchRun, type ServingWatchHooks } from './serving-wat
 import { createRun, type Run, shownPid, writeRunRecord } from './supervisor-run.js';
 import { endRun, KILL_WAIT_MS, type RunEndContext, stopLeftovers, stopRun } from './run-end.js';
 import type { ExitInfo, ProcessActivity } from './types.js';
-import { activityOf, pinnedMsOf } from './run-activity.js';
+import { activityOf, awaitGatewayProcess, pinnedMsOf } from './run-activity.js';
 
 export { readPidRecord, type PidRecord } from './pid-record.js';
 
@@ -77,7 +77,7 @@ export class ChildSupervisor implements GatewayProcess {
   private readonly logPath: string;
   private readonly tail: LogTail;
   private readonly listeners: Array<(exit: ExitInfo) => void> = [];
-  private readonly servingListeners: Array<(pid: number) => void> = [];
+  private readonly servingListeners: Array<(pid: number, listens: boolean) => void> = [];
   private readonly stoppedListeners: Array<(pid: number) => void> = [];
   private readonly pinnedListeners: Array<(pid: number, ms: number) => void> = [];
   private run: Run | null = null;
@@ -96,6 +96,7 @@ export class ChildSupervisor implements GatewayProcess {
     const found = await readAdoptable(dataDir, target, log, (tree) => this.stopLeftovers(tree));
     if (!found) return null;
     const run = this.beginRun(found.pid, null, found.startTime, found.tree, this.markOutput());
+    if (!found.tree.serving) found.tree.updateMain();
     this.watch(run);
     log.info('adopted the running gateway', { target, pid: shownPid(run), spawnedPid: found.pid });
     return shownPid(run);
@@ -142,9 +143,10 @@ export class ChildSupervisor implements GatewayProcess {
         log.warn('could not read the gateway start time: it cannot be adopted later', { target, pid });
       }
     }
+    await awaitGatewayProcess(run);
     this.watch(run);
-    log.info('gateway started', { target, pid, command });
-    return pid;
+    log.info('gateway started', { target, pid: shownPid(run), spawnedPid: pid, command });
+    return shownPid(run);
   }
 
   stop(reason: string, urgent = false): Promise<boolean> {
@@ -161,7 +163,7 @@ export class ChildSupervisor implements GatewayProcess {
     this.listeners.push(listener);
   }
 
-  onServing(listener: (pid: number) => void): void {
+  onServing(listener: (pid: number, listens: boolean) => void): void {
     this.servingListeners.push(listener);
   }
 
