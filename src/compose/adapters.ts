@@ -39,6 +39,7 @@ export function defaultAdapters(
         target: t.name,
         restartCommand: t.restartCommand,
         stopCommand: t.stopCommand,
+        port: portFromUrl(t.healthUrl),
         logFile: t.logFile,
         journal: journalOf(serviceUnitOf(t.serviceUnit, t.restartCommand), deps),
         timeoutMs: t.startupGraceMs,

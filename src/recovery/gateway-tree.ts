@@ -14,6 +14,7 @@ import { isSameProcess, type ProcessIdentity } from './pid-record.js';
 import { pidExists, signalGroup } from '../lib/process-group.js';
 import { descendantsIn, isRunning, readMainThread, readStat, type MainThreadReading, snapshot, type ProcStat } from '../lib/process-table.js';
 import { holdsSocket, listenerInodes } from './repair/port-holder.js';
+import { findGatewayProcess } from './gateway-process.js';
 
 /** How often a stop checks whether every process of the tree is gone. */
 const GONE_POLL_MS = 100;
@@ -26,6 +27,11 @@ const QUIET_REFRESH_MS = 2_000;
 export class GatewayTree {
   /** The process of the tree listening on the gateway's port, once found. */
   serving: ProcessIdentity | null = null;
+  /**
+   * The gateway process while nothing listens yet (gateway-process.ts): the shell's child for a plain
+   * command line, a wrapper's re-launched child; null while it is the leader itself (or unknown).
+   */
+  main: ProcessIdentity | null = null;
   /** Members seen so far, the leader excluded: pid -> start time. */
   private readonly known = new Map<number, string>();
   private leaderGone = false;
@@ -109,6 +115,24 @@ export class GatewayTree {
     const found = await this.holderOf(inodes!);
     if (found === null || found.pid === known?.pid) return false;
     this.serving = found;
+    return true;
+  }
+
+  /**
+   * Looks for the gateway process below the leader (gateway-process.ts) while no listener is known;
+   * true when `main` changed. Kept once the listener is known: the listener is the gateway.
+   */
+  updateMain(procs: Map<number, ProcStat> = snapshot()): boolean {
+    if (this.serving !== null || procs.size === 0) return false;
+    const found = this.leaderRuns(procs) ? findGatewayProcess(procs, this.leader.pid) : null;
+    const main = found === null || found.pid === this.leader.pid ? null : { pid: found.pid, startTime: String(found.startTime) };
+    // The leader gone: the gateway it left (an orphan) stays named until it is gone too.
+    if (main === null && this.main !== null && found === null) {
+      const p = procs.get(this.main.pid);
+      if (isRunning(p) && String(p.startTime) === this.main.startTime) return false;
+    }
+    if (main?.pid === this.main?.pid && main?.startTime === this.main?.startTime) return false;
+    this.main = main;
     return true;
   }
 

@@ -44,11 +44,11 @@ export interface GatewayProcess {
   /** Every exit of a supervised gateway, including the ones `stop` caused. */
   onExit(listener: (exit: ExitInfo) => void): void;
   /**
-   * A supervised gateway's port is served by another process than the one `start` (or
-   * `adoptOrClear`) named: a descendant of the spawned shell or wrapper, found once it
-   * listens, or a new one after the gateway listened again. That pid is the one to show.
+   * A supervised gateway is another process than the one `start` (or `adoptOrClear`) named: a
+   * descendant of the spawned shell or wrapper, found once it listens (`listens`), or before that
+   * once a wrapper re-launched it; or a new one after the gateway listened again. That pid is the one to show.
    */
-  onServing(listener: (pid: number) => void): void;
+  onServing(listener: (pid: number, listens: boolean) => void): void;
   /**
    * Looks for the process serving the port now, telling `onServing` listeners before it resolves when
    * it is a new one (the first good probe of a run can come before the periodic look); absent: not watched.

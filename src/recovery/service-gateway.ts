@@ -10,7 +10,8 @@ import type { GatewayProcess, Logger } from './ports.js';
 import type { ServiceJournal } from './service-journal.js';
 import { stateDirOf } from './repair/state-lock.js';
 import { describeResult, runCommand, type CommandResult } from '../lib/run-command.js';
-import type { ExitInfo, FailureClass } from './types.js';
+import type { ExitInfo, FailureClass, ProcessActivity } from './types.js';
+import { ServiceListener } from './service-listener.js';
 
 export interface ServiceGatewayOptions {
   target: string;
@@ -34,6 +35,11 @@ export interface ServiceGatewayOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   log: Logger;
+  /**
+   * The gateway's port (the health URL's): the process serving it, when /proc shows it (same user), is
+   * watched, so a restart in process (port closed while it works) is told from an outage. Null or absent: not watched.
+   */
+  port?: number | null;
 }
 
 export const DefaultServiceGatewayOptions = {
@@ -48,6 +54,7 @@ export class ServiceGateway implements GatewayProcess {
   readonly supervised = false;
   private readonly options: ServiceGatewayOptions;
   private readonly tail: LogTail | null;
+  private readonly listener: ServiceListener;
   /** Lines of the log already looked at by `classifyOutage` (the backlog before the medic started counts as seen). */
   private seen = 0;
   /** The last look at the journal (epoch ms): each outage reads only what came after. */
@@ -57,6 +64,7 @@ export class ServiceGateway implements GatewayProcess {
 
   constructor(options: ServiceGatewayOptions) {
     this.options = options;
+    this.listener = new ServiceListener(options.port ?? null);
     this.tail =
       options.logFile === undefined || options.logFile === null
         ? null
@@ -127,14 +135,26 @@ export class ServiceGateway implements GatewayProcess {
   onExit(_listener: (exit: ExitInfo) => void): void {}
 
   /** The service's pid stays unknown: its manager owns it. */
-  onServing(_listener: (pid: number) => void): void {}
+  onServing(_listener: (pid: number, listens: boolean) => void): void {}
+
+  /** The first good probe of a run: the process serving the port is the one watched (service-listener.ts). */
+  lookForServing(): Promise<void> {
+    return this.listener.find();
+  }
+
+  /** What the process serving the port does now; null: unknown (not found, gone, another user's). */
+  activity(): ProcessActivity | null {
+    return this.listener.activity();
+  }
 
   recentOutput(lines?: number): string[] {
     return this.tail?.lines(lines) ?? [];
   }
 
   /** The service keeps running whatever `stopGateway` says: stopping it is its manager's job. */
-  async close(_stopGateway: boolean): Promise<void> {}
+  async close(_stopGateway: boolean): Promise<void> {
+    this.listener.close();
+  }
 
   private runOne(command: string): Promise<CommandResult> {
     const { env, cwd, timeoutMs } = this.options;

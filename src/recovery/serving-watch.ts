@@ -19,8 +19,11 @@ export interface ServingWatchHooks {
   /** What a leader that is gone left is stopped, then the exit is reported. */
   endRun(run: Run): Promise<void>;
   writeRecord(run: Run): void;
-  /** Told the pid of the process serving the port whenever it changes. */
-  servingListeners: Array<(pid: number) => void>;
+  /**
+   * Told the pid of the gateway whenever it changes: the process serving the port (`listens`), or
+   * before that the gateway process below the spawned shell or wrapper (gateway-process.ts).
+   */
+  servingListeners: Array<(pid: number, listens: boolean) => void>;
   /** Told the pid of the process serving the port when it is found stopped (state T). */
   stoppedListeners: Array<(pid: number) => void>;
   /** Told the pid of the process serving the port when its main thread has been pinned `PINNED_TELL_MS` (once per stretch). */
@@ -69,14 +72,31 @@ export function findServingOnce(run: Run, hooks: ServingWatchHooks): Promise<voi
   return run.finding;
 }
 
-/** Tells the listeners when the process serving the port changed. */
+/** Tells the listeners when the process serving the port changed, or before it is known, the gateway process. */
 async function findServing(run: Run, hooks: ServingWatchHooks): Promise<void> {
-  if (!(await run.tree.updateServing(hooks.port))) return;
+  if (!(await run.tree.updateServing(hooks.port))) {
+    if (run.tree.serving === null && run.tree.updateMain() && run.tree.main !== null && !run.finished && run.leaderExit === null && !hooks.isClosed()) {
+      const pid = run.tree.main.pid;
+      hooks.log.info('the gateway runs as a child of what was spawned', { target: hooks.target, pid, spawnedPid: run.pid });
+      tellGateway(hooks, pid, false);
+    }
+    return;
+  }
   const pid = run.tree.serving!.pid;
   if (run.finished || run.leaderExit !== null || hooks.isClosed()) return;
   hooks.writeRecord(run);
   hooks.log.info('the gateway listens on its port', { target: hooks.target, pid, spawnedPid: run.pid, port: hooks.port });
-  tell(hooks.servingListeners, pid, hooks.log, hooks.target);
+  tellGateway(hooks, pid, true);
+}
+
+function tellGateway(hooks: ServingWatchHooks, pid: number, listens: boolean): void {
+  for (const listener of hooks.servingListeners) {
+    try {
+      listener(pid, listens);
+    } catch (err) {
+      hooks.log.error('a gateway listener threw', { target: hooks.target, error: String(err) });
+    }
+  }
 }
 
 /** Keeps the run's CPU samples (a few seconds' worth) and tells when the serving process is found stopped. */

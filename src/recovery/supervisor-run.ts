@@ -67,9 +67,12 @@ export function createRun(pid: number, child: ChildProcess | null, startTime: st
   };
 }
 
-/** The pid the medic shows and acts on: the listener once found, else the spawned process. */
+/**
+ * The pid the medic shows: the listener once found, else the gateway process below the spawned shell
+ * or wrapper (gateway-process.ts), else the spawned process.
+ */
 export function shownPid(run: Run): number {
-  return run.tree.serving?.pid ?? run.pid;
+  return run.tree.serving?.pid ?? run.tree.main?.pid ?? run.pid;
 }
 
 export function outsidersKey(tree: GatewayTree): string {

@@ -17,16 +17,15 @@ import { join } from 'node:path';
 import { GatewayStartError } from '../errors.js';
 import { readAdoptable } from './adopt-gateway.js';
 import { GatewayTree } from './gateway-tree.js';
-import { classifyGatewayExit } from './classify/evidence.js';
-import { stateDirOf } from './repair/state-lock.js';
 import { LogTail } from '../lib/log-tail.js';
-import { readProcessStartTime, readProcessStartTimeSync, removePidRecord, writePidRecord } from './pid-record.js';
-import { signalOfShellCode, spawnGroupLeader } from '../lib/process-group.js';
+import { readProcessStartTime, readProcessStartTimeSync, writePidRecord } from './pid-record.js';
+import { spawnGroupLeader } from '../lib/process-group.js';
 import type { Clock, GatewayProcess, Logger } from './ports.js';
 import { findServingOnce, watchRun, type ServingWatchHooks } from './serving-watch.js';
-import { createRun, type Run, shownPid, tell, writeRunRecord } from './supervisor-run.js';
+import { createRun, type Run, shownPid, writeRunRecord } from './supervisor-run.js';
+import { endRun, KILL_WAIT_MS, type RunEndContext, stopLeftovers, stopRun } from './run-end.js';
 import type { ExitInfo, ProcessActivity } from './types.js';
-import { CLOCK_TICKS_PER_SECOND } from '../lib/process-table.js';
+import { activityOf, awaitGatewayProcess, pinnedMsOf } from './run-activity.js';
 
 export { readPidRecord, type PidRecord } from './pid-record.js';
 
@@ -67,11 +66,8 @@ export const DefaultChildSupervisorOptions = {
    */
   watchMs: 500,
   /** How long to wait for the exit after SIGKILL before giving up on it. */
-  killWaitMs: 5_000,
+  killWaitMs: KILL_WAIT_MS,
 } as const;
-
-/** A run using at least this share of one core is working (OpenClaw idles at about 1%, starts at about 130%). */
-const WORKING_CPU_SHARE = 0.1;
 
 /** Spawns, watches and stops the gateway as a child process (`supervised` = true). */
 export class ChildSupervisor implements GatewayProcess {
@@ -81,7 +77,7 @@ export class ChildSupervisor implements GatewayProcess {
   private readonly logPath: string;
   private readonly tail: LogTail;
   private readonly listeners: Array<(exit: ExitInfo) => void> = [];
-  private readonly servingListeners: Array<(pid: number) => void> = [];
+  private readonly servingListeners: Array<(pid: number, listens: boolean) => void> = [];
   private readonly stoppedListeners: Array<(pid: number) => void> = [];
   private readonly pinnedListeners: Array<(pid: number, ms: number) => void> = [];
   private run: Run | null = null;
@@ -100,6 +96,7 @@ export class ChildSupervisor implements GatewayProcess {
     const found = await readAdoptable(dataDir, target, log, (tree) => this.stopLeftovers(tree));
     if (!found) return null;
     const run = this.beginRun(found.pid, null, found.startTime, found.tree, this.markOutput());
+    if (!found.tree.serving) found.tree.updateMain();
     this.watch(run);
     log.info('adopted the running gateway', { target, pid: shownPid(run), spawnedPid: found.pid });
     return shownPid(run);
@@ -146,9 +143,10 @@ export class ChildSupervisor implements GatewayProcess {
         log.warn('could not read the gateway start time: it cannot be adopted later', { target, pid });
       }
     }
+    await awaitGatewayProcess(run);
     this.watch(run);
-    log.info('gateway started', { target, pid, command });
-    return pid;
+    log.info('gateway started', { target, pid: shownPid(run), spawnedPid: pid, command });
+    return shownPid(run);
   }
 
   stop(reason: string, urgent = false): Promise<boolean> {
@@ -157,7 +155,7 @@ export class ChildSupervisor implements GatewayProcess {
     if (run.ending) return run.ending.then(() => true);
     // A gateway that does not answer probes cannot be expected to act on SIGTERM for long.
     const graceMs = urgent ? Math.min(this.stopTimeoutMs, DefaultChildSupervisorOptions.urgentStopMs) : this.stopTimeoutMs;
-    run.stopping ??= this.stopRun(run, reason, graceMs);
+    run.stopping ??= stopRun(run, reason, graceMs, this.endContext());
     return run.stopping;
   }
 
@@ -165,7 +163,7 @@ export class ChildSupervisor implements GatewayProcess {
     this.listeners.push(listener);
   }
 
-  onServing(listener: (pid: number) => void): void {
+  onServing(listener: (pid: number, listens: boolean) => void): void {
     this.servingListeners.push(listener);
   }
 
@@ -179,29 +177,12 @@ export class ChildSupervisor implements GatewayProcess {
 
   /** How long the serving process's main thread has been pinned as of a fresh reading (pinned-thread.ts); null: unknown. */
   pinnedMs(): number | null {
-    const run = this.run;
-    if (!run || run.finished || run.leaderExit !== null || !run.tree.serving) return null;
-    const now = run.tree.activity();
-    if (now === null || now.main === undefined || now.of !== run.tree.serving.pid) return null;
-    return run.pinned.pinnedMs(Date.now(), now.main);
+    return this.run ? pinnedMsOf(this.run) : null;
   }
 
-  /**
-   * What the running gateway does now: `stopped` (the process serving the port is in state T),
-   * `working` (its processes used at least `WORKING_CPU_SHARE` of a core over the last few seconds),
-   * else `idle`; null when nothing runs or /proc cannot say.
-   */
+  /** What the running gateway does now (run-activity.ts); null when nothing runs or /proc cannot say. */
   activity(): ProcessActivity | null {
-    const run = this.run;
-    if (!run || run.finished || run.leaderExit !== null) return null;
-    const now = run.tree.activity();
-    if (now === null) return null;
-    if (now.stopped) return 'stopped';
-    const first = run.cpu[0];
-    const at = Date.now();
-    if (!first || first.of !== now.of || at - first.at < 400) return null; // too soon to say
-    const share = (now.cpuTicks - first.cpuTicks) / CLOCK_TICKS_PER_SECOND / ((at - first.at) / 1000);
-    return share >= WORKING_CPU_SHARE ? 'working' : 'idle';
+    return this.run ? activityOf(this.run) : null;
   }
 
   recentOutput(lines?: number): string[] {
@@ -244,77 +225,31 @@ export class ChildSupervisor implements GatewayProcess {
     if (!run.stopping) run.ending = this.endRun(run);
   }
 
-  /**
-   * The spawned process ended by itself: a wrapper killed, or a shell whose gateway exited.
-   * Whatever it left (the real gateway under a killed wrapper, helpers) would hold the port
-   * against the next start: it is stopped first, and only then is the exit reported.
-   */
-  private async endRun(run: Run): Promise<void> {
-    const left = run.tree.refresh().map((p) => p.pid);
-    if (left.length > 0) {
-      this.options.log.warn('the gateway process ended but left processes running; killing them so the port is free', {
-        target: this.options.target,
-        pid: run.pid,
-        left,
-      });
-    }
-    await this.stopLeftovers(run.tree);
-    this.finishRun(run);
+  /** What ending a run needs (run-end.ts), made once. */
+  private endContext(): RunEndContext {
+    return (this.ending ??= {
+      target: this.options.target,
+      dataDir: this.options.dataDir,
+      env: this.options.env,
+      log: this.options.log,
+      tail: this.tail,
+      now: () => this.now(),
+      isClosed: () => this.closed,
+      exitListeners: this.listeners,
+      forget: (run) => {
+        if (this.run === run) this.run = null;
+      },
+    });
   }
 
-  private finishRun(run: Run): void {
-    if (run.finished) return;
-    run.finished = true;
-    if (run.watch) clearTimeout(run.watch);
-    run.watch = null;
-    removePidRecord(this.options.dataDir, run.pid);
-    const ended = run.leaderExit ?? { code: null, signal: null };
-    // `sh -c` reports a command killed by signal N as exit code 128+N.
-    const shellSignal = run.child ? signalOfShellCode(ended.code) : null;
-    const code = shellSignal ? null : ended.code;
-    const signal = shellSignal ?? ended.signal;
-    const exit: ExitInfo = { code, signal, at: this.now(), hint: this.readHint(run, code) };
-    // The gateway's last words name what killed it (a plugin, memory, a lock, a version): the ladder acts on the class.
-    const failure = run.stopping ? null : classifyGatewayExit(exit, this.tail.linesSince(run.outputMark), stateDirOf(this.options.env ?? process.env));
-    if (failure) exit.failure = failure;
-    if (this.run === run) this.run = null;
-    run.resolveExit(exit);
-    this.options.log.info('gateway exited', { target: this.options.target, pid: shownPid(run), code, signal, hint: exit.hint });
-    if (!this.closed) tell(this.listeners, exit, this.options.log, this.options.target);
+  private ending: RunEndContext | null = null;
+
+  private endRun(run: Run): Promise<void> {
+    return endRun(run, this.endContext());
   }
 
-  private readHint(run: Run, code: number | null): ExitInfo['hint'] {
-    if (code === 78) return 'config';
-    // The shell's "not executable" / "command not found": restarting cannot help.
-    if (code === 126 || code === 127) return 'command';
-    // Read the file now: the gateway's last words are what explain its exit.
-    const lines = this.tail.linesSince(run.outputMark);
-    return lines.some((line) => line.includes('EADDRINUSE')) ? 'port' : null;
-  }
-
-  private async stopRun(run: Run, reason: string, graceMs: number): Promise<boolean> {
-    const { target, log } = this.options;
-    const pid = shownPid(run);
-    log.info('stopping the gateway', { target, pid, reason });
-    const leaderDone = () => (run.child ? run.leaderExit !== null : !run.tree.leaderRuns());
-    const onKill = () => log.warn('the gateway ignored SIGTERM; sending SIGKILL', { target, pid, waitedMs: graceMs });
-    if (await run.tree.stop(graceMs, DefaultChildSupervisorOptions.killWaitMs, leaderDone, onKill)) {
-      this.finishRun(run);
-      return true;
-    }
-    log.error('the gateway survived SIGKILL (uninterruptible?); it is still counted as running', { target, pid });
-    run.stopping = null;
-    return true;
-  }
-
-  /**
-   * Kills what is left of a run whose leader is gone, at once: it is a gateway that lost its
-   * wrapper (as good as crashed) or helpers of one that died, and the next start waits for its port.
-   */
-  private async stopLeftovers(tree: GatewayTree): Promise<void> {
-    if (await tree.signalUntilGone('SIGKILL', DefaultChildSupervisorOptions.killWaitMs, () => true)) return;
-    const left = tree.refresh().map((p) => p.pid);
-    this.options.log.error('processes of the gateway survived SIGKILL (uninterruptible?)', { target: this.options.target, left });
+  private stopLeftovers(tree: GatewayTree): Promise<void> {
+    return stopLeftovers(tree, this.options);
   }
 
   /** Watches the run's processes until it ends (serving-watch.ts). */

@@ -54,6 +54,8 @@ interface Harness {
   exits: SeenExit[];
   /** Every pid `onServing` reported, in order. */
   served: number[];
+  /** Every pid `start()` returned, in order. */
+  started: number[];
   log: ReturnType<typeof captureLogger>;
   /** The listener pid, once known: checked by the exit listener. */
   gateway: { pid: number | null };
@@ -64,10 +66,19 @@ async function makeSupervisor(command: string, port: number, extra: Partial<Chil
   const log = captureLogger();
   const supervisor = new ChildSupervisor({ target: 'demo', command, port, dataDir, stopTimeoutMs: 5_000, log, ...extra });
   supervisors.push(supervisor);
-  const h: Harness = { supervisor, port, dataDir, exits: [], served: [], log, gateway: { pid: null } };
+  const h: Harness = { supervisor, port, dataDir, exits: [], served: [], started: [], log, gateway: { pid: null } };
   supervisor.onExit((exit) => h.exits.push({ exit, gatewayAlive: h.gateway.pid === null ? null : isAlive(h.gateway.pid) }));
   supervisor.onServing((pid) => h.served.push(janitor.track(pid)));
   return h;
+}
+
+/**
+ * Starts the gateway; returns the spawned pid (the shell's, from the pid record). `start()` itself names
+ * the gateway below the shell: it is kept in `h.started`.
+ */
+async function startLeader(h: Harness): Promise<number> {
+  h.started.push(janitor.track(await h.supervisor.start()));
+  return janitor.track(readPidRecord(h.dataDir)!.pid);
 }
 
 function probe(port: number): HttpProbe {
@@ -80,7 +91,11 @@ async function servingGateway(h: Harness): Promise<number> {
   const holders = await listPortHolders(h.port);
   expect(holders).toHaveLength(1);
   const listener = janitor.track(holders[0]!.pid);
-  await waitFor(() => h.served.at(-1) === listener, { timeoutMs: 10_000, what: `the supervisor to report the listener ${listener}` });
+  // Named before it listens too (the gateway below the shell): the record's `serving` says it was found listening.
+  await waitFor(() => h.served.at(-1) === listener && readPidRecord(h.dataDir)?.serving?.pid === listener, {
+    timeoutMs: 10_000,
+    what: `the supervisor to report and record the listener ${listener}`,
+  });
   h.gateway.pid = listener;
   return listener;
 }
@@ -96,11 +111,14 @@ describe.each(shapes)('a %s command line (no exec)', (shape) => {
   it('reports and records the process that listens on the port, not the shell it was spawned as', async () => {
     const port = await freePort();
     const h = await makeSupervisor(plainGatewayCommand({ port }, shape), port);
-    const leader = janitor.track(await h.supervisor.start());
+    const leader = await startLeader(h);
     const listener = await servingGateway(h);
 
     expect(listener).not.toBe(leader);
     expect(readStat(leader)?.pid).toBe(leader); // the shell still runs: it is the listener's ancestor
+    // start() names the gateway below the shell (the listener itself for a plain command line), never the shell.
+    if (shape === 'plain') expect(h.started).toEqual([listener]);
+    expect(h.started).not.toContain(leader);
     expect(readPidRecord(h.dataDir)).toMatchObject({
       pid: leader,
       startTime: await readProcessStartTime(leader),
@@ -111,7 +129,7 @@ describe.each(shapes)('a %s command line (no exec)', (shape) => {
   it('kill -9 of the spawned pid: one exit, reported only once the real gateway is gone; the next start serves the port alone', async () => {
     const port = await freePort();
     const h = await makeSupervisor(plainGatewayCommand({ port }, shape), port);
-    const leader = janitor.track(await h.supervisor.start());
+    const leader = await startLeader(h);
     const listener = await servingGateway(h);
     const all = processesOf(leader, listener);
 
@@ -122,7 +140,7 @@ describe.each(shapes)('a %s command line (no exec)', (shape) => {
     await expect(isPortListening(port)).resolves.toBe(false);
     expect(existsSync(pidRecordPath(h.dataDir))).toBe(false);
 
-    janitor.track(await h.supervisor.start());
+    await startLeader(h);
     const next = await servingGateway(h);
     expect(next).not.toBe(listener);
     expect((await listPortHolders(port)).map((l) => l.pid)).toEqual([next]);
@@ -131,7 +149,7 @@ describe.each(shapes)('a %s command line (no exec)', (shape) => {
   it('stop leaves no process of the gateway, a frozen (SIGSTOPped) one included', async () => {
     const port = await freePort();
     const h = await makeSupervisor(plainGatewayCommand({ port }, shape), port, { stopTimeoutMs: 1_000 });
-    const leader = janitor.track(await h.supervisor.start());
+    const leader = await startLeader(h);
     const listener = await servingGateway(h);
     const all = processesOf(leader, listener);
     process.kill(listener, 'SIGSTOP');
@@ -149,7 +167,7 @@ describe.each(shapes)('a %s command line (no exec)', (shape) => {
     const port = await freePort();
     const command = plainGatewayCommand({ port }, shape);
     const a = await makeSupervisor(command, port);
-    const leader = janitor.track(await a.supervisor.start());
+    const leader = await startLeader(a);
     const listener = await servingGateway(a);
     const all = processesOf(leader, listener);
     // Medic A is "killed -9": forgotten, never closed.
@@ -166,7 +184,7 @@ describe.each(shapes)('a %s command line (no exec)', (shape) => {
     const port = await freePort();
     const command = plainGatewayCommand({ port }, shape);
     const a = await makeSupervisor(command, port);
-    const leader = janitor.track(await a.supervisor.start());
+    const leader = await startLeader(a);
     const listener = await servingGateway(a);
     const all = processesOf(leader, listener);
     await a.supervisor.close(false);
@@ -186,7 +204,7 @@ describe('a plain command line: exits and re-listening', () => {
   it('kill -9 of the listener is an exit by SIGKILL (the shell says 137)', async () => {
     const port = await freePort();
     const h = await makeSupervisor(plainGatewayCommand({ port }), port);
-    janitor.track(await h.supervisor.start());
+    await startLeader(h);
     const listener = await servingGateway(h);
     process.kill(listener, 'SIGKILL');
     await waitFor(() => h.exits.length > 0, { timeoutMs: 15_000, what: 'the exit' });
@@ -198,7 +216,7 @@ describe('a plain command line: exits and re-listening', () => {
     // The first run crashes after a while; the shell then starts a second one on the same port.
     const first = plainGatewayCommand({ port, mode: 'crash-after', afterMs: 3_000 });
     const h = await makeSupervisor(`${first}; ${plainGatewayCommand({ port })}`, port);
-    janitor.track(await h.supervisor.start());
+    await startLeader(h);
     await waitFor(() => h.served.length > 0, { timeoutMs: 15_000, what: 'the first listener' });
     const one = h.served[0]!;
     await waitFor(() => !isAlive(one), { timeoutMs: 15_000, what: 'the first run to crash' });
@@ -213,7 +231,7 @@ describe('a plain command line: exits and re-listening', () => {
     const helper = `${shellQuote(process.execPath)} ${shellQuote(RelaunchWrapperPath)} --setsid -- sleep 1000`;
     const command = `${helper} & ${plainGatewayCommand({ port })}`;
     const a = await makeSupervisor(command, port);
-    const leader = janitor.track(await a.supervisor.start());
+    const leader = await startLeader(a);
     const listener = await servingGateway(a);
     const wrapper = await waitFor(() => descendants(leader).find((pid) => pid !== listener && readStat(pid)?.session === leader), {
       what: 'the helper wrapper',
@@ -235,11 +253,15 @@ describe('a plain command line: exits and re-listening', () => {
     expect([listener, sleeper].filter(isAlive)).toEqual([]);
   });
 
-  it('falls back to the spawned pid until something listens', async () => {
+  it('names the gateway below the shell until something listens, and records the shell', async () => {
     const port = await freePort();
     const h = await makeSupervisor(plainGatewayCommand({ port, mode: 'slow-start', afterMs: 60_000 }), port);
-    const leader = janitor.track(await h.supervisor.start());
+    const leader = await startLeader(h);
     await waitFor(() => descendants(leader).length > 0, { what: 'the shell to start the gateway' });
+    const [gateway] = descendants(leader);
+    // Before this, start() named the shell (issue 10): /status and the timeline showed `sh`.
+    expect(h.started).toEqual([gateway]);
+    expect(readStat(gateway!)?.ppid).toBe(leader);
     expect(h.served).toEqual([]);
     expect(readPidRecord(h.dataDir)).toMatchObject({ pid: leader });
     expect(readPidRecord(h.dataDir)?.serving).toBeUndefined();

@@ -86,8 +86,11 @@ describe('ChildSupervisor', () => {
     const port = await freePort();
     const h = await makeSupervisor(demoGatewayCommand({ port }), { port });
     const { supervisor, exits, dataDir } = h;
-    const spawned = await startTracked(supervisor);
+    const started = await startTracked(supervisor);
+    const spawned = janitor.track(readPidRecord(dataDir)!.pid); // the shell: a plain command line is forked by sh
     const pid = await servingPid(h, port);
+    expect(started).toBe(pid); // the pid a start names is the gateway's, not its shell's (issue 10)
+    expect(spawned).not.toBe(pid);
     expect(readPidRecord(dataDir)).toMatchObject({
       pid: spawned,
       startTime: await readProcessStartTime(spawned),

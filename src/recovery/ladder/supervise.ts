@@ -97,13 +97,17 @@ export function started(c: Step, pid: number | null, config: string | null): voi
   if (s.incident) record(c, 'step', pid !== null ? `gateway started (pid ${pid})` : 'restart command finished');
 }
 
-/** The pid shown is the one serving the port, not the shell or wrapper it was started as. */
-export function serving(c: Step, pid: number): void {
+/**
+ * The pid shown is the gateway's, not the shell or wrapper it was started as: the process serving the
+ * port (`listens`), or before that the program the shell (or a wrapper) runs.
+ */
+export function serving(c: Step, pid: number, listens = true): void {
   const s = c.s;
   if (s.process.status !== 'running' || s.process.pid === pid) return; // late news of an ended run
   const was = s.process.pid;
   s.process.pid = pid;
-  if (s.incident) record(c, 'step', `gateway listening as pid ${pid}${was !== null ? ` (started as pid ${was})` : ''}`);
+  const as = was !== null ? ` (started as pid ${was})` : '';
+  if (s.incident) record(c, 'step', listens ? `gateway listening as pid ${pid}${as}` : `gateway runs as pid ${pid}${as}`);
 }
 
 export function startFailed(c: Step, error: string, permanent: boolean): void {

@@ -14,7 +14,7 @@ export type LadderEvent =
   /** `config`: the fingerprint of the config file it was started with (absent or null: unknown). */
   | { type: 'GatewayStarted'; pid: number | null; config?: string | null }
   /** The running gateway's port is served by `pid` (a descendant of the started pid, or a new listener). */
-  | { type: 'GatewayServing'; pid: number }
+  | { type: 'GatewayServing'; pid: number; /** False: the gateway process found before it listens (a re-launch below the shell). Default true. */ listens?: boolean }
   | { type: 'GatewayStartFailed'; error: string; permanent: boolean }
   | { type: 'GatewayStopped' }
   | { type: 'ProcessExited'; exit: ExitInfo }

@@ -123,8 +123,8 @@ export class TargetWatchdog {
     o.gateway.onExit((exit) => {
       void this.starting.then(() => this.dispatch({ type: 'ProcessExited', exit }));
     });
-    o.gateway.onServing((pid) => {
-      void this.starting.then(() => this.dispatch({ type: 'GatewayServing', pid }));
+    o.gateway.onServing((pid, listens) => {
+      void this.starting.then(() => this.dispatch({ type: 'GatewayServing', pid, listens }));
     });
     const adoptedPid = await o.gateway.adoptOrClear();
     if (adoptedPid !== null) o.log.info(`[${o.name}] adopted the gateway a previous medic left running (pid ${adoptedPid})`);

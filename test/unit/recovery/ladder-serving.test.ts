@@ -22,6 +22,16 @@ describe('the serving pid', () => {
     expect(h.send(serving(201))).toEqual([]); // the same pid again: nothing new
   });
 
+  it('before it listens, names the re-launched gateway process on the timeline as such', () => {
+    const h = new LadderHarness();
+    h.bootHealthy(100);
+    h.send(killed());
+    h.send(started(200));
+    expect(records(h.send({ type: 'GatewayServing', pid: 201, listens: false }))).toEqual(['gateway runs as pid 201 (started as pid 200)']);
+    expect(h.send(serving(201))).toEqual([]); // then found listening: the same process, nothing new
+    expect(h.state.process.pid).toBe(201);
+  });
+
   it('is ignored for a gateway that is not running (late news of an ended run)', () => {
     const h = new LadderHarness();
     h.bootHealthy(100);

@@ -191,13 +191,13 @@ describe('TargetWatchdog', () => {
     // periodic look for the listener comes every 500 ms; the first good probe may come before it.
     class WrappedGateway extends FakeGateway {
       looks = 0;
-      private servingListener: ((pid: number) => void) | null = null;
-      override onServing(listener?: (pid: number) => void): void {
+      private servingListener: ((pid: number, listens: boolean) => void) | null = null;
+      override onServing(listener?: (pid: number, listens: boolean) => void): void {
         this.servingListener = listener ?? null;
       }
       async lookForServing(): Promise<void> {
         this.looks += 1;
-        this.servingListener?.(5001);
+        this.servingListener?.(5001, true);
       }
     }
     const w = world();
