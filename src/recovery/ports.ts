@@ -72,6 +72,11 @@ export interface GatewayProcess {
    * dir name, or null (absent: nothing to read). Never rejects: what cannot be read names nothing.
    */
   classifyOutage?(now: number): Promise<FailureClass | null>;
+  /**
+   * A service: when its main process, running now, started (epoch ms), as its manager says (e.g. restarted by a person
+   * or by systemd's Restart=); null when it does not run or that is not known. Never rejects.
+   */
+  runningSince?(): Promise<number | null>;
   /** Stops watching (and, when `stopGateway`, stops the gateway too). */
   close(stopGateway: boolean): Promise<void>;
 }

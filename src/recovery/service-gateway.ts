@@ -115,6 +115,11 @@ export class ServiceGateway implements GatewayProcess {
     return classifyGatewayExit({ code: exit ? exit.code : 1, signal: exit?.signal ?? null, at }, [...journalLines, ...lines], stateDir, this.seenBundles);
   }
 
+  /** When the service's main process, running now, started, as systemd says (`journal`); null without a journal. */
+  async runningSince(): Promise<number | null> {
+    return (await this.options.journal?.runningSince().catch(() => null)) ?? null;
+  }
+
   /** The service manager owns the process: there is nothing to adopt. */
   async adoptOrClear(): Promise<number | null> {
     return null;

@@ -87,6 +87,13 @@ export class ServiceJournal {
     return out === null ? null : parseUnitExit(out, { wallMs: clock.wallMs(), monotonicUs: clock.monotonicUs() });
   }
 
+  /** When the unit's main process, running now, started (epoch ms, from ExecMainStartTimestampMonotonic); null when it does not run. */
+  async runningSince(): Promise<number | null> {
+    const out = await this.run('systemctl', ['--user', 'show', '-p', 'MainPID,ExecMainStartTimestampMonotonic', this.o.unit]);
+    const clock = this.o.clock ?? processClock;
+    return out === null ? null : parseRunningSince(out, { wallMs: clock.wallMs(), monotonicUs: clock.monotonicUs() });
+  }
+
   private async run(program: string, args: string[]): Promise<string | null> {
     const { env, timeoutMs, log, unit } = this.o;
     return new Promise((resolve) => {
@@ -123,4 +130,12 @@ export function parseUnitExit(text: string, now: { wallMs: number; monotonicUs: 
   if (how === 1) return { code: status, signal: null, at };
   const name = Object.entries(constants.signals).find(([, n]) => n === status)?.[0] ?? `signal ${status}`;
   return { code: null, signal: name, at };
+}
+
+/** `MainPID=4242\nExecMainStartTimestampMonotonic=...` -> when it started (epoch ms); null when MainPID is 0 (not running) or a value is missing. */
+export function parseRunningSince(text: string, now: { wallMs: number; monotonicUs: bigint }): number | null {
+  const pid = /^MainPID=(\d+)\s*$/m.exec(text)?.[1];
+  const mono = /^ExecMainStartTimestampMonotonic=(\d+)\s*$/m.exec(text)?.[1];
+  if (pid === undefined || pid === '0' || mono === undefined || mono === '0') return null;
+  return now.wallMs - Number(now.monotonicUs - BigInt(mono)) / 1000;
 }

@@ -8,7 +8,7 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ServiceGateway } from '../../src/recovery/service-gateway.js';
-import { parseUnitExit, ServiceJournal, serviceUnitOf } from '../../src/recovery/service-journal.js';
+import { parseRunningSince, parseUnitExit, ServiceJournal, serviceUnitOf } from '../../src/recovery/service-journal.js';
 import { TempDirs, captureLogger } from '../fixtures/gateways.js';
 
 const dirs = new TempDirs();
@@ -171,5 +171,13 @@ describe('the unit and its exit status', () => {
     expect(parseUnitExit('ExecMainCode=1\nExecMainStatus=1\nExecMainExitTimestampMonotonic=0\n', now)).toEqual({ code: 1, signal: null, at: null });
     expect(parseUnitExit('ExecMainCode=0\nExecMainStatus=0\nExecMainExitTimestampMonotonic=0\n', now)).toBeNull(); // running, or never ended
     expect(parseUnitExit('', now)).toBeNull();
+  });
+
+  it("the main process's start, while it runs (MainPID, ExecMainStartTimestampMonotonic)", () => {
+    const now = { wallMs: 1_800_000_000_000, monotonicUs: 50_000_000_000n };
+    expect(parseRunningSince('MainPID=4242\nExecMainStartTimestampMonotonic=49996000000\n', now)).toBe(1_800_000_000_000 - 4_000);
+    expect(parseRunningSince('MainPID=0\nExecMainStartTimestampMonotonic=49996000000\n', now)).toBeNull(); // not running
+    expect(parseRunningSince('MainPID=4242\nExecMainStartTimestampMonotonic=0\n', now)).toBeNull();
+    expect(parseRunningSince('', now)).toBeNull();
   });
 });
