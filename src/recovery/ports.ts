@@ -77,6 +77,8 @@ export interface GatewayProcess {
    * or by systemd's Restart=); null when it does not run or that is not known. Never rejects.
    */
   runningSince?(): Promise<number | null>;
+  /** A service: whether its manager says its main process runs; null when that is not known. Never rejects. */
+  mainRuns?(): Promise<boolean | null>;
   /** Stops watching (and, when `stopGateway`, stops the gateway too). */
   close(stopGateway: boolean): Promise<void>;
 }

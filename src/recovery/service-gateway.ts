@@ -120,6 +120,11 @@ export class ServiceGateway implements GatewayProcess {
     return (await this.options.journal?.runningSince().catch(() => null)) ?? null;
   }
 
+  /** Whether its main process runs, as systemd says (`journal`); null without a journal. */
+  async mainRuns(): Promise<boolean | null> {
+    return (await this.options.journal?.mainRuns().catch(() => null)) ?? null;
+  }
+
   /** The service manager owns the process: there is nothing to adopt. */
   async adoptOrClear(): Promise<number | null> {
     return null;

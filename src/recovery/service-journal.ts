@@ -94,6 +94,13 @@ export class ServiceJournal {
     return out === null ? null : parseRunningSince(out, { wallMs: clock.wallMs(), monotonicUs: clock.monotonicUs() });
   }
 
+  /** Whether the unit's main process runs (MainPID not 0); null when systemd cannot be asked. */
+  async mainRuns(): Promise<boolean | null> {
+    const out = await this.run('systemctl', ['--user', 'show', '-p', 'MainPID', this.o.unit]);
+    const pid = out === null ? undefined : /^MainPID=(\d+)\s*$/m.exec(out)?.[1];
+    return pid === undefined ? null : pid !== '0';
+  }
+
   private async run(program: string, args: string[]): Promise<string | null> {
     const { env, timeoutMs, log, unit } = this.o;
     return new Promise((resolve) => {

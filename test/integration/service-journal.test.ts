@@ -138,6 +138,19 @@ describe('ServiceJournal (a fake journalctl and systemctl on PATH; not a real sy
     expect(waits).toEqual([1_500]);
   });
 
+  it('whether its main process runs (MainPID) and since when, as systemd says; unknown without systemd', async () => {
+    const { env, setShow } = await fakeSystemd('MainPID=0\nExecMainStartTimestampMonotonic=0');
+    const log = captureLogger();
+    const gateway = new ServiceGateway({ target: 'svc', restartCommand: 'true', journal: new ServiceJournal({ unit: 'openclaw-gateway', env, log }), env, log });
+    expect(await gateway.mainRuns()).toBe(false);
+    expect(await gateway.runningSince()).toBeNull();
+    setShow(`MainPID=4242\nExecMainStartTimestampMonotonic=${monotonicAgo(4_000)}`);
+    expect(await gateway.mainRuns()).toBe(true);
+    expect(Math.abs(Date.now() - 4_000 - (await gateway.runningSince())!)).toBeLessThan(1_000);
+    const none = new ServiceGateway({ target: 'svc', restartCommand: 'true', journal: new ServiceJournal({ unit: 'openclaw-gateway', env: { PATH: '/nonexistent' }, log }), log });
+    expect(await none.mainRuns()).toBeNull();
+  });
+
   it('no journalctl or systemctl here: one line in the log, never a crash; the log file still names the class', async () => {
     const dir = await dirs.make();
     const env = { PATH: dir, HOME: dir, OPENCLAW_STATE_DIR: join(dir, 'state') };

@@ -307,6 +307,18 @@ describe('a gateway run as a service (GATEWAY_RESTART_COMMAND): its exits are in
     expect(workTypes(h.send({ type: 'OutageClassified', failure: null, startingSince: h.now - h.options.startupGraceMs - 1_000 }))).toEqual(['StartGateway']);
   });
 
+  it("a service that exits during its start-up (its manager says no main process runs): an outage at once, not after the grace", () => {
+    const { h } = serviceDown();
+    expect(workTypes(h.send(classified(null)))).toEqual(['StartGateway']);
+    h.after(500, started(null));
+    // Starting: refused probes while its main process runs are the start-up's.
+    expect(workTypes(h.probes(h.options.failureThreshold * 2, probeFail('ECONNREFUSED'), 1_000))).toEqual([]);
+    // It exited (exit 78 on a lock, a plugin that throws before the first answer): its manager says it does not run.
+    const gone: LadderEvent = { type: 'ProbeFailed', result: { ok: false, at: 0, latencyMs: 1, status: null, error: 'ECONNREFUSED', serviceDown: true } };
+    expect(workTypes(h.probes(h.options.failureThreshold, gone, 1_000))).toEqual(['ClassifyOutage']);
+    expect(h.now - h.state.process.startedAt!).toBeLessThan(h.options.startupGraceMs);
+  });
+
   it('a service that answers again while its outage is read: resolved; the late reading takes no rung', () => {
     const { h } = serviceDown();
     h.probes(2, probeOk());
