@@ -72,6 +72,13 @@ export interface GatewayProcess {
    * dir name, or null (absent: nothing to read). Never rejects: what cannot be read names nothing.
    */
   classifyOutage?(now: number): Promise<FailureClass | null>;
+  /**
+   * A service: when its main process, running now, started (epoch ms), as its manager says (e.g. restarted by a person
+   * or by systemd's Restart=); null when it does not run or that is not known. Never rejects.
+   */
+  runningSince?(): Promise<number | null>;
+  /** A service: whether its manager says its main process runs; null when that is not known. Never rejects. */
+  mainRuns?(): Promise<boolean | null>;
   /** Stops watching (and, when `stopGateway`, stops the gateway too). */
   close(stopGateway: boolean): Promise<void>;
 }

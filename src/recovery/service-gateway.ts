@@ -32,6 +32,13 @@ export interface ServiceGatewayOptions {
   journal?: ServiceJournal | null;
   /** When the medic started watching (epoch ms): what the journal and the state dir hold from before is not read. Default: now. */
   since?: number;
+  /**
+   * An outage whose first reading names nothing is read once more this long after (ms): the dying gateway's last
+   * lines may not have reached the journal (or its log file) yet, nor its exit the service manager. 0: read once.
+   */
+  settleMs?: number;
+  /** Waits `ms` (the settle). Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   log: Logger;
@@ -47,6 +54,8 @@ export const DefaultServiceGatewayOptions = {
   timeoutMs: 60_000,
   /** Default 500 lines. */
   outputLines: 500,
+  /** Default 1 s: journald and a log file take the last lines in well under that; a hang's rung waits that much more. */
+  settleMs: 1_000,
 } as const;
 
 /** Drives a gateway owned by a service manager (`supervised` = false). */
@@ -79,22 +88,49 @@ export class ServiceGateway implements GatewayProcess {
    * The service stopped answering and its exit is invisible: what the gateway left behind says why, as for an
    * exit the medic saw (`classifyExit`), from what is observable since the last look (never the backlog from before
    * the medic started): the lines its log file (`logFile`) got, the lines the systemd unit left in the journal and
-   * how its main process ended (`journal`), and the newest stability bundle OpenClaw wrote in its state dir
-   * (OPENCLAW_STATE_DIR or ~/.openclaw) that was not there at the last look. Without a known exit code, 1 is assumed: a plugin is then named only from
-   * a stability bundle or a stack line, never from a code. Null when nothing names a class.
+   * how its main process ended when that was after the last look (`journal`; systemd keeps an old exit's status), and
+   * the newest stability bundle OpenClaw wrote in its state dir (OPENCLAW_STATE_DIR or ~/.openclaw) that was not
+   * there at the last look. Without an exit of this outage, 1 is assumed: a plugin is then named only from a stability
+   * bundle or a stack line, never from a code. When that names nothing, it is read once more after `settleMs` (the
+   * last lines may still be on their way). Null when nothing names a class.
    */
   async classifyOutage(now: number): Promise<FailureClass | null> {
-    const lines = this.tail ? this.tail.linesSince(this.seen) : [];
-    this.seen = this.tail?.mark ?? 0;
     const since = this.lastLook;
-    this.lastLook = now;
-    const journal = this.options.journal ?? null;
-    const [journalLines, exit] = journal ? await Promise.all([journal.linesSince(since), journal.lastExit()]) : [[], null];
-    const stateDir = stateDirOf(this.options.env ?? process.env);
-    const code = exit ? exit.code : 1;
-    const failure = classifyGatewayExit({ code, signal: exit?.signal ?? null, at: now }, [...journalLines, ...lines], stateDir, this.seenBundles);
-    for (const name of bundleNames(stateDir)) this.seenBundles.add(name);
+    const from = this.seen;
+    let at = now;
+    let failure = await this.readOutage(since, from, at);
+    const settleMs = this.options.settleMs ?? DefaultServiceGatewayOptions.settleMs;
+    const more = this.tail !== null || (this.options.journal ?? null) !== null;
+    if (failure === null && settleMs > 0 && more) {
+      await (this.options.sleep ?? delay)(settleMs);
+      at = now + settleMs;
+      failure = await this.readOutage(since, from, at);
+    }
+    this.seen = this.tail?.mark ?? 0;
+    this.lastLook = at;
+    for (const name of bundleNames(stateDirOf(this.options.env ?? process.env))) this.seenBundles.add(name);
     return failure;
+  }
+
+  /** One reading of what came after `since` (the journal, the exit) and after line `from` of the log file. */
+  private async readOutage(since: number, from: number, at: number): Promise<FailureClass | null> {
+    const lines = this.tail ? this.tail.linesSince(from) : [];
+    const journal = this.options.journal ?? null;
+    const [journalLines, last] = journal ? await Promise.all([journal.linesSince(since), journal.lastExit()]) : [[], null];
+    // An exit with no time, or from before the last look, is not this outage's.
+    const exit = last !== null && last.at !== null && last.at > since ? last : null;
+    const stateDir = stateDirOf(this.options.env ?? process.env);
+    return classifyGatewayExit({ code: exit ? exit.code : 1, signal: exit?.signal ?? null, at }, [...journalLines, ...lines], stateDir, this.seenBundles);
+  }
+
+  /** When the service's main process, running now, started, as systemd says (`journal`); null without a journal. */
+  async runningSince(): Promise<number | null> {
+    return (await this.options.journal?.runningSince().catch(() => null)) ?? null;
+  }
+
+  /** Whether its main process runs, as systemd says (`journal`); null without a journal. */
+  async mainRuns(): Promise<boolean | null> {
+    return (await this.options.journal?.mainRuns().catch(() => null)) ?? null;
   }
 
   /** The service manager owns the process: there is nothing to adopt. */
@@ -164,6 +200,10 @@ export class ServiceGateway implements GatewayProcess {
       ...(cwd !== undefined ? { cwd } : {}),
     });
   }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function succeeded(result: CommandResult): boolean {

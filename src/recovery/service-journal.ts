@@ -1,8 +1,9 @@
 /**
  * What a systemd user unit left in the journal: the lines the gateway printed since the medic's last look
- * (`journalctl --user -u <unit> --since @<seconds> -o cat`) and how its main process last ended
- * (`systemctl --user show -p ExecMainCode,ExecMainStatus <unit>`). Both run without a shell, each bounded; a
- * missing journalctl or systemctl (no systemd here) is said once in the log and names nothing.
+ * (`journalctl --user -u <unit> --since @<seconds> -o cat`) and how its main process last ended and when
+ * (`systemctl --user show -p ExecMainCode,ExecMainStatus,ExecMainExitTimestampMonotonic <unit>`: systemd keeps the
+ * status of the last exit, however old, so its time says whether it belongs to this outage). Both run without a
+ * shell, each bounded; a missing journalctl or systemctl (no systemd here) is said once in the log and names nothing.
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:os';
@@ -18,6 +19,8 @@ export interface ServiceJournalOptions {
   /** Lines kept from one look (the newest). Default 500. */
   maxLines?: number;
   log: Logger;
+  /** Wall time (epoch ms) and CLOCK_MONOTONIC (µs, systemd's `...Monotonic` clock), to date an exit. Default: the process's. */
+  clock?: { wallMs(): number; monotonicUs(): bigint };
 }
 
 export const DefaultServiceJournalOptions = {
@@ -31,7 +34,11 @@ export const DefaultServiceJournalOptions = {
 export interface UnitExit {
   code: number | null;
   signal: string | null;
+  /** When it ended (epoch ms), from ExecMainExitTimestampMonotonic; null when systemd did not say. */
+  at: number | null;
 }
+
+const processClock = { wallMs: () => Date.now(), monotonicUs: () => process.hrtime.bigint() / 1000n };
 
 /** OpenClaw's systemd user unit (`openclaw gateway install`). */
 export const OPENCLAW_UNIT = 'openclaw-gateway';
@@ -69,10 +76,29 @@ export class ServiceJournal {
     return lines.slice(-(this.o.maxLines ?? DefaultServiceJournalOptions.maxLines));
   }
 
-  /** How the unit's main process last ended, from systemd's ExecMainCode (1 exited, 2 killed, 3 dumped) and ExecMainStatus. */
+  /**
+   * How the unit's main process last ended, from systemd's ExecMainCode (1 exited, 2 killed, 3 dumped) and
+   * ExecMainStatus, and when (ExecMainExitTimestampMonotonic: the monotonic clock, unlike the wall-clock
+   * ExecMainExitTimestamp, has one format whatever the locale and time zone).
+   */
   async lastExit(): Promise<UnitExit | null> {
-    const out = await this.run('systemctl', ['--user', 'show', '-p', 'ExecMainCode,ExecMainStatus', this.o.unit]);
-    return out === null ? null : parseUnitExit(out);
+    const out = await this.run('systemctl', ['--user', 'show', '-p', 'ExecMainCode,ExecMainStatus,ExecMainExitTimestampMonotonic', this.o.unit]);
+    const clock = this.o.clock ?? processClock;
+    return out === null ? null : parseUnitExit(out, { wallMs: clock.wallMs(), monotonicUs: clock.monotonicUs() });
+  }
+
+  /** When the unit's main process, running now, started (epoch ms, from ExecMainStartTimestampMonotonic); null when it does not run. */
+  async runningSince(): Promise<number | null> {
+    const out = await this.run('systemctl', ['--user', 'show', '-p', 'MainPID,ExecMainStartTimestampMonotonic', this.o.unit]);
+    const clock = this.o.clock ?? processClock;
+    return out === null ? null : parseRunningSince(out, { wallMs: clock.wallMs(), monotonicUs: clock.monotonicUs() });
+  }
+
+  /** Whether the unit's main process runs (MainPID not 0); null when systemd cannot be asked. */
+  async mainRuns(): Promise<boolean | null> {
+    const out = await this.run('systemctl', ['--user', 'show', '-p', 'MainPID', this.o.unit]);
+    const pid = out === null ? undefined : /^MainPID=(\d+)\s*$/m.exec(out)?.[1];
+    return pid === undefined ? null : pid !== '0';
   }
 
   private async run(program: string, args: string[]): Promise<string | null> {
@@ -93,16 +119,30 @@ export class ServiceJournal {
   }
 }
 
-/** `ExecMainCode=1\nExecMainStatus=134` -> { code: 134 }; a signal's number -> its name; null while it runs. */
-export function parseUnitExit(text: string): UnitExit | null {
+/**
+ * `ExecMainCode=1\nExecMainStatus=134` -> { code: 134 }; a signal's number -> its name; null while it runs. `now`
+ * (the wall and monotonic clocks read together) dates the exit from ExecMainExitTimestampMonotonic (0 or absent:
+ * `at` is null).
+ */
+export function parseUnitExit(text: string, now: { wallMs: number; monotonicUs: bigint }): UnitExit | null {
   const value = (key: string) => {
     const m = new RegExp(`^${key}=(\\d+)\\s*$`, 'm').exec(text);
-    return m ? Number(m[1]) : null;
+    return m ? m[1]! : null;
   };
-  const how = value('ExecMainCode');
-  const status = value('ExecMainStatus');
-  if (how === null || status === null || how === 0) return null;
-  if (how === 1) return { code: status, signal: null };
+  const how = Number(value('ExecMainCode') ?? NaN);
+  const status = Number(value('ExecMainStatus') ?? NaN);
+  if (!Number.isInteger(how) || !Number.isInteger(status) || how === 0) return null;
+  const mono = value('ExecMainExitTimestampMonotonic');
+  const at = mono === null || mono === '0' ? null : now.wallMs - Number(now.monotonicUs - BigInt(mono)) / 1000;
+  if (how === 1) return { code: status, signal: null, at };
   const name = Object.entries(constants.signals).find(([, n]) => n === status)?.[0] ?? `signal ${status}`;
-  return { code: null, signal: name };
+  return { code: null, signal: name, at };
+}
+
+/** `MainPID=4242\nExecMainStartTimestampMonotonic=...` -> when it started (epoch ms); null when MainPID is 0 (not running) or a value is missing. */
+export function parseRunningSince(text: string, now: { wallMs: number; monotonicUs: bigint }): number | null {
+  const pid = /^MainPID=(\d+)\s*$/m.exec(text)?.[1];
+  const mono = /^ExecMainStartTimestampMonotonic=(\d+)\s*$/m.exec(text)?.[1];
+  if (pid === undefined || pid === '0' || mono === undefined || mono === '0') return null;
+  return now.wallMs - Number(now.monotonicUs - BigInt(mono)) / 1000;
 }

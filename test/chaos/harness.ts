@@ -100,6 +100,8 @@ export function minimalConfig(stateDir: string, port: number): Record<string, un
 }
 
 export const healthyAndCalm = (t: TargetView) => t.health === 'up' && t.incident === null && t.pid !== null && t.process === 'running';
+/** The same for a gateway a service manager runs: its pid is the manager's to know (null). */
+export const serviceCalm = (t: TargetView) => t.health === 'up' && t.incident === null && t.process === 'running';
 
 export class InProcessMedic implements MedicView {
   constructor(
@@ -340,7 +342,7 @@ export class ChaosWorld {
   async recovered(
     m: MedicView,
     scenario: string,
-    o: { faultAt: number; before: Set<string>; trace: HealthTrace; note?: string; timeoutMs?: number; defer?: boolean },
+    o: { faultAt: number; before: Set<string>; trace: HealthTrace; note?: string; timeoutMs?: number; defer?: boolean; calm?: (t: TargetView) => boolean },
   ): Promise<Recovery> {
     // Right after a fault the medic may not have seen it yet (its status still says healthy):
     // first the incident the fault opens, then the calm after it.
@@ -349,7 +351,7 @@ export class ChaosWorld {
       intervalMs: 200,
       what: `${scenario}: an incident for the fault`,
     });
-    const calm = await this.waitCalm(m, `${scenario}: healthy with no incident open`, o.timeoutMs);
+    const calm = await this.waitStatus(m, `${scenario}: healthy with no incident open`, o.calm ?? healthyAndCalm, o.timeoutMs);
     const healthyAt = await waitFor(() => o.trace.upAgainAfter(o.faultAt), { timeoutMs: 30_000, what: `${scenario}: /healthz answering` });
     const downMs = o.trace.downMsAfter(o.faultAt);
     await o.trace.stop();

@@ -10,6 +10,7 @@ import type { FailureClass, Incident } from '../types.js';
 import { record, type Step } from './context.js';
 import { needPerson } from './incident.js';
 import { enterLevel2 } from './repair.js';
+import { startedElsewhere } from './service-outage.js';
 import { continueOutage } from './supervise.js';
 import { memoryExited } from './vitals.js';
 
@@ -76,7 +77,7 @@ function evidenceText(f: FailureClass): string {
  * a plugin named at two outages in a row is disabled, a stale lock removed, a newer stamp rewritten by the doctor,
  * each through the level-2 repairs and verified by the restart command; the others restart the service.
  */
-export function outageClassified(c: Step, f: FailureClass | null): void {
+export function outageClassified(c: Step, f: FailureClass | null, startingSince: number | null = null): void {
   const s = c.s;
   const waited = s.pending?.work === 'classify' ? s.pending : null;
   if (waited) s.pending = null;
@@ -91,6 +92,7 @@ export function outageClassified(c: Step, f: FailureClass | null): void {
     return;
   }
   const why = waited.why ?? 'not answering';
+  if (!f && startingSince !== null && startedElsewhere(c, startingSince)) return;
   if (!f) return continueOutage(c, why, false, false, null);
   const repeat = noteFailure(c, inc, f);
   if (f.class === 'out-of-memory') memoryExited(c, null);

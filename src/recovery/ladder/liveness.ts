@@ -62,11 +62,12 @@ export function restartedInProcess(c: Step, result: ProbeResult): boolean {
 
 /**
  * Inside the start-up grace (failures not counted): until the first good probe of the run, for
- * `startupGraceMs`, and past it while the process keeps working, up to `startupGraceMaxMs`.
+ * `startupGraceMs`, and past it while the process keeps working, up to `startupGraceMaxMs`. A service whose
+ * manager says its main process no longer runs is not starting (its exit is otherwise invisible).
  */
 export function inStartupGrace(c: Step, result: ProbeResult): boolean {
   const p = c.s.process;
-  if (p.becameHealthy || p.startedAt === null) return false;
+  if (p.becameHealthy || p.startedAt === null || result.serviceDown) return false;
   const age = c.now - p.startedAt;
   if (age < c.o.startupGraceMs) return true;
   if (result.process !== 'working' || age >= c.o.startupGraceMaxMs) return false;

@@ -57,7 +57,7 @@ const HANDLERS: Handlers = {
   ProviderProbed: (c, e) => providerProbed(c, e),
   PluginEnableRequested: (c, e) => enablePluginRequested(c, e.plugin, e.incidentId, e.by),
   PluginEnableFinished: (c, e) => enablePluginFinished(c, e.plugin, e.incidentId, e.by, e.ok, e.detail),
-  OutageClassified: (c, e) => outageClassified(c, e.failure),
+  OutageClassified: (c, e) => outageClassified(c, e.failure, e.startingSince ?? null),
 };
 
 /** The event types the ladder takes, in the order of the table. */

@@ -56,8 +56,12 @@ export type LadderEvent =
   /** An operator re-enables `plugin`, which the ladder disabled in incident `incidentId` (`disable-plugin`). */
   | { type: 'PluginEnableRequested'; plugin: string; incidentId: string; by: string }
   | { type: 'PluginEnableFinished'; plugin: string; incidentId: string; by: string; ok: boolean; detail: string }
-  /** What a service gateway's log, journal and state dir say of the outage (`ClassifyOutage`); null: they name no class. */
-  | { type: 'OutageClassified'; failure: FailureClass | null };
+  /**
+   * What a service gateway's log, journal and state dir say of the outage (`ClassifyOutage`); null: they name no class.
+   * `startingSince`: when the service's main process, running now, started (epoch ms), as its manager says; null or
+   * absent: not running, or not known.
+   */
+  | { type: 'OutageClassified'; failure: FailureClass | null; startingSince?: number | null };
 
 /** Kinds of record the ladder writes to the incident timeline and the audit log. */
 export type RecordKind =

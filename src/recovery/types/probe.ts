@@ -28,6 +28,11 @@ export interface ProbeResult {
    * Absent: it was not pinned through the wait, or it is not known (a service's, no /proc).
    */
   pinnedMs?: number;
+  /**
+   * A service's failed probe while its manager says its main process does not run (systemd's MainPID=0): it is not
+   * starting, it is gone. Absent: it runs, or that is not known (a gateway the medic runs: its exits speak for it).
+   */
+  serviceDown?: true;
 }
 
 /** What the gateway's process is doing, read from /proc (see `ProbeResult.process`). */

@@ -102,11 +102,14 @@ export async function perform(action: LadderAction, p: EffectPorts): Promise<voi
     case 'ClassifyOutage':
       return void background(p, action.type, async () => {
         // Always answered (null: nothing named): the ladder may be waiting for it to pick the next rung.
-        const failure = await Promise.resolve(p.gateway.classifyOutage?.(p.clock.now()) ?? null).catch((err: Error) => {
-          p.log.warn(`[${p.target}] could not read what the gateway left behind: ${err.message}`);
-          return null;
-        });
-        await p.dispatch({ type: 'OutageClassified', failure });
+        const [failure, startingSince] = await Promise.all([
+          Promise.resolve(p.gateway.classifyOutage?.(p.clock.now()) ?? null).catch((err: Error) => {
+            p.log.warn(`[${p.target}] could not read what the gateway left behind: ${err.message}`);
+            return null;
+          }),
+          Promise.resolve(p.gateway.runningSince?.() ?? null).catch(() => null),
+        ]);
+        await p.dispatch({ type: 'OutageClassified', failure, startingSince });
       });
     default:
       return unreachable(action);

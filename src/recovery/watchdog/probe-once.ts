@@ -17,7 +17,12 @@ const STOPPED_CHECK_MS = 250;
 const PINNED_READING_SLACK_MS = 750;
 
 export async function probeWithActivity(probe: HealthProbe, gateway: GatewayProcess, clock: Clock, signal: AbortSignal): Promise<ProbeResult> {
-  if (!gateway.activity) return probe.check(signal);
+  if (!gateway.activity) {
+    // A service: its exits are invisible, but its manager knows whether its main process still runs.
+    const result = await probe.check(signal);
+    if (result.ok || !gateway.mainRuns || signal.aborted) return result;
+    return (await gateway.mainRuns().catch(() => null)) === false ? { ...result, serviceDown: true } : result;
+  }
   const startedAt = clock.now();
   const ctl = new AbortController();
   const watching = new AbortController();

@@ -279,6 +279,46 @@ describe('a gateway run as a service (GATEWAY_RESTART_COMMAND): its exits are in
     expect(h.state.resolved).toMatchObject({ outcome: 'fixed by remove-stale-lock', failure: { class: 'stale-lock', culprit: 'pid 4242' } });
   });
 
+  it('an outage while its manager has just started it again (a person, Restart=): waited for, not restarted; then healthy', () => {
+    const { h } = serviceDown();
+    const since = h.now - 4_000;
+    const actions = h.send({ type: 'OutageClassified', failure: null, startingSince: since });
+    expect(workTypes(actions)).toEqual([]);
+    const grace = Math.round(h.options.startupGraceMs / 1000);
+    expect(records(actions)).toEqual([`its service manager started it again 4.0 s ago (not clawmedic): waiting for that start-up, up to ${grace} s from it, instead of restarting it`]);
+    // Its start-up: not answering, not counted, no restart.
+    expect(workTypes(h.probes(h.options.failureThreshold * 3, probeFail('ECONNREFUSED')))).toEqual([]);
+    h.probes(2, probeOk());
+    expect(h.state.resolved).toMatchObject({ state: 'resolved', restarts: 0 });
+  });
+
+  it('a run the manager started long ago (a hang), or before it last answered: restarted as before; after the wait, restarted', () => {
+    const old = serviceDown();
+    expect(workTypes(old.h.send({ type: 'OutageClassified', failure: null, startingSince: old.h.now - old.h.options.startupGraceMs - 1 }))).toEqual(['StartGateway']);
+    // It answered after that start (the same run, now hung): not a new run.
+    const hung = serviceDown();
+    const answered = hung.h.state.process.answeredAt!;
+    expect(workTypes(hung.h.send({ type: 'OutageClassified', failure: null, startingSince: answered - 1 }))).toEqual(['StartGateway']);
+    // Waited for, and still not answering once the grace from its start is over: the outage takes its rung.
+    const { h } = serviceDown();
+    h.send({ type: 'OutageClassified', failure: null, startingSince: h.now - 1_000 });
+    h.advance(h.options.startupGraceMs);
+    expect(workTypes(h.probes(h.options.failureThreshold, probeFail('ECONNREFUSED')))).toEqual(['ClassifyOutage']);
+    expect(workTypes(h.send({ type: 'OutageClassified', failure: null, startingSince: h.now - h.options.startupGraceMs - 1_000 }))).toEqual(['StartGateway']);
+  });
+
+  it("a service that exits during its start-up (its manager says no main process runs): an outage at once, not after the grace", () => {
+    const { h } = serviceDown();
+    expect(workTypes(h.send(classified(null)))).toEqual(['StartGateway']);
+    h.after(500, started(null));
+    // Starting: refused probes while its main process runs are the start-up's.
+    expect(workTypes(h.probes(h.options.failureThreshold * 2, probeFail('ECONNREFUSED'), 1_000))).toEqual([]);
+    // It exited (exit 78 on a lock, a plugin that throws before the first answer): its manager says it does not run.
+    const gone: LadderEvent = { type: 'ProbeFailed', result: { ok: false, at: 0, latencyMs: 1, status: null, error: 'ECONNREFUSED', serviceDown: true } };
+    expect(workTypes(h.probes(h.options.failureThreshold, gone, 1_000))).toEqual(['ClassifyOutage']);
+    expect(h.now - h.state.process.startedAt!).toBeLessThan(h.options.startupGraceMs);
+  });
+
   it('a service that answers again while its outage is read: resolved; the late reading takes no rung', () => {
     const { h } = serviceDown();
     h.probes(2, probeOk());
