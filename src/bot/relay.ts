@@ -9,7 +9,8 @@
 import Bottleneck from 'bottleneck';
 import { systemClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../recovery/ports.js';
-import { LIMITS, splitMessage, type MessagePayload } from './render.js';
+import type { MessagePayload } from './render.js';
+import { Timeline } from './relay-timeline.js';
 
 export type Priority = 'approval' | 'alert' | 'card' | 'timeline';
 const PRIORITY: Record<Priority, number> = { approval: 1, alert: 2, card: 4, timeline: 6 };
@@ -55,14 +56,6 @@ interface Card {
   onCreated: ((ids: { messageId: string; threadId: string | null }) => void) | null;
 }
 
-interface Lines {
-  channel: () => string | null;
-  pending: string[];
-  dropped: number;
-  scheduled: boolean;
-  key: string;
-}
-
 export interface RelayStats {
   sent: number;
   failed: number;
@@ -79,7 +72,7 @@ export interface RelayStats {
 export class Relay {
   private readonly limiter: Bottleneck;
   private readonly cards = new Map<string, Card>();
-  private readonly threads = new Map<string, Lines>();
+  private readonly threads = new Map<string, Timeline>();
   private readonly stats_: Omit<RelayStats, 'idle'> = { sent: 0, failed: 0, coalesced: 0, summarisedLines: 0, queued: 0 };
   private failures = 0;
   private stopped = false;
@@ -101,7 +94,7 @@ export class Relay {
     const c = this.limiter.counts();
     if (c.RECEIVED + c.QUEUED + c.RUNNING + c.EXECUTING > 0) return false;
     for (const card of this.cards.values()) if (card.dirty || card.scheduled) return false;
-    for (const t of this.threads.values()) if (t.pending.length > 0 || t.scheduled) return false;
+    for (const t of this.threads.values()) if (t.waiting() || t.scheduled) return false;
     return true;
   }
 
@@ -146,13 +139,10 @@ export class Relay {
   lines(key: string, channel: () => string | null, lines: string[]): void {
     let t = this.threads.get(key);
     if (!t) {
-      t = { channel, pending: [], dropped: 0, scheduled: false, key };
+      t = new Timeline(key, channel, this.o.maxPendingLines ?? 300);
       this.threads.set(key, t);
     }
-    for (const line of lines) {
-      for (let i = 0; i < line.length || i === 0; i += LIMITS.message) t.pending.push(line.slice(i, i + LIMITS.message));
-    }
-    this.trim(t);
+    this.stats_.summarisedLines += t.push(lines);
     this.scheduleLines(t, 0);
   }
 
@@ -280,7 +270,7 @@ export class Relay {
     }
   }
 
-  private scheduleLines(t: Lines, delay: number): void {
+  private scheduleLines(t: Timeline, delay: number): void {
     if (t.scheduled || this.stopped) return;
     t.scheduled = true;
     const run = () =>
@@ -291,43 +281,22 @@ export class Relay {
     else run();
   }
 
-  private async flushLines(t: Lines): Promise<void> {
+  private async flushLines(t: Timeline): Promise<void> {
     t.scheduled = false;
     const channel = t.channel();
     if (channel === null) return this.scheduleLines(t, 500); // its thread does not exist yet
-    const dropped = t.dropped;
-    const batch =
-      dropped > 0
-        ? [`… ${dropped} earlier steps not relayed here (Discord was slow or away); the full timeline: /incident ${t.key}`, ...t.pending]
-        : t.pending;
-    const [first, rest] = splitMessage(batch);
-    if (!first) return;
-    // Lines are at most a message long (see `lines`), so `rest` is a suffix of `pending`.
-    const sent = t.pending.slice(0, t.pending.length - rest.length);
-    t.pending = t.pending.slice(sent.length);
-    t.dropped = 0;
+    const batch = t.take();
+    if (!batch) return;
     try {
-      await this.o.sink.send(channel, { content: first, allowedMentions: { parse: [] } });
+      await this.o.sink.send(channel, { content: batch.content, allowedMentions: { parse: [] } });
       this.stats_.sent += 1;
       this.failures = 0;
     } catch (err) {
       if (this.failed(`timeline of ${t.key}`, err)) {
-        // Put the lines back as they were, and the summary's count with them.
-        t.pending = [...sent, ...t.pending];
-        t.dropped += dropped;
-        this.trim(t);
+        this.stats_.summarisedLines += t.putBack(batch);
         return this.scheduleLines(t, this.retryDelay());
       }
     }
-    if (t.pending.length || t.dropped) this.scheduleLines(t, 0);
-  }
-
-  private trim(t: Lines): void {
-    const max = this.o.maxPendingLines ?? 300;
-    if (t.pending.length <= max) return;
-    const drop = t.pending.length - max;
-    t.pending.splice(0, drop);
-    t.dropped += drop;
-    this.stats_.summarisedLines += drop;
+    if (t.waiting()) this.scheduleLines(t, 0);
   }
 }
