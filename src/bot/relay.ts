@@ -8,41 +8,13 @@
  */
 import Bottleneck from 'bottleneck';
 import { systemClock, type Clock } from '../lib/clock.js';
-import type { Logger } from '../recovery/ports.js';
 import type { MessagePayload } from './render.js';
+import { isPermanent, type Priority, type RelayOptions, type RelayStats } from './relay-options.js';
 import { Timeline } from './relay-timeline.js';
 
-export type Priority = 'approval' | 'alert' | 'card' | 'timeline';
+export { isPermanent, type Priority, type RelayOptions, type RelaySink, type RelayStats } from './relay-options.js';
+
 const PRIORITY: Record<Priority, number> = { approval: 1, alert: 2, card: 4, timeline: 6 };
-
-/** The few Discord calls the relay makes; the default adapter wraps discord.js. */
-export interface RelaySink {
-  send(channelId: string, payload: MessagePayload): Promise<string>;
-  edit(channelId: string, messageId: string, payload: MessagePayload): Promise<void>;
-  startThread(channelId: string, messageId: string, name: string): Promise<string>;
-}
-
-/** A failure Discord will answer the same way however often it is retried (4xx but 429). */
-export function isPermanent(err: unknown): boolean {
-  const status = (err as { status?: unknown }).status;
-  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429 && status !== 401;
-}
-
-export interface RelayOptions {
-  sink: RelaySink;
-  log: Logger;
-  /** Coalescing windows and retry backoff wait on it. Default: wall time. (Bottleneck's own spacing of writes is real time.) */
-  clock?: Clock;
-  /** Writes per second at most, all channels together. Default 4. */
-  ratePerSecond?: number;
-  /** Minimum time between two edits of the same card. Default 1000 ms. */
-  coalesceMs?: number;
-  /** Pending timeline lines kept per thread; older ones are summarised. Default 300. */
-  maxPendingLines?: number;
-  /** Retry backoff after a failed write. Default 2 s doubling to 60 s. */
-  retryMinMs?: number;
-  retryMaxMs?: number;
-}
 
 interface Card {
   channelId: string;
@@ -53,20 +25,9 @@ interface Card {
   dirty: boolean;
   scheduled: boolean;
   lastSentAt: number;
+  /** After a failed write: no retry before this time (backoff). */
+  retryAt: number;
   onCreated: ((ids: { messageId: string; threadId: string | null }) => void) | null;
-}
-
-export interface RelayStats {
-  sent: number;
-  failed: number;
-  coalesced: number;
-  summarisedLines: number;
-  queued: number;
-  /**
-   * Nothing waits to be written: no job queued or running, no card edit pending, no timeline line
-   * waiting for its batch or its thread. What was handed to the relay is then in Discord.
-   */
-  idle: boolean;
 }
 
 export class Relay {
@@ -79,10 +40,28 @@ export class Relay {
   /** Aborted on stop: every wait of the relay ends, and what it would have done is skipped. */
   private readonly stopping = new AbortController();
   private readonly clock: Clock;
+  /** Spacing of writes (ms between two starts), kept on the clock rather than Bottleneck's real timers. */
+  private readonly minGap: number;
+  private nextWriteAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: RelayOptions) {
     this.clock = o.clock ?? systemClock;
-    this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: Math.ceil(1000 / (o.ratePerSecond ?? 4)) });
+    this.minGap = Math.ceil(1000 / (o.ratePerSecond ?? 4));
+    // Bottleneck orders the writes (priority, one at a time); `write` spaces them on the clock.
+    this.limiter = new Bottleneck({ maxConcurrent: 1 });
+  }
+
+  /**
+   * Queues a write at `priority`. It starts once the one before it is done and at least `minGap`
+   * after that one started (what Bottleneck's minTime does, but on the relay's clock).
+   */
+  private write<T>(priority: number, fn: () => Promise<T>): Promise<T> {
+    return this.limiter.schedule({ priority }, async () => {
+      const wait = this.nextWriteAt - this.clock.now();
+      if (wait > 0) await this.clock.sleep(wait);
+      this.nextWriteAt = this.clock.now() + this.minGap;
+      return fn();
+    });
   }
 
   stats(): RelayStats {
@@ -119,6 +98,7 @@ export class Relay {
         dirty: true,
         scheduled: false,
         lastSentAt: 0,
+        retryAt: 0,
         onCreated: options.onCreated ?? null,
       };
       this.cards.set(key, card);
@@ -162,7 +142,7 @@ export class Relay {
   private async retrying<T>(what: string, priority: Priority, write: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
-        const out = await this.limiter.schedule({ priority: PRIORITY[priority] }, write);
+        const out = await this.write(PRIORITY[priority], write);
         this.stats_.sent += 1;
         this.failures = 0;
         return out;
@@ -214,11 +194,10 @@ export class Relay {
   private scheduleCard(key: string, card: Card, delay: number): void {
     if (card.scheduled || this.stopped) return;
     card.scheduled = true;
-    const wait = Math.max(delay, card.lastSentAt + (this.o.coalesceMs ?? 1000) - this.clock.now());
+    const now = this.clock.now();
+    const wait = Math.max(delay, card.lastSentAt + (this.o.coalesceMs ?? 1000) - now, card.retryAt - now);
     const run = () =>
-      void this.limiter
-        .schedule({ priority: PRIORITY.card }, () => this.flushCard(key, card))
-        .catch(() => {});
+      void this.write(PRIORITY.card, () => this.flushCard(key, card)).catch(() => {});
     if (wait > 0) this.later(wait, run);
     else run();
   }
@@ -264,8 +243,9 @@ export class Relay {
         return;
       }
       if (this.failed(`card ${key}`, err)) {
+        // flushCard schedules the retry; it waits out the backoff, not just the coalescing window.
         card.dirty = true;
-        this.later(this.retryDelay(), () => this.scheduleCard(key, card, 0));
+        card.retryAt = this.clock.now() + this.retryDelay();
       }
     }
   }
@@ -274,9 +254,7 @@ export class Relay {
     if (t.scheduled || this.stopped) return;
     t.scheduled = true;
     const run = () =>
-      void this.limiter
-        .schedule({ priority: PRIORITY.timeline }, () => this.flushLines(t))
-        .catch(() => {});
+      void this.write(PRIORITY.timeline, () => this.flushLines(t)).catch(() => {});
     if (delay > 0) this.later(delay, run);
     else run();
   }
