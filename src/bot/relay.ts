@@ -8,40 +8,13 @@
  */
 import Bottleneck from 'bottleneck';
 import { systemClock, type Clock } from '../lib/clock.js';
-import type { Logger } from '../recovery/ports.js';
-import { LIMITS, splitMessage, type MessagePayload } from './render.js';
+import type { MessagePayload } from './render.js';
+import { isPermanent, type Priority, type RelayOptions, type RelayStats } from './relay-options.js';
+import { Timeline } from './relay-timeline.js';
 
-export type Priority = 'approval' | 'alert' | 'card' | 'timeline';
+export { isPermanent, type Priority, type RelayOptions, type RelaySink, type RelayStats } from './relay-options.js';
+
 const PRIORITY: Record<Priority, number> = { approval: 1, alert: 2, card: 4, timeline: 6 };
-
-/** The few Discord calls the relay makes; the default adapter wraps discord.js. */
-export interface RelaySink {
-  send(channelId: string, payload: MessagePayload): Promise<string>;
-  edit(channelId: string, messageId: string, payload: MessagePayload): Promise<void>;
-  startThread(channelId: string, messageId: string, name: string): Promise<string>;
-}
-
-/** A failure Discord will answer the same way however often it is retried (4xx but 429). */
-export function isPermanent(err: unknown): boolean {
-  const status = (err as { status?: unknown }).status;
-  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429 && status !== 401;
-}
-
-export interface RelayOptions {
-  sink: RelaySink;
-  log: Logger;
-  /** Coalescing windows and retry backoff wait on it. Default: wall time. (Bottleneck's own spacing of writes is real time.) */
-  clock?: Clock;
-  /** Writes per second at most, all channels together. Default 4. */
-  ratePerSecond?: number;
-  /** Minimum time between two edits of the same card. Default 1000 ms. */
-  coalesceMs?: number;
-  /** Pending timeline lines kept per thread; older ones are summarised. Default 300. */
-  maxPendingLines?: number;
-  /** Retry backoff after a failed write. Default 2 s doubling to 60 s. */
-  retryMinMs?: number;
-  retryMaxMs?: number;
-}
 
 interface Card {
   channelId: string;
@@ -52,44 +25,43 @@ interface Card {
   dirty: boolean;
   scheduled: boolean;
   lastSentAt: number;
+  /** After a failed write: no retry before this time (backoff). */
+  retryAt: number;
   onCreated: ((ids: { messageId: string; threadId: string | null }) => void) | null;
-}
-
-interface Lines {
-  channel: () => string | null;
-  pending: string[];
-  dropped: number;
-  scheduled: boolean;
-  key: string;
-}
-
-export interface RelayStats {
-  sent: number;
-  failed: number;
-  coalesced: number;
-  summarisedLines: number;
-  queued: number;
-  /**
-   * Nothing waits to be written: no job queued or running, no card edit pending, no timeline line
-   * waiting for its batch or its thread. What was handed to the relay is then in Discord.
-   */
-  idle: boolean;
 }
 
 export class Relay {
   private readonly limiter: Bottleneck;
   private readonly cards = new Map<string, Card>();
-  private readonly threads = new Map<string, Lines>();
+  private readonly threads = new Map<string, Timeline>();
   private readonly stats_: Omit<RelayStats, 'idle'> = { sent: 0, failed: 0, coalesced: 0, summarisedLines: 0, queued: 0 };
   private failures = 0;
   private stopped = false;
   /** Aborted on stop: every wait of the relay ends, and what it would have done is skipped. */
   private readonly stopping = new AbortController();
   private readonly clock: Clock;
+  /** Spacing of writes (ms between two starts), kept on the clock rather than Bottleneck's real timers. */
+  private readonly minGap: number;
+  private nextWriteAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: RelayOptions) {
     this.clock = o.clock ?? systemClock;
-    this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: Math.ceil(1000 / (o.ratePerSecond ?? 4)) });
+    this.minGap = Math.ceil(1000 / (o.ratePerSecond ?? 4));
+    // Bottleneck orders the writes (priority, one at a time); `write` spaces them on the clock.
+    this.limiter = new Bottleneck({ maxConcurrent: 1 });
+  }
+
+  /**
+   * Queues a write at `priority`. It starts once the one before it is done and at least `minGap`
+   * after that one started (what Bottleneck's minTime does, but on the relay's clock).
+   */
+  private write<T>(priority: number, fn: () => Promise<T>): Promise<T> {
+    return this.limiter.schedule({ priority }, async () => {
+      const wait = this.nextWriteAt - this.clock.now();
+      if (wait > 0) await this.clock.sleep(wait);
+      this.nextWriteAt = this.clock.now() + this.minGap;
+      return fn();
+    });
   }
 
   stats(): RelayStats {
@@ -101,7 +73,7 @@ export class Relay {
     const c = this.limiter.counts();
     if (c.RECEIVED + c.QUEUED + c.RUNNING + c.EXECUTING > 0) return false;
     for (const card of this.cards.values()) if (card.dirty || card.scheduled) return false;
-    for (const t of this.threads.values()) if (t.pending.length > 0 || t.scheduled) return false;
+    for (const t of this.threads.values()) if (t.waiting() || t.scheduled) return false;
     return true;
   }
 
@@ -126,6 +98,7 @@ export class Relay {
         dirty: true,
         scheduled: false,
         lastSentAt: 0,
+        retryAt: 0,
         onCreated: options.onCreated ?? null,
       };
       this.cards.set(key, card);
@@ -146,13 +119,10 @@ export class Relay {
   lines(key: string, channel: () => string | null, lines: string[]): void {
     let t = this.threads.get(key);
     if (!t) {
-      t = { channel, pending: [], dropped: 0, scheduled: false, key };
+      t = new Timeline(key, channel, this.o.maxPendingLines ?? 300);
       this.threads.set(key, t);
     }
-    for (const line of lines) {
-      for (let i = 0; i < line.length || i === 0; i += LIMITS.message) t.pending.push(line.slice(i, i + LIMITS.message));
-    }
-    this.trim(t);
+    this.stats_.summarisedLines += t.push(lines);
     this.scheduleLines(t, 0);
   }
 
@@ -172,7 +142,7 @@ export class Relay {
   private async retrying<T>(what: string, priority: Priority, write: () => Promise<T>): Promise<T> {
     for (;;) {
       try {
-        const out = await this.limiter.schedule({ priority: PRIORITY[priority] }, write);
+        const out = await this.write(PRIORITY[priority], write);
         this.stats_.sent += 1;
         this.failures = 0;
         return out;
@@ -224,11 +194,10 @@ export class Relay {
   private scheduleCard(key: string, card: Card, delay: number): void {
     if (card.scheduled || this.stopped) return;
     card.scheduled = true;
-    const wait = Math.max(delay, card.lastSentAt + (this.o.coalesceMs ?? 1000) - this.clock.now());
+    const now = this.clock.now();
+    const wait = Math.max(delay, card.lastSentAt + (this.o.coalesceMs ?? 1000) - now, card.retryAt - now);
     const run = () =>
-      void this.limiter
-        .schedule({ priority: PRIORITY.card }, () => this.flushCard(key, card))
-        .catch(() => {});
+      void this.write(PRIORITY.card, () => this.flushCard(key, card)).catch(() => {});
     if (wait > 0) this.later(wait, run);
     else run();
   }
@@ -274,60 +243,38 @@ export class Relay {
         return;
       }
       if (this.failed(`card ${key}`, err)) {
+        // flushCard schedules the retry; it waits out the backoff, not just the coalescing window.
         card.dirty = true;
-        this.later(this.retryDelay(), () => this.scheduleCard(key, card, 0));
+        card.retryAt = this.clock.now() + this.retryDelay();
       }
     }
   }
 
-  private scheduleLines(t: Lines, delay: number): void {
+  private scheduleLines(t: Timeline, delay: number): void {
     if (t.scheduled || this.stopped) return;
     t.scheduled = true;
     const run = () =>
-      void this.limiter
-        .schedule({ priority: PRIORITY.timeline }, () => this.flushLines(t))
-        .catch(() => {});
+      void this.write(PRIORITY.timeline, () => this.flushLines(t)).catch(() => {});
     if (delay > 0) this.later(delay, run);
     else run();
   }
 
-  private async flushLines(t: Lines): Promise<void> {
+  private async flushLines(t: Timeline): Promise<void> {
     t.scheduled = false;
     const channel = t.channel();
     if (channel === null) return this.scheduleLines(t, 500); // its thread does not exist yet
-    const dropped = t.dropped;
-    const batch =
-      dropped > 0
-        ? [`… ${dropped} earlier steps not relayed here (Discord was slow or away); the full timeline: /incident ${t.key}`, ...t.pending]
-        : t.pending;
-    const [first, rest] = splitMessage(batch);
-    if (!first) return;
-    // Lines are at most a message long (see `lines`), so `rest` is a suffix of `pending`.
-    const sent = t.pending.slice(0, t.pending.length - rest.length);
-    t.pending = t.pending.slice(sent.length);
-    t.dropped = 0;
+    const batch = t.take();
+    if (!batch) return;
     try {
-      await this.o.sink.send(channel, { content: first, allowedMentions: { parse: [] } });
+      await this.o.sink.send(channel, { content: batch.content, allowedMentions: { parse: [] } });
       this.stats_.sent += 1;
       this.failures = 0;
     } catch (err) {
       if (this.failed(`timeline of ${t.key}`, err)) {
-        // Put the lines back as they were, and the summary's count with them.
-        t.pending = [...sent, ...t.pending];
-        t.dropped += dropped;
-        this.trim(t);
+        this.stats_.summarisedLines += t.putBack(batch);
         return this.scheduleLines(t, this.retryDelay());
       }
     }
-    if (t.pending.length || t.dropped) this.scheduleLines(t, 0);
-  }
-
-  private trim(t: Lines): void {
-    const max = this.o.maxPendingLines ?? 300;
-    if (t.pending.length <= max) return;
-    const drop = t.pending.length - max;
-    t.pending.splice(0, drop);
-    t.dropped += drop;
-    this.stats_.summarisedLines += drop;
+    if (t.waiting()) this.scheduleLines(t, 0);
   }
 }

@@ -33,6 +33,16 @@ export interface Outcome {
   trace: string[];
   /** How long each pid mismatch of /status lasted (health up, another pid than the gateway's). */
   mismatches: Mismatch[];
+  /** How many steps of `steps` were applied (all of them unless the run threw). */
+  applied: number;
+  /** The run threw: the error in one line (the seed failed, like one whose invariant fails). */
+  error: string | null;
+}
+
+/** An error in one line: its name and message, never a stack. */
+export function oneLine(err: unknown): string {
+  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return text.replace(/\s*\n\s*/g, ' | ').slice(0, 500);
 }
 
 export async function explore(seed: number, steps = 4): Promise<Outcome> {
@@ -41,6 +51,8 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
   const trace: string[] = [`command shape: ${shapeOf(seed)}`];
   const violations: string[] = [];
   let mismatches: Mismatch[] = [];
+  let applied = 0;
+  let error: string | null = null;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let fw: FaultWorld | null = null;
   let monitor: ReturnType<typeof startMonitor> | null = null;
@@ -76,6 +88,7 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
     for (const s of sequence) {
       await sleep(s.afterMs);
       await applyFault(fw, s);
+      applied += 1;
     }
     // Heal the world: everything a person would put right.
     note('heal: good config back, squatter gone, resumed');
@@ -133,20 +146,32 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
       trace.push('medic log (last 40 entries):');
       for (const e of m.log.entries.slice(-40)) trace.push(`    ${e.level} ${e.msg}${e.fields ? ` ${JSON.stringify(e.fields).slice(0, 200)}` : ''}`);
     }
+  } catch (err) {
+    // A run that throws (a fault that could not be applied, a medic that did not start) fails its seed with
+    // what it did so far, not with a bare stack.
+    error = oneLine(err);
+    violations.push(`the run threw after ${applied} of ${sequence.length} steps: ${error}`);
   } finally {
     await monitor?.stop();
     fw?.flags.squatter?.kill('SIGKILL');
     await world.cleanup();
   }
-  return { seed, steps: sequence, violations, trace, mismatches };
+  return { seed, steps: sequence, violations, trace, mismatches, applied, error };
 }
 
 /** The report of a failing seed: its sequence, what happened, and how to replay it. */
 export function report(o: Outcome): string {
   return [
     `in-process seed ${o.seed} failed (replay: npm run explore -- --world inproc --seed ${o.seed})`,
-    ...o.steps.map((s, i) => `  step ${i + 1}: wait ${s.afterMs} ms, ${s.fault} (hold ${s.holdMs} ms, pick ${s.pick})`),
+    ...describeSteps(o.steps, o.error === null ? o.steps.length : o.applied),
     ...o.trace,
     ...o.violations.map((v) => `  VIOLATION: ${v}`),
   ].join('\n');
+}
+
+/** The sequence, each step marked when the run threw before it was applied (`applied` of them were). */
+export function describeSteps(steps: Step[], applied: number): string[] {
+  return steps.map(
+    (s, i) => `  step ${i + 1}: wait ${s.afterMs} ms, ${s.fault} (hold ${s.holdMs} ms, pick ${s.pick})${i < applied ? '' : i === applied ? ' <- the run threw during or before this step' : ' (not reached)'}`,
+  );
 }

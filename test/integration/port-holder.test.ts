@@ -105,6 +105,19 @@ describe('parseListeners', () => {
       row('B80D0120000000000000000001000000', '0A', '24');
     expect(parseListeners(table, 0x4a4b).map((s) => s.inode)).toEqual(['21', '22', '23']);
   });
+
+  it('among thousands of other sockets: only the port as the local one, once per line, the last line without a newline', () => {
+    const other = (i: number) =>
+      `${String(i).padStart(4)}: 0100007F:${(1000 + i).toString(16).toUpperCase().padStart(4, '0')} 0100007F:4A4B 01 00000000:00000000 00:00000000 00000000  1000        0 ${9000 + i} 1 0 100 0 0 10 0\n`;
+    const many = Array.from({ length: 3000 }, (_, i) => other(i)).join('');
+    // The port as the remote end (connections to it) must not count, nor the header; 4A4B twice on one line is one socket.
+    const table = header + many + row('0100007F', '0A', '31') + many + `   0: 00000000:4A4B 00000000:4A4B 0A 00000000:00000000 00:00000000 00000000  1000        0 32 1 0 100 0 0 10 0`;
+    expect(parseListeners(table, 0x4a4b)).toEqual([
+      { inode: '31', uid: 1000 },
+      { inode: '32', uid: 1000 },
+    ]);
+    expect(parseListeners(table, 1000 + 5).map((s) => s.inode)).toEqual([]); // in state 01 (ESTABLISHED), not LISTEN
+  });
 });
 
 describe('portFromUrl', () => {

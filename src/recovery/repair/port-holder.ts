@@ -2,6 +2,7 @@
  * Who listens on a TCP port on loopback or the wildcard address. On Linux it reads
  * `/proc` directly (no dependency, no subprocess); elsewhere (macOS) it asks `lsof`.
  */
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { runCommand } from '../../lib/run-command.js';
 
@@ -67,18 +68,37 @@ export async function holdsSocket(pid: number, inodes: Set<string>): Promise<boo
 
 /** Socket inode -> owner uid of each listener on `port`; null when /proc/net is absent (not Linux). */
 async function listeningSockets(port: number): Promise<Map<string, number> | null> {
-  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((p) => readFile(p, 'utf8').catch(() => null)));
+  // Read whole in one call: the supervisor looks every 0.5 s, and on a busy host the table holds thousands of
+  // sockets; fs/promises' readFile of a /proc file (size 0) reads it in many chunks, each a round trip.
+  const tables = ['/proc/net/tcp', '/proc/net/tcp6'].map((p) => readProcTable(p));
   if (tables.every((t) => t === null)) return null;
   const sockets = new Map<string, number>();
   for (const table of tables) for (const s of parseListeners(table ?? '', port)) sockets.set(s.inode, s.uid);
   return sockets;
 }
 
+function readProcTable(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
 /** LISTEN sockets on `port` at a loopback or wildcard address, from a /proc/net/tcp{,6} table. */
 export function parseListeners(table: string, port: number): { inode: string; uid: number }[] {
   const found: { inode: string; uid: number }[] = [];
-  for (const line of table.split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
+  // Only a line holding `:PORT ` (the kernel prints ports as 4 upper-case hex digits) can match: such lines
+  // are found with indexOf, so a table of thousands of other sockets is not split and parsed line by line.
+  const needle = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  let parsedTo = -1;
+  for (let at = table.indexOf(needle); at !== -1; at = table.indexOf(needle, at + 1)) {
+    const start = table.lastIndexOf('\n', at) + 1;
+    if (start === 0 || start <= parsedTo) continue; // the header, or a line already parsed
+    const newline = table.indexOf('\n', at);
+    const end = newline === -1 ? table.length : newline;
+    parsedTo = end;
+    const f = table.slice(start, end).trim().split(/\s+/);
     const [addrHex, portHex] = (f[1] ?? '').split(':');
     if (f[3] !== '0A' || !addrHex || !portHex || parseInt(portHex, 16) !== port) continue;
     if (!isLoopbackOrAny(addrHex)) continue;
