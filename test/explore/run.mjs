@@ -67,6 +67,42 @@ function record(r) {
   if (!r.ok) console.log(`${r.report}\n  replay: ${replay(r)}\n`);
 }
 
+const workers = new Set();
+
+/**
+ * SIGTERM first: the worker stops every process below it by pid (its medics' gateways run in process groups
+ * of their own), then exits; its group is killed 5 s later in case it could not.
+ */
+function stopWorker(child) {
+  try {
+    process.kill(child.pid, 'SIGTERM');
+  } catch {
+    return; // already gone
+  }
+  setTimeout(() => {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Gone.
+    }
+  }, 5_000).unref();
+}
+
+// Interrupted (Ctrl-C, or stopped by a CI's timeout): no seed's medic or gateway is left running. The seeds that
+// finished are still summed up; the exit code is 130 (SIGINT) or 143 (SIGTERM).
+let interrupted = null;
+const interruptedCode = () => (interrupted === 'SIGINT' ? 130 : 143);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = signal;
+    queue.length = 0;
+    console.log(`\nexplore: ${signal}: stopping ${workers.size} worker(s) and what they started; ${results.length} of ${total} seeds had finished`);
+    for (const child of workers) stopWorker(child);
+    setTimeout(() => process.exit(interruptedCode()), 15_000).unref();
+  });
+}
+
 function startWorker() {
   return new Promise((done) => {
     const child = spawn(process.execPath, ['node_modules/vite-node/vite-node.mjs', 'test/explore/worker.ts'], {
@@ -85,11 +121,7 @@ function startWorker() {
       timer = setTimeout(() => {
         record({ ...job, ms: JOB_TIMEOUT_MS, ok: false, report: `${job.world} seed ${job.seed}: no result after ${JOB_TIMEOUT_MS / 1000} s (the worker was stopped)` });
         current = null;
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
+        stopWorker(child);
       }, JOB_TIMEOUT_MS);
       child.stdin.write(`${JSON.stringify(job)}\n`);
     };
@@ -99,8 +131,11 @@ function startWorker() {
       current = null;
       next();
     });
+    workers.add(child);
     child.on('exit', (code, signal) => {
+      workers.delete(child);
       clearTimeout(timer);
+      if (interrupted) return done(undefined);
       if (current) record({ ...current, ms: 0, ok: false, report: `${current.world} seed ${current.seed}: its worker exited (${signal ?? `code ${code}`}) before answering` });
       // A worker stopped by its timeout or lost is replaced while seeds remain.
       done(queue.length > 0 ? startWorker() : undefined);
@@ -141,7 +176,7 @@ if (mm.length) {
   );
 }
 for (const r of results.filter((r) => !r.ok)) console.log(`  replay: ${replay(r)}`);
-process.exit(results.length === total && results.every((r) => r.ok) ? 0 : 1);
+process.exit(interrupted ? interruptedCode() : results.length === total && results.every((r) => r.ok) ? 0 : 1);
 
 function usage(why) {
   console.error(`explore: ${why}\n${USAGE}`);
