@@ -1,5 +1,6 @@
 /** Composition: a target's adapters (its gateway, probe, repairs and vitals) from its config. */
 import { join } from 'node:path';
+import { markerValue } from '../lib/gateway-marker.js';
 import type { MedicConfig, TargetConfig } from '../config.js';
 import type { TargetAdapters } from '../medic.js';
 import { recordedPids } from '../recovery/pid-record.js';
@@ -68,6 +69,7 @@ export function defaultAdapters(
     env: deps.env,
     ...(t.cwd ? { cwd: t.cwd } : {}),
     gatewayCommand: t.command,
+    gatewayMarker: t.command === null ? null : markerValue(dataDir),
     log: deps.log,
     knownPids: () => recordedPids(readPidRecord(dataDir)),
   });

@@ -19,6 +19,7 @@ import { readAdoptable } from './adopt-gateway.js';
 import { GatewayTree } from './gateway-tree.js';
 import { LogTail } from '../lib/log-tail.js';
 import { readProcessStartTime, readProcessStartTimeSync, writePidRecord } from './pid-record.js';
+import { GATEWAY_MARKER, markerValue } from '../lib/gateway-marker.js';
 import { spawnGroupLeader } from '../lib/process-group.js';
 import type { Clock, GatewayProcess, Logger } from './ports.js';
 import { findServingOnce, watchRun, type ServingWatchHooks } from './serving-watch.js';
@@ -125,7 +126,9 @@ export class ChildSupervisor implements GatewayProcess {
       await mkdir(dataDir, { recursive: true });
       this.rotateLog();
       outputMark = this.markOutput();
-      child = await spawnGroupLeader(command, { logPath: this.logPath, cwd: this.options.cwd, env: this.options.env, onSpawned: recordAtOnce });
+      // Marked as this target's (gateway-marker.ts): known by its environment even if it escapes every record.
+      const env = { ...(this.options.env ?? process.env), [GATEWAY_MARKER]: markerValue(dataDir) };
+      child = await spawnGroupLeader(command, { logPath: this.logPath, cwd: this.options.cwd, env, onSpawned: recordAtOnce });
     } catch (err) {
       throw new GatewayStartError(`could not spawn the gateway: ${(err as Error).message}`, target, { cause: err });
     }

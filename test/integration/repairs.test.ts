@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/recovery/ports.js';
 import { ConfigGuard } from '../../src/recovery/repair/config-guard.js';
 import { findPortHolder } from '../../src/recovery/repair/port-holder.js';
+import { GATEWAY_MARKER, markerValue } from '../../src/lib/gateway-marker.js';
 import { GatewayRepairKit, mainProgramOf, programOf } from '../../src/recovery/repair/repairs.js';
 
 const GOOD = '{ gateway: { mode: "local", port: 18789 } }\n';
@@ -37,8 +38,8 @@ async function gatewayScript(name: string, stubborn = false): Promise<string> {
 }
 
 /** Runs `argv` detached (its own process group) and waits for `ready` on its output. */
-async function startListener(argv: string[]): Promise<ChildProcess> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+async function startListener(argv: string[], env?: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], detached: true, ...(env ? { env } : {}) });
   pids.push(child.pid!);
   await once(child.stdout!, 'data');
   return child;
@@ -55,7 +56,7 @@ function alive(pid: number): boolean {
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
 
-function kit(options: { known?: number[]; gatewayCommand?: string | null; stopGraceMs?: number; doctorCommand?: string; env?: NodeJS.ProcessEnv; validateCommand?: string } = {}) {
+function kit(options: { known?: number[]; gatewayCommand?: string | null; marker?: string; stopGraceMs?: number; doctorCommand?: string; env?: NodeJS.ProcessEnv; validateCommand?: string } = {}) {
   const guard = new ConfigGuard({ configPath, dataDir: join(dir, 'data'), kind: 'openclaw', clock: Date, log: silent });
   return new GatewayRepairKit({
     guard,
@@ -64,6 +65,7 @@ function kit(options: { known?: number[]; gatewayCommand?: string | null; stopGr
     doctorTimeoutMs: 5000,
     knownPids: () => options.known ?? [],
     gatewayCommand: options.gatewayCommand ?? null,
+    ...(options.marker ? { gatewayMarker: options.marker } : {}),
     log: silent,
     ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
     ...(options.env ? { env: options.env } : {}),
@@ -221,6 +223,21 @@ describe('stop-stale', () => {
     expect((await findPortHolder(port))?.command).toBe('fakeclaw-gateway');
     expect((await kit({ gatewayCommand: 'otherclaw gateway run', env: withPath(bin) }).diagnose()).portHolder?.stale).toBe(false);
     const k = kit({ gatewayCommand: 'fakeclaw gateway run', env: withPath(bin) });
+    expect((await k.diagnose()).portHolder).toMatchObject({ pid: child.pid, stale: true });
+    expect((await k.run('stop-stale', child.pid!)).ok).toBe(true);
+    expect(await findPortHolder(port)).toBeNull();
+  });
+
+  it("recognises a gateway of this target's by the spawn marker in its environment, whatever runs it (explorer, in-process seed 218)", async () => {
+    // OpenClaw's re-launch wrapper killed before the medic saw its child: the gateway runs on, orphaned, in a
+    // session of its own, under a program that is not GATEWAY_COMMAND's, its pid in no record. Before, the medic
+    // asked a person to stop its own gateway.
+    const ours = markerValue(join(dir, 'data', 'gw'));
+    const command = `node ${join(dir, 'relaunch-wrapper.js')} -- node gw.js`;
+    const child = await startListener([process.execPath, await gatewayScript('gw.js'), String(port)], { ...process.env, [GATEWAY_MARKER]: ours });
+    expect((await kit({ gatewayCommand: command }).diagnose()).portHolder?.stale).toBe(false);
+    expect((await kit({ gatewayCommand: command, marker: markerValue(join(dir, 'other-medic', 'gw')) }).diagnose()).portHolder?.stale).toBe(false);
+    const k = kit({ gatewayCommand: command, marker: ours });
     expect((await k.diagnose()).portHolder).toMatchObject({ pid: child.pid, stale: true });
     expect((await k.run('stop-stale', child.pid!)).ok).toBe(true);
     expect(await findPortHolder(port)).toBeNull();

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayStartError } from '../../src/errors.js';
 import { systemClock } from '../../src/lib/clock.js';
+import { markerValue } from '../../src/lib/gateway-marker.js';
 import { pidRecordPath, readProcessStartTime } from '../../src/recovery/pid-record.js';
 import { HttpProbe } from '../../src/recovery/probe.js';
 import { ChildSupervisor, readPidRecord, type ChildSupervisorOptions } from '../../src/recovery/supervisor.js';
@@ -126,6 +127,14 @@ describe('ChildSupervisor', () => {
     process.kill(pid, 'SIGKILL');
     expect(await firstExit(exits)).toMatchObject({ code: null, signal: 'SIGKILL', hint: null });
     expect(existsSync(pidRecordPath(dataDir))).toBe(false);
+  });
+
+  it("marks the gateway's environment as this target's (CLAWMEDIC_GATEWAY=<data dir>), through the shell", async () => {
+    const out = join(await dirs.make(), 'env');
+    const { supervisor, exits, dataDir } = await makeSupervisor(nodeScriptCommand(`require('fs').writeFileSync(${JSON.stringify(out)}, process.env.CLAWMEDIC_GATEWAY ?? 'none')`));
+    await startTracked(supervisor);
+    await firstExit(exits);
+    expect(readFileSync(out, 'utf8')).toBe(markerValue(dataDir));
   });
 
   it('reports a crash on start as exit code 1 and can start again afterwards', async () => {

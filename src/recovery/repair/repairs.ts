@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import { findInPath } from '../../lib/executable.js';
+import { carriesMarker } from '../../lib/gateway-marker.js';
 import type { GatewayRepairs, Logger, RepairResult } from '../ports.js';
 import type { Diagnosis, PortHolder, RepairStep } from '../types.js';
 import type { ConfigGuard } from './config-guard.js';
@@ -32,6 +33,8 @@ export interface GatewayRepairKitOptions {
   knownPids: () => number[];
   /** GATEWAY_COMMAND, when the medic spawns the gateway; its main program identifies a stale one. */
   gatewayCommand: string | null;
+  /** The value of the marker the medic's supervisor puts in its gateways' environment (gateway-marker.ts); null: none. */
+  gatewayMarker?: string | null;
   log: Logger;
   /** How long a stale holder gets after SIGTERM before SIGKILL. Default 5000 ms. */
   stopGraceMs?: number;
@@ -212,13 +215,15 @@ export class GatewayRepairKit implements GatewayRepairs {
     return first ? { ...first, stale: false } : null;
   }
 
-  /** Ours only on evidence: a known pid, a known process group, or our gateway's own main program (and no other keeper). */
+  /** Ours only on evidence: a known pid, a known process group, our spawn marker, or our gateway's own main program (and no other keeper). */
   private async isStale(h: PortListener): Promise<boolean> {
     if (h.pid <= 1 || h.pid === process.pid) return false;
     const known = this.o.knownPids();
     if (known.includes(h.pid)) return true;
     const group = await processGroupOf(h.pid);
     if (group !== null && group > 1 && known.includes(group)) return true;
+    // Spawned by this target's medic (now or before a restart), whatever became of its wrapper and records.
+    if (this.o.gatewayMarker && (await carriesMarker(h.pid, this.o.gatewayMarker))) return true;
     // A gateway another supervisor keeps is not a stale one of ours: stopping it starts a fight.
     if (this.o.gatewayCommand !== null && this.o.openclawCli && (await this.managedElsewhere({ ...h, stale: false }))) return false;
     return this.runsOurProgram(h);
