@@ -190,6 +190,21 @@ export interface Recovery {
   measurement: Measurement;
 }
 
+/**
+ * A crashing plugin's end: one incident, or two when a start-up under heavy load outlasts FLAP_RUN_MS (the kill's
+ * closes before the plugin's first crash, which opens its own); every one resolved, the last by disabling only
+ * plugin `id`, named from the evidence (its stack path). Returns that last incident.
+ */
+export function expectPluginDisabled(r: Recovery, id: string): Incident {
+  expect(r.incidents.length).toBeLessThanOrEqual(2);
+  expect(r.incidents.every((i) => i.state === 'resolved')).toBe(true);
+  const inc = r.incidents.at(-1)!;
+  expect(inc).toMatchObject({ outcome: 'fixed by disable-plugin', maxLevel: 2, disabledPlugins: [id] });
+  expect(inc.failure).toMatchObject({ class: 'plugin-crash', culprit: id });
+  expect(inc.failure!.evidence.join('\n')).toContain(`/node_modules/${id}/`);
+  return inc;
+}
+
 /** The fault opened exactly one incident, and it closed: resolved, with `expected`'s fields. */
 export function expectResolved(r: Recovery, expected: Partial<Incident>): Incident {
   expect(r.incidents).toHaveLength(1);

@@ -4,13 +4,13 @@
  * time). OpenClaw refuses to start (exit 78). The medic verifies the pid is not a gateway,
  * removes the locks, and never signals the `sleep`.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readProcessStartTime } from '../../src/recovery/pid-record.js';
 import { isAlive, waitFor } from '../fixtures/gateways.js';
 import { chaosConfigured, ChaosWorld, classRow, expectResolved } from './harness.js';
+import { locksNamingASleep } from './lock-fixture.js';
 
 const world = new ChaosWorld();
 /** The machine is shared (load above 10 seen): a start-up may take over 60 s; probes are not counted for longer. */
@@ -38,13 +38,7 @@ describe.skipIf(!chaosConfigured)('a stale state lock', () => {
     await waitFor(() => names.every((n) => !existsSync(join(lockDir, n))), { timeoutMs: 30_000, what: 'the locks removed by a clean stop' });
 
     // The "reboot": an innocent process got the pid the lock names, with the start time the lock holds.
-    const sleep = spawn('sleep', ['3600'], { stdio: 'ignore' });
-    world.janitor.track(sleep.pid);
-    const sleepStart = await readProcessStartTime(sleep.pid!);
-    expect(sleepStart).not.toBeNull();
-    for (const { name, json } of locks) {
-      writeFileSync(join(lockDir, name), JSON.stringify({ ...json, pid: sleep.pid, startTime: Number(sleepStart), createdAt: new Date().toISOString() }));
-    }
+    const { sleep, startTime: sleepStart } = await locksNamingASleep(world, lockDir, locks);
 
     const faultAt = Date.now();
     const m2 = await world.startMedic(setup);
