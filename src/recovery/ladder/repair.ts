@@ -135,6 +135,28 @@ export function repair(c: Step, step: RepairStep, pid: number | null = null, sub
   c.actions.push({ type: 'RunRepair', step, pid, ...(subject ? { subject } : {}) });
 }
 
+/** Pending work that is not a level-2 repair of its own. */
+const NOT_REPAIRS: ReadonlySet<string> = new Set(['start', 'stop', 'diagnose', 'agent', 'classify']);
+
+/**
+ * Boot: the repair the previous medic was running when it died (its answer never came) may be tried once
+ * more, at most once per step and incident (it may be what killed the medic); its effect is unknown, so the
+ * diagnosis that follows decides. Without this, a stale gateway of ours found again after the medic was
+ * killed -9 during `stop-stale` counted as tried and went to a person (explorer, medic-crash seed 140).
+ */
+export function forgetInterruptedRepair(c: Step): void {
+  const inc = c.s.incident;
+  const work = c.s.pending?.work;
+  if (!inc || !work || NOT_REPAIRS.has(work) || inc.tried.at(-1) !== work) return;
+  const step = work as RepairStep;
+  if (inc.retriedAfterCrash?.includes(step)) return;
+  inc.tried.pop();
+  if (step === 'doctor') inc.doctorRuns = Math.max(0, inc.doctorRuns - 1);
+  inc.verifying = null;
+  inc.retriedAfterCrash = [...(inc.retriedAfterCrash ?? []), step];
+  record(c, 'step', `the medic stopped while ${step} ran (no answer came): it may be tried once more`);
+}
+
 /** Plugins one incident may disable, one at a time (each verified by a start). */
 const MAX_PLUGINS_DISABLED = 3;
 

@@ -14,13 +14,14 @@ import { escalate, openIncident, reopenFlapping, resolve, setLevel } from './inc
 import { closeApproval } from './approvals.js';
 import { newRunOn, proveConfig } from './known-good.js';
 import { inStartupGrace, isBlocked, isFrozen, notAnsweringWhy, restartedInProcess } from './liveness.js';
-import { diagnose, enterLevel2, reEvaluate, repairFailed } from './repair.js';
+import { diagnose, enterLevel2, forgetInterruptedRepair, reEvaluate, repairFailed } from './repair.js';
 import { memoryExited } from './vitals.js';
 
 export function boot(c: Step, adoptedPid: number | null, doctor?: boolean): void {
   const s = c.s;
   const agentWasRunning = s.pending?.work === 'agent'; // (level 3: its session is resumed, see agentOnBoot)
   if (doctor !== undefined) s.doctor = doctor;
+  forgetInterruptedRepair(c);
   if (!c.o.canRestart) {
     // Said once per medic start: what a watch-only medic does and does not do (a missing doctor is logged by the watchdog).
     record(c, 'health', 'watch-only: clawmedic probes the gateway and reports; it cannot start or restart it (no GATEWAY_COMMAND or GATEWAY_RESTART_COMMAND), so an outage goes to a person');

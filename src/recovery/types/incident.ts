@@ -134,6 +134,8 @@ export interface Incident {
   doctorRuns: number;
   /** Level-2 repairs already tried, in order. */
   tried: RepairStep[];
+  /** Repairs the medic died running and tried again after its restart (once each: ladder/repair.ts). */
+  retriedAfterCrash?: RepairStep[];
   /** The repair whose effect is being verified ('agent': the AI agent's work), if any. */
   verifying: RepairStep | 'agent' | null;
   lastDiagnosis: Diagnosis | null;

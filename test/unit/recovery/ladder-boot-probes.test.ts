@@ -106,6 +106,27 @@ describe('boot (supervised)', () => {
     expect(medic.state.process.status).toBe('stopped');
   });
 
+  it('a repair the medic died running is tried once more after its restart, not counted as tried (explorer, medic-crash seed 140)', () => {
+    const stale = diagnosis({ portHolder: { pid: 4242, command: 'node gateway.mjs', stale: true } });
+    const h = new LadderHarness();
+    h.send(boot());
+    h.send(started(100));
+    h.after(1_000, exited({ code: 1, hint: 'port' })); // EADDRINUSE: level 2 at once
+    h.after(100, diagnosed(stale));
+    expect(h.state.pending?.work).toBe('stop-stale'); // killed -9 while it runs
+    let medic = new LadderHarness({ state: structuredClone(h.state), now: h.now + 3_000 });
+    let actions = medic.send(boot());
+    expect(records(actions)).toEqual(['the medic stopped while stop-stale ran (no answer came): it may be tried once more', 'medic restarted mid-repair; diagnosing again']);
+    actions = medic.after(100, diagnosed(stale));
+    expect(ofType(actions, 'RunRepair')).toEqual([{ type: 'RunRepair', step: 'stop-stale', pid: 4242 }]); // before: a question for a person
+    // Killed again while it runs: once is the bound (the repair may be what kills the medic).
+    medic = new LadderHarness({ state: structuredClone(medic.state), now: medic.now + 3_000 });
+    medic.send(boot());
+    actions = medic.after(100, diagnosed(stale));
+    expect(ofType(actions, 'RunRepair')).toEqual([]);
+    expect(medic.openIncident.approval).toMatchObject({ kind: 'stop-port-holder', pid: 4242 });
+  });
+
   it('does not start a gateway whose incident waits for a human, and keeps the half-open retry', () => {
     const h = new LadderHarness();
     h.send(boot());
