@@ -14,7 +14,7 @@ import { plainGatewayCommand, waitFor, type CommandShape } from '../fixtures/gat
 import { E2eWorld } from '../e2e/harness.js';
 import { applyFault, GOOD, type FaultWorld } from './faults.js';
 import { startMonitor } from './monitor.js';
-import { processesOf } from './processes.js';
+import { killLeftover, processesOf } from './processes.js';
 import { plan, type Step } from './plan.js';
 import { HitLedger } from './verdict.js';
 import type { Mismatch } from './monitor.js';
@@ -140,7 +140,12 @@ export async function explore(seed: number, steps = 4): Promise<Outcome> {
     await m.running.stop();
     // Nothing of ours once the medic has stopped: no gateway, no shell or wrapper that starts one.
     const left = await waitFor(async () => ((await processesOf(setup.gatewayPort)).length === 0 ? 'none' : null), { timeoutMs: 5_000 }).catch(() => null);
-    if (!left) for (const p of await processesOf(setup.gatewayPort)) violations.push(`after the medic stopped, pid ${p.pid} is still alive: ${p.command}`);
+    if (!left) {
+      for (const p of await processesOf(setup.gatewayPort)) {
+        violations.push(`after the medic stopped, pid ${p.pid} is still alive: ${p.command}`);
+        killLeftover(p.pid);
+      }
+    }
     if (violations.length) {
       // The medic's own account of the last moments, for the report.
       trace.push('medic log (last 40 entries):');

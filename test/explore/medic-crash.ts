@@ -15,7 +15,7 @@ import { E2eWorld } from '../e2e/harness.js';
 import { prng, shapeOf } from './explorer.js';
 import { CORRUPTIONS } from './faults.js';
 import { variant } from './plan.js';
-import { processesOf, wrappersOf } from './processes.js';
+import { killLeftover, processesOf, wrappersOf } from './processes.js';
 
 export type CrashFault = 'kill-gateway' | 'kill-wrapper' | 'kill-medic' | 'kill-both' | 'corrupt-config' | 'restore-config';
 const FAULTS: CrashFault[] = ['kill-gateway', 'kill-wrapper', 'kill-medic', 'kill-both', 'corrupt-config', 'restore-config'];
@@ -198,7 +198,12 @@ export async function exploreMedicCrash(seed: number, steps = 4): Promise<CrashO
     await waitFor(() => !isAlive(medic!.pid!), { timeoutMs: 15_000, what: 'the medic to stop' }).catch(() => violate('the medic did not stop on SIGTERM'));
     // Nothing of ours once the last medic has stopped: no gateway, no shell or wrapper that starts one.
     const gone = await waitFor(async () => ((await processesOf(setup.gatewayPort)).length === 0 ? 'none' : null), { timeoutMs: 5_000 }).catch(() => null);
-    if (!gone) for (const p of await processesOf(setup.gatewayPort)) violate(`after the medic stopped, pid ${p.pid} is still alive: ${p.command}`);
+    if (!gone) {
+      for (const p of await processesOf(setup.gatewayPort)) {
+        violate(`after the medic stopped, pid ${p.pid} is still alive: ${p.command}`);
+        killLeftover(p.pid);
+      }
+    }
     for (const pid of seen) if (isAlive(pid)) violate(`pid ${pid} of a gateway run is still alive after the medic stopped`);
   } finally {
     if (violations.length) trace.push('medic output (last 3000 chars):', output.slice(-3000));
