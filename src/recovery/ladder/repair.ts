@@ -3,7 +3,7 @@
  * verified by starting the gateway and probing it; a failed verification diagnoses again for
  * the next step. Also the config watch: a config broken on disk under a running gateway.
  */
-import type { Diagnosis, RepairStep } from '../types.js';
+import type { Diagnosis, PendingWork, RepairStep } from '../types.js';
 import { agentSawConfig } from './agent.js';
 import { ask, closeApproval } from './approvals.js';
 import { record, type Step } from './context.js';
@@ -135,8 +135,21 @@ export function repair(c: Step, step: RepairStep, pid: number | null = null, sub
   c.actions.push({ type: 'RunRepair', step, pid, ...(subject ? { subject } : {}) });
 }
 
-/** Pending work that is not a level-2 repair of its own. */
-const NOT_REPAIRS: ReadonlySet<string> = new Set(['start', 'stop', 'diagnose', 'agent', 'classify']);
+/** Which pending work is a level-2 repair of its own (every kind listed: a new one must say). */
+const IS_REPAIR: Record<PendingWork, boolean> = {
+  start: false,
+  stop: false,
+  diagnose: false,
+  agent: false,
+  classify: false,
+  'stop-stale': true,
+  'restore-config': true,
+  'set-gateway-mode': true,
+  doctor: true,
+  'stop-port-holder': true,
+  'disable-plugin': true,
+  'remove-stale-lock': true,
+};
 
 /**
  * Boot: the repair the previous medic was running when it died (its answer never came) may be tried once
@@ -147,7 +160,7 @@ const NOT_REPAIRS: ReadonlySet<string> = new Set(['start', 'stop', 'diagnose', '
 export function forgetInterruptedRepair(c: Step): void {
   const inc = c.s.incident;
   const work = c.s.pending?.work;
-  if (!inc || !work || NOT_REPAIRS.has(work) || inc.tried.at(-1) !== work) return;
+  if (!inc || !work || !IS_REPAIR[work] || inc.tried.at(-1) !== work) return;
   const step = work as RepairStep;
   if (inc.retriedAfterCrash?.includes(step)) return;
   inc.tried.pop();
