@@ -17,12 +17,15 @@ const STOPPED_CHECK_MS = 250;
 const PINNED_READING_SLACK_MS = 750;
 
 export async function probeWithActivity(probe: HealthProbe, gateway: GatewayProcess, clock: Clock, signal: AbortSignal): Promise<ProbeResult> {
-  if (!gateway.activity) {
-    // A service: its exits are invisible, but its manager knows whether its main process still runs.
-    const result = await probe.check(signal);
-    if (result.ok || !gateway.mainRuns || signal.aborted) return result;
-    return (await gateway.mainRuns().catch(() => null)) === false ? { ...result, serviceDown: true } : result;
-  }
+  const result = gateway.activity ? await probeWatching(probe, gateway, clock, signal) : await probe.check(signal);
+  if (result.ok || signal.aborted || !gateway.mainRuns) return result;
+  // A service: its exits are invisible, but its manager knows whether its main process still runs. (Asked
+  // whatever else the gateway reports: a service's listener may be watched too, service-listener.ts.)
+  return (await gateway.mainRuns().catch(() => null)) === false ? { ...result, serviceDown: true } : result;
+}
+
+/** The probe, watched: a process found stopped ends it early; a failure says what the process was doing. */
+async function probeWatching(probe: HealthProbe, gateway: GatewayProcess, clock: Clock, signal: AbortSignal): Promise<ProbeResult> {
   const startedAt = clock.now();
   const ctl = new AbortController();
   const watching = new AbortController();
@@ -44,7 +47,7 @@ export async function probeWithActivity(probe: HealthProbe, gateway: GatewayProc
   });
   if (result.ok || signal.aborted) return result;
   if (stopped) return { ...result, error: 'no answer: its process is stopped (state T)', kind: 'timeout', process: 'stopped' };
-  const activity = gateway.activity();
+  const activity = gateway.activity?.() ?? null;
   const pinnedMs = gateway.pinnedMs?.() ?? 0;
   const waitedMs = clock.now() - startedAt;
   return {
