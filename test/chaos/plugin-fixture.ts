@@ -18,6 +18,14 @@ export function writePlugin(root: string, id: string, body: string[]): string {
   return dir;
 }
 
+/**
+ * A plugin whose `register()` runs `body` once per module instance (OpenClaw may call it again): `imports`, then
+ * the export every fixture plugin has around that body.
+ */
+export function writeOncePlugin(root: string, id: string, imports: string[], body: string[]): string {
+  return writePlugin(root, id, [...imports, `let armed = false;`, `export default {`, `  id: '${id}',`, `  name: '${id}',`, `  register() {`, `    if (armed) return;`, `    armed = true;`, ...body, `  },`, `};`]);
+}
+
 export type PluginFault = 'throw-later' | 'reject-later';
 
 export function writeCrashPlugin(root: string, id: string, fault: PluginFault, afterMs = 3_000): string {
@@ -34,15 +42,7 @@ export function writeCrashPlugin(root: string, id: string, fault: PluginFault, a
  * only: it writes `marker` before it spins, and a later start that finds the marker does not spin.
  */
 export function writeSpinPlugin(root: string, id: string, switchFile: string, marker: string): string {
-  return writePlugin(root, id, [
-    `import { existsSync, writeFileSync } from 'node:fs';`,
-    `let armed = false;`,
-    `export default {`,
-    `  id: '${id}',`,
-    `  name: '${id}',`,
-    `  register() {`,
-    `    if (armed) return;`,
-    `    armed = true;`,
+  return writeOncePlugin(root, id, [`import { existsSync, writeFileSync } from 'node:fs';`], [
     `    const check = setInterval(() => {`,
     `      if (!/gateway/.test(process.title) || existsSync(${JSON.stringify(marker)}) || !existsSync(${JSON.stringify(switchFile)})) return;`,
     `      clearInterval(check);`,
@@ -50,7 +50,5 @@ export function writeSpinPlugin(root: string, id: string, switchFile: string, ma
     `      while (true) {}`,
     `    }, 250);`,
     `    check.unref();`,
-    `  },`,
-    `};`,
   ]);
 }

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minimalConfig, type ChaosSetup } from './harness.js';
-import { writePlugin } from './plugin-fixture.js';
+import { writeOncePlugin, writePlugin } from './plugin-fixture.js';
 
 /**
  * Leaks `mbPerSecond` MB of JS heap (arrays of doubles, in 512 KiB chunks) in the gateway process only (not in a CLI command
@@ -67,23 +67,13 @@ export function leakStarts(log: string): { at: number; pid: number }[] {
 
 /** Throws `afterMs` after register in the gateway, on its first `times` boots (counted in `counter`). */
 export function writeThrowFirstBootsPlugin(root: string, id: string, counter: string, times: number, afterMs = 4_000): string {
-  return writePlugin(root, id, [
-    `import { existsSync, readFileSync, writeFileSync } from 'node:fs';`,
-    `let armed = false;`,
-    `export default {`,
-    `  id: '${id}',`,
-    `  name: '${id}',`,
-    `  register() {`,
-    `    if (armed) return;`,
-    `    armed = true;`,
+  return writeOncePlugin(root, id, [`import { existsSync, readFileSync, writeFileSync } from 'node:fs';`], [
     `    setTimeout(() => {`,
     `      if (!/gateway/.test(process.title)) return;`,
     `      const n = (existsSync(${JSON.stringify(counter)}) ? Number(readFileSync(${JSON.stringify(counter)}, 'utf8')) : 0) + 1;`,
     `      writeFileSync(${JSON.stringify(counter)}, String(n));`,
     `      if (n <= ${times}) throw new Error('boom from ${id} on boot ' + n);`,
     `    }, ${afterMs}).unref();`,
-    `  },`,
-    `};`,
   ]);
 }
 
@@ -93,15 +83,7 @@ export function writeThrowFirstBootsPlugin(root: string, id: string, counter: st
  * loop is stuck as in a plugin's synchronous call, without burning a core of a shared machine.
  */
 export function writeBlockPlugin(root: string, id: string, switchFile: string, blockMs = 1_200, freeMs = 500): string {
-  return writePlugin(root, id, [
-    `import { existsSync } from 'node:fs';`,
-    `let armed = false;`,
-    `export default {`,
-    `  id: '${id}',`,
-    `  name: '${id}',`,
-    `  register() {`,
-    `    if (armed) return;`,
-    `    armed = true;`,
+  return writeOncePlugin(root, id, [`import { existsSync } from 'node:fs';`], [
     `    const cell = new Int32Array(new SharedArrayBuffer(4));`,
     // setTimeout after each block, not setInterval: an interval due during the block fires again at once.
     `    const tick = () => {`,
@@ -109,8 +91,6 @@ export function writeBlockPlugin(root: string, id: string, switchFile: string, b
     `      setTimeout(tick, ${freeMs}).unref();`,
     `    };`,
     `    setTimeout(tick, ${freeMs}).unref();`,
-    `  },`,
-    `};`,
   ]);
 }
 
