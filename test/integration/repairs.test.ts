@@ -10,7 +10,8 @@ import type { Logger } from '../../src/recovery/ports.js';
 import { ConfigGuard } from '../../src/recovery/repair/config-guard.js';
 import { findPortHolder } from '../../src/recovery/repair/port-holder.js';
 import { GATEWAY_MARKER, markerValue } from '../../src/lib/gateway-marker.js';
-import { GatewayRepairKit, mainProgramOf, programOf } from '../../src/recovery/repair/repairs.js';
+import { GatewayRepairKit } from '../../src/recovery/repair/repairs.js';
+import { mainProgramOf, programOf } from '../../src/recovery/repair/stale-holder.js';
 
 const GOOD = '{ gateway: { mode: "local", port: 18789 } }\n';
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
