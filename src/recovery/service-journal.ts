@@ -1,9 +1,9 @@
 /**
  * What a systemd user unit left in the journal: the lines the gateway printed since the medic's last look
- * (`journalctl --user -u <unit> --since @<seconds> -o cat`) and how its main process last ended and when
- * (`systemctl --user show -p ExecMainCode,ExecMainStatus,ExecMainExitTimestampMonotonic <unit>`: systemd keeps the
- * status of the last exit, however old, so its time says whether it belongs to this outage). Both run without a
- * shell, each bounded; a missing journalctl or systemctl (no systemd here) is said once in the log and names nothing.
+ * (`journalctl --user -u <unit> --since @<seconds> -o cat`) and, from one `systemctl --user show -p ... <unit>`,
+ * whether its main process runs and since when, and how it last ended and when (systemd keeps the status of the
+ * last exit, however old, so its time says whether it belongs to this outage). Both run without a shell, each
+ * bounded; a missing journalctl or systemctl (no systemd here) is said once in the log and names nothing.
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:os';
@@ -58,10 +58,15 @@ export function journalOf(unit: string | null, deps: { env: NodeJS.ProcessEnv; l
   return unit === null ? null : new ServiceJournal({ unit, env: deps.env, log: deps.log });
 }
 
+/** What one `systemctl show` asks: every property lastExit, runningSince and mainRuns read. */
+const SHOWN = 'MainPID,ExecMainStartTimestampMonotonic,ExecMainCode,ExecMainStatus,ExecMainExitTimestampMonotonic';
+
 export class ServiceJournal {
   private readonly o: ServiceJournalOptions;
   /** Said once: the journal cannot be read here. */
   private missing = false;
+  /** The `systemctl show` under way: questions asked meanwhile share its answer. */
+  private showing: Promise<string | null> | null = null;
 
   constructor(options: ServiceJournalOptions) {
     this.o = options;
@@ -82,23 +87,34 @@ export class ServiceJournal {
    * ExecMainExitTimestamp, has one format whatever the locale and time zone).
    */
   async lastExit(): Promise<UnitExit | null> {
-    const out = await this.run('systemctl', ['--user', 'show', '-p', 'ExecMainCode,ExecMainStatus,ExecMainExitTimestampMonotonic', this.o.unit]);
+    const out = await this.show();
     const clock = this.o.clock ?? processClock;
     return out === null ? null : parseUnitExit(out, { wallMs: clock.wallMs(), monotonicUs: clock.monotonicUs() });
   }
 
   /** When the unit's main process, running now, started (epoch ms, from ExecMainStartTimestampMonotonic); null when it does not run. */
   async runningSince(): Promise<number | null> {
-    const out = await this.run('systemctl', ['--user', 'show', '-p', 'MainPID,ExecMainStartTimestampMonotonic', this.o.unit]);
+    const out = await this.show();
     const clock = this.o.clock ?? processClock;
     return out === null ? null : parseRunningSince(out, { wallMs: clock.wallMs(), monotonicUs: clock.monotonicUs() });
   }
 
   /** Whether the unit's main process runs (MainPID not 0); null when systemd cannot be asked. */
   async mainRuns(): Promise<boolean | null> {
-    const out = await this.run('systemctl', ['--user', 'show', '-p', 'MainPID', this.o.unit]);
+    const out = await this.show();
     const pid = out === null ? undefined : /^MainPID=(\d+)\s*$/m.exec(out)?.[1];
     return pid === undefined ? null : pid !== '0';
+  }
+
+  /**
+   * The unit's properties (SHOWN), asked once for questions asked together: an outage's reading wants how the
+   * last run ended and whether a new one runs, at the same moment.
+   */
+  private show(): Promise<string | null> {
+    this.showing ??= this.run('systemctl', ['--user', 'show', '-p', SHOWN, this.o.unit]).finally(() => {
+      this.showing = null;
+    });
+    return this.showing;
   }
 
   private async run(program: string, args: string[]): Promise<string | null> {

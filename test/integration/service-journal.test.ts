@@ -44,6 +44,9 @@ async function fakeSystemd(show: string): Promise<{ dir: string; env: NodeJS.Pro
   return { dir, env, journal, calls, setShow };
 }
 
+/** The properties one `systemctl show` asks for. */
+const SHOWN = 'MainPID,ExecMainStartTimestampMonotonic,ExecMainCode,ExecMainStatus,ExecMainExitTimestampMonotonic';
+
 describe('ServiceJournal (a fake journalctl and systemctl on PATH; not a real systemd)', () => {
   it("an outage is named from the unit's journal since the last look and its exit status; each look asks only for what is new", async () => {
     const { env, journal, calls, setShow } = await fakeSystemd(`ExecMainCode=1\nExecMainStatus=134\nExecMainExitTimestampMonotonic=${monotonicAgo(1_000)}`);
@@ -74,8 +77,8 @@ describe('ServiceJournal (a fake journalctl and systemctl on PATH; not a real sy
     expect([...asked].sort()).toEqual([
       `journalctl --user -u openclaw-gateway --since @${Math.floor(since / 1000)} -o cat --no-pager`,
       `journalctl --user -u openclaw-gateway --since @${Math.floor(now / 1000)} -o cat --no-pager`,
-      'systemctl --user show -p ExecMainCode,ExecMainStatus,ExecMainExitTimestampMonotonic openclaw-gateway',
-      'systemctl --user show -p ExecMainCode,ExecMainStatus,ExecMainExitTimestampMonotonic openclaw-gateway',
+      `systemctl --user show -p ${SHOWN} openclaw-gateway`,
+      `systemctl --user show -p ${SHOWN} openclaw-gateway`,
     ]);
     expect(asked.filter((l) => l.startsWith('journalctl')).map((l) => l.split('--since ')[1]!.split(' ')[0])).toEqual([
       `@${Math.floor(since / 1000)}`,
@@ -149,6 +152,26 @@ describe('ServiceJournal (a fake journalctl and systemctl on PATH; not a real sy
     expect(Math.abs(Date.now() - 4_000 - (await gateway.runningSince())!)).toBeLessThan(1_000);
     const none = new ServiceGateway({ target: 'svc', restartCommand: 'true', journal: new ServiceJournal({ unit: 'openclaw-gateway', env: { PATH: '/nonexistent' }, log }), log });
     expect(await none.mainRuns()).toBeNull();
+  });
+
+  it("an outage's reading asks systemd once: how the last run ended and whether a new one runs, side by side", async () => {
+    const { env, calls } = await fakeSystemd(`MainPID=0
+ExecMainStartTimestampMonotonic=0
+ExecMainCode=1
+ExecMainStatus=134
+ExecMainExitTimestampMonotonic=${monotonicAgo(500)}`);
+    const log = captureLogger();
+    const gateway = new ServiceGateway({ target: 'svc', restartCommand: 'true', journal: new ServiceJournal({ unit: 'openclaw-gateway', env, log }), since: Date.now() - 5_000, settleMs: 0, env, log });
+    // As the ladder's ClassifyOutage asks them: together.
+    const [failure, since, runs] = await Promise.all([gateway.classifyOutage(Date.now()), gateway.runningSince(), gateway.mainRuns()]);
+    expect(failure).toMatchObject({ class: 'out-of-memory' });
+    expect(since).toBeNull();
+    expect(runs).toBe(false);
+    const asked = readFileSync(calls, 'utf8').trim().split('\n').filter((l) => l.startsWith('systemctl'));
+    expect(asked).toEqual([`systemctl --user show -p ${SHOWN} openclaw-gateway`]);
+    // A later question asks again (nothing is kept once answered).
+    expect(await gateway.mainRuns()).toBe(false);
+    expect(readFileSync(calls, 'utf8').trim().split('\n').filter((l) => l.startsWith('systemctl'))).toHaveLength(2);
   });
 
   it('no journalctl or systemctl here: one line in the log, never a crash; the log file still names the class', async () => {
