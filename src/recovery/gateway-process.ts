@@ -36,7 +36,7 @@ export const isShell = (program: string | null): boolean => program !== null && 
  * is not a shell (an `exec`'d command) or has no single child yet; null when the leader is gone.
  * `program` reads what a process runs (programOf; injectable for tests).
  */
-export function findGatewayProcess(procs: Map<number, ProcStat>, leader: number, program: (pid: number) => string | null = programOf): ProcStat | null {
+export function findGatewayProcess(procs: ReadonlyMap<number, ProcStat>, leader: number, program: (pid: number) => string | null = programOf): ProcStat | null {
   const first = procs.get(leader);
   if (!isRunning(first)) return null;
   let current: ProcStat = first;

@@ -10,19 +10,25 @@
  * the gateway's port. Linux reads /proc; elsewhere only the leader and its group are known.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isSameProcess, type ProcessIdentity } from './pid-record.js';
+import type { ProcessIdentity } from './pid-record.js';
 import { pidExists, signalGroup } from '../lib/process-group.js';
-import { descendantsIn, isRunning, readMainThread, readStat, type MainThreadReading, snapshot, type ProcStat } from '../lib/process-table.js';
+import { descendantsIn, isRunning, readMainThread, readStat, recentSnapshot, type MainThreadReading, snapshot, type ProcStat } from '../lib/process-table.js';
 import { holdsSocket, listenerInodes } from './repair/port-holder.js';
 import { findGatewayProcess } from './gateway-process.js';
 
 /** How often a stop checks whether every process of the tree is gone. */
 const GONE_POLL_MS = 100;
 /**
- * While the listener is known and unchanged, new members are looked for this often: a scan of
- * /proc costs about 20 µs per process on the machine (2 ms for 90 processes).
+ * While the listener is known and still runs, its port and new members are looked at this often, not
+ * on every watch tick: a scan of /proc costs about 20 µs per process (2 ms for 90 processes), and a
+ * read of the port tables grows with every socket of the host (21 ms for 1,385).
  */
 const QUIET_REFRESH_MS = 2_000;
+/**
+ * A quiet look takes readings of /proc and of the port tables up to this old, by another target's look
+ * as well: a medic watching 50 gateways reads each about once a second, not 25 times.
+ */
+const SHARED_READING_MS = 1_000;
 
 export class GatewayTree {
   /** The process of the tree listening on the gateway's port, once found. */
@@ -40,6 +46,8 @@ export class GatewayTree {
   /** Members outside the leader's group and session, as of the last refresh. */
   private outside: ProcessIdentity[] = [];
   private refreshedAt = 0;
+  /** When the port's listening sockets were last looked at (Date.now()). */
+  private lookedAt = 0;
 
   /** `startTime` null: not read yet (our own child, whose pid cannot be recycled before its exit is seen). */
   constructor(readonly leader: { pid: number; startTime: string | null }) {}
@@ -55,7 +63,7 @@ export class GatewayTree {
   }
 
   /** Whether the leader still runs as the process that was spawned. */
-  leaderRuns(procs: Map<number, ProcStat> = snapshot()): boolean {
+  leaderRuns(procs: ReadonlyMap<number, ProcStat> = snapshot()): boolean {
     if (this.leaderGone) return false;
     if (procs.size === 0) return pidExists(this.leader.pid); // no /proc
     const p = procs.get(this.leader.pid);
@@ -63,7 +71,7 @@ export class GatewayTree {
   }
 
   /** Re-reads /proc and returns the members still running (the leader excluded), parents first. */
-  refresh(procs: Map<number, ProcStat> = snapshot()): ProcessIdentity[] {
+  refresh(procs: ReadonlyMap<number, ProcStat> = snapshot()): ProcessIdentity[] {
     for (const [pid, start] of this.known) {
       const p = procs.get(pid);
       if (procs.size > 0 && (!isRunning(p) || String(p.startTime) !== start)) this.known.delete(pid);
@@ -99,16 +107,23 @@ export class GatewayTree {
 
   /**
    * Looks for the process listening on `port` again when the port's listening sockets changed
-   * or the known listener is gone (else only notes new members); true when `serving` changed.
+   * or the known listener is gone (else only notes new members); true when `serving` changed. While
+   * the known listener runs, the port is looked at only every QUIET_REFRESH_MS.
    */
   async updateServing(port: number | null): Promise<boolean> {
-    const inodes = port === null ? null : await listenerInodes(port);
-    const listening = inodes === null ? '' : [...inodes].sort().join(',');
     const known = this.serving;
-    if (listening === '' || (listening === this.listening && known !== null && (await isSameProcess(known.pid, known.startTime)))) {
+    const stat = known === null ? undefined : (readStat(known.pid) ?? undefined);
+    const runs = known !== null && isRunning(stat) && String(stat.startTime) === known.startTime;
+    // The listener still runs: another process taking its port meanwhile is rare (the socket handed over), and
+    // its death is seen on the next tick; the port is looked at again every QUIET_REFRESH_MS.
+    if (runs && Date.now() - this.lookedAt < QUIET_REFRESH_MS) return false;
+    const inodes = port === null ? null : await listenerInodes(port, runs ? SHARED_READING_MS : 0);
+    this.lookedAt = Date.now();
+    const listening = inodes === null ? '' : [...inodes].sort().join(',');
+    if (listening === '' || (listening === this.listening && runs)) {
       this.listening = listening;
       // A new process may leave the group or lose its parent later: know it while it can be found.
-      if (known === null || Date.now() - this.refreshedAt >= QUIET_REFRESH_MS) this.refresh();
+      if (known === null || Date.now() - this.refreshedAt >= QUIET_REFRESH_MS) this.refresh(runs ? recentSnapshot(SHARED_READING_MS) : snapshot());
       return false;
     }
     this.listening = listening;
@@ -122,7 +137,7 @@ export class GatewayTree {
    * Looks for the gateway process below the leader (gateway-process.ts) while no listener is known;
    * true when `main` changed. Kept once the listener is known: the listener is the gateway.
    */
-  updateMain(procs: Map<number, ProcStat> = snapshot()): boolean {
+  updateMain(procs: ReadonlyMap<number, ProcStat> = snapshot()): boolean {
     if (this.serving !== null || procs.size === 0) return false;
     const found = this.leaderRuns(procs) ? findGatewayProcess(procs, this.leader.pid) : null;
     const main = found === null || found.pid === this.leader.pid ? null : { pid: found.pid, startTime: String(found.startTime) };
@@ -268,7 +283,7 @@ export class GatewayTree {
    * leader's pid to another process while its group or session has members; once another process
    * has it, a group or session with that id is the newcomer's.
    */
-  private idsAreOurs(procs: Map<number, ProcStat>): boolean {
+  private idsAreOurs(procs: ReadonlyMap<number, ProcStat>): boolean {
     if (procs.size === 0) return this.leaderRuns(procs) || !pidExists(this.leader.pid);
     const p = procs.get(this.leader.pid);
     if (p === undefined) return true;
