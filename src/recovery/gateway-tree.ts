@@ -13,20 +13,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcessIdentity } from './pid-record.js';
 import { pidExists, signalGroup } from '../lib/process-group.js';
 import { descendantsIn, isRunning, readMainThread, readStat, recentSnapshot, type MainThreadReading, snapshot, type ProcStat } from '../lib/process-table.js';
-import { holdsSocket, listenerInodes } from './repair/port-holder.js';
+import { holdsSocketAt, listenerInodes, socketFdOf, type SocketFd } from './repair/port-holder.js';
 import { findGatewayProcess } from './gateway-process.js';
 
 /** How often a stop checks whether every process of the tree is gone. */
 const GONE_POLL_MS = 100;
 /**
- * While the listener is known and still runs, its port and new members are looked at this often, not
- * on every watch tick: a scan of /proc costs about 20 µs per process (2 ms for 90 processes), and a
- * read of the port tables grows with every socket of the host (21 ms for 1,385).
+ * While the listener is known and still holds its socket, new members are looked for this often, not on
+ * every watch tick: a scan of /proc costs about 20 µs per process (2 ms for 90 processes). (The port tables
+ * are not read at all then: a read grows with every socket of the host, 21 ms for 1,385.)
  */
 const QUIET_REFRESH_MS = 2_000;
 /**
- * A quiet look takes readings of /proc and of the port tables up to this old, by another target's look
- * as well: a medic watching 50 gateways reads each about once a second, not 25 times.
+ * A quiet look takes a scan of /proc up to this old, by another target's look as well: a medic watching 50
+ * gateways scans about once a second, not 25 times.
  */
 const SHARED_READING_MS = 1_000;
 
@@ -46,8 +46,8 @@ export class GatewayTree {
   /** Members outside the leader's group and session, as of the last refresh. */
   private outside: ProcessIdentity[] = [];
   private refreshedAt = 0;
-  /** When the port's listening sockets were last looked at (Date.now()). */
-  private lookedAt = 0;
+  /** The serving process's fd that holds the listening socket it was found by. */
+  private servingSocket: SocketFd | null = null;
 
   /** `startTime` null: not read yet (our own child, whose pid cannot be recycled before its exit is seen). */
   constructor(readonly leader: { pid: number; startTime: string | null }) {}
@@ -106,30 +106,36 @@ export class GatewayTree {
   }
 
   /**
-   * Looks for the process listening on `port` again when the port's listening sockets changed
-   * or the known listener is gone (else only notes new members); true when `serving` changed. While
-   * the known listener runs, the port is looked at only every QUIET_REFRESH_MS.
+   * Looks for the process listening on `port` again when the known listener no longer holds the
+   * listening socket it was found with (closed it, or is gone); true when `serving` changed. While it
+   * holds it (one readlink of its fd), the port tables are not read at all: nothing else can have
+   * taken a socket one process holds, and new members are noted every QUIET_REFRESH_MS.
    */
   async updateServing(port: number | null): Promise<boolean> {
     const known = this.serving;
     const stat = known === null ? undefined : (readStat(known.pid) ?? undefined);
     const runs = known !== null && isRunning(stat) && String(stat.startTime) === known.startTime;
-    // The listener still runs: another process taking its port meanwhile is rare (the socket handed over), and
-    // its death is seen on the next tick; the port is looked at again every QUIET_REFRESH_MS.
-    if (runs && Date.now() - this.lookedAt < QUIET_REFRESH_MS) return false;
-    const inodes = port === null ? null : await listenerInodes(port, runs ? SHARED_READING_MS : 0);
-    this.lookedAt = Date.now();
+    if (runs && this.servingSocket !== null && holdsSocketAt(this.servingSocket)) {
+      // A new process may leave the group or lose its parent later: know it while it can be found.
+      if (Date.now() - this.refreshedAt >= QUIET_REFRESH_MS) this.refresh(recentSnapshot(SHARED_READING_MS));
+      return false;
+    }
+    this.servingSocket = null;
+    const inodes = port === null ? null : await listenerInodes(port);
     const listening = inodes === null ? '' : [...inodes].sort().join(',');
     if (listening === '' || (listening === this.listening && runs)) {
       this.listening = listening;
-      // A new process may leave the group or lose its parent later: know it while it can be found.
-      if (known === null || Date.now() - this.refreshedAt >= QUIET_REFRESH_MS) this.refresh(runs ? recentSnapshot(SHARED_READING_MS) : snapshot());
+      // Still serving through another fd (a dup): the next look checks that one.
+      if (runs && listening !== '') this.servingSocket = await socketFdOf(known.pid, inodes!);
+      if (known === null || Date.now() - this.refreshedAt >= QUIET_REFRESH_MS) this.refresh(snapshot());
       return false;
     }
     this.listening = listening;
     const found = await this.holderOf(inodes!);
-    if (found === null || found.pid === known?.pid) return false;
-    this.serving = found;
+    if (found === null) return false;
+    this.servingSocket = found.socket;
+    if (found.pid === known?.pid) return false;
+    this.serving = { pid: found.pid, startTime: found.startTime };
     return true;
   }
 
@@ -254,12 +260,15 @@ export class GatewayTree {
    * The process of the tree holding one of the listening sockets `inodes`: the leader first,
    * then the members, parents before children; null when none does.
    */
-  private async holderOf(inodes: Set<string>): Promise<ProcessIdentity | null> {
+  private async holderOf(inodes: Set<string>): Promise<(ProcessIdentity & { socket: SocketFd }) | null> {
     const procs = snapshot();
     const members = this.refresh(procs);
     const leader = this.leaderRuns(procs) ? procs.get(this.leader.pid) : undefined;
     const candidates = leader ? [{ pid: leader.pid, startTime: String(leader.startTime) }, ...members] : members;
-    for (const c of candidates) if (await holdsSocket(c.pid, inodes)) return c;
+    for (const c of candidates) {
+      const socket = await socketFdOf(c.pid, inodes);
+      if (socket !== null) return { ...c, socket };
+    }
     return null;
   }
 

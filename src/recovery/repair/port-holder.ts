@@ -2,7 +2,7 @@
  * Who listens on a TCP port on loopback or the wildcard address. On Linux it reads
  * `/proc` directly (no dependency, no subprocess); elsewhere (macOS) it asks `lsof`.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { runCommand } from '../../lib/run-command.js';
 
@@ -51,49 +51,55 @@ export async function isPortListening(port: number): Promise<boolean> {
   return sockets === null ? (await listWithLsof(port)).length > 0 : sockets.size > 0;
 }
 
-/**
- * The inodes of the listening sockets on `port` (loopback or wildcard); null when /proc/net is absent (not Linux).
- * `maxAgeMs`: tables read up to this long ago (by any caller) will do; 0, the default, reads them now.
- */
-export async function listenerInodes(port: number, maxAgeMs = 0): Promise<Set<string> | null> {
-  const sockets = await listeningSockets(port, maxAgeMs);
+/** The inodes of the listening sockets on `port` (loopback or wildcard); null when /proc/net is absent (not Linux). */
+export async function listenerInodes(port: number): Promise<Set<string> | null> {
+  const sockets = await listeningSockets(port);
   return sockets === null ? null : new Set(sockets.keys());
 }
 
 /** Whether `pid` has one of these sockets open (false when it is gone or its fds are not readable). */
 export async function holdsSocket(pid: number, inodes: Set<string>): Promise<boolean> {
+  return (await socketFdOf(pid, inodes)) !== null;
+}
+
+/**
+ * Where `pid` holds one of these sockets: its fd's path under /proc and what that link reads (`socket:[inode]`);
+ * null when it holds none (or is gone, or its fds are not readable). `holdsSocketAt` checks it again in one read.
+ */
+export async function socketFdOf(pid: number, inodes: Set<string>): Promise<SocketFd | null> {
   for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [] as string[])) {
-    const m = /^socket:\[(\d+)\]$/.exec(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''));
-    if (m?.[1] && inodes.has(m[1])) return true;
+    const path = `/proc/${pid}/fd/${fd}`;
+    const link = await readlink(path).catch(() => '');
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m?.[1] && inodes.has(m[1])) return { path, link };
   }
-  return false;
+  return null;
+}
+
+export interface SocketFd {
+  path: string;
+  link: string;
+}
+
+/** Whether the fd still holds the same socket (one readlink: an fd closed or reused for anything else reads otherwise). */
+export function holdsSocketAt(fd: SocketFd): boolean {
+  try {
+    return readlinkSync(fd.path) === fd.link;
+  } catch {
+    return false;
+  }
 }
 
 /** Socket inode -> owner uid of each listener on `port`; null when /proc/net is absent (not Linux). */
-async function listeningSockets(port: number, maxAgeMs = 0): Promise<Map<string, number> | null> {
-  const tables = socketTables(maxAgeMs);
+async function listeningSockets(port: number): Promise<Map<string, number> | null> {
+  // Read whole in one call: on a busy host the table holds thousands of sockets, and fs/promises' readFile of a
+  // /proc file (size 0) reads it in many chunks, each a round trip. (The kernel builds the table on each read,
+  // walking every socket of the host: 21 ms for 1,385 sockets on this project's machine.)
+  const tables = ['/proc/net/tcp', '/proc/net/tcp6'].map((p) => readProcTable(p));
   if (tables.every((t) => t === null)) return null;
   const sockets = new Map<string, number>();
   for (const table of tables) for (const s of parseListeners(table ?? '', port)) sockets.set(s.inode, s.uid);
   return sockets;
-}
-
-/**
- * The last reading of /proc/net/tcp and tcp6. The kernel builds these tables on each read, walking every socket
- * of the host: 21 ms for 1,385 sockets on this project's machine. One reading serves every target of a medic
- * that asks within its `maxAgeMs`.
- */
-let lastTables: { at: number; tables: (string | null)[] } | null = null;
-
-/** /proc/net/tcp and tcp6 (null: absent), read now unless a reading at most `maxAgeMs` old exists. */
-function socketTables(maxAgeMs: number): (string | null)[] {
-  const now = performance.now();
-  if (lastTables !== null && maxAgeMs > 0 && now - lastTables.at <= maxAgeMs) return lastTables.tables;
-  // Read whole in one call: on a busy host the table holds thousands of sockets, and fs/promises' readFile of a
-  // /proc file (size 0) reads it in many chunks, each a round trip.
-  const tables = ['/proc/net/tcp', '/proc/net/tcp6'].map((p) => readProcTable(p));
-  lastTables = { at: now, tables };
-  return tables;
 }
 
 function readProcTable(path: string): string | null {
