@@ -48,6 +48,8 @@ export class GatewayTree {
   private refreshedAt = 0;
   /** The serving process's fd that holds the listening socket it was found by. */
   private servingSocket: SocketFd | null = null;
+  /** When a look last found the known listener running without the port's sockets, as the look before it did. */
+  private settledAt: number | null = null;
 
   /** `startTime` null: not read yet (our own child, whose pid cannot be recycled before its exit is seen). */
   constructor(readonly leader: { pid: number; startTime: string | null }) {}
@@ -106,10 +108,12 @@ export class GatewayTree {
   }
 
   /**
-   * Looks for the process listening on `port` again when the known listener no longer holds the
-   * listening socket it was found with (closed it, or is gone); true when `serving` changed. While it
-   * holds it (one readlink of its fd), the port tables are not read at all: nothing else can have
-   * taken a socket one process holds, and new members are noted every QUIET_REFRESH_MS.
+   * Looks for the process listening on `port`; true when `serving` changed. While the known listener
+   * runs and still holds the listening socket it was found by (one readlink of that fd), the port tables
+   * are not read at all (a second listener beside it, SO_REUSEPORT, is not looked for) and new members are
+   * noted every QUIET_REFRESH_MS. Once it no longer holds it (closed it, handed it to a child, or is gone),
+   * the port is looked at on every call, until it is found again or the same state (the known listener
+   * running without the port's sockets) has been seen twice: then every QUIET_REFRESH_MS.
    */
   async updateServing(port: number | null): Promise<boolean> {
     const known = this.serving;
@@ -120,20 +124,23 @@ export class GatewayTree {
       if (Date.now() - this.refreshedAt >= QUIET_REFRESH_MS) this.refresh(recentSnapshot(SHARED_READING_MS));
       return false;
     }
+    if (this.servingSocket !== null) this.settledAt = null; // it was just lost: look now
     this.servingSocket = null;
+    if (runs && this.settledAt !== null && Date.now() - this.settledAt < QUIET_REFRESH_MS) return false;
     const inodes = port === null ? null : await listenerInodes(port);
     const listening = inodes === null ? '' : [...inodes].sort().join(',');
-    if (listening === '' || (listening === this.listening && runs)) {
-      this.listening = listening;
-      // Still serving through another fd (a dup): the next look checks that one.
-      if (runs && listening !== '') this.servingSocket = await socketFdOf(known.pid, inodes!);
+    const same = runs && listening === this.listening;
+    this.listening = listening;
+    // The known listener runs, yet holds none of the port's sockets, as at the last look: look less often.
+    this.settledAt = same ? Date.now() : null;
+    if (listening === '') {
       if (known === null || Date.now() - this.refreshedAt >= QUIET_REFRESH_MS) this.refresh(snapshot());
       return false;
     }
-    this.listening = listening;
     const found = await this.holderOf(inodes!);
     if (found === null) return false;
     this.servingSocket = found.socket;
+    this.settledAt = null;
     if (found.pid === known?.pid) return false;
     this.serving = { pid: found.pid, startTime: found.startTime };
     return true;
