@@ -173,7 +173,7 @@ export class PortHolders {
  * absolute (a relative one shows as typed in the command line).
  */
 export function mainProgramOf(command: string, find: (name: string) => string | null = () => null): string | null {
-  const tokens = (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((t) => t.replace(/^(["'])(.*)\1$/, '$2'));
+  const tokens = wordsOf(command);
   let i = 0;
   while (i < tokens.length && (/^(exec|env|nohup)$/.test(tokens[i]!) || /^\w+=/.test(tokens[i]!))) i += 1;
   const program = tokens[i];
@@ -186,6 +186,11 @@ export function mainProgramOf(command: string, find: (name: string) => string | 
   return program.includes('/') ? null : find(program);
 }
 
+/** A command line's words, a quoted one with its quotes taken off (a rough split: no escapes, no expansions). */
+function wordsOf(command: string): string[] {
+  return (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((t) => t.replace(/^(["'])(.*)\1$/, '$2'));
+}
+
 function realPath(path: string): string {
   try {
     return realpathSync(path);
@@ -196,8 +201,7 @@ function realPath(path: string): string {
 
 /** The program a shell command line runs first (after `VAR=value` assignments, `env`, `exec`), or null. */
 export function programOf(command: string): string | null {
-  const tokens = (command.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((t) => t.replace(/^(["'])(.*)\1$/, '$2'));
-  return tokens.find((t) => !/^(exec|env|nohup)$/.test(t) && !/^\w+=/.test(t)) ?? null;
+  return wordsOf(command).find((t) => !/^(exec|env|nohup)$/.test(t) && !/^\w+=/.test(t)) ?? null;
 }
 
 /** OpenClaw's service units set OPENCLAW_SERVICE_MARKER=openclaw in the gateway's environment. */
